@@ -1,0 +1,70 @@
+import Fastify, { LogController, type FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { Config } from './config.js'
+import { openDatabase, type DatabaseHandle } from './db/database.js'
+import databasePlugin from './db/database.plugin.js'
+import authPlugin from './auth/auth.plugin.js'
+import openapiPlugin from './http/openapi.plugin.js'
+import { installErrorHandler } from './http/error-handler.js'
+import { installNotFound } from './http/not-found.js'
+import { loggerOptions } from './http/logging.js'
+import { REQUEST_ID_HEADER, requestIdFrom } from './http/request-id.js'
+import healthRoutes from './health/health.routes.js'
+import type { Feature } from './http/feature.js'
+import { tokensFeature } from './tokens/index.js'
+import { credentialsFeature } from './credentials/index.js'
+import { imagesFeature } from './images/index.js'
+import { versionsFeature } from './versions/index.js'
+import { checksFeature } from './checks/index.js'
+import { resolveFeature } from './resolve/index.js'
+import { announceAdminToken, ensureAdminToken } from './tokens/bootstrap.js'
+
+export interface BuildOptions {
+  config: Config
+  /** Share an open database (tests running two apps on one database); otherwise one is opened. */
+  database?: DatabaseHandle
+  /** Where log lines go (tests capture them); default stdout. */
+  logStream?: NodeJS.WritableStream
+  /** Called once with a freshly generated admin token; default prints it to the console. */
+  onAdminTokenCreated?: (token: string) => void
+}
+
+const FEATURES: Feature[] = [tokensFeature, credentialsFeature, imagesFeature, versionsFeature, checksFeature, resolveFeature]
+
+/** Builds the whole service without listening: server.ts listens, tests inject. */
+export async function buildApp(options: BuildOptions): Promise<FastifyInstance> {
+  const { config } = options
+  const app = Fastify({
+    logger: loggerOptions(config.LOG_LEVEL, options.logStream),
+    genReqId: requestIdFrom,
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    bodyLimit: config.BODY_LIMIT,
+    trustProxy: config.TRUST_PROXY,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } }
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  installErrorHandler(app)
+  installNotFound(app)
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header(REQUEST_ID_HEADER, request.id)
+  })
+
+  // JSON only: text/plain bodies would otherwise reach validation as strings. JSON variants such
+  // as application/merge-patch+json are parsed as JSON.
+  app.removeContentTypeParser('text/plain')
+  app.addContentTypeParser(/^application\/[a-z0-9.+-]+\+json$/, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'))
+
+  const handle = options.database ?? openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolMax: config.DATABASE_POOL_MAX })
+  await app.register(databasePlugin, { handle, owned: !options.database, migrate: true })
+  await app.register(openapiPlugin)
+  for (const feature of FEATURES) for (const schema of feature.schemas) app.addSchema(schema)
+  await app.register(authPlugin)
+
+  await app.register(healthRoutes)
+  // In dependency order: later features use what earlier ones decorate (e.g. credential secrets).
+  for (const feature of FEATURES) await app.register(feature.plugin)
+
+  const bootstrap = await ensureAdminToken(app.db, config.ADMIN_TOKEN)
+  if (bootstrap.kind === 'generated') (options.onAdminTokenCreated ?? announceAdminToken)(bootstrap.token)
+  return app
+}

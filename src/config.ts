@@ -1,0 +1,66 @@
+import { Type, type Static } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+
+// Every setting the service reads, in one schema: validation, defaults, the TypeScript type and the
+// README's configuration table all come from here. Environment values are strings; Convert turns
+// numbers and booleans into their types before the check.
+const CommaList = Type.String({ default: '', description: 'Comma-separated list' })
+
+export const ConfigSchema = Type.Object({
+  HOST: Type.String({ default: '127.0.0.1', minLength: 1, description: 'Interface to listen on (0.0.0.0 in containers)' }),
+  PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535, description: 'TCP port' }),
+  LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), {
+    default: 'info',
+    description: 'pino log level'
+  }),
+  DATABASE_URL: Type.Optional(Type.String({ secret: true, pattern: '^postgres(ql)?://', description: 'PostgreSQL URL; unset = embedded PGlite under DATA_DIR' })),
+  DATABASE_POOL_MAX: Type.Integer({ default: 10, minimum: 1, maximum: 200, description: 'PostgreSQL connection pool size' }),
+  DATA_DIR: Type.String({ default: './data', minLength: 1, description: 'Where the embedded database and the generated credentials key live' }),
+  ADMIN_TOKEN: Type.Optional(Type.String({ secret: true, minLength: 32, maxLength: 256, pattern: '^[A-Za-z0-9_\\-.~]+$', description: 'Known admin token to install at start (≥ 32 URL-safe characters); unset = one is generated on the first start and printed once' })),
+  BODY_LIMIT: Type.Integer({ default: 1048576, minimum: 1024, description: 'Largest accepted request body, bytes' }),
+  TRUST_PROXY: Type.Boolean({ default: false, description: 'Trust X-Forwarded-* headers from a reverse proxy' }),
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100, description: 'Time in-flight requests get to finish on SIGTERM/SIGINT' }),
+  CREDENTIALS_KEY: Type.Optional(Type.String({ secret: true, description: 'Registry credentials encryption key: 32 bytes as base64 or 64 hex characters; unset with the embedded database = generated into DATA_DIR' })),
+  CREDENTIALS_OLD_KEYS: { ...CommaList, secret: true, description: 'Previous CREDENTIALS_KEY values, comma-separated, still accepted for decryption during a rotation' },
+  REGISTRY_INSECURE_HOSTS: { ...CommaList, description: 'Registry hosts (host[:port]) reached over plain http' },
+  REGISTRY_ALLOWED_PRIVATE_HOSTS: { ...CommaList, description: 'Registry hosts (host[:port]) allowed although they resolve to loopback/private addresses' },
+  REGISTRY_CONNECT_TIMEOUT_MS: Type.Integer({ default: 5000, minimum: 100, description: 'Connect timeout towards registries' }),
+  REGISTRY_TIMEOUT_MS: Type.Integer({ default: 15000, minimum: 100, description: 'Total time one registry request may take' }),
+  CHECK_CONCURRENCY: Type.Integer({ default: 4, minimum: 1, maximum: 64, description: 'Pullability checks run at once by this replica' }),
+  CHECK_MAX_ATTEMPTS: Type.Integer({ default: 5, minimum: 1, maximum: 50, description: 'Attempts for a check that meets a transient failure before it ends in check_failed' }),
+  CHECK_POLL_INTERVAL_MS: Type.Integer({ default: 1000, minimum: 10, description: 'How often the check worker looks for due jobs when not woken by a notification' }),
+  RESOLVE_CACHE: Type.Boolean({ default: true, description: 'Serve resolve from the in-process cache (false only for benchmarks)' }),
+  RESOLUTION_RETENTION_DAYS: Type.Integer({ default: 90, minimum: 1, description: 'Resolution log rows older than this are pruned' })
+})
+
+export type Config = Static<typeof ConfigSchema>
+
+export class ConfigError extends Error {}
+
+const list = (value: string): string[] =>
+  value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+
+export const splitList = list
+
+/** Reads and validates the configuration; throws ConfigError with one line naming the variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const raw: Record<string, unknown> = {}
+  for (const key of Object.keys(ConfigSchema.properties)) {
+    const value = env[key]
+    if (value !== undefined && value !== '') raw[key] = value
+  }
+  const withDefaults = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, raw))
+  const first = Value.Errors(ConfigSchema, withDefaults).First()
+  if (first) {
+    const name = first.path.replace(/^\//, '') || '(environment)'
+    const schema = first.schema as { description?: string; secret?: boolean; anyOf?: { const: string }[] }
+    // Secrets are never echoed back, not even when they are wrong.
+    const shown = schema.secret ? '(hidden)' : JSON.stringify(env[name] ?? '')
+    const problem = schema.anyOf ? `must be one of ${schema.anyOf.map((s) => s.const).join(', ')}` : first.message.toLowerCase()
+    throw new ConfigError(`Invalid configuration: ${name}=${shown} ${problem}${schema.description ? ` (${schema.description})` : ''}`)
+  }
+  return withDefaults as Config
+}

@@ -1,0 +1,19 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely'
+
+export interface RegistryCredentialsTable {
+  id: Generated<string>
+  project: string
+  name: string
+  description: string | null
+  username: string
+  secretCiphertext: Buffer
+  secretKeyId: string
+  createdAt: ColumnType<Date, never, never>
+  createdBy: string
+  updatedAt: ColumnType<Date, never, Date>
+  secretRotatedAt: Date | null
+}
+
+export type CredentialRow = Selectable<RegistryCredentialsTable>
+export type NewCredential = Insertable<RegistryCredentialsTable>
+export type CredentialUpdate = Updateable<RegistryCredentialsTable>

@@ -1,0 +1,59 @@
+import { mkdirSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { CamelCasePlugin, Kysely, PostgresDialect, type Dialect } from 'kysely'
+import pg from 'pg'
+import { PGlite } from '@electric-sql/pglite'
+import { PGliteDialect } from 'kysely-pglite-dialect'
+import type { DB } from './schema.js'
+
+// int8 (counts, sums) arrive as strings by default; every bigint we store fits a double.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value))
+
+export type Database = Kysely<DB>
+
+export interface DatabaseHandle {
+  db: Database
+  /** 'postgres' when DATABASE_URL is set, 'embedded' for PGlite under DATA_DIR. */
+  kind: 'postgres' | 'embedded'
+  /** The connection URL, for features that need a dedicated connection (LISTEN). */
+  url?: string
+  /** The pg pool, so a feature can observe connection errors; absent on the embedded database. */
+  pool?: pg.Pool
+  close(): Promise<void>
+}
+
+export interface DatabaseOptions {
+  databaseUrl?: string | undefined
+  dataDir: string
+  poolMax: number
+}
+
+export function openDatabase(options: DatabaseOptions): DatabaseHandle {
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: options.poolMax,
+      // Fail fast when the server is gone, so callers can fall back (resolve) or answer 503 (writes).
+      connectionTimeoutMillis: 3000,
+      application_name: 'ci-image-store'
+    })
+    // An idle client losing its server emits here; without a listener it would crash the process.
+    pool.on('error', () => {})
+    return wrap(new PostgresDialect({ pool }), 'postgres', pool, options.databaseUrl)
+  }
+  const dir = resolve(options.dataDir, 'pglite')
+  mkdirSync(dir, { recursive: true, mode: 0o700 })
+  return wrap(new PGliteDialect(new PGlite(dir)), 'embedded')
+}
+
+function wrap(dialect: Dialect, kind: DatabaseHandle['kind'], pool?: pg.Pool, url?: string): DatabaseHandle {
+  const db = new Kysely<DB>({ dialect, plugins: [new CamelCasePlugin()] })
+  let closed: Promise<void> | undefined
+  return {
+    db,
+    kind,
+    ...(pool ? { pool } : {}),
+    ...(url ? { url } : {}),
+    close: () => (closed ??= db.destroy())
+  }
+}

@@ -1,0 +1,19 @@
+import type { ApiTokensTable } from '../tokens/tokens.table.js'
+import type { RegistryCredentialsTable } from '../credentials/credentials.table.js'
+import type { ImagesTable } from '../images/images.table.js'
+import type { ImageEventsTable } from '../events/events.table.js'
+import type { ImageVersionsTable } from '../versions/versions.table.js'
+import type { CheckJobsTable } from '../checks/check-jobs.table.js'
+import type { IdempotencyKeysTable } from '../idempotency/idempotency.table.js'
+
+// The whole database as Kysely sees it (camelCase; CamelCasePlugin maps to snake_case columns).
+// Each resource declares its own tables beside its code; this file only gathers them.
+export interface DB {
+  apiTokens: ApiTokensTable
+  registryCredentials: RegistryCredentialsTable
+  images: ImagesTable
+  imageEvents: ImageEventsTable
+  imageVersions: ImageVersionsTable
+  checkJobs: CheckJobsTable
+  idempotencyKeys: IdempotencyKeysTable
+}

@@ -1,0 +1,16 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely'
+
+export interface ImageEventsTable {
+  id: Generated<number>
+  imageId: string
+  action: string
+  actor: string
+  actorTokenId: string | null
+  version: string | null
+  details: ColumnType<Record<string, unknown>, string | Record<string, unknown>, never>
+  requestId: string | null
+  createdAt: ColumnType<Date, never, never>
+}
+
+export type ImageEventRow = Selectable<ImageEventsTable>
+export type NewImageEvent = Insertable<ImageEventsTable>

@@ -1,0 +1,82 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { ProblemError, problemType, titleFor } from './problem.js'
+import { isDatabaseUnavailable } from '../db/unavailable.js'
+
+interface ValidationIssue {
+  instancePath: string
+  message?: string
+  params: Record<string, unknown>
+}
+
+// Turns every error into an RFC 9457 problem. Client errors explain themselves; server errors are
+// logged in full and answered with a generic text, so no stack trace or SQL ever leaves the process.
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: ProblemError): FastifyReply {
+  for (const [name, value] of Object.entries(problem.headers)) reply.header(name, value)
+  return reply
+    .code(problem.status)
+    .type('application/problem+json')
+    .send({
+      type: problemType(problem.code),
+      title: problem.title,
+      status: problem.status,
+      detail: problem.message,
+      instance: request.url.split('?')[0] ?? request.url,
+      code: problem.code,
+      requestId: request.id,
+      ...problem.extensions
+    })
+}
+
+export function toProblem(error: FastifyError | ProblemError | Error): ProblemError {
+  if (error instanceof ProblemError) return error
+  const fe = error as FastifyError & { validation?: ValidationIssue[]; validationContext?: string }
+  if (fe.validation) return validationProblem(fe.validation, fe.validationContext ?? 'body')
+  if (isDatabaseUnavailable(error)) {
+    return new ProblemError({
+      status: 503,
+      code: 'DATABASE_UNAVAILABLE',
+      detail: 'The database is unreachable; nothing was changed. Retry after the time in Retry-After.',
+      headers: { 'retry-after': '5' }
+    })
+  }
+  const known = FASTIFY_CODES[fe.code ?? '']
+  if (known) return new ProblemError({ ...known, detail: known.detail ?? fe.message })
+  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return new ProblemError({ status: fe.statusCode, code: (fe.code ?? 'CLIENT_ERROR').replace(/^FST_ERR_/, ''), detail: fe.message })
+  }
+  return new ProblemError({
+    status: 500,
+    code: 'INTERNAL_ERROR',
+    detail: 'An unexpected error occurred; it has been logged. Quote the requestId when reporting it.'
+  })
+}
+
+const FASTIFY_CODES: Record<string, { status: number; code: string; detail?: string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'BODY_TOO_LARGE', detail: 'The request body is larger than this service accepts; send a smaller body.' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', detail: 'Send the body as JSON with Content-Type: application/json.' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'INVALID_CONTENT_LENGTH' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'EMPTY_JSON_BODY', detail: 'Content-Type is application/json but the body is empty; send a JSON document or drop the header.' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'MALFORMED_JSON' }
+}
+
+function validationProblem(issues: ValidationIssue[], where: string): ProblemError {
+  const errors = issues.map((issue) => {
+    const extra = issue.params.additionalProperty
+    const path = `${where}${issue.instancePath.replaceAll('/', '.')}${extra ? `.${String(extra)}` : ''}`
+    const message = extra ? 'is not a known property; remove it' : (issue.message ?? 'is invalid')
+    return { path, message }
+  })
+  const summary = errors.map((e) => `${e.path} ${e.message}`).join('; ')
+  return new ProblemError({ status: 400, code: 'VALIDATION_FAILED', detail: `The request is invalid: ${summary}.`, extensions: { errors } })
+}
+
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const problem = toProblem(error)
+    if (problem.status >= 500) request.log.error({ err: error }, 'request failed')
+    else request.log.info({ code: problem.code, status: problem.status }, problem.message)
+    return sendProblem(request, reply, problem)
+  })
+}
+
+export { titleFor }

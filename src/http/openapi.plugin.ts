@@ -1,0 +1,53 @@
+import fp from 'fastify-plugin'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { FastifyInstance } from 'fastify'
+import { ProblemSchema } from './problem.js'
+
+export const API_TAGS = [
+  { name: 'health', description: 'Liveness and readiness probes' },
+  { name: 'tokens', description: 'API tokens: who may call the service, with which scopes and projects' },
+  { name: 'credentials', description: 'Registry credentials of a project, encrypted at rest' },
+  { name: 'images', description: 'Images associated with the store' },
+  { name: 'versions', description: 'Publishing versions of an image and their release lifecycle' },
+  { name: 'resolve', description: 'Resolving version specs like 1.latest at pipeline job start' }
+]
+
+// The contract is generated from the route schemas, so it cannot drift from what the code checks.
+// Schemas with an $id become named components; every route is bearer-protected unless it says
+// `security: []`.
+export default fp(
+  async function openapi(app: FastifyInstance) {
+    app.addSchema(ProblemSchema)
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.1.0',
+        info: {
+          title: 'ci-image-store',
+          version: '1.0.0',
+          description:
+            'The image store of a CI platform: associate container images, publish server-numbered versions, prove each can be pulled, release them, and resolve `N.latest` to an exact, digest-pinned version at job start. Errors are RFC 9457 `application/problem+json`.',
+          license: { name: 'UNLICENSED', identifier: 'UNLICENSED' }
+        },
+        servers: [{ url: 'http://127.0.0.1:3000', description: 'Local default (npm start)' }],
+        tags: API_TAGS,
+        components: {
+          securitySchemes: {
+            bearerAuth: { type: 'http', scheme: 'bearer', description: 'API token (`cis_…`), created with POST /v1/tokens' }
+          }
+        },
+        security: [{ bearerAuth: [] }]
+      },
+      refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) }
+    })
+    // The reference page is public like the contract it renders.
+    await app.register(async (docs) => {
+      docs.addHook('onRoute', (route) => {
+        route.config = { ...route.config, public: true }
+      })
+      await docs.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } })
+    })
+    app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger())
+  },
+  { name: 'openapi' }
+)

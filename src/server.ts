@@ -1,0 +1,31 @@
+import closeWithGrace from 'close-with-grace'
+import { buildApp } from './app.js'
+import { ConfigError, loadConfig } from './config.js'
+
+// The only entry point that listens. Configuration errors end the process with one clear line.
+let config
+try {
+  config = loadConfig()
+} catch (error) {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`)
+    process.exit(78) // EX_CONFIG
+  }
+  throw error
+}
+
+const app = await buildApp({ config })
+
+// SIGTERM/SIGINT: stop accepting, let in-flight requests finish, then close the pool (onClose hooks).
+closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS }, async ({ signal, err }) => {
+  if (err) app.log.error({ err }, 'shutting down after an error')
+  else app.log.info({ signal }, 'shutting down')
+  await app.close()
+})
+
+try {
+  await app.listen({ host: config.HOST, port: config.PORT })
+} catch (error) {
+  app.log.fatal({ err: error }, 'could not listen')
+  process.exit(1)
+}

@@ -1,0 +1,116 @@
+import { Type } from '@sinclair/typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { requireScope } from '../auth/scopes.js'
+import { decodeCursor, encodeCursor } from '../http/cursor.js'
+import { notFound } from '../http/problem.js'
+import { AUTH_PROBLEMS, Page, PageQuery, problemResponses, ref } from '../http/schemas.js'
+import { CreateTokenBody, CreatedTokenSchema, TokenIdParams, TokenSchema, TOKEN_EXAMPLE, WhoAmISchema } from './tokens.schemas.js'
+import { createToken, toToken } from './tokens.service.js'
+import { findTokenById, listTokens, revokeToken } from './tokens.repository.js'
+
+const tokensRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.post(
+    '/v1/tokens',
+    {
+      schema: {
+        operationId: 'createToken',
+        tags: ['tokens'],
+        summary: 'Create an API token (admin); the token is shown only in this response',
+        body: CreateTokenBody,
+        response: { 201: ref(CreatedTokenSchema), ...problemResponses(...AUTH_PROBLEMS, 422) }
+      }
+    },
+    async (request, reply) => {
+      requireScope(request.principal, 'admin')
+      const created = await createToken(app.db, request.body, request.principal.name)
+      request.log.info({ tokenId: created.id, scopes: created.scopes }, 'token created')
+      return reply.code(201).header('location', `/v1/tokens/${created.id}`).send(created)
+    }
+  )
+
+  app.get(
+    '/v1/tokens',
+    {
+      schema: {
+        operationId: 'listTokens',
+        tags: ['tokens'],
+        summary: 'List API tokens, newest first (admin)',
+        querystring: Type.Object(PageQuery, { additionalProperties: false }),
+        response: {
+          200: Page(ref(TokenSchema), 'A page of tokens', [{ items: [TOKEN_EXAMPLE], nextCursor: null }]),
+          ...problemResponses(...AUTH_PROBLEMS)
+        }
+      }
+    },
+    async (request) => {
+      requireScope(request.principal, 'admin')
+      const { limit, cursor } = request.query
+      const after = cursor ? decodeCursor(cursor, ['date', 'string'] as const) : undefined
+      const rows = await listTokens(app.db, limit + 1, after && { createdAt: after[0], id: after[1] })
+      const page = rows.slice(0, limit)
+      const last = page.at(-1)
+      return {
+        items: page.map(toToken),
+        nextCursor: rows.length > limit && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null
+      }
+    }
+  )
+
+  app.get(
+    '/v1/tokens/:id',
+    {
+      schema: {
+        operationId: 'getToken',
+        tags: ['tokens'],
+        summary: 'Get one API token (admin)',
+        params: TokenIdParams,
+        response: { 200: ref(TokenSchema), ...problemResponses(...AUTH_PROBLEMS, 404) }
+      }
+    },
+    async (request) => {
+      requireScope(request.principal, 'admin')
+      const row = await findTokenById(app.db, request.params.id)
+      if (!row) throw notFound('TOKEN_NOT_FOUND', `No token with id ${request.params.id}.`)
+      return toToken(row)
+    }
+  )
+
+  app.delete(
+    '/v1/tokens/:id',
+    {
+      schema: {
+        operationId: 'revokeToken',
+        tags: ['tokens'],
+        summary: 'Revoke an API token (admin); revoking twice is harmless',
+        params: TokenIdParams,
+        response: { 204: Type.Null({ description: 'Revoked' }), ...problemResponses(...AUTH_PROBLEMS, 404) }
+      }
+    },
+    async (request, reply) => {
+      requireScope(request.principal, 'admin')
+      const row = await revokeToken(app.db, request.params.id)
+      if (!row) throw notFound('TOKEN_NOT_FOUND', `No token with id ${request.params.id}.`)
+      app.tokens.forget()
+      request.log.info({ tokenId: row.id }, 'token revoked')
+      return reply.code(204).send(null)
+    }
+  )
+
+  app.get(
+    '/v1/whoami',
+    {
+      schema: {
+        operationId: 'whoAmI',
+        tags: ['tokens'],
+        summary: 'The calling token: name, scopes, projects, expiry',
+        response: { 200: ref(WhoAmISchema), ...problemResponses(401, 503) }
+      }
+    },
+    async (request) => {
+      const p = request.principal
+      return { tokenId: p.tokenId, name: p.name, scopes: p.scopes, projects: p.projects, expiresAt: p.expiresAt?.toISOString() ?? null }
+    }
+  )
+}
+
+export default tokensRoutes
