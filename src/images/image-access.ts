@@ -1,0 +1,17 @@
+import { isAdmin, type Principal } from '../auth/scopes.js'
+
+/** The fields of an image that decide who may manage and who may see it. */
+export interface ImageAccess {
+  ownerProject: string
+  debugProject: string
+  owners: string[]
+  visibilityPublic: boolean
+  visibilityProjects: string[]
+}
+
+/** Owners (by token name) may edit, publish, release, cancel and withdraw; admin always may. */
+export const isImageOwner = (p: Principal, image: Pick<ImageAccess, 'owners'>): boolean => isAdmin(p) || image.owners.includes(p.name)
+
+/** A project may see (resolve) an image that is public, lists it, or that it owns or debugs. */
+export const isVisibleTo = (image: ImageAccess, project: string): boolean =>
+  image.visibilityPublic || image.ownerProject === project || image.debugProject === project || image.visibilityProjects.includes(project)
