@@ -19,6 +19,13 @@ import { checksFeature } from './checks/index.js'
 import { resolveFeature } from './resolve/index.js'
 import { announceAdminToken, ensureAdminToken } from './tokens/bootstrap.js'
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The validated configuration the app was built with. */
+    config: Config
+  }
+}
+
 export interface BuildOptions {
   config: Config
   /** Share an open database (tests running two apps on one database); otherwise one is opened. */
@@ -43,6 +50,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } }
   }).withTypeProvider<TypeBoxTypeProvider>()
 
+  app.decorate('config', config)
   installErrorHandler(app)
   installNotFound(app)
   app.addHook('onRequest', async (request, reply) => {
