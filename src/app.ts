@@ -56,6 +56,15 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   app.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id)
   })
+  // While shutting down, a request that was already in flight still gets its answer, but its
+  // keep-alive connection is closed afterwards so the server can finish closing.
+  let closing = false
+  app.addHook('preClose', async () => {
+    closing = true
+  })
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close')
+  })
 
   // JSON only: text/plain bodies would otherwise reach validation as strings. JSON variants such
   // as application/merge-patch+json are parsed as JSON.

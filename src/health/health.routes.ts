@@ -7,12 +7,12 @@ import { problemResponses } from '../http/schemas.js'
 
 const Status = Type.Object(
   { status: Type.Literal('ok') },
-  { examples: [{ status: 'ok' }] }
+  { description: 'The process is alive', examples: [{ status: 'ok' }] }
 )
 
 const Readiness = Type.Object(
   { status: Type.Literal('ready'), database: Type.Union([Type.Literal('postgres'), Type.Literal('embedded')]) },
-  { examples: [{ status: 'ready', database: 'postgres' }] }
+  { description: 'Ready to serve', examples: [{ status: 'ready', database: 'postgres' }] }
 )
 
 const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {

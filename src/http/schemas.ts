@@ -63,7 +63,7 @@ export function problemResponses(...statuses: number[]): Record<number, unknown>
 export const AUTH_PROBLEMS = [400, 401, 403, 503]
 
 /** A reference to a named component (a schema with an $id added at the root), typed as the schema. */
-export const ref = <T extends TSchema & { $id?: string }>(schema: T) => {
+export const ref = <T extends TSchema & { $id?: string }>(schema: T, description?: string) => {
   if (!schema.$id) throw new Error('ref() needs a schema with an $id')
-  return Type.Unsafe<Static<T>>({ $ref: schema.$id })
+  return Type.Unsafe<Static<T>>({ $ref: schema.$id, ...(description ? { description } : {}) })
 }

@@ -17,7 +17,7 @@ const tokensRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['tokens'],
         summary: 'Create an API token (admin); the token is shown only in this response',
         body: CreateTokenBody,
-        response: { 201: ref(CreatedTokenSchema), ...problemResponses(...AUTH_PROBLEMS, 422) }
+        response: { 201: ref(CreatedTokenSchema, 'The token, with its secret shown this once'), ...problemResponses(...AUTH_PROBLEMS, 422) }
       }
     },
     async (request, reply) => {
@@ -64,7 +64,7 @@ const tokensRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['tokens'],
         summary: 'Get one API token (admin)',
         params: TokenIdParams,
-        response: { 200: ref(TokenSchema), ...problemResponses(...AUTH_PROBLEMS, 404) }
+        response: { 200: ref(TokenSchema, 'The token (never its secret)'), ...problemResponses(...AUTH_PROBLEMS, 404) }
       }
     },
     async (request) => {
@@ -103,7 +103,7 @@ const tokensRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'whoAmI',
         tags: ['tokens'],
         summary: 'The calling token: name, scopes, projects, expiry',
-        response: { 200: ref(WhoAmISchema), ...problemResponses(401, 503) }
+        response: { 200: ref(WhoAmISchema, 'The calling token'), ...problemResponses(401, 503) }
       }
     },
     async (request) => {

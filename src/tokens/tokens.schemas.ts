@@ -4,6 +4,20 @@ import { ProjectId, StringEnum, Timestamp, Uuid } from '../http/schemas.js'
 
 export const ScopeSchema = StringEnum(SCOPES, { description: 'admin implies every other scope and every project' })
 
+const example = {
+  id: '0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55',
+  name: 'pipeline-engine',
+  prefix: 'cis_Xk3v9Q',
+  scopes: ['resolve'],
+  projects: null,
+  expiresAt: '2027-11-26T00:00:00.000Z',
+  createdAt: '2026-11-26T18:00:00.000Z',
+  createdBy: 'admin',
+  lastUsedAt: null,
+  revokedAt: null
+}
+export const TOKEN_EXAMPLE = example
+
 const TokenFields = {
   id: Uuid,
   name: Type.String({ examples: ['pipeline-engine'] }),
@@ -21,28 +35,21 @@ export const TokenSchema = Type.Object(TokenFields, {
   $id: 'Token',
   title: 'Token',
   description: 'An API token (never its secret)',
-  additionalProperties: false
+  additionalProperties: false,
+  examples: [example]
 })
 export type Token = Static<typeof TokenSchema>
 
 export const CreatedTokenSchema = Type.Object(
   { ...TokenFields, token: Type.String({ description: 'The token itself: shown only in this response', examples: ['cis_Xk3v9QeR2…'] }) },
-  { $id: 'CreatedToken', title: 'CreatedToken', additionalProperties: false }
+  {
+    $id: 'CreatedToken',
+    title: 'CreatedToken',
+    additionalProperties: false,
+    examples: [{ ...example, token: 'cis_Xk3v9QeR2mWb7TtY0nF4aLs8Hc1ZpKd6VjUq5Ge9Ri' }]
+  }
 )
 
-const example = {
-  id: '0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55',
-  name: 'pipeline-engine',
-  prefix: 'cis_Xk3v9Q',
-  scopes: ['resolve'],
-  projects: null,
-  expiresAt: '2027-11-26T00:00:00.000Z',
-  createdAt: '2026-11-26T18:00:00.000Z',
-  createdBy: 'admin',
-  lastUsedAt: null,
-  revokedAt: null
-}
-export const TOKEN_EXAMPLE = example
 
 export const CreateTokenBody = Type.Object(
   {

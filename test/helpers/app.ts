@@ -11,6 +11,8 @@ import type { DatabaseHandle } from '../../src/db/database.js'
 import { freshDatabaseUrl } from './database.js'
 
 export const ADMIN_TOKEN = 'cis_test-admin-token-0123456789abcdefghijklmnop'
+/** A fixed 32-byte key for registry credentials (tests only). */
+export const TEST_CREDENTIALS_KEY = Buffer.alloc(32, 7).toString('base64')
 
 export interface TestApp {
   app: FastifyInstance
@@ -39,7 +41,7 @@ export interface BuildTestOptions {
 
 export async function build(t: Test, options: BuildTestOptions = {}): Promise<TestApp> {
   const databaseUrl = options.databaseUrl ?? (await freshDatabaseUrl(t))
-  const config = loadConfig({ DATABASE_URL: databaseUrl, ADMIN_TOKEN, LOG_LEVEL: 'info', ...options.env })
+  const config = loadConfig({ DATABASE_URL: databaseUrl, ADMIN_TOKEN, CREDENTIALS_KEY: TEST_CREDENTIALS_KEY, LOG_LEVEL: 'info', ...options.env })
   const logs: string[] = []
   const logStream = new Writable({
     write(chunk: Buffer, _enc, done) {

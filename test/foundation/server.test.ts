@@ -1,0 +1,72 @@
+import t from 'tap'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { request } from 'node:http'
+import { createServer } from 'node:net'
+import { ADMIN_TOKEN, TEST_CREDENTIALS_KEY } from '../helpers/app.js'
+import { freshDatabaseUrl } from '../helpers/database.js'
+
+const SERVER = new URL('../../src/server.ts', import.meta.url).pathname
+
+async function freePort(): Promise<number> {
+  const probe = createServer().listen(0, '127.0.0.1')
+  await once(probe, 'listening')
+  const { port } = probe.address() as { port: number }
+  probe.close()
+  return port
+}
+
+function startServer(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', SERVER], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>
+  return { child, exited, out: () => stdout, err: () => stderr }
+}
+
+t.test('a bad setting stops the process with one line naming the variable', async (t) => {
+  const server = startServer({ PORT: 'eighty' })
+  const [code] = await server.exited
+  t.equal(code, 78)
+  t.equal(server.err(), 'Invalid configuration: PORT="eighty" expected integer (TCP port)\n')
+})
+
+t.test('SIGTERM: stops accepting, finishes the request in flight, exits cleanly', async (t) => {
+  const port = await freePort()
+  const server = startServer({
+    PORT: String(port),
+    DATABASE_URL: await freshDatabaseUrl(t),
+    ADMIN_TOKEN,
+    CREDENTIALS_KEY: TEST_CREDENTIALS_KEY
+  })
+  t.teardown(() => server.child.kill('SIGKILL'))
+  for (let i = 0; i < 600 && !server.out().includes('Server listening'); i++) await new Promise((r) => setTimeout(r, 50))
+  t.match(server.out(), /Server listening/)
+
+  // A request whose body is still arriving when the signal comes.
+  const body = JSON.stringify({ name: 'in-flight', scopes: ['resolve'] })
+  const req = request({
+    host: '127.0.0.1',
+    port,
+    method: 'POST',
+    path: '/v1/tokens',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
+  })
+  const response = once(req, 'response') as Promise<[import('node:http').IncomingMessage]>
+  req.write(body.slice(0, 10))
+  await new Promise((r) => setTimeout(r, 200))
+  server.child.kill('SIGTERM')
+  await new Promise((r) => setTimeout(r, 200))
+  req.end(body.slice(10))
+  const [res] = await response
+  t.equal(res.statusCode, 201, 'the in-flight request completed')
+  t.equal(res.headers.connection, 'close', 'and its keep-alive connection is closed')
+  const [code] = await server.exited
+  t.equal(code, 0, `clean exit (stderr: ${server.err()})`)
+  t.match(server.out(), /"msg":"shutting down"/)
+})
