@@ -37,3 +37,10 @@ t.test('secrets are never echoed in configuration errors', async (t) => {
   t.match(error.message, /^Invalid configuration: ADMIN_TOKEN=\(hidden\)/)
   t.notMatch(error.message, /short-secret/)
 })
+
+t.test('the README documents every variable', async (t) => {
+  const { readFileSync } = await import('node:fs')
+  const { ConfigSchema } = await import('../../src/config.js')
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
+  for (const name of Object.keys(ConfigSchema.properties)) t.match(readme, new RegExp(`^\\| \`${name}\` \\|`, 'm'), name)
+})

@@ -1,0 +1,63 @@
+# Every target a developer or CI needs. `make test` does all the set-up the tests need on a fresh
+# machine of this project's kind (Debian, root, PostgreSQL on 127.0.0.1:5432) and then runs them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+export TEST_DATABASE_URL
+
+# Debian packages the tests use: a real registry, skopeo (operator baseline in the bench),
+# htpasswd (bcrypt users for the Basic-auth registry), openssl (token-auth certificates).
+TEST_TOOLS := /usr/bin/docker-registry /usr/bin/skopeo /usr/bin/htpasswd /usr/bin/openssl
+TEST_PACKAGES := docker-registry skopeo apache2-utils openssl
+
+.PHONY: help install start dev test test-deps test-db typecheck lint openapi openapi-check migrate bench docker
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+install: ## Install dependencies exactly as locked
+	npm ci --no-audit --no-fund
+
+start: ## Run the service (embedded database unless DATABASE_URL is set)
+	npm start
+
+dev: ## Run with reload on change
+	npm run dev
+
+test-deps: ## Install the Debian packages the tests need, if missing
+	@missing=0; for tool in $(TEST_TOOLS); do [ -x $$tool ] || missing=1; done; \
+	if [ $$missing = 1 ]; then \
+	  echo "installing $(TEST_PACKAGES)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(TEST_PACKAGES) >/dev/null; \
+	fi
+
+test-db: ## Make sure PostgreSQL runs and the test database exists
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+	@psql "$${TEST_DATABASE_URL%/*}/postgres" -tAc "select 1 from pg_database where datname = 'test'" | grep -q 1 || \
+	  psql "$${TEST_DATABASE_URL%/*}/postgres" -c 'create database test' >/dev/null
+
+typecheck: ## TypeScript, strict
+	npx tsc -p tsconfig.json --noEmit
+
+lint: ## ESLint with typescript-eslint
+	npx eslint .
+
+openapi: ## Regenerate openapi/openapi.json from the route schemas
+	npm run openapi
+
+openapi-check: ## Fail when the committed contract is stale; lint it
+	npm run openapi:check
+
+migrate: ## Apply migrations to DATABASE_URL (or the embedded database)
+	npm run migrate
+
+test: install test-deps test-db typecheck lint openapi-check ## Everything CI runs
+	npm run test:coverage
+
+bench: ## Resolve and check benchmarks (see README for the latest figures)
+	npm run bench
+
+docker: ## Build the container image
+	docker build -t ci-image-store .
