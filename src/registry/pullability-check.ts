@@ -1,0 +1,70 @@
+// The check itself. HEAD comes first because a failing HEAD costs nothing against Docker Hub's pull
+// limit; the GET follows because size and platforms live in the body, and hashing the body is the
+// only digest we can trust (the header may be missing, or name one platform of a multi-arch tag).
+import type { HttpResponse, HttpTransport } from './http-transport.js'
+import { headerValue } from './http-transport.js'
+import type { HostList } from './host-list.js'
+import { urlHostPort } from './host-list.js'
+import type { Credential } from './registry-auth.js'
+import { UnexpectedStatusError } from './registry-auth.js'
+import type { ImageReference } from './reference.js'
+import { RegistrySession } from './registry-session.js'
+import type { TokenCache } from './token-cache.js'
+import { MANIFEST_ACCEPT, parseManifest, platformFromConfig } from './manifest.js'
+import { verifyDigest } from './digest.js'
+import type { PullableOutcome } from './outcome.js'
+
+export interface CheckDependencies {
+  transport: HttpTransport
+  tokenCache: TokenCache
+  insecureHosts: HostList
+  onDigestDisagreement?: (headDigest: string, bodyDigest: string) => void
+}
+
+/** https unless the operator listed the host as insecure (plain http, as docker's insecure-registries). */
+export function registryBaseUrl (apiHost: string, insecureHosts: HostList): URL {
+  const plain = new URL(`http://${apiHost}/`)
+  const { hostname, port } = urlHostPort(plain)
+  return insecureHosts.has(hostname, port) ? plain : new URL(`https://${apiHost}/`)
+}
+
+function expectOk (response: HttpResponse, phase: 'manifest' | 'config'): Buffer {
+  if (response.status !== 200) throw new UnexpectedStatusError(phase, response)
+  return response.body ?? Buffer.alloc(0)
+}
+
+export async function checkImage (deps: CheckDependencies, ref: ImageReference,
+  credential: Credential | undefined, signal: AbortSignal): Promise<PullableOutcome> {
+  const session = new RegistrySession({
+    transport: deps.transport,
+    tokenCache: deps.tokenCache,
+    base: registryBaseUrl(ref.apiHost, deps.insecureHosts),
+    credential,
+    signal
+  })
+  await session.ping()
+  const scope = `repository:${ref.repository}:pull`
+  // Docker pulls `latest` when a reference names neither tag nor digest.
+  const path = `/v2/${ref.repository}/manifests/${ref.digest ?? ref.tag ?? 'latest'}`
+
+  const head = await session.request({ method: 'HEAD', path, scope, accept: MANIFEST_ACCEPT })
+  // 405: a registry without HEAD support; the GET below gives the answer instead.
+  if (head.status !== 200 && head.status !== 405) throw new UnexpectedStatusError('manifest', head)
+  const got = await session.request({ method: 'GET', path, scope, accept: MANIFEST_ACCEPT, readBody: true })
+  const body = expectOk(got, 'manifest')
+
+  // A pinned reference is checked against the caller's digest, otherwise against the registry's.
+  const digest = verifyDigest(body, ref.digest ?? headerValue(got.headers, 'docker-content-digest'), 'manifest')
+  const headDigest = headerValue(head.headers, 'docker-content-digest')
+  if (headDigest !== undefined && headDigest !== digest) deps.onDigestDisagreement?.(headDigest, digest)
+
+  const manifest = parseManifest(body, headerValue(got.headers, 'content-type'))
+  const { mediaType } = manifest
+  if (manifest.kind === 'index') {
+    return { ok: true, digest, mediaType, platforms: manifest.platforms, size: manifest.size }
+  }
+  const config = await session.request({ method: 'GET', path: `/v2/${ref.repository}/blobs/${manifest.config.digest}`, scope, readBody: true })
+  const configBody = expectOk(config, 'config')
+  verifyDigest(configBody, manifest.config.digest, 'image config')
+  return { ok: true, digest, mediaType, platforms: [platformFromConfig(configBody)], size: manifest.size }
+}

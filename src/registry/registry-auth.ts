@@ -1,0 +1,93 @@
+// Turns the registry's challenges into an Authorization header: Bearer tokens from the realm
+// (anonymous or with Basic credentials), or Basic on every request.
+import type { Challenge } from './www-authenticate.js'
+import { findChallenge } from './www-authenticate.js'
+import type { HttpResponse, HttpTransport } from './http-transport.js'
+import type { TokenCache } from './token-cache.js'
+import { tokenCacheKey } from './token-cache.js'
+
+export interface Credential {
+  username: string
+  password: string
+}
+
+/** Built by hand: `robot$project+name` or `_json_key` usernames must survive, and URLs never carry credentials. */
+export function basicAuthorization (credential: Credential): string {
+  return `Basic ${Buffer.from(`${credential.username}:${credential.password}`, 'utf8').toString('base64')}`
+}
+
+/** A non-success answer; classify.ts turns it into an outcome. */
+export class UnexpectedStatusError extends Error {
+  constructor (readonly phase: 'ping' | 'token' | 'manifest' | 'config', readonly response: HttpResponse) {
+    super(`${phase} request to ${response.url.host} answered HTTP ${response.status}`)
+    this.name = 'UnexpectedStatusError'
+  }
+}
+
+export class TokenResponseError extends Error {
+  constructor (readonly host: string, problem: string) {
+    super(`token service at ${host} ${problem}`)
+    this.name = 'TokenResponseError'
+  }
+}
+
+export interface RegistryAuthOptions {
+  transport: HttpTransport
+  tokenCache: TokenCache
+  registry: string
+  credential: Credential | undefined
+  signal: AbortSignal
+}
+
+export class RegistryAuth {
+  private challenge: Challenge | undefined
+
+  constructor (private readonly options: RegistryAuthOptions) {}
+
+  /** Picks the scheme to use from a 401's challenges; false when none is usable. */
+  adopt (challenges: Challenge[]): boolean {
+    const bearer = findChallenge(challenges, 'bearer')
+    const chosen = bearer?.params.realm !== undefined ? bearer : findChallenge(challenges, 'basic')
+    if (chosen !== undefined) this.challenge = chosen
+    return chosen !== undefined
+  }
+
+  /** The header for `scope`; `fresh` skips the cache after the registry rejected a cached token. */
+  async authorization (scope: string, fresh = false): Promise<string | undefined> {
+    const { credential } = this.options
+    if (this.challenge?.scheme === 'basic') return credential ? basicAuthorization(credential) : undefined
+    if (this.challenge?.scheme !== 'bearer') return undefined
+    const realm = this.challenge.params.realm ?? ''
+    const service = this.challenge.params.service
+    const key = tokenCacheKey({ registry: this.options.registry, realm, service, scope, credential })
+    const cached = fresh ? undefined : this.options.tokenCache.get(key)
+    if (cached !== undefined) return `Bearer ${cached}`
+    const { token, expiresIn } = await this.fetchToken(realm, service, scope)
+    this.options.tokenCache.set(key, token, expiresIn)
+    return `Bearer ${token}`
+  }
+
+  private async fetchToken (realm: string, service: string | undefined, scope: string): Promise<{ token: string, expiresIn?: number }> {
+    let url: URL
+    try { url = new URL(realm) } catch { throw new TokenResponseError(this.options.registry, `is advertised with an unusable realm "${realm}"`) }
+    // Some flows (GCR) send no service; a challenge scope may hold several space-separated scopes.
+    if (service !== undefined) url.searchParams.set('service', service)
+    for (const part of scope.split(' ').filter(Boolean)) url.searchParams.append('scope', part)
+    const { credential } = this.options
+    const response = await this.options.transport({
+      method: 'GET',
+      url,
+      accept: 'application/json',
+      authorization: credential ? basicAuthorization(credential) : undefined,
+      readBody: true,
+      signal: this.options.signal
+    })
+    if (response.status !== 200 || response.body === undefined) throw new UnexpectedStatusError('token', response)
+    let doc: unknown
+    try { doc = JSON.parse(response.body.toString('utf8')) } catch { doc = undefined }
+    const fields = typeof doc === 'object' && doc !== null ? doc as Record<string, unknown> : {}
+    const token = typeof fields.token === 'string' && fields.token !== '' ? fields.token : fields.access_token
+    if (typeof token !== 'string' || token === '') throw new TokenResponseError(url.host, 'answered without a token')
+    return typeof fields.expires_in === 'number' ? { token, expiresIn: fields.expires_in } : { token }
+  }
+}
