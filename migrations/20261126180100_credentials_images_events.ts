@@ -52,7 +52,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.createIndex('images_credential_id_idx').on('images').column('credential_id').execute()
   await db.schema.createIndex('images_owner_project_idx').on('images').columns(['owner_project', 'code']).execute()
   await db.schema.createIndex('images_debug_project_idx').on('images').columns(['debug_project', 'code']).execute()
-  await db.schema.createIndex('images_last_released_idx').on('images').columns(['last_released_at', 'code']).execute()
+  // "sort by last release": newest first, never-released images last, then by code.
+  await sql`create index images_last_released_idx on images (last_released_at desc nulls last, code)`.execute(db)
   await db.schema.createIndex('images_labels_idx').on('images').using('gin').column('labels').execute()
   await db.schema.createIndex('images_visibility_projects_idx').on('images').using('gin').column('visibility_projects').execute()
   await db.schema.createIndex('images_search_idx').on('images').using('gin').column('search').execute()

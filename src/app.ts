@@ -46,6 +46,9 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     genReqId: requestIdFrom,
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     bodyLimit: config.BODY_LIMIT,
+    // Opening the embedded database and migrating it can take longer than Fastify's default 10 s
+    // on a busy two-core machine.
+    pluginTimeout: 60_000,
     trustProxy: config.TRUST_PROXY,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } }
   }).withTypeProvider<TypeBoxTypeProvider>()

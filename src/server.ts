@@ -2,19 +2,22 @@ import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig } from './config.js'
 
-// The only entry point that listens. Configuration errors end the process with one clear line.
-let config
-try {
-  config = loadConfig()
-} catch (error) {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\n`)
-    process.exit(78) // EX_CONFIG
+// The only entry point that listens. Configuration errors (a bad variable, or a missing key found
+// while the app is built) end the process with one clear line instead of a stack trace.
+async function start() {
+  try {
+    const config = loadConfig()
+    return { config, app: await buildApp({ config }) }
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`)
+      process.exit(78) // EX_CONFIG
+    }
+    throw error
   }
-  throw error
 }
 
-const app = await buildApp({ config })
+const { config, app } = await start()
 
 // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, then close the pool (onClose hooks).
 closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS }, async ({ signal, err }) => {

@@ -6,7 +6,10 @@ export function encodeCursor(values: ReadonlyArray<string | number | null>): str
   return Buffer.from(JSON.stringify(values)).toString('base64url')
 }
 
-export function decodeCursor<T extends ReadonlyArray<'string' | 'number' | 'date' | 'string|null'>>(
+// 'timestamp' is an exact UTC timestamp as text (microseconds kept), checked before it reaches SQL.
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/
+
+export function decodeCursor<T extends ReadonlyArray<'string' | 'number' | 'date' | 'timestamp' | 'string|null'>>(
   cursor: string,
   shape: T
 ): { [K in keyof T]: T[K] extends 'number' ? number : T[K] extends 'date' ? Date : T[K] extends 'string|null' ? string | null : string } {
@@ -24,6 +27,7 @@ export function decodeCursor<T extends ReadonlyArray<'string' | 'number' | 'date
     if (kind === 'string' && typeof v === 'string') return v
     if (kind === 'string|null' && (typeof v === 'string' || v === null)) return v
     if (kind === 'date' && typeof v === 'string' && !Number.isNaN(Date.parse(v))) return new Date(v)
+    if (kind === 'timestamp' && typeof v === 'string' && TIMESTAMP.test(v) && !Number.isNaN(Date.parse(v))) return v
     throw invalid()
   }) as never
 }

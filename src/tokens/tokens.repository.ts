@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely'
+import { sql, type Kysely, type Transaction } from 'kysely'
 import type { DB } from '../db/schema.js'
 import type { ApiTokenRow, NewApiToken } from './tokens.table.js'
 
@@ -16,13 +16,20 @@ export async function findTokenById(db: Db, id: string): Promise<ApiTokenRow | u
   return db.selectFrom('apiTokens').selectAll().where('id', '=', id).executeTakeFirst()
 }
 
-/** Newest first, keyset-paged on (created_at, id). */
-export async function listTokens(db: Db, limit: number, after?: { createdAt: Date; id: string }): Promise<ApiTokenRow[]> {
-  let query = db.selectFrom('apiTokens').selectAll().orderBy('createdAt', 'desc').orderBy('id', 'desc').limit(limit)
+// created_at with its full microseconds, as text: a JavaScript Date would round it to milliseconds
+// and a page boundary could then skip tokens created within the same millisecond.
+const createdKey = sql<string>`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`
+
+/** Newest first, keyset-paged on (created_at, id); `createdKey` is the exact position for the cursor. */
+export async function listTokens(
+  db: Db,
+  limit: number,
+  after?: { createdKey: string; id: string }
+): Promise<(ApiTokenRow & { createdKey: string })[]> {
+  let query = db.selectFrom('apiTokens').selectAll().select(createdKey.as('createdKey')).orderBy('createdAt', 'desc').orderBy('id', 'desc').limit(limit)
   if (after) {
-    query = query.where((eb) =>
-      eb.or([eb('createdAt', '<', after.createdAt), eb.and([eb('createdAt', '=', after.createdAt), eb('id', '<', after.id)])])
-    )
+    const at = sql<Date>`${after.createdKey}::timestamptz`
+    query = query.where((eb) => eb.or([eb('createdAt', '<', at), eb.and([eb('createdAt', '=', at), eb('id', '<', after.id)])]))
   }
   return query.execute()
 }

@@ -45,13 +45,13 @@ const tokensRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       requireScope(request.principal, 'admin')
       const { limit, cursor } = request.query
-      const after = cursor ? decodeCursor(cursor, ['date', 'string'] as const) : undefined
-      const rows = await listTokens(app.db, limit + 1, after && { createdAt: after[0], id: after[1] })
+      const after = cursor ? decodeCursor(cursor, ['timestamp', 'string'] as const) : undefined
+      const rows = await listTokens(app.db, limit + 1, after && { createdKey: after[0], id: after[1] })
       const page = rows.slice(0, limit)
       const last = page.at(-1)
       return {
         items: page.map(toToken),
-        nextCursor: rows.length > limit && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null
+        nextCursor: rows.length > limit && last ? encodeCursor([last.createdKey, last.id]) : null
       }
     }
   )

@@ -36,6 +36,13 @@ t.test('a bad setting stops the process with one line naming the variable', asyn
   t.equal(server.err(), 'Invalid configuration: PORT="eighty" expected integer (TCP port)\n')
 })
 
+t.test('a setting that is only found missing while building the app also ends in one line', async (t) => {
+  const server = startServer({ DATABASE_URL: await freshDatabaseUrl(t), ADMIN_TOKEN })
+  const [code] = await server.exited
+  t.equal(code, 78)
+  t.match(server.err(), /^Invalid configuration: CREDENTIALS_KEY is required with DATABASE_URL[^\n]*\n$/)
+})
+
 t.test('SIGTERM: stops accepting, finishes the request in flight, exits cleanly', async (t) => {
   const port = await freePort()
   const server = startServer({
