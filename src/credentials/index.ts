@@ -1,4 +1,6 @@
 import type { Feature } from '../http/feature.js'
+import credentialsPlugin from './credentials.plugin.js'
+import { credentialSchemas } from './credentials.schemas.js'
 
-// Scaffolding while the feature is being built: replaced by the feature's own schemas and plugin.
-export const credentialsFeature: Feature = { name: 'credentials', schemas: [], plugin: async () => {} }
+export type { CredentialSecrets } from './credentials.plugin.js'
+export const credentialsFeature: Feature = { name: 'credentials', schemas: credentialSchemas, plugin: credentialsPlugin }

@@ -1,4 +1,13 @@
+import type { FastifyInstance } from 'fastify'
 import type { Feature } from '../http/feature.js'
+import { eventSchemas } from '../events/events.schemas.js'
+import imageEventsRoutes from './image-events.routes.js'
+import imagesRoutes from './images.routes.js'
+import { imageSchemas } from './images.schemas.js'
 
-// Scaffolding while the feature is being built: replaced by the feature's own schemas and plugin.
-export const imagesFeature: Feature = { name: 'images', schemas: [], plugin: async () => {} }
+async function imagesPlugin(app: FastifyInstance): Promise<void> {
+  await app.register(imagesRoutes)
+  await app.register(imageEventsRoutes)
+}
+
+export const imagesFeature: Feature = { name: 'images', schemas: [...imageSchemas, ...eventSchemas], plugin: imagesPlugin }

@@ -1,0 +1,41 @@
+import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
+import { CredentialCipher } from './credential-cipher.js'
+import { loadCredentialKeys } from './credentials-key.js'
+import { countCredentialsByKey } from './credentials.repository.js'
+import { revealCredential } from './credentials.service.js'
+import credentialsRoutes from './credentials.routes.js'
+
+export interface CredentialSecrets {
+  /** The decrypted login of a stored credential, for a registry pull; undefined if there is none. */
+  reveal(credentialId: string): Promise<{ username: string; password: string } | undefined>
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    credentialSecrets: CredentialSecrets
+  }
+}
+
+export default fp(
+  async function credentials(app: FastifyInstance) {
+    const { keys, keyFile } = loadCredentialKeys({
+      key: app.config.CREDENTIALS_KEY,
+      oldKeys: app.config.CREDENTIALS_OLD_KEYS,
+      databaseKind: app.database.kind,
+      dataDir: app.config.DATA_DIR
+    })
+    if (keyFile?.generated) app.log.info({ path: keyFile.path }, 'generated a credentials encryption key (keep it with the data directory)')
+    const cipher = new CredentialCipher(keys)
+
+    // Not fatal: every other route still works; only those credentials cannot be used until the
+    // missing key is added to CREDENTIALS_OLD_KEYS.
+    for (const { keyId, count } of await countCredentialsByKey(app.db)) {
+      if (!keys.byId.has(keyId)) app.log.warn({ keyId, count }, 'credentials are encrypted with a key this process does not have: add it to CREDENTIALS_OLD_KEYS')
+    }
+
+    app.decorate('credentialSecrets', { reveal: (credentialId: string) => revealCredential(app.db, cipher, credentialId) })
+    await app.register(credentialsRoutes, { cipher })
+  },
+  { name: 'credentials', dependencies: ['database'] }
+)

@@ -1,0 +1,125 @@
+import { Type } from '@sinclair/typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { requireScope } from '../auth/scopes.js'
+import { decodeCursor, encodeCursor } from '../http/cursor.js'
+import { AUTH_PROBLEMS, Page, PageQuery, problemResponses, ref } from '../http/schemas.js'
+import type { CredentialCipher } from './credential-cipher.js'
+import { CREDENTIAL_EXAMPLE, CreateCredentialBody, CredentialParams, CredentialSchema, ProjectParams, UpdateCredentialBody } from './credentials.schemas.js'
+import { listCredentials } from './credentials.repository.js'
+import { changeCredential, createCredential, getCredential, removeCredential, toCredential } from './credentials.service.js'
+
+export interface CredentialsRoutesOptions {
+  cipher: CredentialCipher
+}
+
+// Log lines name the credential by id and project only: the body holds the password.
+const credentialsRoutes: FastifyPluginAsyncTypebox<CredentialsRoutesOptions> = async (app, { cipher }) => {
+  app.post(
+    '/v1/projects/:project/credentials',
+    {
+      schema: {
+        operationId: 'createCredential',
+        tags: ['credentials'],
+        summary: 'Store a registry login for a project (credentials:write); the password is encrypted and never returned',
+        params: ProjectParams,
+        body: CreateCredentialBody,
+        response: { 201: { ...ref(CredentialSchema), description: 'Stored' }, ...problemResponses(...AUTH_PROBLEMS, 409) }
+      }
+    },
+    async (request, reply) => {
+      const { project } = request.params
+      requireScope(request.principal, 'credentials:write', project)
+      const created = await createCredential(app.db, cipher, project, request.body, request.principal.name)
+      request.log.info({ credentialId: created.id, project }, 'credential created')
+      return reply.code(201).header('location', `/v1/projects/${project}/credentials/${created.id}`).send(created)
+    }
+  )
+
+  app.get(
+    '/v1/projects/:project/credentials',
+    {
+      schema: {
+        operationId: 'listCredentials',
+        tags: ['credentials'],
+        summary: "List a project's registry credentials by name (images:read); metadata only",
+        params: ProjectParams,
+        querystring: Type.Object(PageQuery, { additionalProperties: false }),
+        response: {
+          200: Page(ref(CredentialSchema), 'A page of credentials, by name', [{ items: [CREDENTIAL_EXAMPLE], nextCursor: null }]),
+          ...problemResponses(...AUTH_PROBLEMS)
+        }
+      }
+    },
+    async (request) => {
+      const { project } = request.params
+      requireScope(request.principal, 'images:read', project)
+      const { limit, cursor } = request.query
+      const after = cursor ? decodeCursor(cursor, ['string'] as const)[0] : undefined
+      const rows = await listCredentials(app.db, project, limit + 1, after)
+      const page = rows.slice(0, limit)
+      const last = page.at(-1)
+      return { items: page.map(toCredential), nextCursor: rows.length > limit && last ? encodeCursor([last.name]) : null }
+    }
+  )
+
+  app.get(
+    '/v1/projects/:project/credentials/:credentialId',
+    {
+      schema: {
+        operationId: 'getCredential',
+        tags: ['credentials'],
+        summary: 'Get one registry credential (images:read); metadata only',
+        params: CredentialParams,
+        response: { 200: { ...ref(CredentialSchema), description: 'The credential' }, ...problemResponses(...AUTH_PROBLEMS, 404) }
+      }
+    },
+    async (request) => {
+      const { project, credentialId } = request.params
+      requireScope(request.principal, 'images:read', project)
+      return getCredential(app.db, project, credentialId)
+    }
+  )
+
+  app.patch(
+    '/v1/projects/:project/credentials/:credentialId',
+    {
+      schema: {
+        operationId: 'updateCredential',
+        tags: ['credentials'],
+        summary: 'Rename, describe or rotate a registry credential (credentials:write)',
+        params: CredentialParams,
+        body: UpdateCredentialBody,
+        response: { 200: { ...ref(CredentialSchema), description: 'Updated' }, ...problemResponses(...AUTH_PROBLEMS, 404, 409) }
+      }
+    },
+    async (request) => {
+      const { project, credentialId } = request.params
+      requireScope(request.principal, 'credentials:write', project)
+      const updated = await changeCredential(app.db, cipher, project, credentialId, request.body)
+      request.log.info({ credentialId, project, fields: Object.keys(request.body) }, 'credential updated')
+      return updated
+    }
+  )
+
+  app.delete(
+    '/v1/projects/:project/credentials/:credentialId',
+    {
+      schema: {
+        operationId: 'deleteCredential',
+        tags: ['credentials'],
+        summary: 'Delete a registry credential no image or version uses any more (credentials:write)',
+        params: CredentialParams,
+        response: { 204: Type.Null({ description: 'Deleted' }), ...problemResponses(...AUTH_PROBLEMS, 404, 409) }
+      }
+    },
+    async (request, reply) => {
+      const { project, credentialId } = request.params
+      requireScope(request.principal, 'credentials:write', project)
+      await removeCredential(app.db, project, credentialId)
+      request.log.info({ credentialId, project }, 'credential deleted')
+      return reply.code(204).send(null)
+    }
+  )
+}
+
+export default credentialsRoutes

@@ -1,0 +1,87 @@
+import { Type, type Static } from '@sinclair/typebox'
+import { ProjectId, Timestamp, Uuid } from '../http/schemas.js'
+
+// Registry logins come in many shapes: ECR's "AWS", GCR's "_json_key", Harbor's
+// "robot$project+name". Only what Basic auth cannot carry is refused: ':' and control characters.
+const Username = Type.String({
+  minLength: 1,
+  maxLength: 256,
+  pattern: '^[^:\\u0000-\\u0020\\u007f]+$',
+  description: 'Registry login name (e.g. AWS, _json_key, robot$project+name); no spaces, colons or control characters',
+  examples: ['robot$payments+ci']
+})
+// Large enough for a GCR service-account JSON key; write-only.
+const Password = Type.String({ minLength: 1, maxLength: 16384, writeOnly: true, description: 'Password or access token; stored encrypted, never returned' })
+const CredentialName = Type.String({
+  minLength: 1,
+  maxLength: 100,
+  pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
+  description: 'Unique within the project: letters, digits, ".", "_", "-"',
+  examples: ['harbor-robot']
+})
+const Description = Type.String({ maxLength: 1000, pattern: '^[^\\u0000]*$', examples: ['Pull-only robot account on harbor.example.com'] })
+
+export const CREDENTIAL_EXAMPLE = {
+  id: '5d0f3a52-8c1e-4b7a-9f2e-6a4b1c9d7e30',
+  project: 'payments-ci',
+  name: 'harbor-robot',
+  description: 'Pull-only robot account on harbor.example.com',
+  username: 'robot$payments+ci',
+  createdAt: '2026-11-26T18:00:00.000Z',
+  createdBy: 'payments-publisher',
+  updatedAt: '2026-11-26T18:00:00.000Z',
+  secretRotatedAt: null
+}
+
+export const CredentialSchema = Type.Object(
+  {
+    id: Uuid,
+    project: ProjectId,
+    name: CredentialName,
+    description: Type.Union([Description, Type.Null()]),
+    username: Username,
+    createdAt: Timestamp,
+    createdBy: Type.String(),
+    updatedAt: Timestamp,
+    secretRotatedAt: Type.Union([Timestamp, Type.Null()], { description: 'When the password was last replaced; null if never' })
+  },
+  {
+    $id: 'Credential',
+    title: 'Credential',
+    description: 'A registry login of a project. The password is stored encrypted and never returned.',
+    additionalProperties: false,
+    examples: [CREDENTIAL_EXAMPLE]
+  }
+)
+export type Credential = Static<typeof CredentialSchema>
+
+export const CreateCredentialBody = Type.Object(
+  { name: CredentialName, username: Username, password: Password, description: Type.Optional(Description) },
+  {
+    additionalProperties: false,
+    examples: [{ name: 'harbor-robot', username: 'robot$payments+ci', password: 'eyJhbGciOi…', description: 'Pull-only robot account on harbor.example.com' }]
+  }
+)
+export type CreateCredentialBody = Static<typeof CreateCredentialBody>
+
+export const UpdateCredentialBody = Type.Object(
+  {
+    name: Type.Optional(CredentialName),
+    // null first: with type coercion on, a string branch tried first would turn null into "".
+    description: Type.Optional(Type.Union([Type.Null(), Description], { description: 'null clears it' })),
+    username: Type.Optional(Username),
+    password: Type.Optional(Password)
+  },
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    description: 'Only the fields given change. Rotating: send the new password (and username if it changed).',
+    examples: [{ password: 'new-robot-token…' }, { name: 'harbor-robot-2025', description: null }]
+  }
+)
+export type UpdateCredentialBody = Static<typeof UpdateCredentialBody>
+
+export const ProjectParams = Type.Object({ project: ProjectId }, { additionalProperties: false })
+export const CredentialParams = Type.Object({ project: ProjectId, credentialId: Uuid }, { additionalProperties: false })
+
+export const credentialSchemas = [CredentialSchema]

@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto'
+import type { Database } from '../db/database.js'
+import { conflict, notFound } from '../http/problem.js'
+import type { CredentialCipher } from './credential-cipher.js'
+import type { CreateCredentialBody, Credential, UpdateCredentialBody } from './credentials.schemas.js'
+import type { CredentialUpdate } from './credentials.table.js'
+import {
+  deleteCredential,
+  findCredential,
+  findCredentialUsage,
+  findSealedCredential,
+  insertCredential,
+  updateCredential,
+  type CredentialMetadata
+} from './credentials.repository.js'
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+export function toCredential(row: CredentialMetadata): Credential {
+  return {
+    id: row.id,
+    project: row.project,
+    name: row.name,
+    description: row.description,
+    username: row.username,
+    createdAt: row.createdAt.toISOString(),
+    createdBy: row.createdBy,
+    updatedAt: row.updatedAt.toISOString(),
+    secretRotatedAt: row.secretRotatedAt?.toISOString() ?? null
+  }
+}
+
+export const credentialNotFound = (project: string, id: string) =>
+  notFound('CREDENTIAL_NOT_FOUND', `No credential ${id} in project "${project}"; list them with GET /v1/projects/${project}/credentials.`)
+
+function pgError(error: unknown): { code?: string; constraint?: string } {
+  return (error ?? {}) as { code?: string; constraint?: string }
+}
+
+function nameTaken(error: unknown, project: string, name: string | undefined) {
+  const e = pgError(error)
+  if (e.code === '23505' && e.constraint === 'registry_credentials_project_name_key') {
+    return conflict('CREDENTIAL_NAME_TAKEN', `Project "${project}" already has a credential named "${name}"; choose another name or update that one.`, { name })
+  }
+  return error
+}
+
+export async function createCredential(db: Database, cipher: CredentialCipher, project: string, body: CreateCredentialBody, actor: string): Promise<Credential> {
+  // The id is chosen here because it is bound into the ciphertext (additional authenticated data).
+  const id = randomUUID()
+  const sealed = cipher.seal(id, body.password)
+  try {
+    const row = await insertCredential(db, {
+      id,
+      project,
+      name: body.name,
+      description: body.description ?? null,
+      username: body.username,
+      secretCiphertext: sealed.ciphertext,
+      secretKeyId: sealed.keyId,
+      createdBy: actor
+    })
+    return toCredential(row)
+  } catch (error) {
+    throw nameTaken(error, project, body.name)
+  }
+}
+
+export async function getCredential(db: Database, project: string, id: string): Promise<Credential> {
+  const row = await findCredential(db, project, id)
+  if (!row) throw credentialNotFound(project, id)
+  return toCredential(row)
+}
+
+export async function changeCredential(db: Database, cipher: CredentialCipher, project: string, id: string, body: UpdateCredentialBody): Promise<Credential> {
+  const changes: CredentialUpdate = {}
+  if (body.name !== undefined) changes.name = body.name
+  if (body.description !== undefined) changes.description = body.description
+  if (body.username !== undefined) changes.username = body.username
+  if (body.password !== undefined) {
+    const sealed = cipher.seal(id, body.password)
+    changes.secretCiphertext = sealed.ciphertext
+    changes.secretKeyId = sealed.keyId
+    changes.secretRotatedAt = new Date()
+  }
+  try {
+    const row = await updateCredential(db, project, id, changes)
+    if (!row) throw credentialNotFound(project, id)
+    return toCredential(row)
+  } catch (error) {
+    throw nameTaken(error, project, body.name)
+  }
+}
+
+function inUse(id: string, usage: { images: string[]; versions: { image: string; version: string }[] }) {
+  const named = [...usage.images.map((c) => `image ${c}`), ...usage.versions.map((v) => `version ${v.image} ${v.version}`)]
+  return conflict(
+    'CREDENTIAL_IN_USE',
+    `Credential ${id} is still used by ${named.join(', ') || 'an image or version'}; switch those to another credential first.`,
+    { usedBy: usage }
+  )
+}
+
+export async function removeCredential(db: Database, project: string, id: string): Promise<void> {
+  if (!(await findCredential(db, project, id))) throw credentialNotFound(project, id)
+  const usage = await findCredentialUsage(db, id)
+  if (usage.images.length > 0 || usage.versions.length > 0) throw inUse(id, usage)
+  try {
+    if (!(await deleteCredential(db, project, id))) throw credentialNotFound(project, id)
+  } catch (error) {
+    // An image or version took the credential between the check and the delete: the RESTRICT
+    // foreign keys refuse, and the caller gets the same answer as if it had been there before.
+    if (pgError(error).code === '23503') throw inUse(id, await findCredentialUsage(db, id))
+    throw error
+  }
+}
+
+/** Decrypts a stored credential for a pull; undefined when there is no such credential. */
+export async function revealCredential(db: Database, cipher: CredentialCipher, id: string): Promise<{ username: string; password: string } | undefined> {
+  if (!UUID.test(id)) return undefined
+  const row = await findSealedCredential(db, id)
+  if (!row) return undefined
+  return { username: row.username, password: cipher.open(row.id, { ciphertext: row.secretCiphertext, keyId: row.secretKeyId }) }
+}

@@ -1,0 +1,46 @@
+import type { ImageRow, ImageUpdate } from './images.table.js'
+import type { UpdateImageBody } from './images.schemas.js'
+
+type ImageState = Omit<ImageRow, 'search'>
+
+export type FieldChanges = Record<string, { from: unknown; to: unknown }>
+
+const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((v, i) => v === b[i])
+
+/**
+ * What a PATCH really changes on an image: the columns to set, and each changed field as
+ * from → to (for the audit trail). Fields sent with their current value are not changes.
+ */
+export function imageChanges(current: ImageState, body: UpdateImageBody): { set: ImageUpdate; changes: FieldChanges } {
+  const set: ImageUpdate = {}
+  const changes: FieldChanges = {}
+  const scalar = <K extends 'name' | 'summary' | 'description' | 'debugProject' | 'credentialId'>(field: K, value: ImageState[K] | undefined) => {
+    if (value === undefined || value === current[field]) return
+    set[field] = value
+    changes[field] = { from: current[field], to: value }
+  }
+  scalar('name', body.name)
+  scalar('summary', body.summary)
+  scalar('description', body.description)
+  scalar('debugProject', body.debugProject)
+  scalar('credentialId', body.credentialId)
+
+  if (body.labels && !sameList(body.labels, current.labels)) {
+    set.labels = body.labels
+    changes.labels = { from: current.labels, to: body.labels }
+  }
+  if (body.owners && !sameList(body.owners, current.owners)) {
+    set.owners = body.owners
+    changes.owners = { from: current.owners, to: body.owners }
+  }
+  const visibility = body.visibility
+  if (visibility?.public !== undefined && visibility.public !== current.visibilityPublic) {
+    set.visibilityPublic = visibility.public
+    changes['visibility.public'] = { from: current.visibilityPublic, to: visibility.public }
+  }
+  if (visibility?.projects && !sameList(visibility.projects, current.visibilityProjects)) {
+    set.visibilityProjects = visibility.projects
+    changes['visibility.projects'] = { from: current.visibilityProjects, to: visibility.projects }
+  }
+  return { set, changes }
+}

@@ -1,0 +1,46 @@
+import { Type } from '@sinclair/typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { requireScope } from '../auth/scopes.js'
+import { decodeCursor, encodeCursor } from '../http/cursor.js'
+import { badRequest } from '../http/problem.js'
+import { AUTH_PROBLEMS, Page, PageQuery, problemResponses, ref } from '../http/schemas.js'
+import { listEvents } from '../events/events.repository.js'
+import { ImageEventSchema, toImageEvent } from '../events/events.schemas.js'
+import { ImageCodeParams } from './images.schemas.js'
+import { visibleImage } from './images.service.js'
+
+const EVENT_EXAMPLE = ImageEventSchema.examples[0]
+
+const imageEventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/v1/images/:code/events',
+    {
+      schema: {
+        operationId: 'listImageEvents',
+        tags: ['images'],
+        summary: "An image's audit trail, newest first: association, edits (from → to), version transitions (images:read)",
+        params: ImageCodeParams,
+        querystring: Type.Object(PageQuery, { additionalProperties: false }),
+        response: {
+          200: Page(ref(ImageEventSchema), 'A page of events, newest first', [{ items: [EVENT_EXAMPLE], nextCursor: null }]),
+          ...problemResponses(...AUTH_PROBLEMS, 404)
+        }
+      }
+    },
+    async (request) => {
+      requireScope(request.principal, 'images:read')
+      const image = await visibleImage(app.db, request.principal, request.params.code)
+      const { limit, cursor } = request.query
+      const before = cursor ? decodeCursor(cursor, ['number'] as const)[0] : undefined
+      if (before !== undefined && !Number.isSafeInteger(before)) {
+        throw badRequest('INVALID_CURSOR', 'The cursor is not one this service issued; pass the nextCursor of the previous page unchanged, or omit it to start over.')
+      }
+      const rows = await listEvents(app.db, image.id, limit + 1, before)
+      const page = rows.slice(0, limit)
+      const last = page.at(-1)
+      return { items: page.map(toImageEvent), nextCursor: rows.length > limit && last ? encodeCursor([Number(last.id)]) : null }
+    }
+  )
+}
+
+export default imageEventsRoutes

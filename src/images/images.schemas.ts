@@ -1,0 +1,181 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import { PageQuery, ProjectId, StringEnum, Timestamp, Uuid, ref } from '../http/schemas.js'
+
+// Text is stored in PostgreSQL, which refuses NUL characters: refusing them here keeps that a 400.
+// Request fields that accept null list it first: with type coercion on, a string branch tried first
+// would turn null into "".
+const Nullable = <T extends TSchema>(schema: T, options: Record<string, unknown> = {}) => Type.Union([Type.Null(), schema], options)
+const Text = (maxLength: number, options: Record<string, unknown> = {}) => Type.String({ maxLength, pattern: '^[^\\u0000]*$', ...options })
+
+export const IMAGE_CODE_PATTERN = '^[a-z][a-z0-9_-]{2,63}$'
+export const ImageCode = Type.String({
+  pattern: IMAGE_CODE_PATTERN,
+  description: "The image's identity in the store: lower-case letters, digits, '-' and '_', 3–64 characters, starting with a letter; unique and immutable",
+  examples: ['node-20']
+})
+const Name = Text(200, { minLength: 1, description: 'Display name', examples: ['Node.js 20 build image'] })
+const Summary = Text(500, { description: 'One line shown in lists', examples: ['Node.js 20, npm and git for CI jobs'] })
+const Description = Text(65536, { description: 'Long description (Markdown), up to 64 KiB', examples: ['Based on node:20-bookworm-slim.'] })
+const Label = Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$', description: 'lower-case letters, digits, ".", "_", "-"; 1–64 characters', examples: ['nodejs'] })
+const Labels = Type.Array(Label, { maxItems: 50, uniqueItems: true, description: 'Up to 50 labels' })
+const OwnerName = Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9][A-Za-z0-9._@ -]*$', description: 'A token name', examples: ['payments-publisher'] })
+const Owners = Type.Array(OwnerName, { minItems: 1, maxItems: 50, uniqueItems: true, description: 'Token names allowed to edit, publish and release (1–50)' })
+const VisibilityProjects = Type.Array(ProjectId, { maxItems: 500, uniqueItems: true, description: 'Further projects that may resolve the image (up to 500)' })
+
+export const VisibilitySchema = Type.Object(
+  {
+    public: Type.Boolean({ description: 'Every project may resolve the image' }),
+    projects: VisibilityProjects
+  },
+  {
+    $id: 'Visibility',
+    title: 'Visibility',
+    description: 'Who may resolve the image besides its owner and debug projects',
+    additionalProperties: false,
+    examples: [{ public: false, projects: ['web-ci'] }]
+  }
+)
+export type Visibility = Static<typeof VisibilitySchema>
+
+const IMAGE_EXAMPLE = {
+  id: '8e2d6a4c-1b3f-4d5e-9a7b-0c1d2e3f4a5b',
+  code: 'node-20',
+  name: 'Node.js 20 build image',
+  ownerProject: 'payments-ci',
+  debugProject: 'payments-sandbox',
+  credentialId: '5d0f3a52-8c1e-4b7a-9f2e-6a4b1c9d7e30',
+  summary: 'Node.js 20, npm and git for CI jobs',
+  description: null,
+  labels: ['nodejs', 'build'],
+  visibility: { public: false, projects: ['web-ci'] },
+  owners: ['payments-publisher'],
+  revision: 1,
+  lastReleasedAt: null,
+  createdAt: '2026-11-26T18:00:00.000Z',
+  createdBy: 'payments-publisher',
+  updatedAt: '2026-11-26T18:00:00.000Z'
+}
+export { IMAGE_EXAMPLE }
+
+const ImageFields = {
+  id: Uuid,
+  code: ImageCode,
+  name: Type.String(),
+  ownerProject: ProjectId,
+  debugProject: ProjectId,
+  credentialId: Type.Union([Uuid, Type.Null()], { description: 'Credential of the owner project used to pull; null for a public image' }),
+  summary: Type.Union([Type.String(), Type.Null()]),
+  description: Type.Union([Type.String(), Type.Null()]),
+  labels: Type.Array(Type.String()),
+  visibility: ref(VisibilitySchema),
+  owners: Type.Array(Type.String()),
+  revision: Type.Integer({ minimum: 1, description: 'Increases with every change; the ETag is "r<revision>"' }),
+  lastReleasedAt: Type.Union([Timestamp, Type.Null()]),
+  createdAt: Timestamp,
+  createdBy: Type.String(),
+  updatedAt: Timestamp
+}
+
+export const ImageSchema = Type.Object(ImageFields, {
+  $id: 'Image',
+  title: 'Image',
+  description: 'An image associated with the store',
+  additionalProperties: false,
+  examples: [IMAGE_EXAMPLE]
+})
+export type Image = Static<typeof ImageSchema>
+
+const VersionRef = Type.String({ pattern: '^\\d+\\.\\d+\\.\\d+$', examples: ['1.4.2'] })
+export const ImageLineSchema = Type.Object(
+  {
+    major: Type.Integer({ minimum: 0 }),
+    latest: Type.Union([Type.Object({ version: VersionRef, releasedAt: Type.Union([Timestamp, Type.Null()]) }, { additionalProperties: false }), Type.Null()], {
+      description: 'Newest released version of this line; null if none yet'
+    }),
+    inProgress: Type.Union([Type.Object({ version: VersionRef, status: StringEnum(['checking', 'check_failed', 'testing'] as const) }, { additionalProperties: false }), Type.Null()], {
+      description: 'The version of this line being published, if any'
+    })
+  },
+  { $id: 'ImageLine', title: 'ImageLine', description: 'One major version line', additionalProperties: false }
+)
+export type ImageLine = Static<typeof ImageLineSchema>
+
+const LINE_EXAMPLE = { major: 1, latest: { version: '1.4.2', releasedAt: '2026-11-20T10:00:00.000Z' }, inProgress: { version: '1.5.0', status: 'testing' } }
+export const ImageDetailSchema = Type.Object(
+  { ...ImageFields, lines: Type.Array(ref(ImageLineSchema), { description: 'Per major line, highest major first' }) },
+  {
+    $id: 'ImageDetail',
+    title: 'ImageDetail',
+    description: 'An image with, per major line, its newest release and the version in progress',
+    additionalProperties: false,
+    examples: [{ ...IMAGE_EXAMPLE, lines: [LINE_EXAMPLE] }]
+  }
+)
+export type ImageDetail = Static<typeof ImageDetailSchema>
+
+export const CreateImageBody = Type.Object(
+  {
+    code: ImageCode,
+    name: Name,
+    ownerProject: ProjectId,
+    debugProject: Type.Optional({ ...ProjectId, description: 'Project where new versions are tried before release; defaults to ownerProject' }),
+    credentialId: Type.Optional(Nullable(Uuid, { description: 'A credential of ownerProject, for a private image' })),
+    summary: Type.Optional(Summary),
+    description: Type.Optional(Description),
+    labels: Type.Optional(Labels),
+    visibility: Type.Optional(Type.Object({ public: Type.Boolean({ default: false }), projects: Type.Optional(VisibilityProjects) }, { additionalProperties: false, description: 'Default: private (owner and debug project only)' }))
+  },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        code: 'node-20',
+        name: 'Node.js 20 build image',
+        ownerProject: 'payments-ci',
+        debugProject: 'payments-sandbox',
+        credentialId: '5d0f3a52-8c1e-4b7a-9f2e-6a4b1c9d7e30',
+        summary: 'Node.js 20, npm and git for CI jobs',
+        labels: ['nodejs', 'build'],
+        visibility: { public: false, projects: ['web-ci'] }
+      }
+    ]
+  }
+)
+export type CreateImageBody = Static<typeof CreateImageBody>
+
+export const UpdateImageBody = Type.Object(
+  {
+    name: Type.Optional(Name),
+    summary: Type.Optional(Nullable(Summary)),
+    description: Type.Optional(Nullable(Description)),
+    labels: Type.Optional(Labels),
+    debugProject: Type.Optional(ProjectId),
+    credentialId: Type.Optional(Nullable(Uuid, { description: 'null: pull without a credential' })),
+    visibility: Type.Optional(Type.Object({ public: Type.Optional(Type.Boolean()), projects: Type.Optional(VisibilityProjects) }, { additionalProperties: false, minProperties: 1 })),
+    owners: Type.Optional(Owners)
+  },
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    description: 'Only the fields given change (null clears summary, description, credentialId). code and ownerProject cannot change.',
+    examples: [{ summary: 'Node.js 20.18, npm 10 and git', labels: ['nodejs', 'build', 'lts'] }, { credentialId: null, visibility: { public: true } }]
+  }
+)
+export type UpdateImageBody = Static<typeof UpdateImageBody>
+
+export const ImageCodeParams = Type.Object({ code: ImageCode }, { additionalProperties: false })
+
+export const IMAGE_SORTS = ['code', 'lastRelease'] as const
+export const ListImagesQuery = Type.Object(
+  {
+    ...PageQuery,
+    q: Type.Optional(Text(200, { minLength: 1, description: 'Words matched as prefixes against code, name and summary (all must match)' })),
+    label: Type.Optional(Type.Array(Label, { maxItems: 10, description: 'Only images with every given label (repeat the parameter)' })),
+    project: Type.Optional({ ...ProjectId, description: 'Only images this project owns, debugs or may see' }),
+    sort: StringEnum(IMAGE_SORTS, { default: 'code', description: 'code (A→Z), or lastRelease (most recently released first, never released last)' })
+  },
+  { additionalProperties: false }
+)
+export type ListImagesQuery = Static<typeof ListImagesQuery>
+
+export const imageSchemas = [VisibilitySchema, ImageSchema, ImageLineSchema, ImageDetailSchema]

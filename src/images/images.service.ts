@@ -1,0 +1,176 @@
+import type { Transaction } from 'kysely'
+import type { Database } from '../db/database.js'
+import type { DB } from '../db/schema.js'
+import { requireScope, type Principal } from '../auth/scopes.js'
+import { conflict, forbidden, notFound, preconditionFailed, unprocessable } from '../http/problem.js'
+import { findCredential } from '../credentials/credentials.repository.js'
+import { recordEvent } from '../events/events.repository.js'
+import { canSeeImage, isImageOwner } from './image-access.js'
+import { imageChanges } from './image-changes.js'
+import { ifMatchAllows, imageETag } from './image-etag.js'
+import { imageLines } from './image-lines.js'
+import type { CreateImageBody, Image, ImageDetail, UpdateImageBody } from './images.schemas.js'
+import {
+  deleteImageById,
+  findImageByCode,
+  findLineVersions,
+  hasPublishedVersions,
+  insertImage,
+  lockImageByCode,
+  updateImageAtRevision,
+  type ImageRecord
+} from './images.repository.js'
+
+/** Who asks, for authorization and the audit trail. */
+export interface Caller {
+  principal: Principal
+  requestId: string
+}
+
+export function toImage(row: ImageRecord): Image {
+  return {
+    id: row.id,
+    code: row.code,
+    name: row.name,
+    ownerProject: row.ownerProject,
+    debugProject: row.debugProject,
+    credentialId: row.credentialId,
+    summary: row.summary,
+    description: row.description,
+    labels: row.labels,
+    visibility: { public: row.visibilityPublic, projects: row.visibilityProjects },
+    owners: row.owners,
+    revision: row.revision,
+    lastReleasedAt: row.lastReleasedAt?.toISOString() ?? null,
+    createdAt: row.createdAt.toISOString(),
+    createdBy: row.createdBy,
+    updatedAt: row.updatedAt.toISOString()
+  }
+}
+
+const pgError = (error: unknown) => (error ?? {}) as { code?: string; constraint?: string }
+
+export const imageNotFound = (code: string) => notFound('IMAGE_NOT_FOUND', `No image with code "${code}" (or it is not visible to this token); list images with GET /v1/images.`)
+
+const credentialNotInProject = (credentialId: string, project: string) =>
+  unprocessable(
+    'CREDENTIAL_NOT_IN_PROJECT',
+    `Credential ${credentialId} does not exist in project "${project}", the image's owner project; pick one from GET /v1/projects/${project}/credentials or create it there.`,
+    { credentialId, project }
+  )
+
+async function requireOwnCredential(trx: Transaction<DB>, credentialId: string | null | undefined, project: string): Promise<void> {
+  if (credentialId && !(await findCredential(trx, project, credentialId))) throw credentialNotInProject(credentialId, project)
+}
+
+/** A visible image, or 404; the caller has already been checked for images:read or images:write. */
+export async function visibleImage(db: Database | Transaction<DB>, principal: Principal, code: string): Promise<ImageRecord> {
+  const row = await findImageByCode(db, code)
+  if (!row || !canSeeImage(principal, row)) throw imageNotFound(code)
+  return row
+}
+
+function requireOwner(principal: Principal, image: ImageRecord): void {
+  requireScope(principal, 'images:write', image.ownerProject)
+  if (!isImageOwner(principal, image)) {
+    throw forbidden('NOT_IMAGE_OWNER', `Token "${principal.name}" is not an owner of image "${image.code}" (owners: ${image.owners.join(', ')}); ask an owner to add it to owners.`)
+  }
+}
+
+export async function createImage(db: Database, caller: Caller, body: CreateImageBody): Promise<ImageRecord> {
+  const debugProject = body.debugProject ?? body.ownerProject
+  requireScope(caller.principal, 'images:write', body.ownerProject)
+  requireScope(caller.principal, 'images:write', debugProject)
+  const values = {
+    code: body.code,
+    name: body.name,
+    ownerProject: body.ownerProject,
+    debugProject,
+    credentialId: body.credentialId ?? null,
+    summary: body.summary ?? null,
+    description: body.description ?? null,
+    labels: body.labels ?? [],
+    visibilityPublic: body.visibility?.public ?? false,
+    visibilityProjects: body.visibility?.projects ?? [],
+    owners: [caller.principal.name],
+    createdBy: caller.principal.name
+  }
+  try {
+    return await db.transaction().execute(async (trx) => {
+      await requireOwnCredential(trx, values.credentialId, values.ownerProject)
+      const row = await insertImage(trx, values)
+      const { code, name, ownerProject, credentialId, summary, labels, owners } = values
+      const details = { code, name, ownerProject, debugProject, credentialId, summary, labels, owners, visibility: { public: values.visibilityPublic, projects: values.visibilityProjects } }
+      await recordEvent(trx, { imageId: row.id, action: 'image.associated', actor: caller.principal, details, requestId: caller.requestId })
+      return row
+    })
+  } catch (error) {
+    const e = pgError(error)
+    // The unique constraint, not a prior read, decides between concurrent creations of one code.
+    if (e.code === '23505' && e.constraint === 'images_code_key') {
+      throw conflict('IMAGE_CODE_TAKEN', `The code "${body.code}" is already taken by another image; codes are unique in the store, choose another.`, { imageCode: body.code })
+    }
+    // The credential was deleted between our check and the insert.
+    if (e.code === '23503' && values.credentialId) throw credentialNotInProject(values.credentialId, values.ownerProject)
+    throw error
+  }
+}
+
+export async function getImageDetail(db: Database, principal: Principal, code: string): Promise<ImageDetail> {
+  const row = await visibleImage(db, principal, code)
+  const { released, inProgress } = await findLineVersions(db, row.id)
+  return { ...toImage(row), lines: imageLines(released, inProgress) }
+}
+
+const staleIfMatch = (code: string, revision: number) =>
+  preconditionFailed('IMAGE_CHANGED', `Image "${code}" is now at ETag ${imageETag(revision)}, not the one in If-Match; GET it again, re-apply your change and retry.`, {
+    currentETag: imageETag(revision)
+  })
+
+/**
+ * The row is locked while the edit is computed, so the from → to in the audit trail is exact and
+ * concurrent unconditional edits apply one after the other; the UPDATE itself is still a
+ * compare-and-set on the revision that was checked against If-Match.
+ */
+export async function updateImage(db: Database, caller: Caller, code: string, body: UpdateImageBody, ifMatch: string | undefined): Promise<ImageRecord> {
+  try {
+    return await applyImageUpdate(db, caller, code, body, ifMatch)
+  } catch (error) {
+    // The new credential was deleted between our check and the update.
+    if (pgError(error).code === '23503' && body.credentialId) throw credentialNotInProject(body.credentialId, (await findImageByCode(db, code))?.ownerProject ?? '')
+    throw error
+  }
+}
+
+async function applyImageUpdate(db: Database, caller: Caller, code: string, body: UpdateImageBody, ifMatch: string | undefined): Promise<ImageRecord> {
+  return db.transaction().execute(async (trx) => {
+    const current = await lockImageByCode(trx, code)
+    if (!current || !canSeeImage(caller.principal, current)) throw imageNotFound(code)
+    requireOwner(caller.principal, current)
+    if (body.debugProject !== undefined && body.debugProject !== current.debugProject) requireScope(caller.principal, 'images:write', body.debugProject)
+    if (!ifMatchAllows(ifMatch, current.revision)) throw staleIfMatch(code, current.revision)
+    const { set, changes } = imageChanges(current, body)
+    if (Object.keys(changes).length === 0) return current
+    if (set.credentialId) await requireOwnCredential(trx, set.credentialId, current.ownerProject)
+    const updated = await updateImageAtRevision(trx, current.id, current.revision, set)
+    if (!updated) throw staleIfMatch(code, current.revision + 1)
+    await recordEvent(trx, { imageId: current.id, action: 'image.updated', actor: caller.principal, details: { changes }, requestId: caller.requestId })
+    return updated
+  })
+}
+
+export async function deleteImage(db: Database, caller: Caller, code: string, ifMatch: string | undefined): Promise<ImageRecord> {
+  return db.transaction().execute(async (trx) => {
+    // Locked: releasing a version updates images.last_released_at, so it waits for (or is seen by)
+    // this check and cannot land between the check and the delete.
+    const current = await lockImageByCode(trx, code)
+    if (!current || !canSeeImage(caller.principal, current)) throw imageNotFound(code)
+    requireOwner(caller.principal, current)
+    if (!ifMatchAllows(ifMatch, current.revision)) throw staleIfMatch(code, current.revision)
+    if (await hasPublishedVersions(trx, current.id)) {
+      throw conflict('IMAGE_HAS_RELEASES', `Image "${code}" has released or withdrawn versions that pipelines may still reference; it cannot be deleted (make it private instead).`)
+    }
+    await deleteImageById(trx, current.id)
+    return current
+  })
+}

@@ -1,0 +1,108 @@
+import t from 'tap'
+import { searchTerms } from '../../src/images/image-search.js'
+import { ifMatchAllows, imageETag } from '../../src/images/image-etag.js'
+import { imageChanges } from '../../src/images/image-changes.js'
+import { imageLines } from '../../src/images/image-lines.js'
+import { canSeeImage, isVisibleTo } from '../../src/images/image-access.js'
+import type { Principal } from '../../src/auth/scopes.js'
+
+t.test('searchTerms: one quoted prefix term per word, quotes and backslashes escaped, punctuation-only words dropped', async (t) => {
+  t.same(searchTerms('Node  build'), ["'node':*", "'build':*"])
+  t.same(searchTerms("o'brien"), ["'o''brien':*"])
+  t.same(searchTerms('a\\b'), ["'a\\\\b':*"])
+  t.same(searchTerms("node-20 & | ! ( ) :* '"), ["'node-20':*"])
+  t.same(searchTerms('--- ***'), [])
+  t.equal(searchTerms(Array.from({ length: 30 }, (_, i) => `w${i}`).join(' ')).length, 10, 'at most 10 words')
+})
+
+t.test('ETag and If-Match: strong comparison on "r<revision>"', async (t) => {
+  t.equal(imageETag(3), '"r3"')
+  t.ok(ifMatchAllows(undefined, 3), 'no header: unconditional')
+  t.ok(ifMatchAllows('"r3"', 3))
+  t.ok(ifMatchAllows('"r1", "r3"', 3))
+  t.ok(ifMatchAllows('*', 3))
+  t.notOk(ifMatchAllows('"r2"', 3))
+  t.notOk(ifMatchAllows('W/"r3"', 3), 'weak tags never match')
+  t.notOk(ifMatchAllows('r3', 3), 'unquoted is not an entity tag')
+  t.notOk(ifMatchAllows('', 3))
+})
+
+const current = {
+  id: 'i',
+  code: 'node-20',
+  name: 'Node',
+  ownerProject: 'pay',
+  debugProject: 'pay',
+  credentialId: null,
+  summary: 's',
+  description: null,
+  labels: ['a', 'b'],
+  visibilityPublic: false,
+  visibilityProjects: ['x'],
+  owners: ['alice'],
+  revision: 4,
+  lastReleasedAt: null,
+  createdAt: new Date(0),
+  createdBy: 'alice',
+  updatedAt: new Date(0)
+}
+
+t.test('imageChanges: only real differences, each as from → to', async (t) => {
+  t.same(imageChanges(current, { name: 'Node', labels: ['a', 'b'], visibility: { public: false } }), { set: {}, changes: {} })
+  const { set, changes } = imageChanges(current, {
+    name: 'Node 20',
+    summary: null,
+    credentialId: '5d0f3a52-8c1e-4b7a-9f2e-6a4b1c9d7e30',
+    labels: ['b', 'a'],
+    visibility: { public: true, projects: ['x', 'y'] },
+    owners: ['alice', 'bob']
+  })
+  t.same(set, {
+    name: 'Node 20',
+    summary: null,
+    credentialId: '5d0f3a52-8c1e-4b7a-9f2e-6a4b1c9d7e30',
+    labels: ['b', 'a'],
+    owners: ['alice', 'bob'],
+    visibilityPublic: true,
+    visibilityProjects: ['x', 'y']
+  })
+  t.same(changes, {
+    name: { from: 'Node', to: 'Node 20' },
+    summary: { from: 's', to: null },
+    credentialId: { from: null, to: '5d0f3a52-8c1e-4b7a-9f2e-6a4b1c9d7e30' },
+    labels: { from: ['a', 'b'], to: ['b', 'a'] },
+    owners: { from: ['alice'], to: ['alice', 'bob'] },
+    'visibility.public': { from: false, to: true },
+    'visibility.projects': { from: ['x'], to: ['x', 'y'] }
+  })
+})
+
+t.test('imageLines: per major, newest release and version in progress, highest major first', async (t) => {
+  t.same(imageLines([], []), [])
+  const at = new Date('2026-11-20T10:00:00.123Z')
+  t.same(
+    imageLines(
+      [
+        { major: 2, minor: 0, patch: 1, releasedAt: at },
+        { major: 1, minor: 10, patch: 0, releasedAt: null }
+      ],
+      [{ major: 3, minor: 0, patch: 0, status: 'checking' }, { major: 1, minor: 10, patch: 1, status: 'testing' }]
+    ),
+    [
+      { major: 3, latest: null, inProgress: { version: '3.0.0', status: 'checking' } },
+      { major: 2, latest: { version: '2.0.1', releasedAt: '2026-11-20T10:00:00.123Z' }, inProgress: null },
+      { major: 1, latest: { version: '1.10.0', releasedAt: null }, inProgress: { version: '1.10.1', status: 'testing' } }
+    ]
+  )
+})
+
+t.test('canSeeImage: admin and unrestricted tokens see all; limited tokens what is visible to one of their projects', async (t) => {
+  const p = (projects: string[] | null, scopes: Principal['scopes'] = ['images:read']): Principal => ({ tokenId: 't', name: 'n', scopes, projects, expiresAt: null })
+  const image = { ownerProject: 'own', debugProject: 'dbg', owners: [], visibilityPublic: false, visibilityProjects: ['vis'] }
+  t.ok(canSeeImage(p(null), image))
+  t.ok(canSeeImage(p(['other'], ['admin']), image))
+  for (const project of ['own', 'dbg', 'vis']) t.ok(canSeeImage(p(['other', project]), image), project)
+  t.notOk(canSeeImage(p(['other']), image))
+  t.ok(canSeeImage(p(['other']), { ...image, visibilityPublic: true }))
+  t.ok(isVisibleTo(image, 'vis'))
+})
