@@ -1,7 +1,7 @@
 import t from 'tap'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { request } from 'node:http'
+import { request, type IncomingMessage } from 'node:http'
 import { createServer } from 'node:net'
 import { ADMIN_TOKEN, TEST_CREDENTIALS_KEY } from '../helpers/app.js'
 import { freshDatabaseUrl } from '../helpers/database.js'
@@ -64,7 +64,7 @@ t.test('SIGTERM: stops accepting, finishes the request in flight, exits cleanly'
     path: '/v1/tokens',
     headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
   })
-  const response = once(req, 'response') as Promise<[import('node:http').IncomingMessage]>
+  const response = once(req, 'response') as Promise<[IncomingMessage]>
   req.write(body.slice(0, 10))
   await new Promise((r) => setTimeout(r, 200))
   server.child.kill('SIGTERM')
