@@ -1,4 +1,4 @@
 import type { Feature } from '../http/feature.js'
+import checksPlugin from './checks.plugin.js'
 
-// Scaffolding while the feature is being built: replaced by the feature's own schemas and plugin.
-export const checksFeature: Feature = { name: 'checks', schemas: [], plugin: async () => {} }
+export const checksFeature: Feature = { name: 'checks', schemas: [], plugin: checksPlugin }

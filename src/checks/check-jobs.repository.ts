@@ -1,0 +1,86 @@
+import { sql, type Kysely, type Transaction } from 'kysely'
+import type { DB } from '../db/schema.js'
+import type { CheckJobRow } from './check-jobs.table.js'
+
+type Db = Kysely<DB> | Transaction<DB>
+
+/** The PostgreSQL channel replicas LISTEN on to pick up a new job before their next poll. */
+export const CHECK_JOBS_CHANNEL = 'check_jobs'
+
+const msFromNow = (ms: number) => sql<Date>`now() + ${Math.max(0, Math.round(ms))} * interval '1 millisecond'`
+
+/**
+ * Queues a check of a version; call it in the transaction that moves the version to `checking`.
+ * One job per version: a re-check resets the existing one and gives it a new id, so a worker still
+ * holding the old lease cannot apply its stale result (see stillLeased).
+ */
+export async function enqueueCheck(db: Db, versionId: string): Promise<void> {
+  await db
+    .insertInto('checkJobs')
+    .values({ versionId })
+    .onConflict((oc) =>
+      oc.column('versionId').doUpdateSet({ id: sql`default`, attempts: 0, runAt: sql`now()`, lockedUntil: null, lockedBy: null, lastError: null })
+    )
+    .execute()
+  // Transactional: delivered to listeners only when the enqueuing transaction commits.
+  await sql`select pg_notify(${CHECK_JOBS_CHANNEL}, '')`.execute(db)
+}
+
+/**
+ * Takes up to `limit` due jobs for this worker in one statement. SKIP LOCKED lets replicas take
+ * different jobs at once; the lease (locked_until) hands a job back when its holder died. The
+ * attempt is counted here, so a check that crashes its replica still uses up attempts.
+ */
+export async function leaseDueJobs(db: Db, options: { limit: number; workerId: string; leaseMs: number }): Promise<CheckJobRow[]> {
+  if (options.limit <= 0) return []
+  return db
+    .updateTable('checkJobs')
+    .set((eb) => ({ lockedUntil: msFromNow(options.leaseMs), lockedBy: options.workerId, attempts: eb('attempts', '+', 1) }))
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('checkJobs')
+        .select('id')
+        .where('runAt', '<=', sql<Date>`now()`)
+        .where((w) => w.or([w('lockedUntil', 'is', null), w('lockedUntil', '<=', sql<Date>`now()`)]))
+        .orderBy('runAt')
+        .orderBy('id')
+        .limit(options.limit)
+        .forUpdate()
+        .skipLocked()
+    )
+    .returningAll()
+    .execute()
+}
+
+/** The lease a worker holds: the job id changes on re-enqueue and attempts on every lease. */
+export type JobLease = Pick<CheckJobRow, 'id' | 'lockedBy' | 'attempts'>
+
+/** Locks the job row if this worker still holds exactly this lease. */
+export async function stillLeased(trx: Transaction<DB>, lease: JobLease): Promise<boolean> {
+  const row = await trx
+    .selectFrom('checkJobs')
+    .select('id')
+    .where('id', '=', lease.id)
+    .where('lockedBy', '=', lease.lockedBy)
+    .where('attempts', '=', lease.attempts)
+    .forUpdate()
+    .executeTakeFirst()
+  return row !== undefined
+}
+
+export async function deleteJob(db: Db, id: number): Promise<void> {
+  await db.deleteFrom('checkJobs').where('id', '=', id).execute()
+}
+
+export async function deleteJobOfVersion(db: Db, versionId: string): Promise<void> {
+  await db.deleteFrom('checkJobs').where('versionId', '=', versionId).execute()
+}
+
+/** Hands the job back to the queue, due again after `delayMs`. */
+export async function rescheduleJob(db: Db, id: number, delayMs: number, lastError: string): Promise<void> {
+  await db.updateTable('checkJobs').set({ runAt: msFromNow(delayMs), lockedUntil: null, lockedBy: null, lastError }).where('id', '=', id).execute()
+}
+
+export async function findJobOfVersion(db: Db, versionId: string): Promise<CheckJobRow | undefined> {
+  return db.selectFrom('checkJobs').selectAll().where('versionId', '=', versionId).executeTakeFirst()
+}

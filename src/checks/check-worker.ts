@@ -1,0 +1,160 @@
+// Runs queued pullability checks: leases due jobs (SKIP LOCKED, so replicas share the queue), runs
+// at most `concurrency` at once, and applies each outcome. Woken at once when a job is enqueued in
+// this process or announced by another replica, and by a poll timer otherwise.
+import { randomUUID } from 'node:crypto'
+import { hostname } from 'node:os'
+import type { FastifyBaseLogger } from 'fastify'
+import type { Kysely } from 'kysely'
+import type { DB } from '../db/schema.js'
+import { failure, type Credential, type PullabilityOutcome } from '../registry/index.js'
+import { formatVersion } from '../versions/version-number.js'
+import { imageReference } from '../versions/image-reference.js'
+import { applyCheckOutcome, type AppliedOutcome, type LeasedJob } from './apply-outcome.js'
+import { leaseDueJobs } from './check-jobs.repository.js'
+import { DEFAULT_BACKOFF, type BackoffOptions } from './retry-backoff.js'
+import type { CheckJobRow } from './check-jobs.table.js'
+
+/** What the worker needs of a registry client; the app passes the real one. */
+export interface Checker {
+  checkPullability(reference: string, credential?: Credential): Promise<PullabilityOutcome>
+}
+
+export interface CheckWorkerOptions {
+  db: Kysely<DB>
+  log: FastifyBaseLogger
+  checker: Checker
+  /** The username and password of a registry credential, decrypted. */
+  revealCredential: (credentialId: string) => Promise<Credential>
+  concurrency: number
+  pollIntervalMs: number
+  maxAttempts: number
+  /** How long a taken job stays ours; must outlast one check. */
+  leaseMs: number
+  backoff?: BackoffOptions
+  random?: () => number
+  workerId?: string
+  /** Called after an outcome changed a version's status (resolve drops its cached snapshot). */
+  onVersionChanged?: (imageId: string) => Promise<void>
+}
+
+const NOT_CHECKED = failure('invalid', 'the version is no longer being checked')
+
+export class CheckWorker {
+  readonly id: string
+  private readonly inFlight = new Set<Promise<void>>()
+  private timer: NodeJS.Timeout | undefined
+  private ticking: Promise<void> | undefined
+  private wakeAgain = false
+  private stopping = false
+
+  constructor(private readonly options: CheckWorkerOptions) {
+    this.id = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
+  }
+
+  start(): void {
+    if (this.timer || this.stopping) return
+    this.timer = setInterval(() => this.wake(), this.options.pollIntervalMs)
+    this.timer.unref()
+    this.wake()
+  }
+
+  /** Looks for due jobs now; calls that arrive while looking coalesce into one more look. */
+  wake(): void {
+    if (this.stopping) return
+    if (this.ticking) {
+      this.wakeAgain = true
+      return
+    }
+    this.ticking = this.takeJobs().finally(() => {
+      this.ticking = undefined
+      if (this.wakeAgain) {
+        this.wakeAgain = false
+        this.wake()
+      }
+    })
+  }
+
+  /** Stops taking jobs and waits for the checks under way; leased-but-unfinished jobs stay leased. */
+  async stop(): Promise<void> {
+    this.stopping = true
+    clearInterval(this.timer)
+    await this.ticking
+    await Promise.allSettled([...this.inFlight])
+  }
+
+  get busy(): number {
+    return this.inFlight.size
+  }
+
+  private async takeJobs(): Promise<void> {
+    const free = this.options.concurrency - this.inFlight.size
+    if (free <= 0) return
+    let jobs: CheckJobRow[]
+    try {
+      jobs = await leaseDueJobs(this.options.db, { limit: free, workerId: this.id, leaseMs: this.options.leaseMs })
+    } catch (err) {
+      this.options.log.warn({ err }, 'could not take check jobs; retrying at the next poll')
+      return
+    }
+    for (const job of jobs) {
+      const run: Promise<void> = this.run({ id: job.id, versionId: job.versionId, lockedBy: job.lockedBy, attempts: job.attempts }).finally(() => {
+        this.inFlight.delete(run)
+        this.wake()
+      })
+      this.inFlight.add(run)
+    }
+  }
+
+  private async run(job: LeasedJob): Promise<void> {
+    const { db, log } = this.options
+    try {
+      const version = await db
+        .selectFrom('imageVersions')
+        .select(['id', 'imageId', 'major', 'minor', 'patch', 'status', 'registry', 'repository', 'tag', 'credentialId'])
+        .where('id', '=', job.versionId)
+        .executeTakeFirst()
+      const reference = version ? imageReference(version) : undefined
+      // A version that is no longer checking (cancelled) is not checked; applying drops its job.
+      const outcome = version?.status === 'checking' && reference ? await this.check(reference, version.credentialId) : NOT_CHECKED
+      const applied = await applyCheckOutcome(db, job, outcome, {
+        maxAttempts: this.options.maxAttempts,
+        backoff: this.options.backoff ?? DEFAULT_BACKOFF,
+        ...(this.options.random ? { random: this.options.random } : {})
+      })
+      log.info({ versionId: job.versionId, version: version && formatVersion(version), reference, attempt: job.attempts, ...summary(applied) }, 'pullability check done')
+      if (version && (applied.kind === 'testing' || applied.kind === 'check_failed')) await this.options.onVersionChanged?.(version.imageId)
+    } catch (err) {
+      // The lease runs out and the job is taken again; nothing is lost.
+      log.error({ err, versionId: job.versionId }, 'pullability check could not be recorded; it will be retried when its lease expires')
+    }
+  }
+
+  private async check(reference: string, credentialId: string | null): Promise<PullabilityOutcome> {
+    let credential: Credential | undefined
+    try {
+      credential = credentialId ? await this.options.revealCredential(credentialId) : undefined
+    } catch (err) {
+      this.options.log.warn({ err, credentialId }, 'could not decrypt the registry credential')
+      return failure('unavailable', `the credential ${credentialId} of ${reference} could not be read; an operator must check the credentials key`)
+    }
+    try {
+      return await this.options.checker.checkPullability(reference, credential)
+    } catch (err) {
+      this.options.log.error({ err, reference }, 'the registry client failed unexpectedly')
+      return failure('unavailable', `the pullability check of ${reference} failed unexpectedly; it will be retried`)
+    }
+  }
+}
+
+function summary(applied: AppliedOutcome): Record<string, unknown> {
+  switch (applied.kind) {
+    case 'testing':
+      return { result: 'testing', digest: applied.digest, digestChanged: applied.digestChanged }
+    case 'check_failed':
+      return { result: 'check_failed', checkClass: applied.checkClass }
+    case 'retry':
+      return { result: 'retry', delayMs: applied.delayMs }
+    case 'dropped':
+      return { result: 'dropped', why: applied.why }
+  }
+}

@@ -1,0 +1,68 @@
+import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
+import { splitList } from '../config.js'
+import { createRegistryClient } from '../registry/index.js'
+import { CheckWorker } from './check-worker.js'
+import { listenForJobs, type JobListener } from './job-listener.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The pullability check queue of this replica: wake() after committing a new job. */
+    checkQueue: { wake(): void }
+  }
+}
+
+// Manifests, indexes and token answers are small; anything bigger is not an image we can vouch for.
+const MAX_REGISTRY_BODY_BYTES = 4 * 1024 * 1024
+
+/** Starts the check worker when the app is ready and stops it (waiting for running checks) on close. */
+export default fp(
+  async function checks(app: FastifyInstance) {
+    const { config } = app
+    const registry = createRegistryClient({
+      insecureHosts: splitList(config.REGISTRY_INSECURE_HOSTS),
+      allowedPrivateHosts: splitList(config.REGISTRY_ALLOWED_PRIVATE_HOSTS),
+      connectTimeoutMs: config.REGISTRY_CONNECT_TIMEOUT_MS,
+      totalTimeoutMs: config.REGISTRY_TIMEOUT_MS,
+      maxBodyBytes: MAX_REGISTRY_BODY_BYTES,
+      logger: app.log.child({ component: 'registry-client' })
+    })
+    const log = app.log.child({ component: 'check-worker' })
+    const worker = new CheckWorker({
+      db: app.db,
+      log,
+      checker: registry,
+      revealCredential: async (id) => {
+        // Decorated by the credentials feature; looked up per use so registration order is free.
+        if (!app.hasDecorator('credentialSecrets')) throw new Error('the credentials feature does not provide credentialSecrets')
+        const secret = await app.credentialSecrets.reveal(id)
+        if (!secret) throw new Error(`credential ${id} no longer exists`)
+        return { username: secret.username, password: secret.password }
+      },
+      concurrency: config.CHECK_CONCURRENCY,
+      pollIntervalMs: config.CHECK_POLL_INTERVAL_MS,
+      maxAttempts: config.CHECK_MAX_ATTEMPTS,
+      // One check is bounded by the registry timeout; the lease outlasts it with room to record the result.
+      leaseMs: 2 * config.REGISTRY_TIMEOUT_MS + 30_000,
+      // Decorated by the resolve feature (registered later): a version now testing is resolvable in its debug project.
+      onVersionChanged: async (imageId) => {
+        if (app.hasDecorator('imageChanged')) await app.imageChanged(imageId)
+      }
+    })
+    app.decorate('checkQueue', { wake: () => worker.wake() })
+
+    let listener: JobListener | undefined
+    app.addHook('onReady', async () => {
+      if (!app.hasDecorator('credentialSecrets')) log.warn('credentialSecrets is not available: checks of versions with a credential will fail')
+      worker.start()
+      if (app.database.kind === 'postgres' && app.database.url) listener = listenForJobs(app.database.url, () => worker.wake(), log)
+      log.info({ workerId: worker.id, concurrency: config.CHECK_CONCURRENCY }, 'check worker started')
+    })
+    app.addHook('onClose', async () => {
+      await listener?.close()
+      await worker.stop()
+      await registry.close()
+    })
+  },
+  { name: 'checks', dependencies: ['database'] }
+)

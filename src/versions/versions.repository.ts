@@ -1,0 +1,131 @@
+import { sql, type Kysely, type Transaction } from 'kysely'
+import type { DB } from '../db/schema.js'
+import { IN_PROGRESS_STATUSES } from './version-lifecycle.js'
+import type { VersionNumber } from './version-number.js'
+import type { ImageLocation } from './image-reference.js'
+import type { NewVersion, VersionRow, VersionStatus, VersionUpdate } from './versions.table.js'
+
+type Db = Kysely<DB> | Transaction<DB>
+
+/** What the versions feature needs of an image: identity, access rules, default credential. */
+export async function findImageByCode(db: Db, code: string) {
+  return db
+    .selectFrom('images')
+    .select(['id', 'code', 'ownerProject', 'debugProject', 'owners', 'visibilityPublic', 'visibilityProjects', 'credentialId'])
+    .where('code', '=', code)
+    .executeTakeFirst()
+}
+export type VersionImage = NonNullable<Awaited<ReturnType<typeof findImageByCode>>>
+
+export async function findCredentialProject(db: Db, credentialId: string): Promise<string | undefined> {
+  const row = await db.selectFrom('registryCredentials').select('project').where('id', '=', credentialId).executeTakeFirst()
+  return row?.project
+}
+
+export async function findInProgressVersion(db: Db, imageId: string): Promise<VersionRow | undefined> {
+  return db.selectFrom('imageVersions').selectAll().where('imageId', '=', imageId).where('status', 'in', IN_PROGRESS_STATUSES).executeTakeFirst()
+}
+
+export async function findReleasedAt(db: Db, imageId: string, at: ImageLocation): Promise<VersionRow | undefined> {
+  return db
+    .selectFrom('imageVersions')
+    .selectAll()
+    .where('imageId', '=', imageId)
+    .where('status', '=', 'released')
+    .where('registry', '=', at.registry)
+    .where('repository', '=', at.repository)
+    .where('tag', '=', at.tag)
+    .executeTakeFirst()
+}
+
+/** The highest non-cancelled version of each major line. */
+export async function findLineHeads(db: Db, imageId: string): Promise<VersionNumber[]> {
+  return db
+    .selectFrom('imageVersions')
+    .distinctOn('major')
+    .select(['major', 'minor', 'patch'])
+    .where('imageId', '=', imageId)
+    .where('status', '<>', 'cancelled')
+    .orderBy('major', 'desc')
+    .orderBy('minor', 'desc')
+    .orderBy('patch', 'desc')
+    .execute()
+}
+
+export async function insertVersion(db: Db, version: NewVersion): Promise<VersionRow> {
+  return db.insertInto('imageVersions').values(version).returningAll().executeTakeFirstOrThrow()
+}
+
+/** A number names the non-cancelled version with it, else the newest cancelled one (numbers are reused after a cancel). */
+export async function findVersionByNumber(db: Db, imageId: string, n: VersionNumber, options: { lock?: boolean } = {}): Promise<VersionRow | undefined> {
+  const query = db
+    .selectFrom('imageVersions')
+    .selectAll()
+    .where('imageId', '=', imageId)
+    .where('major', '=', n.major)
+    .where('minor', '=', n.minor)
+    .where('patch', '=', n.patch)
+    .orderBy(sql`status = 'cancelled'`)
+    .orderBy('submittedAt', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+  return (options.lock ? query.forUpdate() : query).executeTakeFirst()
+}
+
+export interface VersionPosition extends VersionNumber {
+  submittedAt: Date
+  id: string
+}
+
+export interface ListFilter {
+  statuses?: VersionStatus[] | undefined
+  line?: number | undefined
+}
+
+// Cursors carry milliseconds (JS dates); compare at that precision so a page never skips a row.
+const submittedMs = sql<Date>`date_trunc('milliseconds', submitted_at)`
+
+/** Newest first by number (then by submission, for reused numbers), keyset-paged. */
+export async function listVersions(db: Db, imageId: string, filter: ListFilter, limit: number, after?: VersionPosition): Promise<VersionRow[]> {
+  let query = db
+    .selectFrom('imageVersions')
+    .selectAll()
+    .where('imageId', '=', imageId)
+    .orderBy('major', 'desc')
+    .orderBy('minor', 'desc')
+    .orderBy('patch', 'desc')
+    .orderBy(submittedMs, 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+  if (filter.statuses?.length) query = query.where('status', 'in', filter.statuses)
+  if (filter.line !== undefined) query = query.where('major', '=', filter.line)
+  if (after) {
+    query = query.where((eb) =>
+      eb(
+        eb.tuple(eb.ref('major'), eb.ref('minor'), eb.ref('patch'), submittedMs, eb.ref('id')),
+        '<',
+        eb.tuple(after.major, after.minor, after.patch, after.submittedAt, after.id)
+      )
+    )
+  }
+  return query.execute()
+}
+
+/** Compare-and-set: changes the version only if it is still in one of `from`; undefined otherwise. */
+export async function updateVersionIfStatus(db: Db, id: string, from: readonly VersionStatus[], values: VersionUpdate): Promise<VersionRow | undefined> {
+  return db
+    .updateTable('imageVersions')
+    .set({ ...values, updatedAt: new Date() })
+    .where('id', '=', id)
+    .where('status', 'in', from)
+    .returningAll()
+    .executeTakeFirst()
+}
+
+export async function findVersionById(db: Db, id: string): Promise<VersionRow | undefined> {
+  return db.selectFrom('imageVersions').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
+export async function markImageReleased(db: Db, imageId: string, at: Date): Promise<void> {
+  await db.updateTable('images').set({ lastReleasedAt: at }).where('id', '=', imageId).execute()
+}

@@ -1,0 +1,152 @@
+import { Type, type Static } from '@sinclair/typebox'
+import { PageQuery, StringEnum, Timestamp, Uuid } from '../http/schemas.js'
+import { ImageCode } from '../images/images.schemas.js'
+import { REGISTRY_HOST_PATTERN, REPOSITORY_PATTERN, TAG_PATTERN } from '../registry/index.js'
+import { PUBLISHER_ACTIONS, VERSION_STATUSES } from './version-lifecycle.js'
+import { VERSION_PATTERN } from './version-number.js'
+
+export const RELEASE_TYPES = ['major', 'minor', 'patch'] as const
+export const CHECK_CLASSES = ['not_found', 'unauthorized', 'rate_limited', 'unavailable', 'invalid', 'refused'] as const
+
+export const MAX_DOCKERFILE_BYTES = 256 * 1024
+export const MAX_RELEASE_NOTES_BYTES = 64 * 1024
+
+// PostgreSQL text cannot hold NUL characters: refusing them here keeps that a 400, not a 500.
+const Text = (maxLength: number, options: Record<string, unknown> = {}) => Type.String({ maxLength, pattern: '^[^\\u0000]*$', ...options })
+
+const VersionText = Type.String({ pattern: VERSION_PATTERN, description: 'A version number M.m.p', examples: ['1.4.2'] })
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T, options: Record<string, unknown> = {}) =>
+  Type.Union([schema, Type.Null()], options)
+
+export const VersionStatusSchema = StringEnum(VERSION_STATUSES, {
+  description: 'checking → testing (pullable) or check_failed; testing → released; checking/check_failed/testing → cancelled; released → withdrawn'
+})
+export const ReleaseTypeSchema = StringEnum(RELEASE_TYPES, { description: 'major → (M+1).0.0, minor → M.(m+1).0, patch → M.m.(p+1)' })
+const ActionSchema = StringEnum(PUBLISHER_ACTIONS)
+
+const PlatformSchema = Type.Object(
+  { os: Type.String({ examples: ['linux'] }), architecture: Type.String({ examples: ['amd64'] }), variant: Type.Optional(Type.String({ examples: ['v8'] })) },
+  { additionalProperties: false }
+)
+
+export const VERSION_EXAMPLE = {
+  imageCode: 'node-20',
+  version: '1.4.2',
+  major: 1,
+  minor: 4,
+  patch: 2,
+  releaseType: 'patch',
+  status: 'testing',
+  statusReason: null,
+  checkClass: null,
+  allowedActions: ['recheck', 'release', 'cancel'],
+  registry: 'registry.example.com',
+  repository: 'ci/node',
+  tag: '20.11-1',
+  reference: 'registry.example.com/ci/node:20.11-1',
+  digest: 'sha256:4b1f5c0d8e9a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c',
+  pinnedReference: 'registry.example.com/ci/node@sha256:4b1f5c0d8e9a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c',
+  platforms: [{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64', variant: 'v8' }],
+  mediaType: 'application/vnd.oci.image.index.v1+json',
+  size: 1786,
+  checkedAt: '2026-11-26T18:00:04.000Z',
+  credentialId: '0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55',
+  dockerfile: 'FROM node:20-bookworm\nRUN npm i -g pnpm@9\n',
+  releaseNotes: 'Fix: pnpm 9.1 for the lockfile format change.',
+  submittedBy: 'payments-publisher',
+  submittedAt: '2026-11-26T18:00:00.000Z',
+  releasedBy: null,
+  releasedAt: null,
+  cancelledBy: null,
+  cancelledAt: null,
+  withdrawnBy: null,
+  withdrawnAt: null,
+  withdrawReason: null,
+  updatedAt: '2026-11-26T18:00:04.000Z'
+}
+
+export const VersionSchema = Type.Object(
+  {
+    imageCode: Type.String({ examples: ['node-20'] }),
+    version: Type.String({ description: 'M.m.p, computed by the server', examples: ['1.4.2'] }),
+    major: Type.Integer({ minimum: 0 }),
+    minor: Type.Integer({ minimum: 0 }),
+    patch: Type.Integer({ minimum: 0 }),
+    releaseType: Nullable(ReleaseTypeSchema, { description: 'null for the first version of an image (always 1.0.0)' }),
+    status: VersionStatusSchema,
+    statusReason: Nullable(Type.String(), { description: 'Why the version is in its status: the check failure, the cancel or withdraw reason, or why a check is still retrying' }),
+    checkClass: Nullable(StringEnum(CHECK_CLASSES), { description: 'Class of the last failed check (null after a successful one)' }),
+    allowedActions: Type.Array(ActionSchema, { description: 'What a publisher may do from the current status' }),
+    registry: Type.String({ description: 'Registry host; docker.io for Docker Hub', examples: ['registry.example.com'] }),
+    repository: Type.String({ examples: ['ci/node'] }),
+    tag: Type.String({ examples: ['20.11-1'] }),
+    reference: Type.String({ description: 'registry/repository:tag as submitted', examples: ['registry.example.com/ci/node:20.11-1'] }),
+    digest: Nullable(Type.String(), { description: 'Manifest digest found by the last successful check' }),
+    pinnedReference: Nullable(Type.String(), { description: 'registry/repository@digest; null until a check succeeded' }),
+    platforms: Nullable(Type.Array(PlatformSchema), { description: 'Runnable platforms found by the check' }),
+    mediaType: Nullable(Type.String()),
+    size: Nullable(Type.Integer({ minimum: 0 }), { description: 'Compressed size in bytes, from the check' }),
+    checkedAt: Nullable(Timestamp),
+    credentialId: Nullable(Uuid, { description: 'Registry credential used to pull; null = anonymous' }),
+    dockerfile: Nullable(Type.String()),
+    releaseNotes: Nullable(Type.String()),
+    submittedBy: Type.String(),
+    submittedAt: Timestamp,
+    releasedBy: Nullable(Type.String()),
+    releasedAt: Nullable(Timestamp),
+    cancelledBy: Nullable(Type.String()),
+    cancelledAt: Nullable(Timestamp),
+    withdrawnBy: Nullable(Type.String()),
+    withdrawnAt: Nullable(Timestamp),
+    withdrawReason: Nullable(Type.String()),
+    updatedAt: Timestamp
+  },
+  { $id: 'Version', title: 'Version', description: 'A version of an image and where it is in its release lifecycle', additionalProperties: false, examples: [VERSION_EXAMPLE] }
+)
+export type Version = Static<typeof VersionSchema>
+
+export const SubmitVersionBody = Type.Object(
+  {
+    releaseType: Type.Optional(ReleaseTypeSchema),
+    line: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 999_999_999, description: 'Bump the highest version of this major line instead of the highest overall (minor or patch only), e.g. a fix for 1.x while 2.x exists' })
+    ),
+    registry: Type.Optional(Type.String({ pattern: `^$|${REGISTRY_HOST_PATTERN}`, maxLength: 255, description: 'Registry host[:port]; empty or absent = docker.io' })),
+    repository: Type.String({ pattern: REPOSITORY_PATTERN, maxLength: 255, description: 'Image name with its namespace, lower case', examples: ['team/tools/builder'] }),
+    tag: Type.String({ pattern: TAG_PATTERN, description: 'Tag to check and release', examples: ['2.3.0'] }),
+    credentialId: Type.Optional(Nullable(Uuid, { description: "A credential of the image's owner project; absent = the image's credential; null = anonymous pull" })),
+    dockerfile: Type.Optional(Text(MAX_DOCKERFILE_BYTES, { description: 'Shown in the store (≤ 256 KiB)' })),
+    releaseNotes: Type.Optional(Text(MAX_RELEASE_NOTES_BYTES, { description: '≤ 64 KiB' }))
+  },
+  {
+    additionalProperties: false,
+    examples: [
+      { releaseType: 'minor', registry: 'registry.example.com', repository: 'ci/node', tag: '20.12-1', releaseNotes: 'Node 20.12, pnpm 9.' },
+      { releaseType: 'patch', line: 1, repository: 'library/node', tag: '18.20.4' }
+    ]
+  }
+)
+export type SubmitVersionBody = Static<typeof SubmitVersionBody>
+
+export const ImageCodeParams = Type.Object({ code: ImageCode }, { additionalProperties: false })
+export const VersionParams = Type.Object({ code: ImageCodeParams.properties.code, version: VersionText }, { additionalProperties: false })
+
+export const ListVersionsQuery = Type.Object(
+  {
+    ...PageQuery,
+    status: Type.Optional(Type.Array(VersionStatusSchema, { uniqueItems: true, description: 'Only these statuses (repeat the parameter for several)' })),
+    line: Type.Optional(Type.Integer({ minimum: 1, maximum: 999_999_999, description: 'Only this major line' }))
+  },
+  { additionalProperties: false }
+)
+
+export const CancelBody = Type.Object(
+  { reason: Type.Optional(Text(1000, { minLength: 1, description: 'Why; kept in the audit trail' })) },
+  { additionalProperties: false, examples: [{ reason: 'Wrong base image; resubmitting.' }] }
+)
+export const WithdrawBody = Type.Object(
+  { reason: Text(1000, { minLength: 1, description: 'Why the release is taken down; shown to users' }) },
+  { additionalProperties: false, examples: [{ reason: 'CVE-2026-1234 in the bundled OpenSSL; use 1.4.3.' }] }
+)
+
+export const versionSchemas = [VersionSchema]

@@ -1,0 +1,44 @@
+import t from 'tap'
+import { allowedActions, canApply, isInProgress, TRANSITIONS, VERSION_STATUSES } from '../../src/versions/version-lifecycle.js'
+
+t.test('publisher actions allowed from each status', async (t) => {
+  t.same(
+    Object.fromEntries(VERSION_STATUSES.map((s) => [s, allowedActions(s)])),
+    {
+      checking: ['cancel'],
+      check_failed: ['recheck', 'cancel'],
+      testing: ['recheck', 'release', 'cancel'],
+      released: ['withdraw'],
+      cancelled: [],
+      withdrawn: []
+    }
+  )
+})
+
+t.test('transitions lead where the lifecycle says', async (t) => {
+  t.same(
+    Object.fromEntries(Object.entries(TRANSITIONS).map(([action, tr]) => [action, `${tr.from.join('|')} -> ${tr.to}`])),
+    {
+      pass_check: 'checking -> testing',
+      fail_check: 'checking -> check_failed',
+      recheck: 'check_failed|testing -> checking',
+      release: 'testing -> released',
+      cancel: 'checking|check_failed|testing -> cancelled',
+      withdraw: 'released -> withdrawn'
+    }
+  )
+})
+
+t.test('only the check leaves checking for testing or check_failed', async (t) => {
+  t.ok(canApply('checking', 'pass_check'))
+  t.ok(canApply('checking', 'fail_check'))
+  t.notOk(canApply('cancelled', 'pass_check'), 'a late result for a cancelled version does not apply')
+  t.notOk(canApply('testing', 'pass_check'))
+  t.notOk(canApply('checking', 'release'), 'no release before the check passed')
+  t.notOk(canApply('released', 'cancel'))
+  t.notOk(canApply('withdrawn', 'release'), 'withdrawn is final')
+})
+
+t.test('in progress means checking, check_failed or testing', async (t) => {
+  t.same(VERSION_STATUSES.filter(isInProgress), ['checking', 'check_failed', 'testing'])
+})
