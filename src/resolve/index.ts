@@ -1,4 +1,6 @@
 import type { Feature } from '../http/feature.js'
+import resolvePlugin from './resolve.plugin.js'
+import { resolutionSchemas } from './resolutions.schemas.js'
+import { ResolutionSchema, ResolveBatchResultSchema } from './resolve.schemas.js'
 
-// Scaffolding while the feature is being built: replaced by the feature's own schemas and plugin.
-export const resolveFeature: Feature = { name: 'resolve', schemas: [], plugin: async () => {} }
+export const resolveFeature: Feature = { name: 'resolve', schemas: [ResolutionSchema, ResolveBatchResultSchema, ...resolutionSchemas], plugin: resolvePlugin }

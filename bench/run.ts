@@ -1,0 +1,101 @@
+// `npm run bench`: resolve throughput and latency against real PostgreSQL next to a bare Fastify
+// route, and the uncached lookup with 10 versions versus 100 000 images × 10 versions loaded.
+// Creates and drops its own databases; prints a table with the ratios and the targets.
+import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { cpus, loadavg } from 'node:os'
+import { createInterface } from 'node:readline'
+import pg from 'pg'
+import { bulkLoad } from './bulk-load.js'
+import { measureInRounds, type Figures, type Target } from './measure.js'
+
+const SERVER = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+const CONNECTIONS = 32
+const UNCACHED_CONNECTIONS = 4
+const ROUNDS = 3
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4)
+const UNCACHED_SECONDS = 3
+const WARMUP_SECONDS = 2
+const BULK_IMAGES = 100_000
+
+async function admin(query: string): Promise<void> {
+  const client = new pg.Client({ connectionString: SERVER })
+  await client.connect()
+  try {
+    await client.query(query)
+  } finally {
+    await client.end()
+  }
+}
+
+const small = `cis_bench_${randomBytes(4).toString('hex')}`
+const big = `${small}_big`
+const urlOf = (name: string) => Object.assign(new URL(SERVER), { pathname: `/${name}` }).toString()
+await admin(`create database ${small}`)
+await admin(`create database ${big}`)
+const child = spawn(process.execPath, ['--import', 'tsx', new URL('./servers.ts', import.meta.url).pathname], {
+  env: { ...process.env, BENCH_DATABASE_URL: urlOf(small), BENCH_BIG_DATABASE_URL: urlOf(big) },
+  stdio: ['ignore', 'pipe', 'inherit']
+})
+try {
+  const ready = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout }).once('line', resolve)
+    child.once('exit', (code) => reject(new Error(`servers exited with ${code}`)))
+  })
+  const servers = JSON.parse(ready) as { cached: number; uncached: number; uncachedBig: number; bare: number; token: string; bodyBytes: number }
+
+  const loadStarted = Date.now()
+  await bulkLoad(urlOf(big), BULK_IMAGES)
+  const loadSeconds = (Date.now() - loadStarted) / 1000
+
+  const auth = { authorization: `Bearer ${servers.token}` }
+  const resolvePath = (code: string) => `/v1/images/${code}/resolve?version=1.latest&project=payments&pipeline=bench&build=1`
+  const at = (port: number, path: string) => `http://127.0.0.1:${port}${path}`
+  const bare: Target = { label: 'bare Fastify route (same body)', url: at(servers.bare, '/bare'), headers: {}, connections: CONNECTIONS }
+  const floor: Target = { label: 'service floor: hooks + token check, fixed body', url: at(servers.cached, '/bench/floor'), headers: auth, connections: CONNECTIONS }
+  const cached: Target = { label: 'resolve, cached', url: at(servers.cached, resolvePath('bench-tools')), headers: auth, connections: CONNECTIONS }
+  const uncached = (label: string, port: number, path?: () => string): Target => ({
+    label: `uncached, ${label} (${UNCACHED_CONNECTIONS} conn.)`,
+    url: at(port, resolvePath('bench-tools')),
+    headers: auth,
+    connections: UNCACHED_CONNECTIONS,
+    ...(path ? { path } : {})
+  })
+  const uncachedSmall = uncached('10 versions in the database', servers.uncached)
+  const uncachedSame = uncached(`same image, ${BULK_IMAGES} images × 10 loaded`, servers.uncachedBig)
+  const uncachedRandom = uncached(`random image of ${BULK_IMAGES} × 10`, servers.uncachedBig, () => resolvePath(`bulk-${1 + Math.floor(Math.random() * BULK_IMAGES)}`))
+
+  process.stdout.write(`databases ${small}, ${big}; body ${servers.bodyBytes} bytes; ${ROUNDS} alternating rounds of ${SECONDS} s (uncached ${UNCACHED_SECONDS} s) per target after ${WARMUP_SECONDS} s warm-up\n`)
+  const hot = await measureInRounds([bare, floor, cached], ROUNDS, SECONDS, WARMUP_SECONDS)
+  const load = loadavg()
+  const cold = await measureInRounds([uncachedSmall, uncachedSame, uncachedRandom], ROUNDS, UNCACHED_SECONDS, WARMUP_SECONDS)
+  const all = new Map([...hot, ...cold])
+  const get = (t: Target) => all.get(t.label) as Figures
+
+  const ms = (v: number) => `${v.toFixed(2)} ms`
+  const rows = [['run', 'req/s', 'p50', 'p99', 'errors'], ...[...all].map(([label, f]) => [label, f.rps.toFixed(0), ms(f.p50), ms(f.p99), String(f.errors)])]
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
+  process.stdout.write(`\n${rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n')}\n\n`)
+
+  const ratio = (a: number, b: number) => (a / b).toFixed(2)
+  const verdict = (ok: boolean) => (ok ? 'meets target' : 'MISSES target')
+  const [r, f, b] = [get(cached), get(floor), get(bare)]
+  const [p50Small, p50Same, p50Random] = [get(uncachedSmall).p50, get(uncachedSame).p50, get(uncachedRandom).p50]
+  const lines = [
+    `bulk load of ${BULK_IMAGES} images × 10 versions: ${loadSeconds.toFixed(1)} s`,
+    `resolve / bare throughput at ${CONNECTIONS} connections: ${ratio(r.rps, b.rps)} (target ≥ 0.80) ${verdict(r.rps / b.rps >= 0.8)}`,
+    `  service floor / bare: ${ratio(f.rps, b.rps)}; resolve / service floor: ${ratio(r.rps, f.rps)} (what resolve itself costs)`,
+    `resolve p99 at ${CONNECTIONS} connections: ${ms(r.p99)} (target ≤ 5 ms) ${verdict(r.p99 <= 5)}; bare route p99 ${ms(b.p99)}`,
+    `uncached p50, same image with ${BULK_IMAGES} images loaded / 10 versions: ${ratio(p50Same, p50Small)} (target ≤ 1.50) ${verdict(p50Same / p50Small <= 1.5)}`,
+    `uncached p50, random image of ${BULK_IMAGES} / 10 versions: ${ratio(p50Random, p50Small)} (target ≤ 1.50) ${verdict(p50Random / p50Small <= 1.5)}`,
+    `load average after the cached runs: ${load.map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} CPUs, shared by the load generator, the servers and PostgreSQL`
+  ]
+  process.stdout.write(`${lines.join('\n')}\n`)
+} finally {
+  if (child.exitCode === null) {
+    child.kill('SIGTERM')
+    await new Promise((resolve) => child.once('exit', resolve))
+  }
+  await admin(`drop database if exists ${small} with (force)`)
+  await admin(`drop database if exists ${big} with (force)`)
+}

@@ -1,0 +1,104 @@
+import type { FastifyBaseLogger } from 'fastify'
+
+export interface BatchWriterOptions<T> {
+  /** Names the writer in log lines. */
+  name: string
+  write(rows: T[]): Promise<void>
+  log: FastifyBaseLogger
+  batchSize?: number
+  /** Rows kept while the database is slow or away; beyond this new rows are dropped and counted. */
+  maxBuffered?: number
+  flushIntervalMs?: number
+}
+
+const WARN_EVERY_MS = 10_000
+
+/**
+ * Records rows off the request path: push() only appends to memory, and batches are written by a
+ * timer (or as soon as a batch is full). Memory is bounded: when the buffer is full the row is
+ * dropped and counted, because answering the pipeline engine matters more than its log. A failed
+ * write keeps its rows for the next flush, so a short database outage loses nothing.
+ */
+export class BatchWriter<T> {
+  private buffer: T[] = []
+  private flushing: Promise<void> | undefined
+  private readonly timer: NodeJS.Timeout
+  private readonly batchSize: number
+  private readonly maxBuffered: number
+  /** Rows dropped since start (buffer full). */
+  dropped = 0
+  private droppedUnreported = 0
+  private lastWarnAt = 0
+
+  constructor(private readonly options: BatchWriterOptions<T>) {
+    this.batchSize = options.batchSize ?? 1000
+    this.maxBuffered = options.maxBuffered ?? 50_000
+    this.timer = setInterval(() => void this.flush(), options.flushIntervalMs ?? 1000)
+    this.timer.unref()
+  }
+
+  get buffered(): number {
+    return this.buffer.length
+  }
+
+  push(row: T): void {
+    if (this.buffer.length >= this.maxBuffered) {
+      this.dropped++
+      this.droppedUnreported++
+      this.warnDropped()
+      return
+    }
+    this.buffer.push(row)
+    if (this.buffer.length >= this.batchSize) void this.flush()
+  }
+
+  /** Writes everything buffered now; concurrent calls share one flush. Never rejects. */
+  flush(): Promise<void> {
+    this.flushing ??= this.drain().finally(() => {
+      this.flushing = undefined
+    })
+    return this.flushing
+  }
+
+  /** Final flush on shutdown; what cannot be written is reported as lost. */
+  async close(): Promise<void> {
+    clearInterval(this.timer)
+    await this.flushing
+    await this.flush()
+    if (this.buffer.length > 0 || this.droppedUnreported > 0) {
+      this.options.log.warn({ lost: this.buffer.length, dropped: this.droppedUnreported }, `${this.options.name}: rows not written at shutdown`)
+    }
+  }
+
+  private async drain(): Promise<void> {
+    while (this.buffer.length > 0) {
+      const batch = this.buffer.splice(0, this.batchSize)
+      try {
+        await this.options.write(batch)
+      } catch (err) {
+        // Back to the front, in order, as far as the bound allows.
+        const room = Math.max(0, this.maxBuffered - this.buffer.length)
+        const kept = batch.slice(0, room)
+        this.dropped += batch.length - kept.length
+        this.droppedUnreported += batch.length - kept.length
+        this.buffer.unshift(...kept)
+        if (this.shouldWarn()) this.options.log.warn({ err, buffered: this.buffer.length }, `${this.options.name}: write failed; rows kept for the next flush`)
+        return
+      }
+    }
+    if (this.droppedUnreported > 0) this.warnDropped()
+  }
+
+  private warnDropped(): void {
+    if (!this.shouldWarn()) return
+    this.options.log.warn({ dropped: this.droppedUnreported, droppedTotal: this.dropped }, `${this.options.name}: buffer full, rows dropped`)
+    this.droppedUnreported = 0
+  }
+
+  private shouldWarn(): boolean {
+    const now = Date.now()
+    if (now - this.lastWarnAt < WARN_EVERY_MS) return false
+    this.lastWarnAt = now
+    return true
+  }
+}

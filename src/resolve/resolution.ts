@@ -1,0 +1,21 @@
+import type { ImageSnapshot, SnapshotVersion } from './image-snapshot.js'
+import type { Resolution } from './resolve.schemas.js'
+import { formatVersion } from './version-spec.js'
+
+// Turns a selected version into what the engine receives. Pure.
+export function toResolution(image: ImageSnapshot, version: SnapshotVersion, spec: string): Resolution {
+  const base = `${version.registry}/${version.repository}`
+  const digest = version.digest as string // candidates always carry a digest (isCandidate)
+  return {
+    image: image.code,
+    spec,
+    version: formatVersion(version),
+    status: version.status === 'testing' ? 'testing' : 'released',
+    reference: `${base}:${version.tag}`,
+    digest,
+    pinnedReference: `${base}@${digest}`,
+    platforms: version.platforms,
+    // A version pinned to its own credential at submission keeps it; otherwise the image's.
+    credential: version.credential ?? image.credential
+  }
+}

@@ -1,0 +1,136 @@
+import { sql, type Kysely, type Transaction } from 'kysely'
+import type { DB } from '../db/schema.js'
+import type { ImageAccess } from '../images/image-access.js'
+import type { ResolutionRow } from './resolutions.table.js'
+
+type Db = Kysely<DB> | Transaction<DB>
+
+export interface ResolutionRecord {
+  imageId: string
+  spec: string
+  version: string
+  status: string
+  digest: string
+  project: string
+  pipeline: string | null
+  build: string | null
+  tokenId: string | null
+  resolvedAt: Date
+}
+
+/**
+ * Appends a batch in one statement. Arrays + unnest keep the statement small whatever the batch
+ * size; the join drops rows of an image deleted since they were buffered (the table has no
+ * foreign key, see the migration), and ids follow the order of resolution.
+ */
+export async function insertResolutions(db: Db, rows: readonly ResolutionRecord[]): Promise<void> {
+  if (rows.length === 0) return
+  const column = <K extends keyof ResolutionRecord>(key: K) => rows.map((r) => r[key])
+  await sql`
+    insert into resolutions (image_id, spec, version, status, digest, project, pipeline, build, token_id, resolved_at)
+    select u.image_id, u.spec, u.version, u.status, u.digest, u.project, u.pipeline, u.build, u.token_id, u.resolved_at
+    from unnest(${column('imageId')}::uuid[], ${column('spec')}::text[], ${column('version')}::text[], ${column('status')}::text[],
+                ${column('digest')}::text[], ${column('project')}::text[], ${column('pipeline')}::text[], ${column('build')}::text[],
+                ${column('tokenId')}::uuid[], ${rows.map((r) => r.resolvedAt.toISOString())}::timestamptz[]) with ordinality
+      as u(image_id, spec, version, status, digest, project, pipeline, build, token_id, resolved_at, n)
+    join images i on i.id = u.image_id
+    order by u.n`.execute(db)
+}
+
+export interface ResolutionFilter {
+  imageId: string
+  /** null = every project */
+  projects: string[] | null
+  version?: string
+  since?: Date
+}
+
+/** Newest first, keyset-paged on (resolved_at, id); each filter has its own index. */
+export async function listResolutions(db: Db, filter: ResolutionFilter, limit: number, after?: { resolvedAt: Date; id: number }): Promise<ResolutionRow[]> {
+  if (filter.projects?.length === 0) return []
+  let query = db
+    .selectFrom('resolutions')
+    .selectAll()
+    .where('imageId', '=', filter.imageId)
+    .orderBy('resolvedAt', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+  if (filter.projects) query = query.where('project', 'in', filter.projects)
+  if (filter.version) query = query.where('version', '=', filter.version)
+  if (filter.since) query = query.where('resolvedAt', '>=', filter.since)
+  if (after) query = query.where((eb) => eb(eb.refTuple('resolvedAt', 'id'), '<', eb.tuple(after.resolvedAt, after.id)))
+  return query.execute()
+}
+
+export interface ProjectUsage {
+  project: string
+  resolutions: number
+  lastResolvedAt: Date
+}
+
+/** Projects that resolved one version, most recent first (resolutions_image_version_time_idx). */
+export async function versionUsage(db: Db, imageId: string, version: string, projects: string[] | null): Promise<ProjectUsage[]> {
+  if (projects?.length === 0) return []
+  let query = db
+    .selectFrom('resolutions')
+    .select((eb) => ['project', eb.fn.countAll<number>().as('resolutions'), eb.fn.max('resolvedAt').as('lastResolvedAt')])
+    .where('imageId', '=', imageId)
+    .where('version', '=', version)
+    .groupBy('project')
+    .orderBy('lastResolvedAt', 'desc')
+    .orderBy('project')
+  if (projects) query = query.where('project', 'in', projects)
+  const rows = await query.execute()
+  return rows.map((r) => ({ project: r.project, resolutions: Number(r.resolutions), lastResolvedAt: new Date(r.lastResolvedAt) }))
+}
+
+/** Deletes rows older than the cutoff in bounded chunks (short transactions); returns how many. */
+export async function pruneResolutions(db: Db, olderThan: Date, chunk = 10_000): Promise<number> {
+  let total = 0
+  for (;;) {
+    const result = await sql`
+      delete from resolutions where id = any(array(select id from resolutions where resolved_at < ${olderThan.toISOString()}::timestamptz limit ${chunk}))`.execute(db)
+    const deleted = Number(result.numAffectedRows ?? 0)
+    total += deleted
+    if (deleted < chunk) return total
+  }
+}
+
+export interface ImageForLog extends ImageAccess {
+  id: string
+  code: string
+}
+
+export async function findImageForLog(db: Db, code: string): Promise<ImageForLog | undefined> {
+  return db
+    .selectFrom('images')
+    .select(['id', 'code', 'ownerProject', 'debugProject', 'owners', 'visibilityPublic', 'visibilityProjects'])
+    .where('code', '=', code)
+    .executeTakeFirst()
+}
+
+/** Whether the image has (or had) this version number, in any status. */
+export async function versionExists(db: Db, imageId: string, major: number, minor: number, patch: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('imageVersions')
+    .select('id')
+    .where('imageId', '=', imageId)
+    .where('major', '=', major)
+    .where('minor', '=', minor)
+    .where('patch', '=', patch)
+    .limit(1)
+    .executeTakeFirst()
+  return row !== undefined
+}
+
+/** Deletes an image's log; call it in the transaction that deletes the image (no cascade). */
+export async function deleteImageResolutions(db: Db, imageId: string): Promise<void> {
+  await db.deleteFrom('resolutions').where('imageId', '=', imageId).execute()
+}
+
+/** Projects other than `except` that resolved the image (e.g. before deleting it). */
+export async function projectsThatResolved(db: Db, imageId: string, except?: string): Promise<string[]> {
+  let query = db.selectFrom('resolutions').select('project').distinct().where('imageId', '=', imageId)
+  if (except !== undefined) query = query.where('project', '<>', except)
+  return (await query.execute()).map((r) => r.project)
+}

@@ -1,0 +1,85 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { requireScope, type Principal } from '../auth/scopes.js'
+import { decodeCursor, encodeCursor } from '../http/cursor.js'
+import { notFound } from '../http/problem.js'
+import { AUTH_PROBLEMS, Page, problemResponses, ref } from '../http/schemas.js'
+import { readableProjects } from './log-access.js'
+import { findImageForLog, listResolutions, versionExists, versionUsage, type ImageForLog } from './resolutions.repository.js'
+import { RESOLUTION_RECORD_EXAMPLE, ResolutionRecordSchema, ResolutionsParams, ResolutionsQuery, UsageParams, VersionUsageSchema } from './resolutions.schemas.js'
+
+const resolutionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  /** The image and the projects whose rows this token may read (404 when it may read none). */
+  async function readableImage(p: Principal, code: string, project: string | undefined): Promise<{ image: ImageForLog; projects: string[] | null }> {
+    requireScope(p, 'images:read', project)
+    const image = await findImageForLog(app.db, code)
+    const readable = image && readableProjects(p, image)
+    if (!image || !readable) throw notFound('IMAGE_NOT_FOUND', `No image "${code}" is visible to token "${p.name}". Check the code in GET /v1/images.`, { image: code })
+    const allowed = 'all' in readable ? null : readable.projects
+    if (project === undefined) return { image, projects: allowed }
+    return { image, projects: !allowed || allowed.includes(project) ? [project] : [] }
+  }
+
+  app.get(
+    '/v1/images/:code/resolutions',
+    {
+      schema: {
+        operationId: 'listResolutions',
+        tags: ['resolve'],
+        summary: 'Which pipelines resolved which version of an image, newest first (images:read)',
+        params: ResolutionsParams,
+        querystring: ResolutionsQuery,
+        response: {
+          200: Page(ref(ResolutionRecordSchema), 'A page of resolutions, newest first', [{ items: [RESOLUTION_RECORD_EXAMPLE], nextCursor: null }]),
+          ...problemResponses(...AUTH_PROBLEMS, 404)
+        }
+      }
+    },
+    async (request) => {
+      const { limit, cursor, project, version, since } = request.query
+      const { image, projects } = await readableImage(request.principal, request.params.code, project)
+      const after = cursor ? decodeCursor(cursor, ['date', 'number'] as const) : undefined
+      const filter = { imageId: image.id, projects, ...(version ? { version } : {}), ...(since ? { since: new Date(since) } : {}) }
+      const rows = await listResolutions(app.db, filter, limit + 1, after && { resolvedAt: after[0], id: after[1] })
+      const page = rows.slice(0, limit)
+      const last = page.at(-1)
+      return {
+        items: page.map((r) => ({
+          spec: r.spec,
+          version: r.version,
+          status: r.status,
+          digest: r.digest,
+          project: r.project,
+          pipeline: r.pipeline,
+          build: r.build,
+          resolvedAt: r.resolvedAt.toISOString()
+        })),
+        nextCursor: rows.length > limit && last ? encodeCursor([last.resolvedAt.toISOString(), Number(last.id)]) : null
+      }
+    }
+  )
+
+  app.get(
+    '/v1/images/:code/versions/:version/usage',
+    {
+      schema: {
+        operationId: 'getVersionUsage',
+        tags: ['resolve'],
+        summary: 'The projects that resolved one version, with counts and last time (images:read)',
+        params: UsageParams,
+        response: { 200: ref(VersionUsageSchema, 'Projects that resolved the version'), ...problemResponses(...AUTH_PROBLEMS, 404) }
+      }
+    },
+    async (request) => {
+      const { code, version } = request.params
+      const { image, projects } = await readableImage(request.principal, code, undefined)
+      const [major, minor, patch] = version.split('.').map(Number) as [number, number, number]
+      if (!(await versionExists(app.db, image.id, major, minor, patch))) {
+        throw notFound('VERSION_NOT_FOUND', `Image "${code}" has no version ${version}; list its versions with GET /v1/images/${code}/versions.`, { image: code, version })
+      }
+      const usage = await versionUsage(app.db, image.id, version, projects)
+      return { image: code, version, projects: usage.map((u) => ({ ...u, lastResolvedAt: u.lastResolvedAt.toISOString() })) }
+    }
+  )
+}
+
+export default resolutionsRoutes

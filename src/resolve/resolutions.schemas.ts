@@ -1,0 +1,66 @@
+import { Type, type Static } from '@sinclair/typebox'
+import { PageQuery, ProjectId, Timestamp } from '../http/schemas.js'
+import { ImageCode } from './resolve.schemas.js'
+
+const VersionText = Type.String({ pattern: '^(0|[1-9][0-9]{0,8})\\.(0|[1-9][0-9]{0,8})\\.(0|[1-9][0-9]{0,8})$', description: 'An exact version M.m.p', examples: ['1.4.2'] })
+
+export const RESOLUTION_RECORD_EXAMPLE = {
+  spec: '1.latest',
+  version: '1.4.2',
+  status: 'released',
+  digest: 'sha256:3f1a2b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a',
+  project: 'payments-ci',
+  pipeline: 'p-8f3a1c',
+  build: 'b-20261126-0042',
+  resolvedAt: '2026-11-26T18:00:00.000Z'
+}
+
+export const ResolutionRecordSchema = Type.Object(
+  {
+    spec: Type.String({ description: 'The spec that was asked for' }),
+    version: Type.String({ description: 'The version it resolved to' }),
+    status: Type.String({ description: 'The version status then: released, or testing (debug project)' }),
+    digest: Type.String(),
+    project: ProjectId,
+    pipeline: Type.Union([Type.String(), Type.Null()]),
+    build: Type.Union([Type.String(), Type.Null()]),
+    resolvedAt: Timestamp
+  },
+  { $id: 'ResolutionRecord', title: 'ResolutionRecord', description: 'One resolution handed out', additionalProperties: false, examples: [RESOLUTION_RECORD_EXAMPLE] }
+)
+export type ResolutionRecordDto = Static<typeof ResolutionRecordSchema>
+
+export const VersionUsageSchema = Type.Object(
+  {
+    image: Type.String(),
+    version: Type.String(),
+    projects: Type.Array(
+      Type.Object({ project: ProjectId, resolutions: Type.Integer({ minimum: 1 }), lastResolvedAt: Timestamp }, { additionalProperties: false }),
+      { description: 'Projects that resolved the version, most recent first (within the log retention)' }
+    )
+  },
+  {
+    $id: 'VersionUsage',
+    title: 'VersionUsage',
+    description: 'Which projects resolved one version',
+    additionalProperties: false,
+    examples: [{ image: 'node-20', version: '1.4.2', projects: [{ project: 'payments-ci', resolutions: 212, lastResolvedAt: '2026-11-26T18:00:00.000Z' }] }]
+  }
+)
+export type VersionUsage = Static<typeof VersionUsageSchema>
+
+export const ResolutionsParams = Type.Object({ code: ImageCode }, { additionalProperties: false })
+
+export const ResolutionsQuery = Type.Object(
+  {
+    ...PageQuery,
+    project: Type.Optional(ProjectId),
+    version: Type.Optional(VersionText),
+    since: Type.Optional({ ...Timestamp, description: 'Only resolutions at or after this time' })
+  },
+  { additionalProperties: false }
+)
+
+export const UsageParams = Type.Object({ code: ImageCode, version: VersionText }, { additionalProperties: false })
+
+export const resolutionSchemas = [ResolutionRecordSchema, VersionUsageSchema]

@@ -1,0 +1,91 @@
+import fp from 'fastify-plugin'
+import { sql } from 'kysely'
+import type { FastifyInstance } from 'fastify'
+import { BatchWriter } from './batch-writer.js'
+import { ChangeListener } from './change-listener.js'
+import { insertGrants, type GrantRecord } from './grants.repository.js'
+import { insertResolutions, type ResolutionRecord } from './resolutions.repository.js'
+import { loadImageSnapshot } from './resolve.repository.js'
+import { Resolver } from './resolve.service.js'
+import { SnapshotCache } from './snapshot-cache.js'
+import { schedulePruning } from './retention.js'
+import resolveRoutes from './resolve.routes.js'
+import resolutionsRoutes from './resolutions.routes.js'
+
+export const IMAGE_CHANGED_CHANNEL = 'image_changed'
+// Invalidation keeps entries exact; the TTL only bounds the damage of a change nobody announced.
+const SAFETY_TTL_MS = 30_000
+// Without LISTEN, other replicas' changes are not heard: trust an entry only briefly.
+const UNLISTENED_TTL_MS = 1_000
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * Call AFTER committing any change to an image's versions (status, digest, reference,
+     * credential) or to its visibility, owner/debug project or credential. Drops this replica's
+     * cached snapshot at once and, on PostgreSQL, tells every other replica (NOTIFY). Never throws.
+     */
+    imageChanged(imageId: string): Promise<void>
+    /** The buffered resolution log and pull-secret grant writers; flush() writes what is pending. */
+    resolutionLog: { flush(): Promise<void>; readonly dropped: number; readonly buffered: number }
+  }
+}
+
+export default fp(
+  async function resolve(app: FastifyInstance) {
+    const postgresUrl = app.database.kind === 'postgres' ? app.database.url : undefined
+    let listener: ChangeListener | undefined
+    const cache = new SnapshotCache({
+      enabled: app.config.RESOLVE_CACHE,
+      load: (code) => loadImageSnapshot(app.db, code),
+      freshMs: () => (!listener || listener.connected ? SAFETY_TTL_MS : UNLISTENED_TTL_MS)
+    })
+    if (postgresUrl && app.config.RESOLVE_CACHE) {
+      listener = new ChangeListener({
+        url: postgresUrl,
+        channel: IMAGE_CHANGED_CHANNEL,
+        log: app.log,
+        onNotification: (imageId) => cache.invalidate(imageId),
+        onConnected: () => cache.invalidateAll()
+      })
+      await listener.start()
+    }
+
+    app.decorate('imageChanged', async (imageId: string) => {
+      cache.invalidate(imageId)
+      if (app.database.kind !== 'postgres') return
+      try {
+        await sql`select pg_notify(${IMAGE_CHANGED_CHANNEL}, ${imageId})`.execute(app.db)
+      } catch (err) {
+        app.log.warn({ err, imageId }, 'could not notify other replicas of an image change; their caches catch up within 30 s')
+      }
+    })
+
+    const resolutions = new BatchWriter<ResolutionRecord>({ name: 'resolution log', log: app.log, write: (rows) => insertResolutions(app.db, rows) })
+    const grants = new BatchWriter<GrantRecord>({ name: 'pull-secret grants', log: app.log, write: (rows) => insertGrants(app.db, rows) })
+    app.decorate('resolutionLog', {
+      flush: async () => {
+        await Promise.all([resolutions.flush(), grants.flush()])
+      },
+      get dropped() {
+        return resolutions.dropped + grants.dropped
+      },
+      get buffered() {
+        return resolutions.buffered + grants.buffered
+      }
+    })
+    const stopPruning = schedulePruning(app)
+
+    // Runs before the database plugin closes the pool (onClose hooks run in reverse order).
+    app.addHook('onClose', async () => {
+      stopPruning()
+      await listener?.close()
+      await Promise.all([resolutions.close(), grants.close()])
+    })
+
+    const resolver = new Resolver(app, cache, resolutions, grants)
+    await app.register(resolveRoutes, { resolver })
+    await app.register(resolutionsRoutes)
+  },
+  { name: 'resolve', dependencies: ['database', 'auth', 'credentials'] }
+)

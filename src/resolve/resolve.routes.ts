@@ -1,0 +1,108 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { requireScope } from '../auth/scopes.js'
+import { isDatabaseUnavailable } from '../db/unavailable.js'
+import { toProblem } from '../http/error-handler.js'
+import { ProblemError, problemType } from '../http/problem.js'
+import { AUTH_PROBLEMS, problemResponses, ref } from '../http/schemas.js'
+import {
+  ResolutionSchema,
+  ResolveBatchBody,
+  ResolveBatchResultSchema,
+  ResolveParams,
+  ResolveQuery,
+  STALE_HEADERS,
+  StaleHeaderDocs,
+  type PullSecret,
+  type ResolveBatchResult
+} from './resolve.schemas.js'
+import type { Resolver } from './resolve.service.js'
+
+// Resolution answers may carry pull secrets and change on every release: never cache them.
+const NO_STORE = { 'cache-control': 'no-store' }
+
+const resolveRoutes: FastifyPluginAsyncTypebox<{ resolver: Resolver }> = async (app, { resolver }) => {
+  app.get(
+    '/v1/images/:code/resolve',
+    {
+      // Every resolution is already recorded in the resolution log; per-request info lines on the
+      // hottest path would only cost throughput. Server errors are still logged.
+      logLevel: 'warn',
+      schema: {
+        operationId: 'resolveVersion',
+        tags: ['resolve'],
+        summary: 'Resolve a version spec (1.latest, 1.2.latest, latest, 1.2.3) to an exact, digest-pinned version for a project (resolve)',
+        params: ResolveParams,
+        querystring: ResolveQuery,
+        response: {
+          200: { ...ref(ResolutionSchema, 'The resolved version; answered from the last known state, marked by Warning and X-Cache-Stale, while the database is unreachable'), headers: StaleHeaderDocs },
+          ...problemResponses(...AUTH_PROBLEMS, 404, 409, 410)
+        }
+      }
+    },
+    async (request, reply) => {
+      const { code } = request.params
+      const { version, project, pipeline, build } = request.query
+      requireScope(request.principal, 'resolve', project)
+      const { resolution, stale } = await resolver.resolve({ code, spec: version, project, pipeline, build }, { principal: request.principal, log: request.log })
+      reply.headers(NO_STORE)
+      if (stale) reply.headers(STALE_HEADERS)
+      return resolution
+    }
+  )
+
+  app.post(
+    '/v1/resolve',
+    {
+      logLevel: 'warn',
+      schema: {
+        operationId: 'resolveBatch',
+        tags: ['resolve'],
+        summary: 'Resolve the images of many jobs at once (resolve); each entry gets a resolution or its own problem',
+        body: ResolveBatchBody,
+        response: {
+          200: { ...ref(ResolveBatchResultSchema, 'One result per entry, in order; marked by Warning and X-Cache-Stale when any is the last known state'), headers: StaleHeaderDocs },
+          ...problemResponses(...AUTH_PROBLEMS)
+        }
+      }
+    },
+    async (request, reply) => {
+      const { project, pipeline, build, images } = request.body
+      requireScope(request.principal, 'resolve', project)
+      const secrets = new Map<string, Promise<PullSecret | undefined>>()
+      let anyStale = false
+      const results: ResolveBatchResult['results'] = await Promise.all(
+        images.map(async ({ image, version }) => {
+          try {
+            const { resolution, stale } = await resolver.resolve({ code: image, spec: version, project, pipeline, build }, { principal: request.principal, log: request.log, secrets })
+            anyStale ||= stale
+            return { image, version, resolution }
+          } catch (error) {
+            // An entry's own problem (or an unreachable database for an image never cached) stays
+            // with that entry; anything else is a server error for the whole request.
+            if (!(error instanceof ProblemError) && !isDatabaseUnavailable(error)) throw error
+            const problem = toProblem(error as Error)
+            return {
+              image,
+              version,
+              problem: {
+                type: problemType(problem.code),
+                title: problem.title,
+                status: problem.status,
+                detail: problem.message,
+                instance: '/v1/resolve',
+                code: problem.code,
+                requestId: request.id,
+                ...problem.extensions
+              }
+            }
+          }
+        })
+      )
+      reply.headers(NO_STORE)
+      if (anyStale) reply.headers(STALE_HEADERS)
+      return { results }
+    }
+  )
+}
+
+export default resolveRoutes

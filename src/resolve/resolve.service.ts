@@ -1,0 +1,107 @@
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
+import { hasScope, isAdmin, type Principal } from '../auth/scopes.js'
+import { isDatabaseUnavailable } from '../db/unavailable.js'
+import { isVisibleTo } from '../images/image-access.js'
+import type { BatchWriter } from './batch-writer.js'
+import type { GrantRecord } from './grants.repository.js'
+import type { ResolutionRecord } from './resolutions.repository.js'
+import { toResolution } from './resolution.js'
+import { credentialUnavailable, imageNotFound, invalidSpec, versionNotFound, versionWithdrawn } from './resolve-problems.js'
+import type { PullSecret, Resolution } from './resolve.schemas.js'
+import { selectVersion } from './select-version.js'
+import type { SnapshotCache } from './snapshot-cache.js'
+import { parseVersionSpec } from './version-spec.js'
+
+export interface ResolveInput {
+  code: string
+  spec: string
+  project: string
+  pipeline?: string | undefined
+  build?: string | undefined
+}
+
+export interface ResolveCaller {
+  principal: Principal
+  log: FastifyBaseLogger
+  /** Secrets already revealed in this request, by credential id (a batch reveals each once). */
+  secrets?: Map<string, Promise<PullSecret | undefined>>
+}
+
+export interface Resolved {
+  resolution: Resolution
+  stale: boolean
+}
+
+/** Resolution at job start: snapshot from the cache, pure selection, then the records. */
+export class Resolver {
+  constructor(
+    private readonly app: FastifyInstance,
+    private readonly cache: SnapshotCache,
+    private readonly resolutionLog: BatchWriter<ResolutionRecord>,
+    private readonly grantLog: BatchWriter<GrantRecord>
+  ) {}
+
+  async resolve(input: ResolveInput, caller: ResolveCaller): Promise<Resolved> {
+    const spec = parseVersionSpec(input.spec)
+    if (!spec) throw invalidSpec(input.spec)
+    const { snapshot, stale } = await this.cache.get(input.code)
+    const admin = isAdmin(caller.principal)
+    if (!snapshot) throw imageNotFound(input.code, input.project, false, admin)
+    if (!isVisibleTo(snapshot, input.project)) throw imageNotFound(input.code, input.project, true, admin)
+
+    const selection = selectVersion(snapshot.versions, spec, input.project === snapshot.debugProject)
+    if (selection.kind === 'no-match') throw versionNotFound(snapshot.code, input.spec, input.project, selection.newest)
+    if (selection.kind === 'withdrawn') throw versionWithdrawn(snapshot.code, selection.version, selection.serving)
+
+    const resolution = toResolution(snapshot, selection.version, input.spec)
+    const now = new Date()
+    if (hasScope(caller.principal, 'pull-secrets')) {
+      resolution.pullSecret = resolution.credential ? await this.pullSecret(snapshot.code, resolution.credential.id, caller) : null
+      if (resolution.credential) {
+        this.grantLog.push({
+          credentialId: resolution.credential.id,
+          imageId: snapshot.id,
+          version: resolution.version,
+          project: input.project,
+          pipeline: input.pipeline ?? null,
+          build: input.build ?? null,
+          tokenId: caller.principal.tokenId,
+          tokenName: caller.principal.name,
+          grantedAt: now
+        })
+      }
+    }
+    this.resolutionLog.push({
+      imageId: snapshot.id,
+      spec: input.spec,
+      version: resolution.version,
+      status: resolution.status,
+      digest: resolution.digest,
+      project: input.project,
+      pipeline: input.pipeline ?? null,
+      build: input.build ?? null,
+      tokenId: caller.principal.tokenId,
+      resolvedAt: now
+    })
+    return { resolution, stale }
+  }
+
+  private async pullSecret(code: string, credentialId: string, caller: ResolveCaller): Promise<PullSecret> {
+    const memo = caller.secrets ?? new Map<string, Promise<PullSecret | undefined>>()
+    let pending = memo.get(credentialId)
+    if (!pending) {
+      pending = this.app.credentialSecrets.reveal(credentialId)
+      memo.set(credentialId, pending)
+    }
+    let secret: PullSecret | undefined
+    try {
+      secret = await pending
+    } catch (err) {
+      if (isDatabaseUnavailable(err)) throw err
+      // e.g. sealed with a key this replica lacks; the error text names the key, never the secret.
+      caller.log.error({ err, credentialId }, 'could not reveal a pull secret')
+    }
+    if (!secret) throw credentialUnavailable(code, credentialId)
+    return secret
+  }
+}
