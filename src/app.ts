@@ -4,6 +4,7 @@ import type { Config } from './config.js'
 import { openDatabase, type DatabaseHandle } from './db/database.js'
 import databasePlugin from './db/database.plugin.js'
 import authPlugin from './auth/auth.plugin.js'
+import imageChangesPlugin from './events/image-changes.plugin.js'
 import openapiPlugin from './http/openapi.plugin.js'
 import { installErrorHandler } from './http/error-handler.js'
 import { installNotFound } from './http/not-found.js'
@@ -36,7 +37,7 @@ export interface BuildOptions {
   onAdminTokenCreated?: (token: string) => void
 }
 
-const FEATURES: Feature[] = [tokensFeature, credentialsFeature, imagesFeature, versionsFeature, checksFeature, resolveFeature]
+const FEATURES: Feature[] = [tokensFeature, credentialsFeature, imagesFeature, checksFeature, versionsFeature, resolveFeature]
 
 /** Builds the whole service without listening: server.ts listens, tests inject. */
 export async function buildApp(options: BuildOptions): Promise<FastifyInstance> {
@@ -79,6 +80,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(openapiPlugin)
   for (const feature of FEATURES) for (const schema of feature.schemas) app.addSchema(schema)
   await app.register(authPlugin)
+  await app.register(imageChangesPlugin)
 
   await app.register(healthRoutes)
   // In dependency order: later features use what earlier ones decorate (e.g. credential secrets).

@@ -33,8 +33,6 @@ export default fp(
       log,
       checker: registry,
       revealCredential: async (id) => {
-        // Decorated by the credentials feature; looked up per use so registration order is free.
-        if (!app.hasDecorator('credentialSecrets')) throw new Error('the credentials feature does not provide credentialSecrets')
         const secret = await app.credentialSecrets.reveal(id)
         if (!secret) throw new Error(`credential ${id} no longer exists`)
         return { username: secret.username, password: secret.password }
@@ -44,16 +42,13 @@ export default fp(
       maxAttempts: config.CHECK_MAX_ATTEMPTS,
       // One check is bounded by the registry timeout; the lease outlasts it with room to record the result.
       leaseMs: 2 * config.REGISTRY_TIMEOUT_MS + 30_000,
-      // Decorated by the resolve feature (registered later): a version now testing is resolvable in its debug project.
-      onVersionChanged: async (imageId) => {
-        if (app.hasDecorator('imageChanged')) await app.imageChanged(imageId)
-      }
+      // A version now testing is resolvable in its debug project: caches must hear of it.
+      onVersionChanged: (imageId) => app.imageChanged(imageId)
     })
     app.decorate('checkQueue', { wake: () => worker.wake() })
 
     let listener: JobListener | undefined
     app.addHook('onReady', async () => {
-      if (!app.hasDecorator('credentialSecrets')) log.warn('credentialSecrets is not available: checks of versions with a credential will fail')
       worker.start()
       if (app.database.kind === 'postgres' && app.database.url) listener = listenForJobs(app.database.url, () => worker.wake(), log)
       log.info({ workerId: worker.id, concurrency: config.CHECK_CONCURRENCY }, 'check worker started')
@@ -64,5 +59,5 @@ export default fp(
       await registry.close()
     })
   },
-  { name: 'checks', dependencies: ['database'] }
+  { name: 'checks', dependencies: ['database', 'credentials', 'image-changes'] }
 )

@@ -103,6 +103,8 @@ const imagesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       requireScope(request.principal, 'images:write')
       const row = await updateImage(app.db, caller(request), request.params.code, request.body, ifMatch(request))
+      // Visibility, projects or credential may have changed: resolve caches must hear of it.
+      await app.imageChanged(row.id)
       request.log.info({ imageId: row.id, code: row.code, revision: row.revision }, 'image updated')
       return reply.header('etag', imageETag(row.revision)).send(toImage(row))
     }
@@ -123,6 +125,7 @@ const imagesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       requireScope(request.principal, 'images:write')
       const row = await deleteImage(app.db, caller(request), request.params.code, ifMatch(request))
+      await app.imageChanged(row.id)
       request.log.info({ imageId: row.id, code: row.code }, 'image deleted')
       return reply.code(204).send(null)
     }

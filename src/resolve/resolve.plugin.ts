@@ -20,12 +20,6 @@ const UNLISTENED_TTL_MS = 1_000
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /**
-     * Call AFTER committing any change to an image's versions (status, digest, reference,
-     * credential) or to its visibility, owner/debug project or credential. Drops this replica's
-     * cached snapshot at once and, on PostgreSQL, tells every other replica (NOTIFY). Never throws.
-     */
-    imageChanged(imageId: string): Promise<void>
     /** The buffered resolution log and pull-secret grant writers; flush() writes what is pending. */
     resolutionLog: { flush(): Promise<void>; readonly dropped: number; readonly buffered: number }
   }
@@ -51,7 +45,8 @@ export default fp(
       await listener.start()
     }
 
-    app.decorate('imageChanged', async (imageId: string) => {
+    // Drops this replica's snapshot at once and, on PostgreSQL, tells every other replica.
+    app.onImageChanged(async (imageId: string) => {
       cache.invalidate(imageId)
       if (app.database.kind !== 'postgres') return
       try {
@@ -87,5 +82,5 @@ export default fp(
     await app.register(resolveRoutes, { resolver })
     await app.register(resolutionsRoutes)
   },
-  { name: 'resolve', dependencies: ['database', 'auth', 'credentials'] }
+  { name: 'resolve', dependencies: ['database', 'auth', 'credentials', 'image-changes'] }
 )

@@ -5,17 +5,12 @@ import type { VersionHooks } from './version-hooks.js'
 import versionActionsRoutes from './version-actions.routes.js'
 import { versionSchemas } from './versions.schemas.js'
 
-// The checks and resolve features, registered after this one, decorate checkQueue and
-// imageChanged; they are looked up when used, so the order of registration does not matter.
+// The check queue (registered before this feature) and the image-change notifier.
 export function versionHooks(app: FastifyInstance): VersionHooks {
   return {
-    onCheckQueued: () => {
-      if (app.hasDecorator('checkQueue')) app.checkQueue.wake()
-    },
-    onVersionChanged: async (imageId) => {
-      // Resolve caches image snapshots: a changed version must reach it (and other replicas) at once.
-      if (app.hasDecorator('imageChanged')) await app.imageChanged(imageId)
-    }
+    onCheckQueued: () => app.checkQueue.wake(),
+    // Resolve caches image snapshots: a changed version must reach it (and other replicas) at once.
+    onVersionChanged: (imageId) => app.imageChanged(imageId)
   }
 }
 
