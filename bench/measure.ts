@@ -16,13 +16,13 @@ export interface Figures {
   errors: number
 }
 
-interface Samples {
-  times: number[]
-  seconds: number
-  errors: number
+/** Each figure is the median of the rounds' figures; `rounds` keeps them, in order. */
+export interface Measured extends Figures {
+  rounds: Figures[]
 }
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
+const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50)
 
 function options(target: Target, duration: number) {
   const path = target.path
@@ -35,30 +35,39 @@ function options(target: Target, duration: number) {
   }
 }
 
+async function measureOnce(target: Target, seconds: number): Promise<Figures> {
+  const times: number[] = []
+  const run = autocannon(options(target, seconds))
+  run.on('response', (_client, status, _bytes, ms) => {
+    if (status === 200) times.push(ms)
+  })
+  const result = await run
+  times.sort((a, b) => a - b)
+  return { rps: times.length / result.duration, p50: percentile(times, 50), p99: percentile(times, 99), errors: result.errors + result.timeouts + result.non2xx }
+}
+
 /**
- * Runs the targets in alternating rounds, so a machine that gets busier or quieter during the run
- * affects them alike. Latencies are recorded per response (autocannon's histogram has 1 ms steps,
- * too coarse for sub-millisecond p50s); errors count failed connections, timeouts and non-2xx.
+ * Runs the targets in alternating rounds (A, B, C, A, B, C, …) after a warm-up of each, so a
+ * machine that gets busier or quieter during the run affects them alike, and reports the median
+ * round per figure: one disturbed round (another process, a checkpoint) does not move it.
+ * Latencies are recorded per response (autocannon's histogram has 1 ms steps, too coarse for
+ * sub-millisecond p50s); errors count failed connections, timeouts and non-2xx (summed).
  */
-export async function measureInRounds(targets: Target[], rounds: number, seconds: number, warmupSeconds: number): Promise<Map<string, Figures>> {
+export async function measureInRounds(targets: Target[], rounds: number, seconds: number, warmupSeconds: number): Promise<Map<string, Measured>> {
   for (const target of targets) await autocannon(options(target, warmupSeconds))
-  const samples = new Map<string, Samples>(targets.map((t) => [t.label, { times: [], seconds: 0, errors: 0 }]))
+  const perRound = new Map<string, Figures[]>(targets.map((t) => [t.label, []]))
   for (let round = 0; round < rounds; round++) {
-    for (const target of targets) {
-      const s = samples.get(target.label) as Samples
-      const run = autocannon(options(target, seconds))
-      run.on('response', (_client, status, _bytes, ms) => {
-        if (status === 200) s.times.push(ms)
-      })
-      const result = await run
-      s.seconds += result.duration
-      s.errors += result.errors + result.timeouts + result.non2xx
-    }
+    for (const target of targets) perRound.get(target.label)?.push(await measureOnce(target, seconds))
   }
-  const figures = new Map<string, Figures>()
-  for (const [label, s] of samples) {
-    s.times.sort((a, b) => a - b)
-    figures.set(label, { rps: s.times.length / s.seconds, p50: percentile(s.times, 50), p99: percentile(s.times, 99), errors: s.errors })
+  const measured = new Map<string, Measured>()
+  for (const [label, figures] of perRound) {
+    measured.set(label, {
+      rps: median(figures.map((f) => f.rps)),
+      p50: median(figures.map((f) => f.p50)),
+      p99: median(figures.map((f) => f.p99)),
+      errors: figures.reduce((sum, f) => sum + f.errors, 0),
+      rounds: figures
+    })
   }
-  return figures
+  return measured
 }

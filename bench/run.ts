@@ -7,12 +7,13 @@ import { cpus, loadavg } from 'node:os'
 import { createInterface } from 'node:readline'
 import pg from 'pg'
 import { bulkLoad } from './bulk-load.js'
-import { measureInRounds, type Figures, type Target } from './measure.js'
+import { measureInRounds, type Measured, type Target } from './measure.js'
 
 const SERVER = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const CONNECTIONS = 32
 const UNCACHED_CONNECTIONS = 4
-const ROUNDS = 3
+const ROUNDS = 5
+const UNCACHED_ROUNDS = 3
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4)
 const UNCACHED_SECONDS = 3
 const WARMUP_SECONDS = 2
@@ -65,17 +66,26 @@ try {
   const uncachedSame = uncached(`same image, ${BULK_IMAGES} images × 10 loaded`, servers.uncachedBig)
   const uncachedRandom = uncached(`random image of ${BULK_IMAGES} × 10`, servers.uncachedBig, () => resolvePath(`bulk-${1 + Math.floor(Math.random() * BULK_IMAGES)}`))
 
-  process.stdout.write(`databases ${small}, ${big}; body ${servers.bodyBytes} bytes; ${ROUNDS} alternating rounds of ${SECONDS} s (uncached ${UNCACHED_SECONDS} s) per target after ${WARMUP_SECONDS} s warm-up\n`)
+  process.stdout.write(
+    `databases ${small}, ${big}; body ${servers.bodyBytes} bytes; ${ROUNDS} alternating rounds of ${SECONDS} s (uncached ${UNCACHED_ROUNDS} of ${UNCACHED_SECONDS} s) per target after ${WARMUP_SECONDS} s warm-up; figures are the median round\n`
+  )
   const hot = await measureInRounds([bare, floor, cached], ROUNDS, SECONDS, WARMUP_SECONDS)
   const load = loadavg()
-  const cold = await measureInRounds([uncachedSmall, uncachedSame, uncachedRandom], ROUNDS, UNCACHED_SECONDS, WARMUP_SECONDS)
+  const cold = await measureInRounds([uncachedSmall, uncachedSame, uncachedRandom], UNCACHED_ROUNDS, UNCACHED_SECONDS, WARMUP_SECONDS)
   const all = new Map([...hot, ...cold])
-  const get = (t: Target) => all.get(t.label) as Figures
+  const get = (t: Target) => all.get(t.label) as Measured
 
   const ms = (v: number) => `${v.toFixed(2)} ms`
-  const rows = [['run', 'req/s', 'p50', 'p99', 'errors'], ...[...all].map(([label, f]) => [label, f.rps.toFixed(0), ms(f.p50), ms(f.p99), String(f.errors)])]
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
-  process.stdout.write(`\n${rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n')}\n\n`)
+  const table = (rows: string[][]) => {
+    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)))
+    return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n')
+  }
+  const perRound = [
+    ['each round: req/s / p99', ...Array.from({ length: ROUNDS }, (_, i) => `round ${i + 1}`)],
+    ...[...all].map(([label, m]) => [label, ...m.rounds.map((f) => `${f.rps.toFixed(0)} / ${ms(f.p99)}`)])
+  ]
+  const medians = [['median round', 'req/s', 'p50', 'p99', 'errors'], ...[...all].map(([label, f]) => [label, f.rps.toFixed(0), ms(f.p50), ms(f.p99), String(f.errors)])]
+  process.stdout.write(`\n${table(perRound)}\n\n${table(medians)}\n\n`)
 
   const ratio = (a: number, b: number) => (a / b).toFixed(2)
   const verdict = (ok: boolean) => (ok ? 'meets target' : 'MISSES target')
@@ -84,6 +94,8 @@ try {
   const lines = [
     `bulk load of ${BULK_IMAGES} images × 10 versions: ${loadSeconds.toFixed(1)} s`,
     `resolve / bare throughput at ${CONNECTIONS} connections: ${ratio(r.rps, b.rps)} (target ≥ 0.80) ${verdict(r.rps / b.rps >= 0.8)}`,
+    // Neighbouring runs share the machine's mood: the ratio within each round is the steadier figure.
+    `  resolve / bare in each round: ${r.rounds.map((round, i) => ratio(round.rps, b.rounds[i]!.rps)).join(' ')}`,
     `  service floor / bare: ${ratio(f.rps, b.rps)}; resolve / service floor: ${ratio(r.rps, f.rps)} (what resolve itself costs)`,
     `resolve p99 at ${CONNECTIONS} connections: ${ms(r.p99)} (target ≤ 5 ms) ${verdict(r.p99 <= 5)}; bare route p99 ${ms(b.p99)}`,
     `uncached p50, same image with ${BULK_IMAGES} images loaded / 10 versions: ${ratio(p50Same, p50Small)} (target ≤ 1.50) ${verdict(p50Same / p50Small <= 1.5)}`,

@@ -24,9 +24,20 @@ export default fp(
   async function auth(app: FastifyInstance) {
     app.decorate('tokens', new TokenVerifier(app.db, app.log))
     app.decorateRequest('principal', null as unknown as Principal)
-    app.addHook('onRequest', async (request) => {
-      if (request.routeOptions.config.public || !request.routeOptions.url) return
-      request.principal = await app.tokens.verify(bearerToken(request.headers.authorization))
+    // Callback-style: with the token cached (the usual case) the check completes synchronously,
+    // without the promise and microtask turn an async hook costs on every request.
+    app.addHook('onRequest', (request, _reply, done) => {
+      if (request.is404 || request.routeOptions.config.public) return done()
+      const token = bearerToken(request.headers.authorization)
+      const cached = app.tokens.verifyCached(token)
+      if (cached) {
+        request.principal = cached
+        return done()
+      }
+      app.tokens.verify(token).then((principal) => {
+        request.principal = principal
+        done()
+      }, done)
     })
   },
   { name: 'auth', dependencies: ['database'] }

@@ -16,6 +16,8 @@ const MAX_ENTRIES = 10_000
 
 interface Entry {
   row: ApiTokenRow | undefined
+  /** Built once per entry and frozen: every request of the token shares it. */
+  principal: Principal | undefined
   fetchedAt: number
 }
 
@@ -29,15 +31,26 @@ export class TokenVerifier {
   ) {}
 
   async verify(token: string): Promise<Principal> {
-    const hash = hashToken(token)
-    const row = await this.lookup(hash)
-    if (!row) throw unauthorized('The token is not valid.', 'INVALID_TOKEN', true)
+    return this.check(await this.lookup(hashToken(token)))
+  }
+
+  /**
+   * The same answer as verify() (401s included) when the token's entry is fresh, without a promise:
+   * the auth hook stays synchronous on the hot path. undefined = not cached, call verify().
+   */
+  verifyCached(token: string): Principal | undefined {
+    const cached = this.cache.get(hashToken(token))
+    return cached && this.isFresh(cached) ? this.check(cached) : undefined
+  }
+
+  private check({ row, principal }: Entry): Principal {
+    if (!row || !principal) throw unauthorized('The token is not valid.', 'INVALID_TOKEN', true)
     if (row.revokedAt) throw unauthorized('The token has been revoked.', 'TOKEN_REVOKED', true)
     if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) {
       throw unauthorized(`The token expired at ${row.expiresAt.toISOString()}.`, 'TOKEN_EXPIRED', true)
     }
     this.touch(row.id)
-    return { tokenId: row.id, name: row.name, scopes: row.scopes as Scope[], projects: row.projects, expiresAt: row.expiresAt }
+    return principal
   }
 
   /** Drops cached entries so a revocation takes effect at once (this replica). */
@@ -45,16 +58,21 @@ export class TokenVerifier {
     this.cache.clear()
   }
 
-  private async lookup(hash: string): Promise<ApiTokenRow | undefined> {
+  private isFresh(entry: Entry): boolean {
+    return Date.now() - entry.fetchedAt < FRESH_MS
+  }
+
+  private async lookup(hash: string): Promise<Entry> {
     const cached = this.cache.get(hash)
-    if (cached && Date.now() - cached.fetchedAt < FRESH_MS) return cached.row
+    if (cached && this.isFresh(cached)) return cached
     try {
       const row = await findTokenByHash(this.db, hash)
       if (this.cache.size >= MAX_ENTRIES) this.cache.clear()
-      this.cache.set(hash, { row, fetchedAt: Date.now() })
-      return row
+      const entry = { row, principal: row && principalOf(row), fetchedAt: Date.now() }
+      this.cache.set(hash, entry)
+      return entry
     } catch (error) {
-      if (cached && isDatabaseUnavailable(error)) return cached.row
+      if (cached && isDatabaseUnavailable(error)) return cached
       throw error
     }
   }
@@ -66,4 +84,14 @@ export class TokenVerifier {
     this.touched.set(id, now)
     touchToken(this.db, id, new Date(now)).catch((err: unknown) => this.log.warn({ err }, 'could not record token use'))
   }
+}
+
+function principalOf(row: ApiTokenRow): Principal {
+  return Object.freeze({
+    tokenId: row.id,
+    name: row.name,
+    scopes: Object.freeze([...(row.scopes as Scope[])]) as Scope[],
+    projects: row.projects && (Object.freeze([...row.projects]) as string[]),
+    expiresAt: row.expiresAt
+  })
 }

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply } from 'fastify'
 import { requireScope } from '../auth/scopes.js'
 import { isDatabaseUnavailable } from '../db/unavailable.js'
 import { toProblem } from '../http/error-handler.js'
@@ -19,8 +20,13 @@ import type { Resolver } from './resolve.service.js'
 
 // Resolution answers may carry pull secrets and change on every release: never cache them.
 const NO_STORE = { 'cache-control': 'no-store' }
+const JSON_TYPE = 'application/json; charset=utf-8'
 
 const resolveRoutes: FastifyPluginAsyncTypebox<{ resolver: Resolver }> = async (app, { resolver }) => {
+  // A resolution without a pull secret is one shared, frozen object per (snapshot, spec, debug
+  // project) (see ResolutionMemo), so its body is serialized once, by the route's own response
+  // serializer (the bytes are the same), and lives as long as that object.
+  const bodies = new WeakMap<object, string>()
   app.get(
     '/v1/images/:code/resolve',
     {
@@ -46,7 +52,12 @@ const resolveRoutes: FastifyPluginAsyncTypebox<{ resolver: Resolver }> = async (
       const { resolution, stale } = await resolver.resolve({ code, spec: version, project, pipeline, build }, { principal: request.principal, log: request.log })
       reply.headers(NO_STORE)
       if (stale) reply.headers(STALE_HEADERS)
-      return resolution
+      if (resolution.pullSecret !== undefined) return resolution
+      let body = bodies.get(resolution)
+      if (body === undefined) bodies.set(resolution, (body = reply.serialize(resolution) as string))
+      // A string with a JSON content type is sent as it is, not serialized again.
+      // (The untyped reply: the type provider only knows the response schema's object type.)
+      return (reply as FastifyReply).type(JSON_TYPE).send(body)
     }
   )
 

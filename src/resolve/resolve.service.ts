@@ -7,10 +7,11 @@ import type { GrantRecord } from './grants.repository.js'
 import type { ResolutionRecord } from './resolutions.repository.js'
 import { toResolution } from './resolution.js'
 import { credentialUnavailable, imageNotFound, invalidSpec, versionNotFound, versionWithdrawn } from './resolve-problems.js'
+import { ResolutionMemo } from './resolution-memo.js'
 import type { PullSecret, Resolution } from './resolve.schemas.js'
 import { selectVersion } from './select-version.js'
 import type { SnapshotCache } from './snapshot-cache.js'
-import { parseVersionSpec } from './version-spec.js'
+import { parseVersionSpec, type VersionSpec } from './version-spec.js'
 
 export interface ResolveInput {
   code: string
@@ -28,12 +29,17 @@ export interface ResolveCaller {
 }
 
 export interface Resolved {
-  resolution: Resolution
+  /** Shared between requests (frozen) unless it carries this caller's pull secret. */
+  resolution: Readonly<Resolution>
   stale: boolean
 }
 
 /** Resolution at job start: snapshot from the cache, pure selection, then the records. */
 export class Resolver {
+  private readonly memo = new ResolutionMemo()
+  // Valid specs only, so an invalid one is still rejected by parsing it; bounded like the memo.
+  private readonly specs = new Map<string, VersionSpec>()
+
   constructor(
     private readonly app: FastifyInstance,
     private readonly cache: SnapshotCache,
@@ -42,21 +48,25 @@ export class Resolver {
   ) {}
 
   async resolve(input: ResolveInput, caller: ResolveCaller): Promise<Resolved> {
-    const spec = parseVersionSpec(input.spec)
+    const spec = this.parse(input.spec)
     if (!spec) throw invalidSpec(input.spec)
     const { snapshot, stale } = await this.cache.get(input.code)
     const admin = isAdmin(caller.principal)
     if (!snapshot) throw imageNotFound(input.code, input.project, false, admin)
     if (!isVisibleTo(snapshot, input.project)) throw imageNotFound(input.code, input.project, true, admin)
 
-    const selection = selectVersion(snapshot.versions, spec, input.project === snapshot.debugProject)
-    if (selection.kind === 'no-match') throw versionNotFound(snapshot.code, input.spec, input.project, selection.newest)
-    if (selection.kind === 'withdrawn') throw versionWithdrawn(snapshot.code, selection.version, selection.serving)
+    const debugProject = input.project === snapshot.debugProject
+    let resolution: Readonly<Resolution> | undefined = this.memo.get(snapshot, input.spec, debugProject)
+    if (!resolution) {
+      const selection = selectVersion(snapshot.versions, spec, debugProject)
+      if (selection.kind === 'no-match') throw versionNotFound(snapshot.code, input.spec, input.project, selection.newest)
+      if (selection.kind === 'withdrawn') throw versionWithdrawn(snapshot.code, selection.version, selection.serving)
+      resolution = this.memo.set(snapshot, input.spec, debugProject, toResolution(snapshot, selection.version, input.spec))
+    }
 
-    const resolution = toResolution(snapshot, selection.version, input.spec)
     const now = new Date()
     if (hasScope(caller.principal, 'pull-secrets')) {
-      resolution.pullSecret = resolution.credential ? await this.pullSecret(snapshot.code, resolution.credential.id, caller) : null
+      resolution = { ...resolution, pullSecret: resolution.credential ? await this.pullSecret(snapshot.code, resolution.credential.id, caller) : null }
       if (resolution.credential) {
         this.grantLog.push({
           credentialId: resolution.credential.id,
@@ -84,6 +94,17 @@ export class Resolver {
       resolvedAt: now
     })
     return { resolution, stale }
+  }
+
+  private parse(text: string): VersionSpec | undefined {
+    const known = this.specs.get(text)
+    if (known) return known
+    const spec = parseVersionSpec(text)
+    if (spec) {
+      if (this.specs.size >= 1000) this.specs.clear()
+      this.specs.set(text, spec)
+    }
+    return spec
   }
 
   private async pullSecret(code: string, credentialId: string, caller: ResolveCaller): Promise<PullSecret> {
