@@ -9,16 +9,15 @@ import { Writable } from 'node:stream'
 import { pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
 import type { FastifyInstance } from 'fastify'
-import pg from 'pg'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { createRegistryClient, type Credential, type RegistryClient } from '../src/registry/index.js'
+import { admin, benchDatabaseUrl } from './postgres.js'
 import { pushImage, startRegistry, trustedHosts, type ImageKind, type RigRegistry } from '../test/helpers/registry/index.js'
 
 export interface CheckBenchRow { name: string; median: number; p90: number; unit: 'ms' }
 export interface CheckBenchResult { rows: CheckBenchRow[]; ratios: { name: string; value: number }[] }
 
-const SERVER = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const REPETITIONS = Number(process.env.BENCH_CHECK_REPETITIONS ?? 20)
 const POLL_MS = 5
 const ADMIN_TOKEN = 'cis_checkbench-admin-token-0123456789abcdefghij'
@@ -93,15 +92,6 @@ async function measureCheck(c: Case, registries: RigRegistry[]): Promise<{ fresh
   }
 }
 
-async function admin(query: string): Promise<void> {
-  const client = new pg.Client({ connectionString: SERVER })
-  await client.connect()
-  try {
-    await client.query(query)
-  } finally {
-    await client.end()
-  }
-}
 
 async function inject(app: FastifyInstance, method: 'GET' | 'POST', url: string, payload?: object) {
   const res = await app.inject({ method, url, headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, ...(payload ? { payload } : {}) })
@@ -146,7 +136,7 @@ async function withApp<T>(registries: RigRegistry[], work: (app: FastifyInstance
   let app: FastifyInstance | undefined
   try {
     const config = loadConfig({
-      DATABASE_URL: Object.assign(new URL(SERVER), { pathname: `/${name}` }).toString(),
+      DATABASE_URL: benchDatabaseUrl(name),
       ADMIN_TOKEN,
       CREDENTIALS_KEY: Buffer.alloc(32, 3).toString('base64'),
       REGISTRY_INSECURE_HOSTS: hosts,

@@ -5,11 +5,11 @@ import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { cpus, loadavg } from 'node:os'
 import { createInterface } from 'node:readline'
-import pg from 'pg'
 import { bulkLoad } from './bulk-load.js'
 import { measureInRounds, type Measured, type Target } from './measure.js'
+import { admin, benchDatabaseUrl } from './postgres.js'
+import { formatCheckBench, runCheckBench } from './check-bench.js'
 
-const SERVER = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const CONNECTIONS = 32
 const UNCACHED_CONNECTIONS = 4
 const ROUNDS = 5
@@ -19,19 +19,10 @@ const UNCACHED_SECONDS = 3
 const WARMUP_SECONDS = 2
 const BULK_IMAGES = 100_000
 
-async function admin(query: string): Promise<void> {
-  const client = new pg.Client({ connectionString: SERVER })
-  await client.connect()
-  try {
-    await client.query(query)
-  } finally {
-    await client.end()
-  }
-}
 
 const small = `cis_bench_${randomBytes(4).toString('hex')}`
 const big = `${small}_big`
-const urlOf = (name: string) => Object.assign(new URL(SERVER), { pathname: `/${name}` }).toString()
+const urlOf = benchDatabaseUrl
 await admin(`create database ${small}`)
 await admin(`create database ${big}`)
 const child = spawn(process.execPath, ['--import', 'tsx', new URL('./servers.ts', import.meta.url).pathname], {
@@ -111,3 +102,6 @@ try {
   await admin(`drop database if exists ${small} with (force)`)
   await admin(`drop database if exists ${big} with (force)`)
 }
+
+// The pullability check (issue 5): submission → testing, and one check next to skopeo.
+process.stdout.write(`\n${formatCheckBench(await runCheckBench())}\n`)

@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyBodyParser, type FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
 import { openDatabase, type DatabaseHandle } from './db/database.js'
@@ -77,8 +77,16 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
 
   // JSON only: text/plain bodies would otherwise reach validation as strings. JSON variants such
   // as application/merge-patch+json are parsed as JSON.
-  app.removeContentTypeParser('text/plain')
-  app.addContentTypeParser(/^application\/[a-z0-9.+-]+\+json$/, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'))
+  // An empty body counts as no body: operators' curl sends Content-Type: application/json on
+  // body-less actions (release, cancel, recheck) too. A route that needs a body still says so.
+  const parseJson = app.getDefaultJsonParser('error', 'error')
+  app.removeContentTypeParser(['text/plain', 'application/json'])
+  const parseJsonOrNothing: FastifyBodyParser<string> = (request, body, done) => {
+    if (body === '') return done(null, undefined)
+    parseJson(request, body, done)
+  }
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonOrNothing)
+  app.addContentTypeParser(/^application\/[a-z0-9.+-]+\+json$/, { parseAs: 'string' }, parseJsonOrNothing)
 
   const handle = options.database ?? openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolMax: config.DATABASE_POOL_MAX })
   await app.register(databasePlugin, { handle, owned: !options.database, migrate: true })

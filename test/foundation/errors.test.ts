@@ -63,6 +63,16 @@ t.test('every kind of error is an RFC 9457 problem with code and requestId', asy
     'MALFORMED_JSON',
     /JSON/
   )
+  await expectProblem(
+    'an empty JSON body where one is required',
+    await call({ method: 'POST', url: '/v1/tokens', payload: '', headers: { 'content-type': 'application/json' } }),
+    400,
+    'VALIDATION_FAILED',
+    /body must be object/
+  )
+  const created = await call({ method: 'POST', url: '/v1/tokens', payload: { name: 'short-lived', scopes: ['resolve'] } })
+  const revoke = await call({ method: 'DELETE', url: `/v1/tokens/${created.json<{ id: string }>().id}`, payload: '', headers: { 'content-type': 'application/json' } })
+  t.equal(revoke.statusCode, 204, 'curl -H "Content-Type: application/json" on a body-less action is fine')
   await expectProblem('no token', await call({ method: 'GET', url: '/v1/tokens', token: null }), 401, 'AUTHENTICATION_REQUIRED', /Authorization: Bearer/)
 
   const failure = await expectProblem('unexpected exception', await call({ method: 'GET', url: '/v1/test-failure' }), 500, 'INTERNAL_ERROR', /unexpected error/)
