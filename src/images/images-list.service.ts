@@ -15,7 +15,8 @@ function after(query: ListImagesQuery): ImageListAfter | undefined {
   if (!query.cursor) return undefined
   if (query.sort === 'code') return { sort: 'code', code: decodeCursor(query.cursor, ['string'] as const)[0] }
   const [releasedKey, code] = decodeCursor(query.cursor, ['string|null', 'string'] as const)
-  if (releasedKey !== null && !RELEASED_KEY.test(releasedKey)) throw invalidCursor()
+  // Checked here, not by the database: a forged timestamp must be a 400, never a failed cast.
+  if (releasedKey !== null && (!RELEASED_KEY.test(releasedKey) || Number.isNaN(Date.parse(releasedKey)))) throw invalidCursor()
   return { sort: 'lastRelease', releasedKey, code }
 }
 

@@ -116,6 +116,10 @@ t.test('list: bad queries are 400s', async (t) => {
   t.equal((await test.call({ method: 'GET', url: `/v1/images?sort=lastRelease&cursor=${codeCursor}` })).json().code, 'INVALID_CURSOR', 'a cursor of another sort')
   const forged = Buffer.from(JSON.stringify(['yesterday', 'a'])).toString('base64url')
   t.equal((await test.call({ method: 'GET', url: `/v1/images?sort=lastRelease&cursor=${forged}` })).json().code, 'INVALID_CURSOR')
+  const impossibleDate = Buffer.from(JSON.stringify(['2026-13-45T99:99:99.000000Z', 'a'])).toString('base64url')
+  const res = await test.call({ method: 'GET', url: `/v1/images?sort=lastRelease&cursor=${impossibleDate}` })
+  t.equal(res.statusCode, 400, 'a well-shaped but impossible timestamp never reaches the database')
+  t.equal(res.json().code, 'INVALID_CURSOR')
 })
 
 t.test('sort=lastRelease: newest release first (to the microsecond), never released last, then code', async (t) => {
