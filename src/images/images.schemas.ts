@@ -128,16 +128,9 @@ export const CreateImageBody = Type.Object(
   {
     additionalProperties: false,
     examples: [
-      {
-        code: 'node-20',
-        name: 'Node.js 20 build image',
-        ownerProject: 'payments-ci',
-        debugProject: 'payments-sandbox',
-        credentialId: '5d0f3a52-8c1e-4b7a-9f2e-6a4b1c9d7e30',
-        summary: 'Node.js 20, npm and git for CI jobs',
-        labels: ['nodejs', 'build'],
-        visibility: { public: false, projects: ['web-ci'] }
-      }
+      (({ code, name, ownerProject, debugProject, credentialId, summary, labels, visibility }) => ({
+        code, name, ownerProject, debugProject, credentialId, summary, labels, visibility
+      }))(IMAGE_EXAMPLE)
     ]
   }
 )

@@ -1,19 +1,12 @@
 import { sql, type Kysely, type Transaction } from 'kysely'
 import type { DB } from '../db/schema.js'
+import { deleteOlderThan } from './delete-older-than.js'
+import type { PullSecretGrantRow } from './pull-secret-grants.table.js'
 
 type Db = Kysely<DB> | Transaction<DB>
 
-export interface GrantRecord {
-  credentialId: string
-  imageId: string
-  version: string
-  project: string
-  pipeline: string | null
-  build: string | null
-  tokenId: string
-  tokenName: string
-  grantedAt: Date
-}
+/** A grant as the batch writer holds it before the database numbers it. */
+export type GrantRecord = Omit<PullSecretGrantRow, 'id'>
 
 /** Appends a batch of pull-secret grants in one statement. */
 export async function insertGrants(db: Db, rows: readonly GrantRecord[]): Promise<void> {
@@ -31,13 +24,4 @@ export async function listGrantsOfCredential(db: Db, credentialId: string, limit
   return db.selectFrom('pullSecretGrants').selectAll().where('credentialId', '=', credentialId).orderBy('grantedAt', 'desc').orderBy('id', 'desc').limit(limit).execute()
 }
 
-export async function pruneGrants(db: Db, olderThan: Date, chunk = 10_000): Promise<number> {
-  let total = 0
-  for (;;) {
-    const result = await sql`
-      delete from pull_secret_grants where id = any(array(select id from pull_secret_grants where granted_at < ${olderThan.toISOString()}::timestamptz limit ${chunk}))`.execute(db)
-    const deleted = Number(result.numAffectedRows ?? 0)
-    total += deleted
-    if (deleted < chunk) return total
-  }
-}
+export const pruneGrants = (db: Db, olderThan: Date): Promise<number> => deleteOlderThan(db, 'pull_secret_grants', 'granted_at', olderThan)

@@ -2,21 +2,12 @@ import { sql, type Kysely, type Transaction } from 'kysely'
 import type { DB } from '../db/schema.js'
 import type { ImageAccess } from '../images/image-access.js'
 import type { ResolutionRow } from './resolutions.table.js'
+import { deleteOlderThan } from './delete-older-than.js'
 
 type Db = Kysely<DB> | Transaction<DB>
 
-export interface ResolutionRecord {
-  imageId: string
-  spec: string
-  version: string
-  status: string
-  digest: string
-  project: string
-  pipeline: string | null
-  build: string | null
-  tokenId: string | null
-  resolvedAt: Date
-}
+/** A row as the batch writer holds it before the database numbers it. */
+export type ResolutionRecord = Omit<ResolutionRow, 'id'>
 
 /**
  * Appends a batch in one statement. Arrays + unnest keep the statement small whatever the batch
@@ -84,17 +75,8 @@ export async function versionUsage(db: Db, imageId: string, version: string, pro
   return rows.map((r) => ({ project: r.project, resolutions: Number(r.resolutions), lastResolvedAt: new Date(r.lastResolvedAt) }))
 }
 
-/** Deletes rows older than the cutoff in bounded chunks (short transactions); returns how many. */
-export async function pruneResolutions(db: Db, olderThan: Date, chunk = 10_000): Promise<number> {
-  let total = 0
-  for (;;) {
-    const result = await sql`
-      delete from resolutions where id = any(array(select id from resolutions where resolved_at < ${olderThan.toISOString()}::timestamptz limit ${chunk}))`.execute(db)
-    const deleted = Number(result.numAffectedRows ?? 0)
-    total += deleted
-    if (deleted < chunk) return total
-  }
-}
+/** Deletes log rows older than the cutoff in bounded chunks; returns how many. */
+export const pruneResolutions = (db: Db, olderThan: Date): Promise<number> => deleteOlderThan(db, 'resolutions', 'resolved_at', olderThan)
 
 export interface ImageForLog extends ImageAccess {
   id: string

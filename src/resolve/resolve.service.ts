@@ -64,35 +64,23 @@ export class Resolver {
       resolution = this.memo.set(snapshot, input.spec, debugProject, toResolution(snapshot, selection.version, input.spec))
     }
 
+    // What both logs say about this hand-out.
     const now = new Date()
-    if (hasScope(caller.principal, 'pull-secrets')) {
-      resolution = { ...resolution, pullSecret: resolution.credential ? await this.pullSecret(snapshot.code, resolution.credential.id, caller) : null }
-      if (resolution.credential) {
-        this.grantLog.push({
-          credentialId: resolution.credential.id,
-          imageId: snapshot.id,
-          version: resolution.version,
-          project: input.project,
-          pipeline: input.pipeline ?? null,
-          build: input.build ?? null,
-          tokenId: caller.principal.tokenId,
-          tokenName: caller.principal.name,
-          grantedAt: now
-        })
-      }
-    }
-    this.resolutionLog.push({
+    const origin = {
       imageId: snapshot.id,
-      spec: input.spec,
       version: resolution.version,
-      status: resolution.status,
-      digest: resolution.digest,
       project: input.project,
       pipeline: input.pipeline ?? null,
       build: input.build ?? null,
-      tokenId: caller.principal.tokenId,
-      resolvedAt: now
-    })
+      tokenId: caller.principal.tokenId
+    }
+    if (hasScope(caller.principal, 'pull-secrets')) {
+      resolution = { ...resolution, pullSecret: resolution.credential ? await this.pullSecret(snapshot.code, resolution.credential.id, caller) : null }
+      if (resolution.credential) {
+        this.grantLog.push({ ...origin, credentialId: resolution.credential.id, tokenName: caller.principal.name, grantedAt: now })
+      }
+    }
+    this.resolutionLog.push({ ...origin, spec: input.spec, status: resolution.status, digest: resolution.digest, resolvedAt: now })
     return { resolution, stale }
   }
 
