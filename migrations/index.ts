@@ -3,11 +3,13 @@ import * as tokens from './20261126180000_api_tokens.js'
 import * as imagesCredentials from './20261126180100_credentials_images_events.js'
 import * as versionsChecks from './20261126180200_versions_checks.js'
 import * as resolutionsGrants from './20261126185000_resolutions_pull_secret_grants.js'
+import * as resolutionCounts from './20261126210000_resolution_counts.js'
 
 // Frozen list, in order: add new files at the end, never edit one that has landed.
 export const migrations: Record<string, Migration> = {
   '20261126180000_api_tokens': tokens,
   '20261126180100_credentials_images_events': imagesCredentials,
   '20261126180200_versions_checks': versionsChecks,
-  '20261126185000_resolutions_pull_secret_grants': resolutionsGrants
+  '20261126185000_resolutions_pull_secret_grants': resolutionsGrants,
+  '20261126210000_resolution_counts': resolutionCounts
 }

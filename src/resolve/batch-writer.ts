@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
+import { CoalescingBuffer, ListBuffer, type Coalescing, type RowBuffer } from './row-buffer.js'
 
 export interface BatchWriterOptions<T> {
   /** Names the writer in log lines. */
@@ -9,6 +10,8 @@ export interface BatchWriterOptions<T> {
   /** Rows kept while the database is slow or away; beyond this new rows are dropped and counted. */
   maxBuffered?: number
   flushIntervalMs?: number
+  /** Folds rows with equal keys while they wait (then maxBuffered counts distinct keys). */
+  coalesce?: Coalescing<T>
 }
 
 const WARN_EVERY_MS = 10_000
@@ -20,11 +23,10 @@ const WARN_EVERY_MS = 10_000
  * write keeps its rows for the next flush, so a short database outage loses nothing.
  */
 export class BatchWriter<T> {
-  private buffer: T[] = []
+  private readonly buffer: RowBuffer<T>
   private flushing: Promise<void> | undefined
   private readonly timer: NodeJS.Timeout
   private readonly batchSize: number
-  private readonly maxBuffered: number
   /** Rows dropped since start (buffer full). */
   dropped = 0
   private droppedUnreported = 0
@@ -32,24 +34,24 @@ export class BatchWriter<T> {
 
   constructor(private readonly options: BatchWriterOptions<T>) {
     this.batchSize = options.batchSize ?? 1000
-    this.maxBuffered = options.maxBuffered ?? 50_000
+    const maxBuffered = options.maxBuffered ?? 50_000
+    this.buffer = options.coalesce ? new CoalescingBuffer(maxBuffered, options.coalesce) : new ListBuffer(maxBuffered)
     this.timer = setInterval(() => void this.flush(), options.flushIntervalMs ?? 1000)
     this.timer.unref()
   }
 
   get buffered(): number {
-    return this.buffer.length
+    return this.buffer.size
   }
 
   push(row: T): void {
-    if (this.buffer.length >= this.maxBuffered) {
+    if (!this.buffer.add(row)) {
       this.dropped++
       this.droppedUnreported++
       this.warnDropped()
       return
     }
-    this.buffer.push(row)
-    if (this.buffer.length >= this.batchSize) void this.flush()
+    if (this.buffer.size >= this.batchSize) void this.flush()
   }
 
   /** Writes everything buffered now; concurrent calls share one flush. Never rejects. */
@@ -65,24 +67,22 @@ export class BatchWriter<T> {
     clearInterval(this.timer)
     await this.flushing
     await this.flush()
-    if (this.buffer.length > 0 || this.droppedUnreported > 0) {
-      this.options.log.warn({ lost: this.buffer.length, dropped: this.droppedUnreported }, `${this.options.name}: rows not written at shutdown`)
+    if (this.buffer.size > 0 || this.droppedUnreported > 0) {
+      this.options.log.warn({ lost: this.buffer.size, dropped: this.droppedUnreported }, `${this.options.name}: rows not written at shutdown`)
     }
   }
 
   private async drain(): Promise<void> {
-    while (this.buffer.length > 0) {
-      const batch = this.buffer.splice(0, this.batchSize)
+    while (this.buffer.size > 0) {
+      const batch = this.buffer.take(this.batchSize)
       try {
         await this.options.write(batch)
       } catch (err) {
         // Back to the front, in order, as far as the bound allows.
-        const room = Math.max(0, this.maxBuffered - this.buffer.length)
-        const kept = batch.slice(0, room)
-        this.dropped += batch.length - kept.length
-        this.droppedUnreported += batch.length - kept.length
-        this.buffer.unshift(...kept)
-        if (this.shouldWarn()) this.options.log.warn({ err, buffered: this.buffer.length }, `${this.options.name}: write failed; rows kept for the next flush`)
+        const lost = this.buffer.restore(batch)
+        this.dropped += lost
+        this.droppedUnreported += lost
+        if (this.shouldWarn()) this.options.log.warn({ err, buffered: this.buffer.size }, `${this.options.name}: write failed; rows kept for the next flush`)
         return
       }
     }

@@ -18,12 +18,13 @@ export async function insertResolutions(db: Db, rows: readonly ResolutionRecord[
   if (rows.length === 0) return
   const column = <K extends keyof ResolutionRecord>(key: K) => rows.map((r) => r[key])
   await sql`
-    insert into resolutions (image_id, spec, version, status, digest, project, pipeline, build, token_id, resolved_at)
-    select u.image_id, u.spec, u.version, u.status, u.digest, u.project, u.pipeline, u.build, u.token_id, u.resolved_at
+    insert into resolutions (image_id, spec, version, status, digest, project, pipeline, build, token_id, count, first_resolved_at, resolved_at)
+    select u.image_id, u.spec, u.version, u.status, u.digest, u.project, u.pipeline, u.build, u.token_id, u.count, u.first_resolved_at, u.resolved_at
     from unnest(${column('imageId')}::uuid[], ${column('spec')}::text[], ${column('version')}::text[], ${column('status')}::text[],
                 ${column('digest')}::text[], ${column('project')}::text[], ${column('pipeline')}::text[], ${column('build')}::text[],
-                ${column('tokenId')}::uuid[], ${rows.map((r) => r.resolvedAt.toISOString())}::timestamptz[]) with ordinality
-      as u(image_id, spec, version, status, digest, project, pipeline, build, token_id, resolved_at, n)
+                ${column('tokenId')}::uuid[], ${column('count')}::int[], ${rows.map((r) => r.firstResolvedAt.toISOString())}::timestamptz[],
+                ${rows.map((r) => r.resolvedAt.toISOString())}::timestamptz[]) with ordinality
+      as u(image_id, spec, version, status, digest, project, pipeline, build, token_id, count, first_resolved_at, resolved_at, n)
     join images i on i.id = u.image_id
     order by u.n`.execute(db)
 }
@@ -64,7 +65,7 @@ export async function versionUsage(db: Db, imageId: string, version: string, pro
   if (projects?.length === 0) return []
   let query = db
     .selectFrom('resolutions')
-    .select((eb) => ['project', eb.fn.countAll<number>().as('resolutions'), eb.fn.max('resolvedAt').as('lastResolvedAt')])
+    .select((eb) => ['project', eb.fn.sum<number>('count').as('resolutions'), eb.fn.max('resolvedAt').as('lastResolvedAt')])
     .where('imageId', '=', imageId)
     .where('version', '=', version)
     .groupBy('project')

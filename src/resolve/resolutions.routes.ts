@@ -51,6 +51,8 @@ const resolutionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
           project: r.project,
           pipeline: r.pipeline,
           build: r.build,
+          count: r.count,
+          firstResolvedAt: r.firstResolvedAt.toISOString(),
           resolvedAt: r.resolvedAt.toISOString()
         })),
         nextCursor: rows.length > limit && last ? encodeCursor([last.resolvedAt.toISOString(), Number(last.id)]) : null

@@ -12,6 +12,8 @@ export const RESOLUTION_RECORD_EXAMPLE = {
   project: 'payments-ci',
   pipeline: 'p-8f3a1c',
   build: 'b-20261126-0042',
+  count: 3,
+  firstResolvedAt: '2026-11-26T17:59:59.412Z',
   resolvedAt: '2026-11-26T18:00:00.000Z'
 }
 
@@ -24,9 +26,18 @@ export const ResolutionRecordSchema = Type.Object(
     project: ProjectId,
     pipeline: Type.Union([Type.String(), Type.Null()]),
     build: Type.Union([Type.String(), Type.Null()]),
-    resolvedAt: Timestamp
+    count: Type.Integer({ minimum: 1, description: 'How many identical resolutions this entry stands for' }),
+    firstResolvedAt: { ...Timestamp, description: 'When the first of them was handed out' },
+    resolvedAt: { ...Timestamp, description: 'When the last of them was handed out (the order of the list)' }
   },
-  { $id: 'ResolutionRecord', title: 'ResolutionRecord', description: 'One resolution handed out', additionalProperties: false, examples: [RESOLUTION_RECORD_EXAMPLE] }
+  {
+    $id: 'ResolutionRecord',
+    title: 'ResolutionRecord',
+    description:
+      'Resolutions handed out. Identical ones (same spec, version, digest, project, pipeline, build and token: the jobs of one build, retries) that arrive within one write of the log (about a second) are one entry with a count.',
+    additionalProperties: false,
+    examples: [RESOLUTION_RECORD_EXAMPLE]
+  }
 )
 export type ResolutionRecordDto = Static<typeof ResolutionRecordSchema>
 

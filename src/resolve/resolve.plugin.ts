@@ -5,6 +5,7 @@ import { BatchWriter } from './batch-writer.js'
 import { ChangeListener } from './change-listener.js'
 import { insertGrants, type GrantRecord } from './grants.repository.js'
 import { insertResolutions, type ResolutionRecord } from './resolutions.repository.js'
+import { resolutionCoalescing } from './resolution-coalescing.js'
 import { loadImageSnapshot } from './resolve.repository.js'
 import { Resolver } from './resolve.service.js'
 import { SnapshotCache } from './snapshot-cache.js'
@@ -56,7 +57,12 @@ export default fp(
       }
     })
 
-    const resolutions = new BatchWriter<ResolutionRecord>({ name: 'resolution log', log: app.log, write: (rows) => insertResolutions(app.db, rows) })
+    const resolutions = new BatchWriter<ResolutionRecord>({
+      name: 'resolution log',
+      log: app.log,
+      write: (rows) => insertResolutions(app.db, rows),
+      coalesce: resolutionCoalescing
+    })
     const grants = new BatchWriter<GrantRecord>({ name: 'pull-secret grants', log: app.log, write: (rows) => insertGrants(app.db, rows) })
     app.decorate('resolutionLog', {
       flush: async () => {

@@ -80,7 +80,7 @@ export class Resolver {
         this.grantLog.push({ ...origin, credentialId: resolution.credential.id, tokenName: caller.principal.name, grantedAt: now })
       }
     }
-    this.resolutionLog.push({ ...origin, spec: input.spec, status: resolution.status, digest: resolution.digest, resolvedAt: now })
+    this.resolutionLog.push({ ...origin, spec: input.spec, status: resolution.status, digest: resolution.digest, count: 1, firstResolvedAt: now, resolvedAt: now })
     return { resolution, stale }
   }
 

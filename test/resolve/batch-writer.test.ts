@@ -67,3 +67,67 @@ t.test('close reports what could not be written', async (t) => {
   await writer.close()
   t.match(lines.at(-1), { msg: 'test log: rows not written at shutdown', lost: 1 })
 })
+
+interface Tally {
+  key: string
+  count: number
+}
+const tally = (key: string, count = 1): Tally => ({ key, count })
+const coalesce = { key: (r: Tally) => r.key, merge: (into: Tally, r: Tally) => void (into.count += r.count) }
+
+t.test('coalescing: rows with one key fold into one, in order of first arrival', async (t) => {
+  const { log } = capture()
+  const batches: Tally[][] = []
+  const writer = new BatchWriter<Tally>({ name: 'test', log, batchSize: 10, flushIntervalMs: 60_000, coalesce, write: async (rows) => void batches.push(rows.map((r) => ({ ...r }))) })
+  for (const key of ['a', 'b', 'a', 'a']) writer.push(tally(key))
+  t.equal(writer.buffered, 2, 'two keys held')
+  await writer.flush()
+  writer.push(tally('c'))
+  await writer.flush()
+  t.same(batches, [[tally('a', 3), tally('b', 1)], [tally('c', 1)]])
+  await writer.close()
+})
+
+t.test('coalescing: the bound counts keys; a known key still folds when full', async (t) => {
+  const { log } = capture()
+  const writer = new BatchWriter<Tally>({ name: 'test', log, batchSize: 100, maxBuffered: 2, flushIntervalMs: 60_000, coalesce, write: async () => {} })
+  writer.push(tally('a'))
+  writer.push(tally('b'))
+  writer.push(tally('c'))
+  writer.push(tally('a'))
+  t.equal(writer.buffered, 2)
+  t.equal(writer.dropped, 1, 'only the new key is dropped')
+  await writer.close()
+})
+
+t.test('coalescing: a failed batch goes back in front and folds into what arrived meanwhile', async (t) => {
+  const { log } = capture()
+  let fail = true
+  const written: Tally[] = []
+  const writer = new BatchWriter<Tally>({
+    name: 'test',
+    log,
+    batchSize: 10,
+    maxBuffered: 3,
+    flushIntervalMs: 60_000,
+    coalesce,
+    write: async (rows) => {
+      if (fail) throw new Error('database down')
+      written.push(...rows.map((r) => ({ ...r })))
+    }
+  })
+  writer.push(tally('a'))
+  writer.push(tally('b'))
+  writer.push(tally('b'))
+  const failing = writer.flush()
+  // Arrives while the failing write is in flight: one known key, two new ones.
+  writer.push(tally('b'))
+  writer.push(tally('c'))
+  writer.push(tally('d'))
+  await failing
+  t.equal(writer.dropped, 1, 'room for three keys: b folds, c and d arrived first, so failed a is the one lost')
+  fail = false
+  await writer.flush()
+  t.same(written, [tally('b', 3), tally('c', 1), tally('d', 1)])
+  await writer.close()
+})

@@ -87,9 +87,9 @@ t.test('resolve keeps answering from the last known state while PostgreSQL is un
     t.equal(res.headers['x-cache-stale'], undefined)
     t.equal((await resolve('never-cached')).statusCode, 404, 'the database answers again')
 
-    // Resolutions answered during the outage were kept and are written now.
+    // Resolutions answered during the outage were kept (identical ones folded) and are written now.
     await app.app.resolutionLog.flush()
-    const logged = await direct.app.db.selectFrom('resolutions').select((eb) => eb.fn.countAll<number>().as('n')).where('build', '=', 'outage').executeTakeFirstOrThrow()
+    const logged = await direct.app.db.selectFrom('resolutions').select((eb) => eb.fn.sum<number>('count').as('n')).where('build', '=', 'outage').executeTakeFirstOrThrow()
     t.ok(Number(logged.n) >= 7, `${logged.n} resolutions logged`)
     t.equal(app.app.resolutionLog.dropped, 0)
   })

@@ -114,7 +114,7 @@ t.test('the resolution log answers "which pipelines ran which version"', async (
     const old = new Date(Date.now() - (app.config.RESOLUTION_RETENTION_DAYS + 1) * 86_400_000)
     await app.db
       .insertInto('resolutions')
-      .values({ imageId: tools.id, spec: '1.latest', version: '1.0.0', status: 'released', digest: 'sha256:x', project: 'payments', pipeline: null, build: 'ancient', tokenId: null, resolvedAt: old })
+      .values({ imageId: tools.id, spec: '1.latest', version: '1.0.0', status: 'released', digest: 'sha256:x', project: 'payments', pipeline: null, build: 'ancient', tokenId: null, firstResolvedAt: old, resolvedAt: old })
       .execute()
     await app.db
       .insertInto('pullSecretGrants')
