@@ -14,7 +14,8 @@ export const resolutionCoalescing: Coalescing<ResolutionRecord> = {
     `${r.imageId} ${r.tokenId ?? ''} ${r.project} ${r.spec} ${r.version} ${r.status} ${r.digest} ${r.pipeline?.length ?? -1} ${r.build === null ? '-' : '+'}${r.pipeline ?? ''}${r.build ?? ''}`,
   merge: (into, row) => {
     into.count += row.count
-    if (row.firstResolvedAt < into.firstResolvedAt) into.firstResolvedAt = row.firstResolvedAt
-    if (row.resolvedAt > into.resolvedAt) into.resolvedAt = row.resolvedAt
+    // getTime(): comparing Dates with < converts both through Symbol.toPrimitive, on every request.
+    if (row.firstResolvedAt.getTime() < into.firstResolvedAt.getTime()) into.firstResolvedAt = row.firstResolvedAt
+    if (row.resolvedAt.getTime() > into.resolvedAt.getTime()) into.resolvedAt = row.resolvedAt
   }
 }

@@ -64,23 +64,35 @@ export class Resolver {
       resolution = this.memo.set(snapshot, input.spec, debugProject, toResolution(snapshot, selection.version, input.spec))
     }
 
-    // What both logs say about this hand-out.
+    // Records are object literals with every field spelled out: spreading a shared part and adding
+    // fields to it made V8 build each one in dictionary mode, about 5 µs per resolution (more than
+    // all the rest of resolve).
     const now = new Date()
-    const origin = {
-      imageId: snapshot.id,
-      version: resolution.version,
-      project: input.project,
-      pipeline: input.pipeline ?? null,
-      build: input.build ?? null,
-      tokenId: caller.principal.tokenId
-    }
+    const pipeline = input.pipeline ?? null
+    const build = input.build ?? null
+    const { tokenId } = caller.principal
     if (hasScope(caller.principal, 'pull-secrets')) {
       resolution = { ...resolution, pullSecret: resolution.credential ? await this.pullSecret(snapshot.code, resolution.credential.id, caller) : null }
       if (resolution.credential) {
-        this.grantLog.push({ ...origin, credentialId: resolution.credential.id, tokenName: caller.principal.name, grantedAt: now })
+        const credentialId = resolution.credential.id
+        const tokenName = caller.principal.name
+        this.grantLog.push({ credentialId, imageId: snapshot.id, version: resolution.version, project: input.project, pipeline, build, tokenId, tokenName, grantedAt: now })
       }
     }
-    this.resolutionLog.push({ ...origin, spec: input.spec, status: resolution.status, digest: resolution.digest, count: 1, firstResolvedAt: now, resolvedAt: now })
+    this.resolutionLog.push({
+      imageId: snapshot.id,
+      spec: input.spec,
+      version: resolution.version,
+      status: resolution.status,
+      digest: resolution.digest,
+      project: input.project,
+      pipeline,
+      build,
+      tokenId,
+      count: 1,
+      firstResolvedAt: now,
+      resolvedAt: now
+    })
     return { resolution, stale }
   }
 
