@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, onRequestHookHandler } from 'fastify'
 import { bearerToken } from './bearer.js'
 import { TokenVerifier } from './token-verifier.js'
 import type { Principal } from './scopes.js'
@@ -26,8 +26,7 @@ export default fp(
     app.decorateRequest('principal', null as unknown as Principal)
     // Callback-style: with the token cached (the usual case) the check completes synchronously,
     // without the promise and microtask turn an async hook costs on every request.
-    app.addHook('onRequest', (request, _reply, done) => {
-      if (request.is404 || request.routeOptions.config.public) return done()
+    const authenticate: onRequestHookHandler = (request, _reply, done) => {
       const token = bearerToken(request.headers.authorization)
       const cached = app.tokens.verifyCached(token)
       if (cached) {
@@ -38,6 +37,13 @@ export default fp(
         request.principal = principal
         done()
       }, done)
+    }
+    // Attached to each route as it is declared rather than run for every request: deciding per
+    // request whether the route is public cost a routeOptions object each time. Routes declared
+    // before this plugin (the contract and the docs) are public by construction.
+    app.addHook('onRoute', (route) => {
+      if (route.config?.public) return
+      route.onRequest = [authenticate, ...(route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest])]
     })
   },
   { name: 'auth', dependencies: ['database'] }

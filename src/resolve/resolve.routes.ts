@@ -16,7 +16,7 @@ import {
   type PullSecret,
   type ResolveBatchResult
 } from './resolve.schemas.js'
-import type { Resolver } from './resolve.service.js'
+import type { Resolved, Resolver } from './resolve.service.js'
 
 // Resolution answers may carry pull secrets and change on every release: never cache them.
 const NO_STORE = { 'cache-control': 'no-store' }
@@ -27,6 +27,18 @@ const resolveRoutes: FastifyPluginAsyncTypebox<{ resolver: Resolver }> = async (
   // project) (see ResolutionMemo), so its body is serialized once, by the route's own response
   // serializer (the bytes are the same), and lives as long as that object.
   const bodies = new WeakMap<object, string>()
+  const send = (reply: FastifyReply, { resolution, stale }: Resolved): void => {
+    reply.headers(NO_STORE)
+    if (stale) reply.headers(STALE_HEADERS)
+    if (resolution.pullSecret !== undefined) {
+      reply.send(resolution)
+      return
+    }
+    let body = bodies.get(resolution)
+    if (body === undefined) bodies.set(resolution, (body = reply.serialize(resolution) as string))
+    // A string with a JSON content type is sent as it is, not serialized again.
+    reply.type(JSON_TYPE).send(body)
+  }
   app.get(
     '/v1/images/:code/resolve',
     {
@@ -45,19 +57,20 @@ const resolveRoutes: FastifyPluginAsyncTypebox<{ resolver: Resolver }> = async (
         }
       }
     },
-    async (request, reply) => {
+    // Not async: a cached answer is sent before the handler returns, without a promise; only a
+    // lookup that needs the database (or a pull secret) returns one.
+    (request, reply) => {
       const { code } = request.params
       const { version, project, pipeline, build } = request.query
       requireScope(request.principal, 'resolve', project)
-      const { resolution, stale } = await resolver.resolve({ code, spec: version, project, pipeline, build }, { principal: request.principal, log: request.log })
-      reply.headers(NO_STORE)
-      if (stale) reply.headers(STALE_HEADERS)
-      if (resolution.pullSecret !== undefined) return resolution
-      let body = bodies.get(resolution)
-      if (body === undefined) bodies.set(resolution, (body = reply.serialize(resolution) as string))
-      // A string with a JSON content type is sent as it is, not serialized again.
-      // (The untyped reply: the type provider only knows the response schema's object type.)
-      return (reply as FastifyReply).type(JSON_TYPE).send(body)
+      const input = { code, spec: version, project, pipeline, build }
+      const caller = { principal: request.principal, log: request.log }
+      const cached = resolver.resolveNow(input, caller)
+      if (cached) {
+        send(reply, cached)
+        return
+      }
+      return resolver.resolve(input, caller).then((resolved) => send(reply, resolved))
     }
   )
 

@@ -57,6 +57,12 @@ export class SnapshotCache {
     return this.entries.size
   }
 
+  /** The snapshot if get() would answer it from memory, confirmed and fresh; undefined otherwise. */
+  peek(code: string): ImageSnapshot | undefined {
+    const entry = this.options.enabled ? this.entries.get(code) : undefined
+    return entry?.valid && Date.now() - entry.loadedAt < this.options.freshMs() ? entry.snapshot : undefined
+  }
+
   async get(code: string): Promise<Lookup> {
     if (!this.options.enabled) return { snapshot: await this.options.load(code), stale: false }
     const entry = this.entries.get(code)
