@@ -39,6 +39,10 @@ export function openDatabase(options: DatabaseOptions): DatabaseHandle {
     })
     // An idle client losing its server emits here; without a listener it would crash the process.
     pool.on('error', () => {})
+    // A client checked out of the pool has no listener of the pool's (pg-pool removes it on
+    // checkout), so a server lost between two of its queries would emit an 'error' nobody hears and
+    // crash the process. The query in flight, or the next one, fails by itself and is answered 503.
+    pool.on('connect', (client) => client.on('error', () => {}))
     return wrap(new PostgresDialect({ pool }), 'postgres', pool, options.databaseUrl)
   }
   const dir = resolve(options.dataDir, 'pglite')
