@@ -43,8 +43,9 @@ try {
   const auth = { authorization: `Bearer ${servers.token}` }
   const resolvePath = (code: string) => `/v1/images/${code}/resolve?version=1.latest&project=payments&pipeline=bench&build=1`
   const at = (port: number, path: string) => `http://127.0.0.1:${port}${path}`
-  const bare: Target = { label: 'bare Fastify route (same body)', url: at(servers.bare, '/bare'), headers: {}, connections: CONNECTIONS }
-  const floor: Target = { label: 'service floor: hooks + token check, fixed body', url: at(servers.cached, '/bench/floor'), headers: auth, connections: CONNECTIONS }
+  // All three are asked the same path, query and Authorization header (see servers.ts).
+  const bare: Target = { label: 'bare Fastify route (same request, same body)', url: at(servers.bare, resolvePath('bench-tools')), headers: auth, connections: CONNECTIONS }
+  const floor: Target = { label: 'service floor: hooks + token check, fixed body', url: at(servers.cached, `/bench/floor${resolvePath('bench-tools').slice('/v1/images'.length)}`), headers: auth, connections: CONNECTIONS }
   const cached: Target = { label: 'resolve, cached', url: at(servers.cached, resolvePath('bench-tools')), headers: auth, connections: CONNECTIONS }
   // Every request from another build: no two resolutions fold into one log row, so the log writes
   // a row per request (its worst case). The path is built per request, which costs the load

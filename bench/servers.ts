@@ -53,7 +53,7 @@ const uncachedBig = await service(process.env.BENCH_BIG_DATABASE_URL as string, 
 // The floor of the service: the same hooks, token check and logging as resolve (its log level
 // too), answering a fixed body. What separates it from the bare route is not resolve's work.
 let body: Record<string, unknown> = {}
-cached.get('/bench/floor', { logLevel: 'warn', schema: { hide: true } }, async () => body)
+cached.get('/bench/floor/:code/resolve', { logLevel: 'warn', schema: { hide: true } }, async () => body)
 
 await seed(cached)
 await seed(uncachedBig)
@@ -72,8 +72,10 @@ const sample = await cached.inject({ method: 'GET', url: `/v1/images/${SMALL_IMA
 if (sample.statusCode !== 200) throw new Error(`resolve failed: ${sample.statusCode} ${sample.body}`)
 body = sample.json<Record<string, unknown>>()
 
+// Asked the same URL with the same headers as resolve, so the load generator and the kernel do the
+// same work for both and the difference is the server's.
 const bare = Fastify()
-bare.get('/bare', async () => body)
+bare.get('/v1/images/:code/resolve', async () => body)
 
 const apps = [cached, uncached, uncachedBig, bare]
 for (const app of apps) await app.listen({ host: '127.0.0.1', port: 0 })
