@@ -3,13 +3,8 @@ import type { FastifyInstance } from 'fastify'
 import { CredentialCipher } from './credential-cipher.js'
 import { loadCredentialKeys } from './credentials-key.js'
 import { countCredentialsByKey } from './credentials.repository.js'
-import { revealCredential } from './credentials.service.js'
+import { credentialRevealer, type CredentialSecrets } from './credentials.service.js'
 import credentialsRoutes from './credentials.routes.js'
-
-export interface CredentialSecrets {
-  /** The decrypted login of a stored credential, for a registry pull; undefined if there is none. */
-  reveal(credentialId: string): Promise<{ username: string; password: string } | undefined>
-}
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -34,7 +29,7 @@ export default fp(
       if (!keys.byId.has(keyId)) app.log.warn({ keyId, count }, 'credentials are encrypted with a key this process does not have: add it to CREDENTIALS_OLD_KEYS')
     }
 
-    app.decorate('credentialSecrets', { reveal: (credentialId: string) => revealCredential(app.db, cipher, credentialId) })
+    app.decorate('credentialSecrets', credentialRevealer(app.db, cipher))
     await app.register(credentialsRoutes, { cipher })
   },
   { name: 'credentials', dependencies: ['database'] }

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import type { Database } from '../db/database.js'
+import { isDatabaseUnavailable } from '../db/unavailable.js'
 import { conflict, notFound } from '../http/problem.js'
 import type { CredentialCipher } from './credential-cipher.js'
 import type { CreateCredentialBody, Credential, UpdateCredentialBody } from './credentials.schemas.js'
-import type { CredentialUpdate } from './credentials.table.js'
+import type { CredentialRow, CredentialUpdate } from './credentials.table.js'
 import {
   deleteCredential,
   findCredential,
@@ -115,10 +116,40 @@ export async function removeCredential(db: Database, project: string, id: string
   }
 }
 
-/** Decrypts a stored credential for a pull; undefined when there is no such credential. */
-export async function revealCredential(db: Database, cipher: CredentialCipher, id: string): Promise<{ username: string; password: string } | undefined> {
-  if (!UUID.test(id)) return undefined
-  const row = await findSealedCredential(db, id)
-  if (!row) return undefined
-  return { username: row.username, password: cipher.open(row.id, { ciphertext: row.secretCiphertext, keyId: row.secretKeyId }) }
+export interface CredentialSecrets {
+  /** The decrypted login of a stored credential, for a registry pull; undefined if there is none. */
+  reveal(credentialId: string): Promise<{ username: string; password: string } | undefined>
+}
+
+// Enough for every credential a fleet of pipelines pulls with; beyond it the memory starts over.
+const MAX_LAST_SEALED = 10_000
+
+/**
+ * Decrypts stored credentials for pulls: `reveal` answers undefined when there is no such
+ * credential. While the database is unreachable it answers from the last sealed form this process
+ * read, so a resolve with pull secrets keeps serving the last known state as plain resolve does
+ * (the resolution is then marked stale). Only ciphertext is kept; each reveal decrypts anew.
+ */
+export function credentialRevealer(db: Database, cipher: CredentialCipher): CredentialSecrets {
+  const lastSealed = new Map<string, CredentialRow>()
+  return {
+    async reveal(id) {
+      if (!UUID.test(id)) return undefined
+      let row: CredentialRow | undefined
+      try {
+        row = await findSealedCredential(db, id)
+      } catch (error) {
+        const known = lastSealed.get(id)
+        if (!known || !isDatabaseUnavailable(error)) throw error
+        row = known
+      }
+      if (!row) {
+        lastSealed.delete(id)
+        return undefined
+      }
+      if (lastSealed.size >= MAX_LAST_SEALED && !lastSealed.has(id)) lastSealed.clear()
+      lastSealed.set(id, row)
+      return { username: row.username, password: cipher.open(row.id, { ciphertext: row.secretCiphertext, keyId: row.secretKeyId }) }
+    }
+  }
 }
