@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { ProjectId, Timestamp, Uuid } from '../http/schemas.js'
+import { ProjectId, Text, Timestamp, Uuid } from '../http/schemas.js'
 
 // Registry logins come in many shapes: ECR's "AWS", GCR's "_json_key", Harbor's
 // "robot$project+name". Only what Basic auth cannot carry is refused: ':' and control characters.
@@ -19,7 +19,7 @@ const CredentialName = Type.String({
   description: 'Unique within the project: letters, digits, ".", "_", "-"',
   examples: ['harbor-robot']
 })
-const Description = Type.String({ maxLength: 1000, pattern: '^[^\\u0000]*$', examples: ['Pull-only robot account on harbor.example.com'] })
+const Description = Text(1000, { examples: ['Pull-only robot account on harbor.example.com'] })
 
 export const CREDENTIAL_EXAMPLE = {
   id: '5d0f3a52-8c1e-4b7a-9f2e-6a4b1c9d7e30',

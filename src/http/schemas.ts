@@ -13,6 +13,13 @@ export const ProjectId = Type.String({
   examples: ['payments-ci']
 })
 
+/**
+ * Free text stored in PostgreSQL, which refuses NUL characters: refusing them in the schema keeps
+ * that a 400 instead of a failed insert (or, for the buffered resolution log, a batch refused again
+ * and again).
+ */
+export const Text = (maxLength: number, options: Record<string, unknown> = {}) => Type.String({ maxLength, pattern: '^[^\\u0000]*$', ...options })
+
 export const Uuid = Type.String({ format: 'uuid', examples: ['0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55'] })
 
 export const Timestamp = Type.String({ format: 'date-time', examples: ['2026-11-26T18:00:00.000Z'] })

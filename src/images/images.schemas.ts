@@ -1,11 +1,9 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
-import { PageQuery, ProjectId, StringEnum, Timestamp, Uuid, ref } from '../http/schemas.js'
+import { PageQuery, ProjectId, StringEnum, Text, Timestamp, Uuid, ref } from '../http/schemas.js'
 
-// Text is stored in PostgreSQL, which refuses NUL characters: refusing them here keeps that a 400.
 // Request fields that accept null list it first: with type coercion on, a string branch tried first
 // would turn null into "".
 const Nullable = <T extends TSchema>(schema: T, options: Record<string, unknown> = {}) => Type.Union([Type.Null(), schema], options)
-const Text = (maxLength: number, options: Record<string, unknown> = {}) => Type.String({ maxLength, pattern: '^[^\\u0000]*$', ...options })
 
 export const IMAGE_CODE_PATTERN = '^[a-z][a-z0-9_-]{2,63}$'
 export const ImageCode = Type.String({

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { PageQuery, ProjectId, Timestamp } from '../http/schemas.js'
-import { ImageCode } from './resolve.schemas.js'
+import { ImageCode } from '../images/images.schemas.js'
 
 const VersionText = Type.String({ pattern: '^(0|[1-9][0-9]{0,8})\\.(0|[1-9][0-9]{0,8})\\.(0|[1-9][0-9]{0,8})$', description: 'An exact version M.m.p', examples: ['1.4.2'] })
 

@@ -1,12 +1,12 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { ProblemSchema } from '../http/problem.js'
-import { ProjectId, ref, StringEnum, Uuid } from '../http/schemas.js'
+import { ProjectId, ref, StringEnum, Text, Uuid } from '../http/schemas.js'
+import { ImageCode } from '../images/images.schemas.js'
 import { SPEC_GRAMMAR_TEXT } from './version-spec.js'
 
-export const ImageCode = Type.String({ minLength: 1, maxLength: 128, description: 'The image code', examples: ['node-20'] })
 export const SpecText = Type.String({ minLength: 1, maxLength: 64, description: `Version spec: ${SPEC_GRAMMAR_TEXT}`, examples: ['1.latest'] })
-const Pipeline = Type.String({ minLength: 1, maxLength: 200, description: 'The pipeline asking (recorded in the resolution log)', examples: ['p-8f3a1c'] })
-const Build = Type.String({ minLength: 1, maxLength: 200, description: 'The build asking (recorded in the resolution log)', examples: ['b-20261126-0042'] })
+const Pipeline = Text(200, { minLength: 1, description: 'The pipeline asking (recorded in the resolution log)', examples: ['p-8f3a1c'] })
+const Build = Text(200, { minLength: 1, description: 'The build asking (recorded in the resolution log)', examples: ['b-20261126-0042'] })
 
 const DIGEST = 'sha256:3f1a2b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a'
 

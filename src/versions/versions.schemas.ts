@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { PageQuery, StringEnum, Timestamp, Uuid } from '../http/schemas.js'
+import { PageQuery, StringEnum, Text, Timestamp, Uuid } from '../http/schemas.js'
 import { ImageCode } from '../images/images.schemas.js'
 import { REGISTRY_HOST_PATTERN, REPOSITORY_PATTERN, TAG_PATTERN } from '../registry/index.js'
 import { PUBLISHER_ACTIONS, VERSION_STATUSES } from './version-lifecycle.js'
@@ -10,9 +10,6 @@ export const CHECK_CLASSES = ['not_found', 'unauthorized', 'rate_limited', 'unav
 
 export const MAX_DOCKERFILE_BYTES = 256 * 1024
 export const MAX_RELEASE_NOTES_BYTES = 64 * 1024
-
-// PostgreSQL text cannot hold NUL characters: refusing them here keeps that a 400, not a 500.
-const Text = (maxLength: number, options: Record<string, unknown> = {}) => Type.String({ maxLength, pattern: '^[^\\u0000]*$', ...options })
 
 const VersionText = Type.String({ pattern: VERSION_PATTERN, description: 'A version number M.m.p', examples: ['1.4.2'] })
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T, options: Record<string, unknown> = {}) =>

@@ -101,6 +101,23 @@ t.test('resolve rules through the API', async (t) => {
     t.equal((await resolve(`version=1.latest&project=payments&pipeline=${'x'.repeat(201)}`)).json().code, 'VALIDATION_FAILED')
   })
 
+  await t.test('400 for what PostgreSQL could not store or look up (NUL), and nothing reaches the log', async (t) => {
+    await app.resolutionLog.flush()
+    const before = app.resolutionLog.buffered
+    for (const query of ['version=1.latest&project=payments&pipeline=a%00b', 'version=1.latest&project=payments&build=%00']) {
+      const res = await resolve(query)
+      t.equal(res.statusCode, 400, query)
+      t.match(res.json(), { code: 'VALIDATION_FAILED' })
+    }
+    const badCode = await call({ method: 'GET', url: resolveUrl('to%00ls', 'version=1.latest&project=payments'), token: engine })
+    t.equal(badCode.statusCode, 400)
+    t.match(badCode.json(), { code: 'VALIDATION_FAILED' })
+    const batch = (body: object) => call({ method: 'POST', url: '/v1/resolve', token: engine, payload: body })
+    t.equal((await batch({ project: 'payments', build: 'b\u0000', images: [{ image: 'tools', version: '1.latest' }] })).statusCode, 400)
+    t.equal((await batch({ project: 'payments', images: [{ image: 'to\u0000ls', version: '1.latest' }] })).statusCode, 400)
+    t.equal(app.resolutionLog.buffered, before, 'no row was buffered')
+  })
+
   await t.test('401 without a token, 403 without the scope or the project', async (t) => {
     const none = await resolve('version=1.latest&project=payments', null as unknown as string)
     t.equal(none.statusCode, 401)
