@@ -2,7 +2,6 @@ import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { requireScope } from '../auth/scopes.js'
 import { decodeCursor, encodeCursor } from '../http/cursor.js'
-import { badRequest } from '../http/problem.js'
 import { AUTH_PROBLEMS, Page, PageQuery, problemResponses, ref } from '../http/schemas.js'
 import { listEvents } from '../events/events.repository.js'
 import { ImageEventSchema, toImageEvent } from '../events/events.schemas.js'
@@ -31,10 +30,7 @@ const imageEventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       requireScope(request.principal, 'images:read')
       const image = await visibleImage(app.db, request.principal, request.params.code)
       const { limit, cursor } = request.query
-      const before = cursor ? decodeCursor(cursor, ['number'] as const)[0] : undefined
-      if (before !== undefined && !Number.isSafeInteger(before)) {
-        throw badRequest('INVALID_CURSOR', 'The cursor is not one this service issued; pass the nextCursor of the previous page unchanged, or omit it to start over.')
-      }
+      const before = cursor ? decodeCursor(cursor, ['id'] as const)[0] : undefined
       const rows = await listEvents(app.db, image.id, limit + 1, before)
       const page = rows.slice(0, limit)
       const last = page.at(-1)

@@ -37,7 +37,7 @@ const resolutionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const { limit, cursor, project, version, since } = request.query
       const { image, projects } = await readableImage(request.principal, request.params.code, project)
-      const after = cursor ? decodeCursor(cursor, ['date', 'number'] as const) : undefined
+      const after = cursor ? decodeCursor(cursor, ['date', 'id'] as const) : undefined
       const filter = { imageId: image.id, projects, ...(version ? { version } : {}), ...(since ? { since: new Date(since) } : {}) }
       const rows = await listResolutions(app.db, filter, limit + 1, after && { resolvedAt: after[0], id: after[1] })
       const page = rows.slice(0, limit)

@@ -45,7 +45,7 @@ const tokensRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       requireScope(request.principal, 'admin')
       const { limit, cursor } = request.query
-      const after = cursor ? decodeCursor(cursor, ['timestamp', 'string'] as const) : undefined
+      const after = cursor ? decodeCursor(cursor, ['timestamp', 'uuid'] as const) : undefined
       const rows = await listTokens(app.db, limit + 1, after && { createdKey: after[0], id: after[1] })
       const page = rows.slice(0, limit)
       const last = page.at(-1)

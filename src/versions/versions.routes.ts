@@ -69,7 +69,7 @@ const versionsRoutes: FastifyPluginAsyncTypebox<VersionHooks> = async (app, opti
     async (request) => {
       const image = await imageForReading(app.db, request.principal, request.params.code)
       const { limit, cursor, status, line } = request.query
-      const after = cursor ? decodeCursor(cursor, ['number', 'number', 'number', 'date', 'string'] as const) : undefined
+      const after = cursor ? decodeCursor(cursor, ['int', 'int', 'int', 'date', 'uuid'] as const) : undefined
       const rows = await listVersions(
         app.db,
         image.id,
