@@ -20,7 +20,8 @@ export const ProjectId = Type.String({
  */
 export const Text = (maxLength: number, options: Record<string, unknown> = {}) => Type.String({ maxLength, pattern: '^[^\\u0000]*$', ...options })
 
-export const Uuid = Type.String({ format: 'uuid', examples: ['0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55'] })
+// format 'uuid' alone also takes a urn:uuid: prefix, which PostgreSQL's uuid type refuses (a 500).
+export const Uuid = Type.String({ format: 'uuid', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$', examples: ['0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55'] })
 
 export const Timestamp = Type.String({ format: 'date-time', examples: ['2026-11-26T18:00:00.000Z'] })
 

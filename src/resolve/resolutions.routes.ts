@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { requireScope, type Principal } from '../auth/scopes.js'
 import { decodeCursor, encodeCursor } from '../http/cursor.js'
+import { requestTimestamp } from '../http/request-timestamp.js'
 import { notFound } from '../http/problem.js'
 import { AUTH_PROBLEMS, Page, problemResponses, ref } from '../http/schemas.js'
 import { readableProjects } from './log-access.js'
@@ -38,7 +39,7 @@ const resolutionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { limit, cursor, project, version, since } = request.query
       const { image, projects } = await readableImage(request.principal, request.params.code, project)
       const after = cursor ? decodeCursor(cursor, ['date', 'id'] as const) : undefined
-      const filter = { imageId: image.id, projects, ...(version ? { version } : {}), ...(since ? { since: new Date(since) } : {}) }
+      const filter = { imageId: image.id, projects, ...(version ? { version } : {}), ...(since ? { since: requestTimestamp(since, 'since') } : {}) }
       const rows = await listResolutions(app.db, filter, limit + 1, after && { resolvedAt: after[0], id: after[1] })
       const page = rows.slice(0, limit)
       const last = page.at(-1)

@@ -1,6 +1,7 @@
 import type { Database } from '../db/database.js'
 import { displayPrefix, generateToken, hashToken } from '../auth/token-secret.js'
 import { unprocessable } from '../http/problem.js'
+import { requestTimestamp } from '../http/request-timestamp.js'
 import type { Scope } from '../auth/scopes.js'
 import { insertToken } from './tokens.repository.js'
 import type { ApiTokenRow } from './tokens.table.js'
@@ -22,7 +23,7 @@ export function toToken(row: ApiTokenRow): Token {
 }
 
 export async function createToken(db: Database, body: CreateTokenBody, createdBy: string): Promise<Token & { token: string }> {
-  const expiresAt = body.expiresAt ? new Date(body.expiresAt) : null
+  const expiresAt = body.expiresAt ? requestTimestamp(body.expiresAt, 'expiresAt') : null
   if (expiresAt && expiresAt.getTime() <= Date.now()) {
     throw unprocessable('EXPIRY_IN_PAST', `expiresAt ${body.expiresAt} is in the past; give a future time or omit it for no expiry.`)
   }
