@@ -42,10 +42,10 @@ type Json = Record<string, unknown>
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value)
 
 function descriptor (value: unknown, where: string): Descriptor {
-  if (!isObject(value) || typeof value.digest !== 'string' || typeof value.size !== 'number' || value.size < 0) {
+  if (!isObject(value) || typeof value.digest !== 'string' || !Number.isSafeInteger(value.size) || (value.size as number) < 0) {
     throw new InvalidManifestError(`its manifest has a malformed ${where} descriptor`)
   }
-  return { digest: value.digest, size: value.size, ...(typeof value.mediaType === 'string' ? { mediaType: value.mediaType } : {}) }
+  return { digest: value.digest, size: value.size as number, ...(typeof value.mediaType === 'string' ? { mediaType: value.mediaType } : {}) }
 }
 
 function platformOf (value: unknown): Platform | undefined {
@@ -56,9 +56,20 @@ function platformOf (value: unknown): Platform | undefined {
   return platform
 }
 
+// Values of a manifest end up in PostgreSQL (platforms, size, media types in failure reasons): a NUL
+// or a size a bigint cannot hold would make the check's outcome unrecordable, and the check would
+// run again and again. No image a runtime pulls has either.
+const MAX_SIZE = Number.MAX_SAFE_INTEGER
+
 function parseJson (body: Buffer, what: string): Json {
   let doc: unknown
-  try { doc = JSON.parse(body.toString('utf8')) } catch { throw new InvalidManifestError(`its ${what} is not valid JSON`) }
+  let nul = false
+  const noticeNul = (_key: string, value: unknown) => {
+    if (typeof value === 'string' && value.includes('\u0000')) nul = true
+    return value
+  }
+  try { doc = JSON.parse(body.toString('utf8'), noticeNul) } catch { throw new InvalidManifestError(`its ${what} is not valid JSON`) }
+  if (nul) throw new InvalidManifestError(`its ${what} contains a NUL character`)
   if (!isObject(doc)) throw new InvalidManifestError(`its ${what} is not a JSON object`)
   return doc
 }
@@ -82,6 +93,7 @@ export function parseManifest (body: Buffer, contentType: string | undefined): P
     })
     if (platforms.length === 0) throw new InvalidManifestError('its index lists no runnable platform')
     const size = entries.reduce((sum, { descriptor: d }) => sum + d.size, 0)
+    if (size > MAX_SIZE) throw new InvalidManifestError('its index entries add up to an impossible size')
     return { kind: 'index', mediaType, platforms, size }
   }
   if (mediaType !== undefined && IMAGE_TYPES.includes(mediaType)) {
@@ -91,7 +103,9 @@ export function parseManifest (body: Buffer, contentType: string | undefined): P
     }
     if (!Array.isArray(doc.layers)) throw new InvalidManifestError('its manifest has no layers list')
     const layers = doc.layers.map((layer: unknown) => descriptor(layer, 'layer'))
-    return { kind: 'image', mediaType, config, size: layers.reduce((sum, l) => sum + l.size, config.size) }
+    const size = layers.reduce((sum, l) => sum + l.size, config.size)
+    if (size > MAX_SIZE) throw new InvalidManifestError('its layers add up to an impossible size')
+    return { kind: 'image', mediaType, config, size }
   }
   throw new InvalidManifestError(`its manifest media type ${mediaType ?? '(none)'} is not one a container runtime pulls`)
 }

@@ -51,6 +51,14 @@ t.test('rejects what a runtime cannot pull', async (t) => {
   invalid({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociManifest, config: { digest: d(1), size: 1 } }, undefined, /no layers/)
   invalid({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociIndex, manifests: [{ digest: d(1), size: 1, platform: { os: 'unknown', architecture: 'unknown' } }] }, undefined, /no runnable platform/)
   invalid({ schemaVersion: 2, mediaType: MEDIA_TYPES.dockerList }, undefined, /no manifests list/)
+  // Values PostgreSQL could not store: the check's outcome would fail to be recorded, again and again.
+  const index = (entry: object) => ({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociIndex, manifests: [{ digest: d(1), size: 1, platform: { os: 'linux', architecture: 'amd64' }, ...entry }] })
+  invalid(index({ size: 1.5 }), undefined, /malformed index entry/)
+  invalid(index({ size: 1e300 }), undefined, /malformed index entry/)
+  invalid(index({ platform: { os: 'linux', architecture: 'amd\u000064' } }), undefined, /NUL character/)
+  invalid({ ...index({}), manifests: [index({}).manifests[0], { digest: d(2), size: Number.MAX_SAFE_INTEGER, platform: { os: 'linux', architecture: 'arm64' } }] }, undefined, /impossible size/)
+  invalid({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociManifest, config: { digest: d(1), size: 1 }, layers: [{ digest: d(2), size: Number.MAX_SAFE_INTEGER }] }, undefined, /impossible size/)
+  t.throws(() => platformFromConfig(body({ os: 'linux\u0000', architecture: 'amd64' })), { name: 'InvalidManifestError', message: /NUL character/ })
 })
 
 t.test('reads the platform of a single image from its config', async (t) => {
