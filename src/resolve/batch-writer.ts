@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
+import { isDatabaseUnavailable } from '../db/unavailable.js'
 import { CoalescingBuffer, ListBuffer, type Coalescing, type RowBuffer } from './row-buffer.js'
 
 export interface BatchWriterOptions<T> {
@@ -19,8 +20,9 @@ const WARN_EVERY_MS = 10_000
 /**
  * Records rows off the request path: push() only appends to memory, and batches are written by a
  * timer (or as soon as a batch is full). Memory is bounded: when the buffer is full the row is
- * dropped and counted, because answering the pipeline engine matters more than its log. A failed
- * write keeps its rows for the next flush, so a short database outage loses nothing.
+ * dropped and counted, because answering the pipeline engine matters more than its log. A write
+ * that fails because the database is unreachable keeps its rows for the next flush, so a short
+ * outage loses nothing.
  */
 export class BatchWriter<T> {
   private readonly buffer: RowBuffer<T>
@@ -78,7 +80,14 @@ export class BatchWriter<T> {
       try {
         await this.options.write(batch)
       } catch (err) {
-        // Back to the front, in order, as far as the bound allows.
+        if (!isDatabaseUnavailable(err)) {
+          // The database refused the rows themselves: they would be refused again on every flush and
+          // hold back every later row, so they are dropped (inputs are validated; this is the net).
+          this.dropped += batch.length
+          this.options.log.error({ err, dropped: batch.length }, `${this.options.name}: the database refused a batch; its rows are dropped`)
+          continue
+        }
+        // Unreachable: back to the front, in order, as far as the bound allows.
         const lost = this.buffer.restore(batch)
         this.dropped += lost
         this.droppedUnreported += lost

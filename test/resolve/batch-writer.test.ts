@@ -14,6 +14,9 @@ function capture() {
   return { log: pino({ level: 'info' }, stream), lines }
 }
 
+// What the pg driver throws when the server cannot be reached.
+const unreachable = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })
+
 t.test('writes in batches of batchSize', async (t) => {
   const { log } = capture()
   const batches: number[][] = []
@@ -44,7 +47,7 @@ t.test('a failed write keeps its rows for the next flush, in order', async (t) =
     batchSize: 2,
     flushIntervalMs: 60_000,
     write: async (rows) => {
-      if (fail) throw new Error('database down')
+      if (fail) throw unreachable()
       written.push(...rows)
     }
   })
@@ -62,7 +65,7 @@ t.test('a failed write keeps its rows for the next flush, in order', async (t) =
 
 t.test('close reports what could not be written', async (t) => {
   const { log, lines } = capture()
-  const writer = new BatchWriter<number>({ name: 'test log', log, flushIntervalMs: 60_000, write: async () => Promise.reject(new Error('down')) })
+  const writer = new BatchWriter<number>({ name: 'test log', log, flushIntervalMs: 60_000, write: async () => Promise.reject(unreachable()) })
   writer.push(1)
   await writer.close()
   t.match(lines.at(-1), { msg: 'test log: rows not written at shutdown', lost: 1 })
@@ -112,7 +115,7 @@ t.test('coalescing: a failed batch goes back in front and folds into what arrive
     flushIntervalMs: 60_000,
     coalesce,
     write: async (rows) => {
-      if (fail) throw new Error('database down')
+      if (fail) throw unreachable()
       written.push(...rows.map((r) => ({ ...r })))
     }
   })
@@ -129,5 +132,27 @@ t.test('coalescing: a failed batch goes back in front and folds into what arrive
   fail = false
   await writer.flush()
   t.same(written, [tally('b', 3), tally('c', 1), tally('d', 1)])
+  await writer.close()
+})
+
+t.test('a batch the database refuses (not an outage) is dropped and reported, so later rows still get written', async (t) => {
+  const { log, lines } = capture()
+  const written: number[] = []
+  const writer = new BatchWriter<number>({
+    name: 'test log',
+    log,
+    batchSize: 2,
+    flushIntervalMs: 60_000,
+    write: async (rows) => {
+      if (rows.includes(13)) throw Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' })
+      written.push(...rows)
+    }
+  })
+  for (const row of [12, 13, 14, 15]) writer.push(row)
+  await writer.flush()
+  t.same(written, [14, 15], 'the next batch is written in the same flush')
+  t.equal(writer.buffered, 0, 'nothing kept to fail again')
+  t.equal(writer.dropped, 2)
+  t.match(lines.find((l) => l.level === 50), { msg: 'test log: the database refused a batch; its rows are dropped', dropped: 2 })
   await writer.close()
 })
