@@ -13,6 +13,7 @@ import { applyCheckOutcome, type AppliedOutcome, type LeasedJob } from './apply-
 import { leaseDueJobs } from './check-jobs.repository.js'
 import { DEFAULT_BACKOFF, type BackoffOptions } from './retry-backoff.js'
 import type { CheckJobRow } from './check-jobs.table.js'
+import { changesResolutions } from '../versions/version-lifecycle.js'
 
 /** What the worker needs of a registry client; the app passes the real one. */
 export interface Checker {
@@ -122,7 +123,9 @@ export class CheckWorker {
         ...(this.options.random ? { random: this.options.random } : {})
       })
       log.info({ versionId: job.versionId, version: version && formatVersion(version), reference, attempt: job.attempts, ...summary(applied) }, 'pullability check done')
-      if (version && (applied.kind === 'testing' || applied.kind === 'check_failed')) await this.options.onVersionChanged?.(version.imageId)
+      if (version && (applied.kind === 'testing' || applied.kind === 'check_failed') && changesResolutions(version.status, applied.kind)) {
+        await this.options.onVersionChanged?.(version.imageId)
+      }
     } catch (err) {
       // The lease runs out and the job is taken again; nothing is lost.
       log.error({ err, versionId: job.versionId }, 'pullability check could not be recorded; it will be retried when its lease expires')

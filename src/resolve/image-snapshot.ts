@@ -1,4 +1,5 @@
 import type { ImageAccess } from '../images/image-access.js'
+import { RESOLVABLE_STATUSES } from '../versions/version-lifecycle.js'
 import type { Platform } from '../versions/versions.table.js'
 import { newestFirst } from './version-spec.js'
 
@@ -6,8 +7,8 @@ import { newestFirst } from './version-spec.js'
 // versions resolve can meet (released, testing, withdrawn), newest first. Everything computed
 // from a snapshot is pure, so a cached snapshot answers exactly as the database would.
 
-export type SnapshotStatus = 'released' | 'testing' | 'withdrawn'
-export const SNAPSHOT_STATUSES: readonly SnapshotStatus[] = ['released', 'testing', 'withdrawn']
+export type SnapshotStatus = (typeof RESOLVABLE_STATUSES)[number]
+export const SNAPSHOT_STATUSES: readonly SnapshotStatus[] = RESOLVABLE_STATUSES
 
 export interface CredentialRef {
   id: string

@@ -82,7 +82,8 @@ export async function submitVersion(ctx: SubmitContext, image: VersionImage, bod
         return answer
       })
       ctx.hooks.onCheckQueued()
-      await ctx.hooks.onVersionChanged(image.id)
+      // No onVersionChanged: a version in checking is not one resolve can meet (changesResolutions),
+      // so every replica's resolve cache stays as it is.
       if (idempotency) pruneExpiredKeysOccasionally(ctx.db)
       return response
     } catch (error) {

@@ -6,7 +6,7 @@ import type { Database } from '../db/database.js'
 import { recordEvent } from '../events/events.repository.js'
 import { conflict, notFound } from '../http/problem.js'
 import { deleteJobOfVersion, enqueueCheck } from '../checks/check-jobs.repository.js'
-import { TRANSITIONS, type PublisherAction } from './version-lifecycle.js'
+import { changesResolutions, TRANSITIONS, type PublisherAction } from './version-lifecycle.js'
 import { formatVersion, type VersionNumber } from './version-number.js'
 import { findVersionByNumber, markImageReleased, updateVersionIfStatus, type VersionImage } from './versions.repository.js'
 import { statusConflict } from './version-problems.js'
@@ -63,11 +63,11 @@ export async function applyVersionAction(ctx: ActionContext, image: VersionImage
         details: { from: current.status, to: row.status, ...(reason !== undefined ? { reason } : {}), ...(action === 'recheck' ? { previousDigest: current.digest } : {}) },
         requestId: ctx.requestId
       })
-      return row
+      return { from: current.status, row }
     })
     if (action === 'recheck') ctx.hooks.onCheckQueued()
-    await ctx.hooks.onVersionChanged(image.id)
-    return updated
+    if (changesResolutions(updated.from, updated.row.status)) await ctx.hooks.onVersionChanged(image.id)
+    return updated.row
   } catch (error) {
     if (violatedConstraint(error) === 'image_versions_released_reference') {
       throw conflict('REFERENCE_ALREADY_RELEASED', `Another released version of image "${image.code}" already uses this registry/repository:tag; withdraw it first or submit the image under a new tag.`)

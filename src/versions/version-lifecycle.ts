@@ -36,4 +36,16 @@ export const canApply = (status: VersionStatus, action: VersionAction): boolean 
 /** The publisher actions allowed from a status, in a stable order (shown in 409 problems). */
 export const allowedActions = (status: VersionStatus): PublisherAction[] => PUBLISHER_ACTIONS.filter((a) => canApply(status, a))
 
+/** Statuses resolve can meet: released, testing (for the debug project), withdrawn (for its 410). */
+export const RESOLVABLE_STATUSES = ['released', 'testing', 'withdrawn'] as const satisfies readonly VersionStatus[]
+
+const isResolvable = (status: VersionStatus | undefined): boolean => status !== undefined && (RESOLVABLE_STATUSES as readonly VersionStatus[]).includes(status)
+
+/**
+ * Whether a version moving from one status to another (from undefined: a new version) changes what
+ * any resolution answers. Only then are the resolve caches of every replica dropped: a submission
+ * or a failed check changes nothing a pipeline can see.
+ */
+export const changesResolutions = (from: VersionStatus | undefined, to: VersionStatus): boolean => isResolvable(from) || isResolvable(to)
+
 export const isInProgress = (status: VersionStatus): boolean => (IN_PROGRESS_STATUSES as readonly VersionStatus[]).includes(status)

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { allowedActions, canApply, isInProgress, TRANSITIONS, VERSION_STATUSES } from '../../src/versions/version-lifecycle.js'
+import { allowedActions, canApply, changesResolutions, isInProgress, TRANSITIONS, VERSION_STATUSES } from '../../src/versions/version-lifecycle.js'
 
 t.test('publisher actions allowed from each status', async (t) => {
   t.same(
@@ -41,4 +41,16 @@ t.test('only the check leaves checking for testing or check_failed', async (t) =
 
 t.test('in progress means checking, check_failed or testing', async (t) => {
   t.same(VERSION_STATUSES.filter(isInProgress), ['checking', 'check_failed', 'testing'])
+})
+
+t.test('changesResolutions: only moves into or out of what resolve can meet drop the resolve caches', async (t) => {
+  t.equal(changesResolutions(undefined, 'checking'), false, 'a submission')
+  t.equal(changesResolutions('checking', 'check_failed'), false, 'a failed check')
+  t.equal(changesResolutions('check_failed', 'checking'), false, 'a recheck after a failure')
+  t.equal(changesResolutions('checking', 'cancelled'), false, 'cancelling a version being checked')
+  t.equal(changesResolutions('checking', 'testing'), true, 'the debug project now sees it')
+  t.equal(changesResolutions('testing', 'checking'), true, 'a recheck hides it from the debug project')
+  t.equal(changesResolutions('testing', 'released'), true, 'a release')
+  t.equal(changesResolutions('testing', 'cancelled'), true, 'cancelling a version under test')
+  t.equal(changesResolutions('released', 'withdrawn'), true, 'a withdrawal')
 })
