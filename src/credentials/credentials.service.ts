@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Database } from '../db/database.js'
+import { violatedForeignKey, violatedUnique } from '../db/pg-errors.js'
 import { isDatabaseUnavailable } from '../db/unavailable.js'
 import { conflict, notFound } from '../http/problem.js'
 import type { CredentialCipher } from './credential-cipher.js'
@@ -34,13 +35,8 @@ export function toCredential(row: CredentialMetadata): Credential {
 export const credentialNotFound = (project: string, id: string) =>
   notFound('CREDENTIAL_NOT_FOUND', `No credential ${id} in project "${project}"; list them with GET /v1/projects/${project}/credentials.`)
 
-function pgError(error: unknown): { code?: string; constraint?: string } {
-  return (error ?? {}) as { code?: string; constraint?: string }
-}
-
 function nameTaken(error: unknown, project: string, name: string | undefined) {
-  const e = pgError(error)
-  if (e.code === '23505' && e.constraint === 'registry_credentials_project_name_key') {
+  if (violatedUnique(error) === 'registry_credentials_project_name_key') {
     return conflict('CREDENTIAL_NAME_TAKEN', `Project "${project}" already has a credential named "${name}"; choose another name or update that one.`, { name })
   }
   return error
@@ -111,7 +107,7 @@ export async function removeCredential(db: Database, project: string, id: string
   } catch (error) {
     // An image or version took the credential between the check and the delete: the RESTRICT
     // foreign keys refuse, and the caller gets the same answer as if it had been there before.
-    if (pgError(error).code === '23503') throw inUse(id, await findCredentialUsage(db, id))
+    if (violatedForeignKey(error) !== undefined) throw inUse(id, await findCredentialUsage(db, id))
     throw error
   }
 }

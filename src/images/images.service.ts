@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely'
 import type { Database } from '../db/database.js'
+import { violatedForeignKey, violatedUnique } from '../db/pg-errors.js'
 import type { DB } from '../db/schema.js'
 import { requireScope, type Principal } from '../auth/scopes.js'
 import { conflict, forbidden, notFound, preconditionFailed, unprocessable } from '../http/problem.js'
@@ -47,8 +48,6 @@ export function toImage(row: ImageRecord): Image {
     updatedAt: row.updatedAt.toISOString()
   }
 }
-
-const pgError = (error: unknown) => (error ?? {}) as { code?: string; constraint?: string }
 
 export const imageNotFound = (code: string) => notFound('IMAGE_NOT_FOUND', `No image with code "${code}" (or it is not visible to this token); list images with GET /v1/images.`)
 
@@ -105,13 +104,12 @@ export async function createImage(db: Database, caller: Caller, body: CreateImag
       return row
     })
   } catch (error) {
-    const e = pgError(error)
     // The unique constraint, not a prior read, decides between concurrent creations of one code.
-    if (e.code === '23505' && e.constraint === 'images_code_key') {
+    if (violatedUnique(error) === 'images_code_key') {
       throw conflict('IMAGE_CODE_TAKEN', `The code "${body.code}" is already taken by another image; codes are unique in the store, choose another.`, { imageCode: body.code })
     }
     // The credential was deleted between our check and the insert.
-    if (e.code === '23503' && values.credentialId) throw credentialNotInProject(values.credentialId, values.ownerProject)
+    if (violatedForeignKey(error) !== undefined && values.credentialId) throw credentialNotInProject(values.credentialId, values.ownerProject)
     throw error
   }
 }
@@ -137,7 +135,7 @@ export async function updateImage(db: Database, caller: Caller, code: string, bo
     return await applyImageUpdate(db, caller, code, body, ifMatch)
   } catch (error) {
     // The new credential was deleted between our check and the update.
-    if (pgError(error).code === '23503' && body.credentialId) throw credentialNotInProject(body.credentialId, (await findImageByCode(db, code))?.ownerProject ?? '')
+    if (violatedForeignKey(error) !== undefined && body.credentialId) throw credentialNotInProject(body.credentialId, (await findImageByCode(db, code))?.ownerProject ?? '')
     throw error
   }
 }

@@ -17,7 +17,7 @@ import { findCredentialProject, findInProgressVersion, findLineHeads, findReleas
 import { inProgressConflict } from './version-problems.js'
 import { toVersion, versionPath } from './version-view.js'
 import type { VersionHooks } from './version-hooks.js'
-import { violatedConstraint } from './unique-violation.js'
+import { violatedForeignKey, violatedUnique } from '../db/pg-errors.js'
 
 export interface SubmitContext {
   db: Database
@@ -87,7 +87,7 @@ export async function submitVersion(ctx: SubmitContext, image: VersionImage, bod
       if (idempotency) pruneExpiredKeysOccasionally(ctx.db)
       return response
     } catch (error) {
-      const constraint = violatedConstraint(error)
+      const constraint = violatedUnique(error)
       // A retry of a request that is committing right now: answer as the original did.
       if (idempotency && (constraint !== undefined || (error instanceof ProblemError && error.status === 409))) {
         const original = await replay()
@@ -107,7 +107,7 @@ async function explainViolation(db: Database, image: VersionImage, constraint: s
   if (constraint !== undefined) {
     return conflict('CONCURRENT_SUBMISSION', `Another version of image "${image.code}" was submitted at the same moment; list its versions and retry if yours is still needed.`)
   }
-  if (error instanceof Error && (error as { code?: unknown }).code === '23503') return credentialNotFound(undefined)
+  if (violatedForeignKey(error) !== undefined) return credentialNotFound(undefined)
   return error
 }
 

@@ -10,7 +10,7 @@ import { changesResolutions, TRANSITIONS, type PublisherAction } from './version
 import { formatVersion, type VersionNumber } from './version-number.js'
 import { findVersionByNumber, markImageReleased, updateVersionIfStatus, type VersionImage } from './versions.repository.js'
 import { statusConflict } from './version-problems.js'
-import { violatedConstraint } from './unique-violation.js'
+import { violatedUnique } from '../db/pg-errors.js'
 import type { VersionRow, VersionUpdate } from './versions.table.js'
 import type { VersionHooks } from './version-hooks.js'
 
@@ -69,7 +69,7 @@ export async function applyVersionAction(ctx: ActionContext, image: VersionImage
     if (changesResolutions(updated.from, updated.row.status)) await ctx.hooks.onVersionChanged(image.id)
     return updated.row
   } catch (error) {
-    if (violatedConstraint(error) === 'image_versions_released_reference') {
+    if (violatedUnique(error) === 'image_versions_released_reference') {
       throw conflict('REFERENCE_ALREADY_RELEASED', `Another released version of image "${image.code}" already uses this registry/repository:tag; withdraw it first or submit the image under a new tag.`)
     }
     throw error
