@@ -80,10 +80,21 @@ export function buildReference (parts: ReferenceParts): ImageReference {
   return normalise(shown, parts)
 }
 
+// The grammar's shape lets through a port above 65535 or brackets around something that is no
+// IPv6 address; the URL parser (what the client will use) refuses those, so refuse them here, as a
+// 400 at submission rather than a check that fails later as if the registry were down.
+function isUrlHost (registry: string): boolean {
+  try {
+    return new URL(`https://${registry}/`).host !== ''
+  } catch {
+    return false
+  }
+}
+
 function normalise (input: string, parts: ReferenceParts): ImageReference {
   let registry = (parts.registry ?? '').toLowerCase() || DOCKER_HUB
   if (registry === 'index.docker.io') registry = DOCKER_HUB
-  if (!REGISTRY_RE.test(registry)) throw new InvalidReferenceError(input, `"${registry}" is not a valid registry host`)
+  if (!REGISTRY_RE.test(registry) || !isUrlHost(registry)) throw new InvalidReferenceError(input, `"${registry}" is not a valid registry host`)
   let repository = parts.repository
   if (repository !== repository.toLowerCase()) {
     throw new InvalidReferenceError(input, 'the repository name must be lower case')

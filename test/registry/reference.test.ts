@@ -37,11 +37,14 @@ t.test('rejects malformed references', async (t) => {
   const bad = [
     '', 'Nginx', 'registry.example/Team/app', 'app:', 'app:-bad', `app:${'x'.repeat(129)}`, 'app@sha256:abc',
     `app@SHA256:${'a'.repeat(64)}`, `app@md5:${'a'.repeat(32)}`, 'a//b', 'a/b/', '-app', 'app_', 'app..x',
-    'registry..example/app', 'https://registry.example/app', 'app name', `r.example/${'a'.repeat(250)}`
+    'registry..example/app', 'https://registry.example/app', 'app name', `r.example/${'a'.repeat(250)}`,
+    // The shape of a host, but nothing a client can connect to.
+    'registry.example:99999/app', '[:::]/app', '[1.2.3.4]/app'
   ]
   for (const input of bad) t.throws(() => parseReference(input), InvalidReferenceError, JSON.stringify(input))
   t.throws(() => parseReference('Team/App'), { message: /repository name must be lower case/ })
   t.throws(() => parseReference('app@sha256:abc'), { message: /not a valid sha256\/sha512 digest/ })
+  t.throws(() => buildReference({ registry: 'host:99999', repository: 'a/b', tag: '1' }), { message: /"host:99999" is not a valid registry host/ })
 })
 
 t.test('accepts the separators of the grammar', async (t) => {
