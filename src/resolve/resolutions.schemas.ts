@@ -1,8 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { PageQuery, ProjectId, Timestamp } from '../http/schemas.js'
 import { ImageCode } from '../images/images.schemas.js'
+import { VERSION_PATTERN } from '../versions/version-number.js'
 
-const VersionText = Type.String({ pattern: '^(0|[1-9][0-9]{0,8})\\.(0|[1-9][0-9]{0,8})\\.(0|[1-9][0-9]{0,8})$', description: 'An exact version M.m.p', examples: ['1.4.2'] })
+const VersionText = Type.String({ pattern: VERSION_PATTERN, description: 'An exact version M.m.p', examples: ['1.4.2'] })
 
 export const RESOLUTION_RECORD_EXAMPLE = {
   spec: '1.latest',

@@ -122,10 +122,6 @@ export async function updateVersionIfStatus(db: Db, id: string, from: readonly V
     .executeTakeFirst()
 }
 
-export async function findVersionById(db: Db, id: string): Promise<VersionRow | undefined> {
-  return db.selectFrom('imageVersions').selectAll().where('id', '=', id).executeTakeFirst()
-}
-
 export async function markImageReleased(db: Db, imageId: string, at: Date): Promise<void> {
   await db.updateTable('images').set({ lastReleasedAt: at }).where('id', '=', imageId).execute()
 }
