@@ -26,7 +26,9 @@ const WARN_EVERY_MS = 10_000
  */
 export class BatchWriter<T> {
   private readonly buffer: RowBuffer<T>
-  private flushing: Promise<void> | undefined
+  private flushing: Promise<boolean> | undefined
+  /** How many rows at the front of the buffer the flush in progress still has to write. */
+  private due = 0
   private readonly timer: NodeJS.Timeout
   private readonly batchSize: number
   /** Rows dropped since start (buffer full). */
@@ -53,30 +55,51 @@ export class BatchWriter<T> {
       this.warnDropped()
       return
     }
-    if (this.buffer.size >= this.batchSize) void this.flush()
+    // A full batch is written now (a flush writes full batches without making the rest due).
+    if (this.buffer.size >= this.batchSize) void this.draining()
   }
 
-  /** Writes everything buffered now; concurrent calls share one flush. Never rejects. */
+  /**
+   * Writes the rows buffered now, and any batch that fills up meanwhile; concurrent calls share one
+   * flush. Never rejects.
+   */
   flush(): Promise<void> {
-    this.flushing ??= this.drain().finally(() => {
-      this.flushing = undefined
-    })
-    return this.flushing
+    return this.shared().then(() => undefined)
   }
 
   /** Final flush on shutdown; what cannot be written is reported as lost. */
   async close(): Promise<void> {
     clearInterval(this.timer)
     await this.flushing
-    await this.flush()
+    // Until nothing is left (rows can still arrive while the last batches are written), unless the
+    // database is unreachable.
+    while (this.buffer.size > 0 && (await this.shared())) continue
     if (this.buffer.size > 0 || this.droppedUnreported > 0) {
       this.options.log.warn({ lost: this.buffer.size, dropped: this.droppedUnreported }, `${this.options.name}: rows not written at shutdown`)
     }
   }
 
-  private async drain(): Promise<void> {
-    while (this.buffer.size > 0) {
+  /** The flush in progress, or a new one; true when it wrote all it was due, false when the database was unreachable. */
+  private shared(): Promise<boolean> {
+    // Everything buffered now, also when this joins a flush that began earlier.
+    this.due = this.buffer.size
+    return this.draining()
+  }
+
+  private draining(): Promise<boolean> {
+    this.flushing ??= this.drain().finally(() => {
+      this.flushing = undefined
+    })
+    return this.flushing
+  }
+
+  private async drain(): Promise<boolean> {
+    // Only the rows that were due, and full batches: a flush that went on for as long as any row was
+    // buffered would, under steady load, write a batch of a row or two every few milliseconds
+    // instead of one per interval (the rows of one build fold together only while they wait).
+    while (this.due > 0 || this.buffer.size >= this.batchSize) {
       const batch = this.buffer.take(this.batchSize)
+      this.due = Math.max(0, this.due - batch.length)
       try {
         await this.options.write(batch)
       } catch (err) {
@@ -92,10 +115,11 @@ export class BatchWriter<T> {
         this.dropped += lost
         this.droppedUnreported += lost
         if (this.shouldWarn()) this.options.log.warn({ err, buffered: this.buffer.size }, `${this.options.name}: write failed; rows kept for the next flush`)
-        return
+        return false
       }
     }
     if (this.droppedUnreported > 0) this.warnDropped()
+    return true
   }
 
   private warnDropped(): void {

@@ -27,6 +27,60 @@ t.test('writes in batches of batchSize', async (t) => {
   await writer.close()
 })
 
+t.test('a flush writes the rows due when it began; rows arriving meanwhile wait for the next, unless they fill a batch', async (t) => {
+  const { log } = capture()
+  const batches: number[][] = []
+  let release = () => {}
+  const writer = new BatchWriter<number>({
+    name: 'test',
+    log,
+    batchSize: 3,
+    flushIntervalMs: 60_000,
+    write: async (rows) => {
+      batches.push(rows)
+      if (batches.length === 1) await new Promise<void>((resolve) => (release = resolve))
+    }
+  })
+  writer.push(1)
+  const flushed = writer.flush()
+  writer.push(2)
+  writer.push(3)
+  release()
+  await flushed
+  // Under steady load this is what keeps the log to one write per interval, not one per few rows.
+  t.same(batches, [[1]], 'the rows that arrived during the write were not due')
+  t.equal(writer.buffered, 2)
+
+  batches.length = 0
+  const second = writer.flush()
+  for (let i = 4; i <= 8; i++) writer.push(i)
+  release()
+  await second
+  t.same(batches, [[2, 3], [4, 5, 6]], 'a batch that filled up during the flush is written by it')
+  t.equal(writer.buffered, 2)
+  await writer.close()
+})
+
+t.test('close writes everything, including rows that arrive while it writes', async (t) => {
+  const { log, lines } = capture()
+  const written: number[] = []
+  let writer: BatchWriter<number> | undefined = undefined
+  writer = new BatchWriter<number>({
+    name: 'test log',
+    log,
+    flushIntervalMs: 60_000,
+    write: async (rows) => {
+      written.push(...rows)
+      if (written.length === 1) writer?.push(2)
+    }
+  })
+  writer.push(1)
+  await writer.close()
+  t.same(written, [1, 2])
+  t.equal(writer.buffered, 0)
+  t.notOk(lines.some((l) => l.msg === 'test log: rows not written at shutdown'))
+})
+
 t.test('bounded: drops and counts when full, with one warning', async (t) => {
   const { log, lines } = capture()
   const writer = new BatchWriter<number>({ name: 'test log', log, batchSize: 100, maxBuffered: 3, flushIntervalMs: 60_000, write: async () => {} })
