@@ -56,7 +56,7 @@ migrate: ## Apply migrations to DATABASE_URL (or the embedded database)
 test: install test-deps test-db typecheck lint openapi-check ## Everything CI runs
 	npm run test:coverage
 
-bench: ## Resolve and check benchmarks (see README for the latest figures)
+bench: install test-deps test-db ## Resolve and check benchmarks, after the same set-up as the tests (README has the latest figures)
 	npm run bench
 
 docker: ## Build the container image

@@ -3,12 +3,14 @@
 // Creates and drops its own databases; prints a table with the ratios and the targets.
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { createInterface } from 'node:readline'
 import { bulkLoad } from './bulk-load.js'
 import { measureInRounds, type Measured, type Target } from './measure.js'
 import { admin, benchDatabaseUrl } from './postgres.js'
 import { formatCheckBench, runCheckBench } from './check-bench.js'
+import { REGISTRY_BINARY } from '../test/helpers/registry/index.js'
 
 const CONNECTIONS = 32
 const UNCACHED_CONNECTIONS = 4
@@ -19,6 +21,13 @@ const UNCACHED_SECONDS = 3
 const WARMUP_SECONDS = 2
 const BULK_IMAGES = 100_000
 
+// The check comparison at the end needs Debian's registry and skopeo: say so before the resolve
+// runs, not after them. `make bench` installs both (as `make test` does).
+const missingTools = [REGISTRY_BINARY, '/usr/bin/skopeo'].filter((tool) => !existsSync(tool))
+if (missingTools.length > 0) {
+  process.stderr.write(`npm run bench needs ${missingTools.join(' and ')}: run \`make bench\`, which installs what is missing (as \`make test-deps\` does)\n`)
+  process.exit(1)
+}
 
 const small = `cis_bench_${randomBytes(4).toString('hex')}`
 const big = `${small}_big`
