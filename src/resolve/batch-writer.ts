@@ -37,7 +37,10 @@ export class BatchWriter<T> {
   private lastWarnAt = 0
 
   constructor(private readonly options: BatchWriterOptions<T>) {
-    this.batchSize = options.batchSize ?? 1000
+    // A batch's parameters are built in one event-loop turn (about 6 µs a row for the resolution
+    // log), which holds up every request behind it: 500 rows keep that near 3 ms. With 1000, p99 of
+    // resolve under a new build per request went from about 9 ms to 13 ms (npm run bench).
+    this.batchSize = options.batchSize ?? 500
     const maxBuffered = options.maxBuffered ?? 50_000
     this.buffer = options.coalesce ? new CoalescingBuffer(maxBuffered, options.coalesce) : new ListBuffer(maxBuffered)
     this.timer = setInterval(() => void this.flush(), options.flushIntervalMs ?? 1000)
