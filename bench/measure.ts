@@ -1,4 +1,5 @@
 import autocannon from 'autocannon'
+import { setTimeout } from 'node:timers/promises'
 
 export interface Target {
   label: string
@@ -20,6 +21,8 @@ export interface Figures {
 export interface Measured extends Figures {
   rounds: Figures[]
 }
+
+const SETTLE_MS = 1500
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
 const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50)
@@ -47,9 +50,9 @@ async function measureOnce(target: Target, seconds: number): Promise<Figures> {
 }
 
 /**
- * Runs the targets in alternating rounds (A, B, C, A, B, C, …) after a warm-up of each, so a
- * machine that gets busier or quieter during the run affects them alike, and reports the median
- * round per figure: one disturbed round (another process, a checkpoint) does not move it.
+ * Runs the targets in alternating rounds (A, B, C, A, B, C, …, with a pause after each) after a
+ * warm-up of each, so a machine that gets busier or quieter during the run affects them alike, and
+ * reports the median round per figure: one disturbed round (another process, a checkpoint) does not move it.
  * Latencies are recorded per response (autocannon's histogram has 1 ms steps, too coarse for
  * sub-millisecond p50s); errors count failed connections, timeouts and non-2xx (summed).
  */
@@ -57,7 +60,12 @@ export async function measureInRounds(targets: Target[], rounds: number, seconds
   for (const target of targets) await autocannon(options(target, warmupSeconds))
   const perRound = new Map<string, Figures[]>(targets.map((t) => [t.label, []]))
   for (let round = 0; round < rounds; round++) {
-    for (const target of targets) perRound.get(target.label)?.push(await measureOnce(target, seconds))
+    for (const target of targets) {
+      perRound.get(target.label)?.push(await measureOnce(target, seconds))
+      // What a target leaves behind (the resolution log flushes every second, PostgreSQL writes it)
+      // must not run during the next target's measurement: that would favour whichever comes first.
+      await setTimeout(SETTLE_MS)
+    }
   }
   const measured = new Map<string, Measured>()
   for (const [label, figures] of perRound) {
