@@ -29,6 +29,8 @@ export class BatchWriter<T> {
   private flushing: Promise<boolean> | undefined
   /** How many rows at the front of the buffer the flush in progress still has to write. */
   private due = 0
+  /** The last write failed because the database could not be reached. */
+  private unreachable = false
   private readonly timer: NodeJS.Timeout
   private readonly batchSize: number
   /** Rows dropped since start (buffer full). */
@@ -58,8 +60,9 @@ export class BatchWriter<T> {
       this.warnDropped()
       return
     }
-    // A full batch is written now (a flush writes full batches without making the rest due).
-    if (this.buffer.size >= this.batchSize) void this.draining()
+    // A full batch is written now (a flush writes full batches without making the rest due); while
+    // the database is unreachable, only the timer retries, not every request.
+    if (this.buffer.size >= this.batchSize && !this.unreachable) void this.draining()
   }
 
   /**
@@ -105,6 +108,7 @@ export class BatchWriter<T> {
       this.due = Math.max(0, this.due - batch.length)
       try {
         await this.options.write(batch)
+        this.unreachable = false
       } catch (err) {
         if (!isDatabaseUnavailable(err)) {
           // The database refused the rows themselves: they would be refused again on every flush and
@@ -114,6 +118,7 @@ export class BatchWriter<T> {
           continue
         }
         // Unreachable: back to the front, in order, as far as the bound allows.
+        this.unreachable = true
         const lost = this.buffer.restore(batch)
         this.dropped += lost
         this.droppedUnreported += lost

@@ -117,6 +117,38 @@ t.test('a failed write keeps its rows for the next flush, in order', async (t) =
   await writer.close()
 })
 
+t.test('while the database is unreachable, full batches are retried by the timer, not by every new row', async (t) => {
+  const { log } = capture()
+  let attempts = 0
+  let fail = true
+  const writer = new BatchWriter<number>({
+    name: 'test log',
+    log,
+    batchSize: 2,
+    flushIntervalMs: 60_000,
+    write: async () => {
+      attempts++
+      if (fail) throw unreachable()
+    }
+  })
+  writer.push(1)
+  writer.push(2) // a full batch: written at once, and the database is away
+  await writer.flush()
+  const afterFirst = attempts
+  for (let i = 3; i <= 50; i++) writer.push(i)
+  await new Promise((resolve) => setImmediate(resolve))
+  t.equal(attempts, afterFirst, 'no write attempt per new row')
+  t.equal(writer.buffered, 50, 'every row is kept')
+  fail = false
+  await writer.flush() // the timer's flush
+  t.equal(writer.buffered, 0)
+  writer.push(51)
+  writer.push(52)
+  await new Promise((resolve) => setImmediate(resolve))
+  t.equal(writer.buffered, 0, 'once the database is back, a full batch is written at once again')
+  await writer.close()
+})
+
 t.test('close reports what could not be written', async (t) => {
   const { log, lines } = capture()
   const writer = new BatchWriter<number>({ name: 'test log', log, flushIntervalMs: 60_000, write: async () => Promise.reject(unreachable()) })
