@@ -22,10 +22,10 @@ export interface Measured extends Figures {
   rounds: Figures[]
 }
 
-const SETTLE_MS = 1500
+const SETTLE_MS = 1000
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
-const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50)
+export const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50)
 
 function options(target: Target, duration: number) {
   const path = target.path
@@ -50,9 +50,12 @@ async function measureOnce(target: Target, seconds: number): Promise<Figures> {
 }
 
 /**
- * Runs the targets in alternating rounds (A, B, C, A, B, C, …, with a pause after each) after a
- * warm-up of each, so a machine that gets busier or quieter during the run affects them alike, and
- * reports the median round per figure: one disturbed round (another process, a checkpoint) does not move it.
+ * Runs the targets in rounds after a warm-up of each: every round measures each target once, the
+ * order rotating from round to round (A B C, B C A, C A B, …) so no target always follows the same
+ * one, with a pause after each. A machine that gets busier or quieter during the run affects them
+ * alike, and each figure is the median round: a few disturbed rounds (another process, a
+ * checkpoint) do not move it. `rounds` keeps each round's figures in round order, so figures of
+ * one round (measured seconds apart) can be compared pairwise.
  * Latencies are recorded per response (autocannon's histogram has 1 ms steps, too coarse for
  * sub-millisecond p50s); errors count failed connections, timeouts and non-2xx (summed).
  */
@@ -60,10 +63,11 @@ export async function measureInRounds(targets: Target[], rounds: number, seconds
   for (const target of targets) await autocannon(options(target, warmupSeconds))
   const perRound = new Map<string, Figures[]>(targets.map((t) => [t.label, []]))
   for (let round = 0; round < rounds; round++) {
-    for (const target of targets) {
+    for (let k = 0; k < targets.length; k++) {
+      const target = targets[(round + k) % targets.length] as Target
       perRound.get(target.label)?.push(await measureOnce(target, seconds))
       // What a target leaves behind (the resolution log flushes every second, PostgreSQL writes it)
-      // must not run during the next target's measurement: that would favour whichever comes first.
+      // must not run during the next target's measurement.
       await setTimeout(SETTLE_MS)
     }
   }

@@ -7,16 +7,16 @@ import { existsSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { createInterface } from 'node:readline'
 import { bulkLoad } from './bulk-load.js'
-import { measureInRounds, type Measured, type Target } from './measure.js'
+import { measureInRounds, median as medianOf, type Measured, type Target } from './measure.js'
 import { admin, benchDatabaseUrl } from './postgres.js'
 import { formatCheckBench, runCheckBench } from './check-bench.js'
 import { REGISTRY_BINARY } from '../test/helpers/registry/index.js'
 
 const CONNECTIONS = 32
 const UNCACHED_CONNECTIONS = 4
-const ROUNDS = 5
+const ROUNDS = 11
 const UNCACHED_ROUNDS = 3
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 4)
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2)
 const UNCACHED_SECONDS = 3
 const WARMUP_SECONDS = 2
 const BULK_IMAGES = 100_000
@@ -75,7 +75,7 @@ try {
   const uncachedRandom = uncached(`random image of ${BULK_IMAGES} × 10`, servers.uncachedBig, () => resolvePath(`bulk-${1 + Math.floor(Math.random() * BULK_IMAGES)}`))
 
   process.stdout.write(
-    `databases ${small}, ${big}; body ${servers.bodyBytes} bytes; ${ROUNDS} alternating rounds of ${SECONDS} s (uncached ${UNCACHED_ROUNDS} of ${UNCACHED_SECONDS} s) per target after ${WARMUP_SECONDS} s warm-up; figures are the median round\n`
+    `databases ${small}, ${big}; body ${servers.bodyBytes} bytes; ${ROUNDS} rounds of ${SECONDS} s (uncached ${UNCACHED_ROUNDS} of ${UNCACHED_SECONDS} s) per target, order rotating, after ${WARMUP_SECONDS} s warm-up; figures are the median round\n`
   )
   const hot = await measureInRounds([bare, floor, cached, distinctBuilds], ROUNDS, SECONDS, WARMUP_SECONDS)
   const load = loadavg()
@@ -94,8 +94,8 @@ try {
     return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n')
   }
   const perRound = [
-    ['each round: req/s / p99', ...Array.from({ length: ROUNDS }, (_, i) => `round ${i + 1}`)],
-    ...[...all].map(([label, m]) => [label, ...m.rounds.map((f) => `${f.rps.toFixed(0)} / ${ms(f.p99)}`)])
+    ['req/s in each round', ...Array.from({ length: ROUNDS }, (_, i) => String(i + 1))],
+    ...[...all].map(([label, m]) => [label, ...m.rounds.map((f) => f.rps.toFixed(0))])
   ]
   const medians = [['median round', 'req/s', 'p50', 'p99', 'errors'], ...[...all].map(([label, f]) => [label, f.rps.toFixed(0), ms(f.p50), ms(f.p99), String(f.errors)])]
   process.stdout.write(`\n${table(perRound)}\n\n${table(medians)}\n\n`)
@@ -103,12 +103,14 @@ try {
   const ratio = (a: number, b: number) => (a / b).toFixed(2)
   const verdict = (ok: boolean) => (ok ? 'meets target' : 'MISSES target')
   const [r, f, b, d] = [get(cached), get(floor), get(bare), get(distinctBuilds)]
+  const perRoundRatios = r.rounds.map((round, i) => round.rps / b.rounds[i]!.rps)
   const [p50Small, p50Same, p50Random] = [get(uncachedSmall).p50, get(uncachedSame).p50, get(uncachedRandom).p50]
   const lines = [
     `bulk load of ${BULK_IMAGES} images × 10 versions: ${loadSeconds.toFixed(1)} s`,
     `resolve / bare throughput at ${CONNECTIONS} connections: ${ratio(r.rps, b.rps)} (target ≥ 0.80) ${verdict(r.rps / b.rps >= 0.8)}`,
-    // Neighbouring runs share the machine's mood: the ratio within each round is the steadier figure.
-    `  resolve / bare in each round: ${r.rounds.map((round, i) => ratio(round.rps, b.rounds[i]!.rps)).join(' ')}`,
+    // The two figures of one round were measured seconds apart: how far their ratio swings from
+    // round to round shows how much the machine moved under the run.
+    `  resolve / bare in each round: ${perRoundRatios.map((v) => v.toFixed(2)).join(' ')}; their median ${medianOf(perRoundRatios).toFixed(2)}`,
     `  service floor / bare: ${ratio(f.rps, b.rps)}; resolve / service floor: ${ratio(r.rps, f.rps)} (what resolve itself costs)`,
     `resolve p99 at ${CONNECTIONS} connections: ${ms(r.p99)} (target ≤ 5 ms) ${verdict(r.p99 <= 5)}; bare route p99 ${ms(b.p99)}`,
     `  a new build per request (a log row each, no folding): ${ratio(d.rps, b.rps)} of bare, p99 ${ms(d.p99)}`,
