@@ -108,7 +108,14 @@ async function explainViolation(db: Database, image: VersionImage, constraint: s
   if (constraint !== undefined) {
     return conflict('CONCURRENT_SUBMISSION', `Another version of image "${image.code}" was submitted at the same moment; list its versions and retry if yours is still needed.`)
   }
-  if (violatedForeignKey(error) !== undefined) return credentialNotFound(undefined)
+  switch (violatedForeignKey(error)) {
+    // The credential was deleted between chooseCredential() and the insert.
+    case 'image_versions_credential_id_fkey':
+      return credentialNotFound(undefined)
+    // The image was deleted (it had no release yet) while the version was being submitted.
+    case 'image_versions_image_id_fkey':
+      return imageDeleted(image.code)
+  }
   return error
 }
 
@@ -129,6 +136,11 @@ async function chooseCredential(db: Database, image: VersionImage, requested: st
 
 const credentialNotFound = (id: string | undefined) =>
   notFound('CREDENTIAL_NOT_FOUND', `No registry credential ${id ?? 'with the given id'}; list the owner project's credentials with GET /v1/projects/{project}/credentials, or send null for an anonymous pull.`)
+
+const imageDeleted = (code: string) =>
+  notFound('IMAGE_NOT_FOUND', `Image "${code}" was deleted while this version was being submitted; nothing was recorded. Associate the image again with POST /v1/images before submitting.`, {
+    image: code
+  })
 
 const referenceReleased = (code: string, reference: string, version: string) =>
   conflict('REFERENCE_ALREADY_RELEASED', `${reference} is already released as ${version} of image "${code}"; push the new image under a new tag and submit that.`, {
