@@ -22,10 +22,27 @@ export interface Measured extends Figures {
   rounds: Figures[]
 }
 
-const SETTLE_MS = 1000
-
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
 export const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50)
+
+/**
+ * The median with a distribution-free 95 % confidence interval: the order statistics between which
+ * the true median lies with probability ≥ 95 %, since each sample falls below it with probability ½
+ * (the binomial interval; no assumption about how the machine's noise is shaped). Needs 6 samples.
+ */
+export function medianInterval(values: number[]): { median: number; low: number; high: number } {
+  const sorted = [...values].sort((a, b) => a - b)
+  const n = sorted.length
+  // P(fewer than k of n samples fall below the median) for Binomial(n, ½), k = 0, 1, …
+  let below = 0
+  let k = 0
+  for (let term = 0.5 ** n; below + term <= 0.025; k++) {
+    below += term
+    term = (term * (n - k)) / (k + 1)
+  }
+  if (k === 0) throw new Error(`a 95 % interval for the median needs at least 6 samples, not ${n}`)
+  return { median: percentile(sorted, 50), low: sorted[k - 1] as number, high: sorted[n - k] as number }
+}
 
 function options(target: Target, duration: number) {
   const path = target.path
@@ -52,14 +69,14 @@ async function measureOnce(target: Target, seconds: number): Promise<Figures> {
 /**
  * Runs the targets in rounds after a warm-up of each: every round measures each target once, the
  * order rotating from round to round (A B C, B C A, C A B, …) so no target always follows the same
- * one, with a pause after each. A machine that gets busier or quieter during the run affects them
+ * one, with a pause of `settleMs` after each. A machine that gets busier or quieter during the run affects them
  * alike, and each figure is the median round: a few disturbed rounds (another process, a
  * checkpoint) do not move it. `rounds` keeps each round's figures in round order, so figures of
  * one round (measured seconds apart) can be compared pairwise.
  * Latencies are recorded per response (autocannon's histogram has 1 ms steps, too coarse for
  * sub-millisecond p50s); errors count failed connections, timeouts and non-2xx (summed).
  */
-export async function measureInRounds(targets: Target[], rounds: number, seconds: number, warmupSeconds: number): Promise<Map<string, Measured>> {
+export async function measureInRounds(targets: Target[], rounds: number, seconds: number, warmupSeconds: number, settleMs: number): Promise<Map<string, Measured>> {
   for (const target of targets) await autocannon(options(target, warmupSeconds))
   const perRound = new Map<string, Figures[]>(targets.map((t) => [t.label, []]))
   for (let round = 0; round < rounds; round++) {
@@ -68,7 +85,7 @@ export async function measureInRounds(targets: Target[], rounds: number, seconds
       perRound.get(target.label)?.push(await measureOnce(target, seconds))
       // What a target leaves behind (the resolution log flushes every second, PostgreSQL writes it)
       // must not run during the next target's measurement.
-      await setTimeout(SETTLE_MS)
+      await setTimeout(settleMs)
     }
   }
   const measured = new Map<string, Measured>()
