@@ -69,9 +69,9 @@ async function measureOnce(target: Target, seconds: number): Promise<Figures> {
 /**
  * Runs the targets in rounds after a warm-up of each: every round measures each target once, the
  * order rotating from round to round (A B C, B C A, C A B, …) so no target always follows the same
- * one, with a pause of `settleMs` after each. A machine that gets busier or quieter during the run affects them
- * alike, and each figure is the median round: a few disturbed rounds (another process, a
- * checkpoint) do not move it. `rounds` keeps each round's figures in round order, so figures of
+ * one, with a pause of `settleMs` after each. A machine that gets busier or quieter during the run
+ * affects them alike, and each figure is the median round: a few disturbed rounds (another
+ * process, a checkpoint) do not move it. `rounds` keeps each round's figures in round order, so figures of
  * one round (measured seconds apart) can be compared pairwise.
  * Latencies are recorded per response (autocannon's histogram has 1 ms steps, too coarse for
  * sub-millisecond p50s); errors count failed connections, timeouts and non-2xx (summed).

@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import pg from 'pg'
 import { sql } from 'kysely'
 import { build, type TestApp } from '../helpers/app.js'
@@ -9,10 +9,13 @@ import { createCredential, createImage, push, registryEnv, startTestRegistry, su
 // insert waits on the foreign-key check; when the delete commits, the insert fails on that key.
 // The answer must name the row that went away, and nothing of the submission may remain.
 
-/** Runs `statement` in an open transaction of its own; commit() ends it. */
-async function deleteInOpenTransaction(databaseUrl: string, statement: string, values: unknown[]) {
+/** Runs `statement` in an open transaction of its own; commit() ends it (teardown rolls it back). */
+async function deleteInOpenTransaction(t: Test, databaseUrl: string, statement: string, values: unknown[]) {
   const client = new pg.Client({ connectionString: databaseUrl })
   await client.connect()
+  let ended = false
+  // A failure before commit() must not leave the lock held: the submission would wait forever.
+  t.teardown(() => (ended ? undefined : client.end()))
   await client.query('begin')
   const { rowCount } = await client.query(statement, values)
   return {
@@ -20,6 +23,7 @@ async function deleteInOpenTransaction(databaseUrl: string, statement: string, v
     pid: (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid,
     commit: async () => {
       await client.query('commit')
+      ended = true
       await client.end()
     }
   }
@@ -45,7 +49,7 @@ t.test('a row deleted while a version is submitted', async (t) => {
 
   t.test('the image: 404 IMAGE_NOT_FOUND saying it was deleted, not a credential problem', async (t) => {
     await createImage(one, { code: 'vanishing' })
-    const deletion = await deleteInOpenTransaction(one.databaseUrl, 'delete from images where code = $1', ['vanishing'])
+    const deletion = await deleteInOpenTransaction(t, one.databaseUrl, 'delete from images where code = $1', ['vanishing'])
     t.equal(deletion.rowCount, 1)
     const pending = submit(one, 'vanishing', location)
     await waitUntilBlockedBy(one, deletion.pid)
@@ -60,7 +64,7 @@ t.test('a row deleted while a version is submitted', async (t) => {
   t.test('the credential: 404 CREDENTIAL_NOT_FOUND', async (t) => {
     await createImage(one, { code: 'kept' })
     const credentialId = await createCredential(one, 'payments-ci', { username: 'ci', password: 'pw' })
-    const deletion = await deleteInOpenTransaction(one.databaseUrl, 'delete from registry_credentials where id = $1', [credentialId])
+    const deletion = await deleteInOpenTransaction(t, one.databaseUrl, 'delete from registry_credentials where id = $1', [credentialId])
     t.equal(deletion.rowCount, 1)
     // chooseCredential() still sees the credential (the delete is not committed yet); the insert
     // is what waits for it.
