@@ -23,7 +23,7 @@ export interface Measured extends Figures {
 }
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
-export const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50)
+const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50)
 
 /**
  * The median with a distribution-free 95 % confidence interval: the order statistics between which
