@@ -5,7 +5,7 @@ import { lookup } from 'node:dns/promises'
 import type { LookupAddress } from 'node:dns'
 import { isIP, type LookupFunction } from 'node:net'
 import { createHostList, normaliseHostname, stripBrackets } from './host-list.js'
-import { forbiddenAddressKind } from './ip-ranges.js'
+import { classifyAddress, type ForbiddenAddress } from './ip-ranges.js'
 
 // Names that reach instance metadata services without looking like an IP address.
 const METADATA_HOSTNAMES = new Set([
@@ -41,16 +41,22 @@ export interface SsrfGuard {
 function refusalForAddresses (hostname: string, addresses: readonly LookupAddress[]): RefusedHostError | undefined {
   if (addresses.length === 0) return new RefusedHostError(hostname, 'the name resolved to no address')
   for (const { address } of addresses) {
-    const kind = forbiddenAddressKind(address)
+    const forbidden = classifyAddress(address)
     // Any forbidden answer refuses the host: a public name with a private record is suspicious.
-    if (kind !== undefined) return new RefusedHostError(hostname, `it resolves to ${address}, a ${kind} address`)
+    if (forbidden !== undefined) return new RefusedHostError(hostname, `it resolves to ${address}, ${describe(forbidden)}`)
   }
   return undefined
 }
 
 function refusalForLiteral (hostname: string, address: string): RefusedHostError | undefined {
-  const kind = forbiddenAddressKind(address)
-  return kind === undefined ? undefined : new RefusedHostError(hostname, `it is a ${kind} address`)
+  const forbidden = classifyAddress(address)
+  return forbidden === undefined ? undefined : new RefusedHostError(hostname, `it is ${describe(forbidden)}`)
+}
+
+// "a link-local address", or "a link-local address (169.254.169.254 inside a NAT64 address)".
+function describe ({ kind, embedded }: ForbiddenAddress): string {
+  const what = `${/^[aeiou]/i.test(kind) ? 'an' : 'a'} ${kind} address`
+  return embedded === undefined ? what : `${what} (${embedded.ipv4} inside ${embedded.in} address)`
 }
 
 export function createSsrfGuard (options: SsrfGuardOptions): SsrfGuard {
