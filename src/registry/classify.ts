@@ -2,7 +2,7 @@
 // status code, never the body: a 4xx body may be any format, and some registries answer 404 in HTML.
 import { RefusedHostError } from './ssrf-guard.js'
 import { BodyTooLargeError, PlainHttpRefusedError, RequestFailedError, TooManyRedirectsError, headerValue } from './http-transport.js'
-import { TokenResponseError, UnexpectedStatusError } from './registry-auth.js'
+import { CredentialWithheldError, TokenResponseError, UnexpectedStatusError } from './registry-auth.js'
 import { InvalidManifestError } from './manifest.js'
 import { failure, type FailedOutcome } from './outcome.js'
 import { parseRetryAfter } from './retry-after.js'
@@ -56,6 +56,10 @@ function fromStatus (error: UnexpectedStatusError, ctx: FailureContext): FailedO
 }
 
 export function classifyFailure (error: unknown, ctx: FailureContext): FailedOutcome {
+  if (error instanceof CredentialWithheldError) {
+    const bound = error.registries.join(', ') || 'no host'
+    return failure('unauthorized', `${error.host} refused anonymous access while checking ${ctx.image}: the credential of user "${ctx.username ?? ''}" was not sent there because ${error.host} is not among its registries (${bound}); if that host (e.g. the registry's token service) is trusted with it, add "${error.host}" to the credential's registries with PATCH.`)
+  }
   if (error instanceof UnexpectedStatusError) return fromStatus(error, ctx)
   if (error instanceof InvalidManifestError) {
     return failure('invalid', `${ctx.image} cannot be pulled: ${error.problem}; re-push it as an OCI or Docker schema 2 image.`)

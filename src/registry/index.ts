@@ -5,9 +5,10 @@ export type { Credential } from './registry-auth.js'
 export { basicAuthorization } from './registry-auth.js'
 export {
   parseReference, buildReference, formatReference, formatPinned, InvalidReferenceError,
-  REPOSITORY_PATTERN, TAG_PATTERN, DIGEST_PATTERN, REGISTRY_HOST_PATTERN, DOCKER_HUB
+  normaliseRegistryHost, InvalidRegistryHostError, REPOSITORY_PATTERN, TAG_PATTERN, DIGEST_PATTERN, REGISTRY_HOST_PATTERN, DOCKER_HUB
 } from './reference.js'
 export type { ImageReference, ReferenceParts } from './reference.js'
+export { isBoundRegistry, isBoundUrl, SINGLE_LABEL_HINT } from './registry-host.js'
 export { failure, isTransient } from './outcome.js'
 export type { PullabilityOutcome, PullableOutcome, FailedOutcome, FailureClass, Platform } from './outcome.js'
 export { parseWwwAuthenticate, findChallenge } from './www-authenticate.js'

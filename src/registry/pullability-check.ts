@@ -6,7 +6,7 @@ import { headerValue } from './http-transport.js'
 import type { HostList } from './host-list.js'
 import { urlHostPort } from './host-list.js'
 import type { Credential } from './registry-auth.js'
-import { UnexpectedStatusError } from './registry-auth.js'
+import { CredentialWithheldError, UnexpectedStatusError } from './registry-auth.js'
 import type { ImageReference } from './reference.js'
 import { RegistrySession } from './registry-session.js'
 import type { TokenCache } from './token-cache.js'
@@ -42,6 +42,19 @@ export async function checkImage (deps: CheckDependencies, ref: ImageReference,
     credential,
     signal
   })
+  try {
+    return await pull(deps, ref, session)
+  } catch (error) {
+    // A refusal after the credential was held back is explained by that, not by the credential.
+    const refused = error instanceof UnexpectedStatusError && (error.response.status === 401 || error.response.status === 403)
+    if (refused && credential !== undefined && session.withheldFrom !== undefined) {
+      throw new CredentialWithheldError(session.withheldFrom, credential.registries, error)
+    }
+    throw error
+  }
+}
+
+async function pull (deps: CheckDependencies, ref: ImageReference, session: RegistrySession): Promise<PullableOutcome> {
   await session.ping()
   const scope = `repository:${ref.repository}:pull`
   // Docker pulls `latest` when a reference names neither tag nor digest.

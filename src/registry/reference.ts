@@ -1,5 +1,8 @@
 // Image references, parsed and validated before anything is sent: the registry answers a malformed
 // digest with a 500 and an upper-case name with a plain-text 404, neither of which says what is wrong.
+import { canonicalRegistry, DOCKER_HUB, isSingleLabelHost, SINGLE_LABEL_HINT } from './registry-host.js'
+
+export { DOCKER_HUB }
 
 const ALNUM = '[a-z0-9]+'
 const SEPARATOR = '(?:[._]|__|-+)'
@@ -19,7 +22,6 @@ const DIGEST_RE = new RegExp(DIGEST_PATTERN)
 const REGISTRY_RE = new RegExp(REGISTRY_HOST_PATTERN)
 const NAME_MAX_LENGTH = 255
 
-export const DOCKER_HUB = 'docker.io'
 const DOCKER_HUB_API_HOST = 'registry-1.docker.io'
 
 export interface ImageReference {
@@ -91,10 +93,38 @@ function isUrlHost (registry: string): boolean {
   }
 }
 
+export class InvalidRegistryHostError extends Error {
+  constructor (readonly host: string, readonly problem: string) {
+    super(`"${host}" ${problem}`)
+    this.name = 'InvalidRegistryHostError'
+  }
+}
+
+/**
+ * A registry host as stored and compared: lower case, Docker Hub as `docker.io` (from '',
+ * index.docker.io, registry-1.docker.io), `host[:port]`, IPv6 in brackets in its shortest form.
+ * A single label without a port is refused: Docker reads `harbor/app` as a Docker Hub namespace, so
+ * a credential or version meant for an internal `harbor` would end up on Docker Hub.
+ */
+export function normaliseRegistryHost (input: string): string {
+  let host = canonicalRegistry(input.toLowerCase())
+  if (!REGISTRY_RE.test(host) || !isUrlHost(host)) throw new InvalidRegistryHostError(input, 'is not a valid registry host')
+  if (isSingleLabelHost(host)) throw new InvalidRegistryHostError(input, `is a single name without a dot or port; ${SINGLE_LABEL_HINT}`)
+  if (host.startsWith('[')) {
+    const end = host.indexOf(']')
+    host = `${new URL(`https://${host.slice(0, end + 1)}/`).hostname}${host.slice(end + 1)}`
+  }
+  return host
+}
+
 function normalise (input: string, parts: ReferenceParts): ImageReference {
-  let registry = (parts.registry ?? '').toLowerCase() || DOCKER_HUB
-  if (registry === 'index.docker.io') registry = DOCKER_HUB
-  if (!REGISTRY_RE.test(registry) || !isUrlHost(registry)) throw new InvalidReferenceError(input, `"${registry}" is not a valid registry host`)
+  let registry: string
+  try {
+    registry = normaliseRegistryHost(parts.registry ?? '')
+  } catch (error) {
+    if (!(error instanceof InvalidRegistryHostError)) throw error
+    throw new InvalidReferenceError(input, error.message)
+  }
   let repository = parts.repository
   if (repository !== repository.toLowerCase()) {
     throw new InvalidReferenceError(input, 'the repository name must be lower case')

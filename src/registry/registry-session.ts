@@ -31,9 +31,15 @@ export class RegistrySession {
       transport: options.transport,
       tokenCache: options.tokenCache,
       registry: options.base.host,
+      base: options.base,
       credential: options.credential,
       signal: options.signal
     })
+  }
+
+  /** The host the credential was held back from because it is not bound to it, if any. */
+  get withheldFrom (): string | undefined {
+    return this.auth.withheldFrom
   }
 
   /** 200 means open, 401 tells how to authenticate; anything else means no usable registry. */

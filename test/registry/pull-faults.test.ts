@@ -1,7 +1,7 @@
 // Faults a real registry will not produce on demand, injected by the rig's proxy in front of one.
 import t from 'tap'
 import {
-  TOKEN_SERVICE, createRigClient, pushImage, startFaultProxy, startRegistry, type RigRegistry, type RigUser
+  TOKEN_SERVICE, createRigClient, pushImage, startFaultProxy, startRegistry, trustedHosts, type RigRegistry, type RigUser
 } from '../helpers/registry/index.js'
 
 async function pullToken (registry: RigRegistry, user: RigUser | undefined): Promise<string> {
@@ -19,7 +19,7 @@ t.test('faults through the proxy', async (t) => {
   t.teardown(proxy.stop)
   const client = createRigClient([registry, proxy], { totalTimeoutMs: 1500 })
   t.teardown(() => client.close())
-  const user = registry.users[0]
+  const user = { ...registry.users[0]!, registries: trustedHosts(registry, proxy) }
   const pushed = await pushImage(registry, { repository: 'team/app', tag: '1', kind: 'oci-index' })
   const image = `${proxy.host}/team/app:1`
 

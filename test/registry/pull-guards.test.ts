@@ -52,7 +52,7 @@ t.test('SSRF guard against a real registry on 127.0.0.1', async (t) => {
 t.test('plain http and credentials', async (t) => {
   const registry = await startRegistry({ auth: 'token' })
   t.teardown(registry.stop)
-  const user = registry.users[0]
+  const user = { ...registry.users[0]!, registries: registry.hosts }
   await pushImage(registry, { repository: 'team/app', tag: '1', kind: 'docker-v2' })
   const tokenHost = registry.tokenServer?.host ?? ''
 

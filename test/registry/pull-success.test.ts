@@ -17,7 +17,7 @@ for (const auth of ['none', 'basic', 'token'] as RigAuth[]) {
     t.teardown(registry.stop)
     const client = createRigClient([registry])
     t.teardown(() => client.close())
-    const credential = auth === 'none' ? undefined : registry.users[0]
+    const credential = auth === 'none' ? undefined : { ...registry.users[0]!, registries: registry.hosts }
 
     for (const kind of KINDS) {
       const pushed = await pushImage(registry, { repository: 'team/app', tag: kind, kind })
@@ -50,7 +50,7 @@ t.test('token mode: tokens are cached per scope and credential', async (t) => {
   const before = tokenServer.requests.length
 
   for (let i = 0; i < 3; i++) {
-    const outcome = await client.checkPullability(`${registry.host}/team/app:1`, registry.users[0])
+    const outcome = await client.checkPullability(`${registry.host}/team/app:1`, { ...registry.users[0]!, registries: registry.hosts })
     t.equal(outcome.ok && outcome.digest, pushed.digest)
   }
   const pulls = tokenServer.requests.slice(before)
