@@ -20,8 +20,8 @@ export async function bulkLoad(databaseUrl: string, images: number): Promise<voi
     await client.query('set local session_replication_role = replica')
     for (const index of indexes) await client.query(`drop index ${index.name}`)
     await client.query(
-      `insert into images (code, name, owner_project, debug_project, owners, created_by, visibility_public)
-       select 'bulk-' || g, 'bulk ' || g, 'owner-proj', 'debug-proj', '{bench}', 'bench', true from generate_series(1, $1::int) g`,
+      `insert into images (code, name, owner_project, debug_project, created_by, visibility_public)
+       select 'bulk-' || g, 'bulk ' || g, 'owner-proj', 'debug-proj', 'bench', true from generate_series(1, $1::int) g`,
       [images]
     )
     await client.query(

@@ -23,7 +23,7 @@ async function service(databaseUrl: string, cache: boolean) {
 async function seed(app: FastifyInstance): Promise<void> {
   const image = await app.db
     .insertInto('images')
-    .values({ code: SMALL_IMAGE, name: SMALL_IMAGE, ownerProject: 'owner-proj', debugProject: 'debug-proj', owners: ['bench'], createdBy: 'bench', visibilityPublic: true })
+    .values({ code: SMALL_IMAGE, name: SMALL_IMAGE, ownerProject: 'owner-proj', debugProject: 'debug-proj', createdBy: 'bench', visibilityPublic: true })
     .returning('id')
     .executeTakeFirstOrThrow()
   for (let minor = 0; minor < 10; minor++) {

@@ -11,7 +11,7 @@ import type { VersionUpdate } from '../versions/versions.table.js'
 import { deleteJob, rescheduleJob, stillLeased, type JobLease } from './check-jobs.repository.js'
 import { retryDelayMs, type BackoffOptions } from './retry-backoff.js'
 
-export const CHECK_ACTOR = { name: 'check-worker', tokenId: null } as const
+export const CHECK_ACTOR = { name: 'check-worker', tokenId: null, projects: null } as const
 
 export interface LeasedJob extends JobLease {
   versionId: string

@@ -9,7 +9,8 @@ export interface ImageEvent {
   imageId: string
   /** e.g. image.associated, image.updated, version.submitted, version.released */
   action: string
-  actor: Pick<Principal, 'name' | 'tokenId'> | { name: string; tokenId: null }
+  /** A token (by id, with the projects it acted for), or the service itself (tokenId null). */
+  actor: Pick<Principal, 'name' | 'tokenId' | 'projects'> | { name: string; tokenId: null; projects: null }
   /** 'M.m.p' for version events. */
   version?: string
   details?: Record<string, unknown>
@@ -25,6 +26,7 @@ export async function recordEvent(db: Db, event: ImageEvent): Promise<void> {
       action: event.action,
       actor: event.actor.name,
       actorTokenId: event.actor.tokenId,
+      actorProjects: event.actor.projects,
       version: event.version ?? null,
       details: JSON.stringify(event.details ?? {}),
       requestId: event.requestId ?? null

@@ -6,6 +6,7 @@ export interface ImageEventsTable {
   action: string
   actor: string
   actorTokenId: string | null
+  actorProjects: string[] | null
   version: string | null
   details: ColumnType<Record<string, unknown>, string | Record<string, unknown>, never>
   requestId: string | null

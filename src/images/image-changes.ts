@@ -29,10 +29,6 @@ export function imageChanges(current: ImageState, body: UpdateImageBody): { set:
     set.labels = body.labels
     changes.labels = { from: current.labels, to: body.labels }
   }
-  if (body.owners && !sameList(body.owners, current.owners)) {
-    set.owners = body.owners
-    changes.owners = { from: current.owners, to: body.owners }
-  }
   const visibility = body.visibility
   if (visibility?.public !== undefined && visibility.public !== current.visibilityPublic) {
     set.visibilityPublic = visibility.public

@@ -37,7 +37,7 @@ export async function listImages(db: Db, filter: ImageFilter, sort: 'code' | 'la
     .selectFrom('images')
     .select([
       'id', 'code', 'name', 'ownerProject', 'debugProject', 'credentialId', 'summary', 'description', 'labels', 'visibilityPublic',
-      'visibilityProjects', 'owners', 'revision', 'lastReleasedAt', 'createdAt', 'createdBy', 'updatedAt', releasedKey.as('releasedKey')
+      'visibilityProjects', 'revision', 'lastReleasedAt', 'createdAt', 'createdBy', 'updatedAt', releasedKey.as('releasedKey')
     ])
     .limit(limit)
   for (const term of filter.searchTerms) query = query.where(sql<boolean>`search @@ to_tsquery('simple', ${term})`)

@@ -7,7 +7,7 @@ type Db = Kysely<DB> | Transaction<DB>
 // Every column but the generated search vector, which only where clauses use.
 const COLUMNS = [
   'id', 'code', 'name', 'ownerProject', 'debugProject', 'credentialId', 'summary', 'description', 'labels', 'visibilityPublic',
-  'visibilityProjects', 'owners', 'revision', 'lastReleasedAt', 'createdAt', 'createdBy', 'updatedAt'
+  'visibilityProjects', 'revision', 'lastReleasedAt', 'createdAt', 'createdBy', 'updatedAt'
 ] as const
 export type ImageRecord = Omit<ImageRow, 'search'>
 

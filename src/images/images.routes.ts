@@ -28,7 +28,7 @@ const imagesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         operationId: 'createImage',
         tags: ['images'],
-        summary: 'Associate an image with the store (images:write for its owner and debug projects); the token becomes its first owner',
+        summary: 'Associate an image with the store (images:write for its owner and debug projects); the owner project manages it from then on',
         body: CreateImageBody,
         response: {
           201: { ...ref(ImageSchema), description: 'Associated; Location names the image', headers: ETagHeader },
@@ -81,7 +81,7 @@ const imagesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         operationId: 'updateImage',
         tags: ['images'],
-        summary: 'Edit an image (owners with images:write); send If-Match to refuse the edit if the image changed since you read it',
+        summary: 'Edit an image (images:write for its owner project); send If-Match to refuse the edit if the image changed since you read it',
         params: ImageCodeParams,
         headers: IfMatchHeaders,
         body: UpdateImageBody,
@@ -116,7 +116,7 @@ const imagesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         operationId: 'deleteImage',
         tags: ['images'],
-        summary: 'Delete an image that has no released or withdrawn version (owners with images:write)',
+        summary: 'Delete an image that has no released or withdrawn version (images:write for its owner project)',
         params: ImageCodeParams,
         headers: IfMatchHeaders,
         response: { 204: Type.Null({ description: 'Deleted, with its unreleased versions and its audit trail' }), ...problemResponses(...AUTH_PROBLEMS, 404, 409, 412) }

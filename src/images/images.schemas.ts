@@ -16,8 +16,6 @@ const Summary = Text(500, { description: 'One line shown in lists', examples: ['
 const Description = Text(65536, { description: 'Long description (Markdown), up to 64 KiB', examples: ['Based on node:20-bookworm-slim.'] })
 const Label = Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$', description: 'lower-case letters, digits, ".", "_", "-"; 1–64 characters', examples: ['nodejs'] })
 const Labels = Type.Array(Label, { maxItems: 50, uniqueItems: true, description: 'Up to 50 labels' })
-const OwnerName = Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9][A-Za-z0-9._@ -]*$', description: 'A token name', examples: ['payments-publisher'] })
-const Owners = Type.Array(OwnerName, { minItems: 1, maxItems: 50, uniqueItems: true, description: 'Token names allowed to edit, publish and release (1–50)' })
 const VisibilityProjects = Type.Array(ProjectId, { maxItems: 500, uniqueItems: true, description: 'Further projects that may resolve the image (up to 500)' })
 
 export const VisibilitySchema = Type.Object(
@@ -46,7 +44,6 @@ const IMAGE_EXAMPLE = {
   description: null,
   labels: ['nodejs', 'build'],
   visibility: { public: false, projects: ['web-ci'] },
-  owners: ['payments-publisher'],
   revision: 1,
   lastReleasedAt: null,
   createdAt: '2026-11-26T18:00:00.000Z',
@@ -59,14 +56,13 @@ const ImageFields = {
   id: Uuid,
   code: ImageCode,
   name: Type.String(),
-  ownerProject: ProjectId,
-  debugProject: ProjectId,
+  ownerProject: { ...ProjectId, description: 'The project the image belongs to: tokens that may act for it (with images:write) manage the image, its versions and releases' },
+  debugProject: { ...ProjectId, description: 'The project where new versions are tried: its tokens may resolve versions in testing, and change nothing' },
   credentialId: Type.Union([Uuid, Type.Null()], { description: 'Credential of the owner project used to pull; null for a public image' }),
   summary: Type.Union([Type.String(), Type.Null()]),
   description: Type.Union([Type.String(), Type.Null()]),
   labels: Type.Array(Type.String()),
   visibility: ref(VisibilitySchema),
-  owners: Type.Array(Type.String()),
   revision: Type.Integer({ minimum: 1, description: 'Increases with every change; the ETag is "r<revision>"' }),
   lastReleasedAt: Type.Union([Timestamp, Type.Null()]),
   createdAt: Timestamp,
@@ -142,8 +138,7 @@ export const UpdateImageBody = Type.Object(
     labels: Type.Optional(Labels),
     debugProject: Type.Optional(ProjectId),
     credentialId: Type.Optional(Nullable(Uuid, { description: 'null: pull without a credential' })),
-    visibility: Type.Optional(Type.Object({ public: Type.Optional(Type.Boolean()), projects: Type.Optional(VisibilityProjects) }, { additionalProperties: false, minProperties: 1 })),
-    owners: Type.Optional(Owners)
+    visibility: Type.Optional(Type.Object({ public: Type.Optional(Type.Boolean()), projects: Type.Optional(VisibilityProjects) }, { additionalProperties: false, minProperties: 1 }))
   },
   {
     additionalProperties: false,

@@ -3,10 +3,10 @@ import type { Database } from '../db/database.js'
 import { violatedForeignKey, violatedUnique } from '../db/pg-errors.js'
 import type { DB } from '../db/schema.js'
 import { requireScope, type Principal } from '../auth/scopes.js'
-import { conflict, forbidden, notFound, preconditionFailed, unprocessable } from '../http/problem.js'
+import { conflict, notFound, preconditionFailed, unprocessable } from '../http/problem.js'
 import { findCredential } from '../credentials/credentials.repository.js'
 import { recordEvent } from '../events/events.repository.js'
-import { canSeeImage, isImageOwner } from './image-access.js'
+import { canSeeImage, requireImageManager } from './image-access.js'
 import { imageChanges } from './image-changes.js'
 import { ifMatchAllows, imageETag } from './image-etag.js'
 import { imageLines } from './image-lines.js'
@@ -40,7 +40,6 @@ export function toImage(row: ImageRecord): Image {
     description: row.description,
     labels: row.labels,
     visibility: { public: row.visibilityPublic, projects: row.visibilityProjects },
-    owners: row.owners,
     revision: row.revision,
     lastReleasedAt: row.lastReleasedAt?.toISOString() ?? null,
     createdAt: row.createdAt.toISOString(),
@@ -69,13 +68,6 @@ export async function visibleImage(db: Database | Transaction<DB>, principal: Pr
   return row
 }
 
-function requireOwner(principal: Principal, image: ImageRecord): void {
-  requireScope(principal, 'images:write', image.ownerProject)
-  if (!isImageOwner(principal, image)) {
-    throw forbidden('NOT_IMAGE_OWNER', `Token "${principal.name}" is not an owner of image "${image.code}" (owners: ${image.owners.join(', ')}); ask an owner to add it to owners.`)
-  }
-}
-
 export async function createImage(db: Database, caller: Caller, body: CreateImageBody): Promise<ImageRecord> {
   const debugProject = body.debugProject ?? body.ownerProject
   requireScope(caller.principal, 'images:write', body.ownerProject)
@@ -91,15 +83,14 @@ export async function createImage(db: Database, caller: Caller, body: CreateImag
     labels: body.labels ?? [],
     visibilityPublic: body.visibility?.public ?? false,
     visibilityProjects: body.visibility?.projects ?? [],
-    owners: [caller.principal.name],
     createdBy: caller.principal.name
   }
   try {
     return await db.transaction().execute(async (trx) => {
       await requireOwnCredential(trx, values.credentialId, values.ownerProject)
       const row = await insertImage(trx, values)
-      const { code, name, ownerProject, credentialId, summary, labels, owners } = values
-      const details = { code, name, ownerProject, debugProject, credentialId, summary, labels, owners, visibility: { public: values.visibilityPublic, projects: values.visibilityProjects } }
+      const { code, name, ownerProject, credentialId, summary, labels } = values
+      const details = { code, name, ownerProject, debugProject, credentialId, summary, labels, visibility: { public: values.visibilityPublic, projects: values.visibilityProjects } }
       await recordEvent(trx, { imageId: row.id, action: 'image.associated', actor: caller.principal, details, requestId: caller.requestId })
       return row
     })
@@ -144,7 +135,7 @@ async function applyImageUpdate(db: Database, caller: Caller, code: string, body
   return db.transaction().execute(async (trx) => {
     const current = await lockImageByCode(trx, code)
     if (!current || !canSeeImage(caller.principal, current)) throw imageNotFound(code)
-    requireOwner(caller.principal, current)
+    requireImageManager(caller.principal, current)
     if (body.debugProject !== undefined && body.debugProject !== current.debugProject) requireScope(caller.principal, 'images:write', body.debugProject)
     if (!ifMatchAllows(ifMatch, current.revision)) throw staleIfMatch(code, current.revision)
     const { set, changes } = imageChanges(current, body)
@@ -163,7 +154,7 @@ export async function deleteImage(db: Database, caller: Caller, code: string, if
     // this check and cannot land between the check and the delete.
     const current = await lockImageByCode(trx, code)
     if (!current || !canSeeImage(caller.principal, current)) throw imageNotFound(code)
-    requireOwner(caller.principal, current)
+    requireImageManager(caller.principal, current)
     if (!ifMatchAllows(ifMatch, current.revision)) throw staleIfMatch(code, current.revision)
     if (await hasPublishedVersions(trx, current.id)) {
       throw conflict('IMAGE_HAS_RELEASES', `Image "${code}" has released or withdrawn versions that pipelines may still reference; it cannot be deleted (make it private instead).`)

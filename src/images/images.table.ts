@@ -12,7 +12,6 @@ export interface ImagesTable {
   labels: Generated<string[]>
   visibilityPublic: Generated<boolean>
   visibilityProjects: Generated<string[]>
-  owners: string[]
   revision: Generated<number>
   lastReleasedAt: Date | null
   createdAt: ColumnType<Date, never, never>

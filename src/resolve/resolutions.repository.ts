@@ -87,7 +87,7 @@ export interface ImageForLog extends ImageAccess {
 export async function findImageForLog(db: Db, code: string): Promise<ImageForLog | undefined> {
   return db
     .selectFrom('images')
-    .select(['id', 'code', 'ownerProject', 'debugProject', 'owners', 'visibilityPublic', 'visibilityProjects'])
+    .select(['id', 'code', 'ownerProject', 'debugProject', 'visibilityPublic', 'visibilityProjects'])
     .where('code', '=', code)
     .executeTakeFirst()
 }

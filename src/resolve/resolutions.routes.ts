@@ -4,20 +4,25 @@ import { decodeCursor, encodeCursor } from '../http/cursor.js'
 import { requestTimestamp } from '../http/request-timestamp.js'
 import { notFound } from '../http/problem.js'
 import { AUTH_PROBLEMS, Page, problemResponses, ref } from '../http/schemas.js'
-import { readableProjects } from './log-access.js'
+import { readableLogProjects } from '../images/image-access.js'
 import { findImageForLog, listResolutions, versionExists, versionUsage, type ImageForLog } from './resolutions.repository.js'
 import { RESOLUTION_RECORD_EXAMPLE, ResolutionRecordSchema, ResolutionsParams, ResolutionsQuery, UsageParams, VersionUsageSchema } from './resolutions.schemas.js'
 
 const resolutionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  /** The image and the projects whose rows this token may read (404 when it may read none). */
+  /**
+   * The image and the projects whose rows this token may read (404 when it may read none). The
+   * owner project may narrow to any consumer with ?project=; a consumer only to one of its own.
+   */
   async function readableImage(p: Principal, code: string, project: string | undefined): Promise<{ image: ImageForLog; projects: string[] | null }> {
-    requireScope(p, 'images:read', project)
+    requireScope(p, 'images:read')
     const image = await findImageForLog(app.db, code)
-    const readable = image && readableProjects(p, image)
+    const readable = image && readableLogProjects(p, image)
     if (!image || !readable) throw notFound('IMAGE_NOT_FOUND', `No image "${code}" is visible to token "${p.name}". Check the code in GET /v1/images.`, { image: code })
     const allowed = 'all' in readable ? null : readable.projects
     if (project === undefined) return { image, projects: allowed }
-    return { image, projects: !allowed || allowed.includes(project) ? [project] : [] }
+    // A consumer narrows to one of its own projects only; say so rather than answer an empty page.
+    if (allowed && !allowed.includes(project)) requireScope(p, 'images:read', project)
+    return { image, projects: [project] }
   }
 
   app.get(

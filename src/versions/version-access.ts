@@ -2,8 +2,8 @@
 // is a 404, not a 403, so its existence does not leak.
 import { requireScope, type Principal } from '../auth/scopes.js'
 import type { Database } from '../db/database.js'
-import { forbidden, notFound } from '../http/problem.js'
-import { canSeeImage, isImageOwner } from '../images/image-access.js'
+import { notFound } from '../http/problem.js'
+import { canSeeImage, requireImageManager } from '../images/image-access.js'
 import { findImageByCode, type VersionImage } from './versions.repository.js'
 
 async function visibleImage(db: Database, p: Principal, code: string): Promise<VersionImage> {
@@ -18,12 +18,10 @@ export async function imageForReading(db: Database, p: Principal, code: string):
   return visibleImage(db, p, code)
 }
 
-/** images:write and an owner of the image (or admin). */
+/** images:write and a token of the image's owner project (or admin). */
 export async function imageForPublishing(db: Database, p: Principal, code: string): Promise<VersionImage> {
   requireScope(p, 'images:write')
   const image = await visibleImage(db, p, code)
-  if (!isImageOwner(p, image)) {
-    throw forbidden('NOT_IMAGE_OWNER', `Token "${p.name}" is not an owner of image "${code}" (owners: ${image.owners.join(', ')}); ask an owner or an admin to add it to the image's owners.`)
-  }
+  requireImageManager(p, image)
   return image
 }

@@ -11,7 +11,7 @@ type Db = Kysely<DB> | Transaction<DB>
 export async function findImageByCode(db: Db, code: string) {
   return db
     .selectFrom('images')
-    .select(['id', 'code', 'ownerProject', 'debugProject', 'owners', 'visibilityPublic', 'visibilityProjects', 'credentialId'])
+    .select(['id', 'code', 'ownerProject', 'debugProject', 'visibilityPublic', 'visibilityProjects', 'credentialId'])
     .where('code', '=', code)
     .executeTakeFirst()
 }

@@ -122,7 +122,6 @@ t.test('the seed story through the API against a real registry', async (t) => {
       debugProject: 'payments-debug',
       credentialId,
       visibility: { public: false, projects: [] },
-      owners: [PUBLISHER],
       revision: 1,
       lastReleasedAt: null,
       createdBy: PUBLISHER
@@ -214,8 +213,8 @@ t.test('the seed story through the API against a real registry', async (t) => {
   t.test('9. the audit trail shows the association, every submission and every transition in order', async (t) => {
     const res = await publisherCall('GET', `/v1/images/${CODE}/events?limit=100`)
     expectStatus(t, res, 200, 'GET events')
-    const events = (res.json().items as { action: string; version: string | null; actor: string; details: Record<string, unknown> }[]).reverse()
-    const seen = events.map((e) => ({ action: e.action, version: e.version, actor: e.actor, from: e.details.from ?? null, to: e.details.to ?? null }))
+    const events = (res.json().items as { action: string; version: string | null; actor: { name: string }; details: Record<string, unknown> }[]).reverse()
+    const seen = events.map((e) => ({ action: e.action, version: e.version, actor: e.actor.name, from: e.details.from ?? null, to: e.details.to ?? null }))
     const step = (action: string, version: string | null, from: string | null, to: string | null, actor = PUBLISHER) => ({ action, version, actor, from, to })
     const published = (version: string) => [
       step('version.submitted', version, null, 'checking'),

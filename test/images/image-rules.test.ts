@@ -3,7 +3,7 @@ import { searchTerms } from '../../src/images/image-search.js'
 import { ifMatchAllows, imageETag } from '../../src/images/image-etag.js'
 import { imageChanges } from '../../src/images/image-changes.js'
 import { imageLines } from '../../src/images/image-lines.js'
-import { canSeeImage, isVisibleTo } from '../../src/images/image-access.js'
+import { canSeeImage, isVisibleTo, readableLogProjects, requireImageManager } from '../../src/images/image-access.js'
 import type { Principal } from '../../src/auth/scopes.js'
 
 t.test('searchTerms: one quoted prefix term per word, quotes and backslashes escaped, punctuation-only words dropped', async (t) => {
@@ -39,7 +39,6 @@ const current = {
   labels: ['a', 'b'],
   visibilityPublic: false,
   visibilityProjects: ['x'],
-  owners: ['alice'],
   revision: 4,
   lastReleasedAt: null,
   createdAt: new Date(0),
@@ -54,15 +53,13 @@ t.test('imageChanges: only real differences, each as from → to', async (t) => 
     summary: null,
     credentialId: '5d0f3a52-8c1e-4b7a-9f2e-6a4b1c9d7e30',
     labels: ['b', 'a'],
-    visibility: { public: true, projects: ['x', 'y'] },
-    owners: ['alice', 'bob']
+    visibility: { public: true, projects: ['x', 'y'] }
   })
   t.same(set, {
     name: 'Node 20',
     summary: null,
     credentialId: '5d0f3a52-8c1e-4b7a-9f2e-6a4b1c9d7e30',
     labels: ['b', 'a'],
-    owners: ['alice', 'bob'],
     visibilityPublic: true,
     visibilityProjects: ['x', 'y']
   })
@@ -71,7 +68,6 @@ t.test('imageChanges: only real differences, each as from → to', async (t) => 
     summary: { from: 's', to: null },
     credentialId: { from: null, to: '5d0f3a52-8c1e-4b7a-9f2e-6a4b1c9d7e30' },
     labels: { from: ['a', 'b'], to: ['b', 'a'] },
-    owners: { from: ['alice'], to: ['alice', 'bob'] },
     'visibility.public': { from: false, to: true },
     'visibility.projects': { from: ['x'], to: ['x', 'y'] }
   })
@@ -98,11 +94,34 @@ t.test('imageLines: per major, newest release and version in progress, highest m
 
 t.test('canSeeImage: admin and unrestricted tokens see all; limited tokens what is visible to one of their projects', async (t) => {
   const p = (projects: string[] | null, scopes: Principal['scopes'] = ['images:read']): Principal => ({ tokenId: 't', name: 'n', scopes, projects, expiresAt: null })
-  const image = { ownerProject: 'own', debugProject: 'dbg', owners: [], visibilityPublic: false, visibilityProjects: ['vis'] }
+  const image = { ownerProject: 'own', debugProject: 'dbg', visibilityPublic: false, visibilityProjects: ['vis'] }
   t.ok(canSeeImage(p(null), image))
   t.ok(canSeeImage(p(['other'], ['admin']), image))
   for (const project of ['own', 'dbg', 'vis']) t.ok(canSeeImage(p(['other', project]), image), project)
   t.notOk(canSeeImage(p(['other']), image))
   t.ok(canSeeImage(p(['other']), { ...image, visibilityPublic: true }))
   t.ok(isVisibleTo(image, 'vis'))
+})
+
+t.test('requireImageManager: images:write and the owner project; debug and shared projects see but never change', async (t) => {
+  const p = (projects: string[] | null, scopes: Principal['scopes'] = ['images:write']): Principal => ({ tokenId: 't', name: 'owner-name', scopes, projects, expiresAt: null })
+  const image = { code: 'node-20', ownerProject: 'own' }
+  t.doesNotThrow(() => requireImageManager(p(['own']), image))
+  t.doesNotThrow(() => requireImageManager(p(['other', 'own']), image))
+  t.doesNotThrow(() => requireImageManager(p(null), image), 'a token for every project')
+  t.doesNotThrow(() => requireImageManager(p(['other'], ['admin']), image))
+  t.throws(() => requireImageManager(p(['own'], ['images:read']), image), { code: 'INSUFFICIENT_SCOPE', status: 403 })
+  for (const project of ['dbg', 'vis', 'other']) t.throws(() => requireImageManager(p([project]), image), { code: 'NOT_IMAGE_OWNER', status: 403 }, project)
+})
+
+t.test('readableLogProjects: owner project and admin read every row, a consumer its own rows, others nothing', async (t) => {
+  const p = (projects: string[] | null, scopes: Principal['scopes'] = ['images:read']): Principal => ({ tokenId: 't', name: 'n', scopes, projects, expiresAt: null })
+  const image = { ownerProject: 'own', debugProject: 'dbg', visibilityPublic: false, visibilityProjects: ['vis'] }
+  t.same(readableLogProjects(p(['own']), image), { all: true })
+  t.same(readableLogProjects(p(null), image), { all: true })
+  t.same(readableLogProjects(p(['x'], ['admin']), image), { all: true })
+  t.same(readableLogProjects(p(['dbg']), image), { projects: ['dbg'] }, 'the debug project is a consumer')
+  t.same(readableLogProjects(p(['vis', 'x']), image), { projects: ['vis'] })
+  t.equal(readableLogProjects(p(['x']), image), undefined)
+  t.same(readableLogProjects(p(['x']), { ...image, visibilityPublic: true }), { projects: ['x'] }, 'a public image: each project reads its own rows')
 })

@@ -21,14 +21,14 @@ t.test('create: 201 with Location and ETag; defaults; the token becomes the firs
     description: null,
     labels: [],
     visibility: { public: false, projects: [] },
-    owners: ['payments-publisher'],
     revision: 1,
     lastReleasedAt: null,
     createdBy: 'payments-publisher'
   })
   const events = (await test.call({ method: 'GET', url: '/v1/images/node-20/events' })).json().items
   t.equal(events.length, 1)
-  t.match(events[0], { action: 'image.associated', actor: 'payments-publisher', version: null, details: { code: 'node-20', ownerProject: OWNER, debugProject: OWNER, credentialId: null, owners: ['payments-publisher'] } })
+  t.match(events[0], { action: 'image.associated', actor: { name: 'payments-publisher', projects: [OWNER] }, version: null, details: { code: 'node-20', ownerProject: OWNER, debugProject: OWNER, credentialId: null } })
+  t.notOk('owners' in events[0].details, 'ownership is the owner project, not a list of names')
   t.equal(events[0].requestId, res.headers['x-request-id'])
 })
 

@@ -28,7 +28,7 @@ t.test('PATCH: changes the fields given, bumps the ETag, records from → to; a 
       'visibility.public': { from: false, to: true }
     }
   })
-  t.match(event, { action: 'image.updated', actor: 'admin' })
+  t.match(event, { action: 'image.updated', actor: { name: 'admin', projects: null } })
 
   const same = await test.call({ method: 'PATCH', url: URL, payload: { name: 'Node 20 LTS', labels: ['a', 'b'] } })
   t.equal(same.statusCode, 200)
@@ -77,9 +77,7 @@ t.test('PATCH bad input: 400s that change nothing', async (t) => {
     [{ ownerProject: 'web-ci', name: 'x' }, 'IMMUTABLE_FIELD'],
     [{ nmae: 'typo' }, 'VALIDATION_FAILED'],
     [{}, 'VALIDATION_FAILED'],
-    [{ owners: [] }, 'VALIDATION_FAILED'],
-    [{ owners: Array.from({ length: 51 }, (_, i) => `o${i}`) }, 'VALIDATION_FAILED'],
-    [{ owners: ['a', 'a'] }, 'VALIDATION_FAILED'],
+    [{ owners: ['a'] }, 'VALIDATION_FAILED'],
     [{ name: '' }, 'VALIDATION_FAILED'],
     [{ name: null }, 'VALIDATION_FAILED'],
     [{ visibility: {} }, 'VALIDATION_FAILED'],
@@ -125,27 +123,33 @@ t.test('PATCH credential: switch within the owner project, clear with null; fore
   )
 })
 
-t.test('PATCH and DELETE: owners with images:write for the owner project, or admin', async (t) => {
+t.test('PATCH and DELETE: any token of the owner project with images:write, or admin; never by token name', async (t) => {
   const test = await build(t, { env: WITH_KEY })
   const alice = await test.token({ name: 'alice', scopes: ['images:write', 'images:read'], projects: [OWNER] })
   const bob = await test.token({ name: 'bob', scopes: ['images:write', 'images:read'], projects: [OWNER] })
   const aliceReadOnly = await test.token({ name: 'alice', scopes: ['images:read'], projects: [OWNER] })
   const outsider = await test.token({ name: 'carol', scopes: ['images:write', 'images:read'], projects: ['web-ci'] })
+  // Same name as the publisher, another project: a name is a label, never an identity.
+  const lookalike = await test.token({ name: 'alice', scopes: ['images:write', 'images:read'], projects: ['web-ci'] })
   await createImage(test, {}, alice)
 
-  const bobTries = await test.call({ method: 'PATCH', url: URL, token: bob, payload: { summary: 'bob' } })
-  t.equal(bobTries.statusCode, 403)
-  t.equal(bobTries.json().code, 'NOT_IMAGE_OWNER')
+  t.equal((await test.call({ method: 'PATCH', url: URL, token: bob, payload: { summary: 'bob' } })).statusCode, 200, 'another token of the owner project manages it')
   t.equal((await test.call({ method: 'PATCH', url: URL, token: aliceReadOnly, payload: { summary: 'x' } })).json().code, 'INSUFFICIENT_SCOPE')
   t.equal((await test.call({ method: 'PATCH', url: URL, token: outsider, payload: { summary: 'x' } })).statusCode, 404, 'a private image stays hidden')
-  t.equal((await test.call({ method: 'DELETE', url: URL, token: bob })).statusCode, 403)
+  t.equal((await test.call({ method: 'PATCH', url: URL, token: lookalike, payload: { summary: 'x' } })).statusCode, 404, 'the same name does not reach it')
   t.equal((await test.call({ method: 'PATCH', url: URL, token: alice, payload: { debugProject: 'sandbox' } })).json().code, 'PROJECT_NOT_ALLOWED', 'images:write for the new debug project too')
+  t.equal((await test.call({ method: 'PATCH', url: URL, token: alice, payload: { owners: ['alice'] } })).json().code, 'VALIDATION_FAILED', 'there is no list of owner names any more')
 
-  t.equal((await test.call({ method: 'PATCH', url: URL, token: alice, payload: { owners: ['alice', 'bob'] } })).statusCode, 200)
-  t.equal((await test.call({ method: 'PATCH', url: URL, token: bob, payload: { owners: ['bob'] } })).statusCode, 200, 'bob is an owner now')
-  t.equal((await test.call({ method: 'PATCH', url: URL, token: alice, payload: { summary: 'x' } })).json().code, 'NOT_IMAGE_OWNER', 'alice was removed')
+  // Shared with web-ci: its tokens now see the image, and still may not change it.
+  t.equal((await test.call({ method: 'PATCH', url: URL, token: alice, payload: { visibility: { projects: ['web-ci'] } } })).statusCode, 200)
+  for (const token of [outsider, lookalike]) {
+    const res = await test.call({ method: 'PATCH', url: URL, token, payload: { summary: 'x' } })
+    t.equal(res.statusCode, 403)
+    t.match(res.json(), { code: 'NOT_IMAGE_OWNER', ownerProject: OWNER })
+    t.equal((await test.call({ method: 'DELETE', url: URL, token })).json().code, 'NOT_IMAGE_OWNER')
+  }
   t.equal((await test.call({ method: 'PATCH', url: URL, payload: { summary: 'admin' } })).statusCode, 200, 'admin always may')
-  t.same((await test.call({ method: 'GET', url: URL })).json().owners, ['bob'])
+  t.equal((await test.call({ method: 'GET', url: URL })).json().summary, 'admin')
 })
 
 t.test('DELETE: 204 without released versions (unreleased ones go with it); 409 with released or withdrawn ones', async (t) => {

@@ -12,7 +12,7 @@ export const digestOf = (code: string, version: string): string => `sha256:${cre
 export async function insertImage(db: Database, code: string, fields: Partial<NewImage> = {}): Promise<{ id: string; code: string }> {
   return db
     .insertInto('images')
-    .values({ code, name: code, ownerProject: 'owner-proj', debugProject: 'debug-proj', owners: ['publisher'], createdBy: 'publisher', ...fields })
+    .values({ code, name: code, ownerProject: 'owner-proj', debugProject: 'debug-proj', createdBy: 'publisher', ...fields })
     .returning(['id', 'code'])
     .executeTakeFirstOrThrow()
 }

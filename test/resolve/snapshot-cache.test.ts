@@ -7,7 +7,6 @@ const snapshot = (id: string, marker: number): ImageSnapshot => ({
   code: id,
   ownerProject: 'o',
   debugProject: 'd',
-  owners: [],
   visibilityPublic: true,
   visibilityProjects: [],
   credential: null,
