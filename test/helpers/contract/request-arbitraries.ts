@@ -204,7 +204,8 @@ function encode(s: string): string {
     .join('')
 }
 
-const isJsonType = (contentType: string | undefined) => contentType !== undefined && /^application\/json/i.test(contentType)
+// the server reads application/json and its variants (application/merge-patch+json, …) alike: none of them is a defect
+const isJsonType = (contentType: string | undefined) => contentType !== undefined && /^application\/([a-z0-9.+-]+\+)?json/i.test(contentType)
 
 /** What makes the request one the contract refuses (path, body, token), checked with the document's own schemas. */
 function defectsOf(op: Operation, plan: RequestPlan, validator: ContractValidator): { path: string[]; body: string[]; auth: string[] } {
