@@ -4,6 +4,8 @@ import * as imagesCredentials from './20261126180100_credentials_images_events.j
 import * as versionsChecks from './20261126180200_versions_checks.js'
 import * as resolutionsGrants from './20261126185000_resolutions_pull_secret_grants.js'
 import * as resolutionCounts from './20261126210000_resolution_counts.js'
+import * as imageOwnership from './20261201140000_image_ownership_by_project.js'
+import * as credentialRegistries from './20261201150000_credential_registries.js'
 
 // Frozen list, in order: add new files at the end, never edit one that has landed.
 export const migrations: Record<string, Migration> = {
@@ -11,5 +13,7 @@ export const migrations: Record<string, Migration> = {
   '20261126180100_credentials_images_events': imagesCredentials,
   '20261126180200_versions_checks': versionsChecks,
   '20261126185000_resolutions_pull_secret_grants': resolutionsGrants,
-  '20261126210000_resolution_counts': resolutionCounts
+  '20261126210000_resolution_counts': resolutionCounts,
+  '20261201140000_image_ownership_by_project': imageOwnership,
+  '20261201150000_credential_registries': credentialRegistries
 }

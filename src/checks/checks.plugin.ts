@@ -35,7 +35,7 @@ export default fp(
       revealCredential: async (id) => {
         const secret = await app.credentialSecrets.reveal(id)
         if (!secret) throw new Error(`credential ${id} no longer exists`)
-        return { username: secret.username, password: secret.password }
+        return { username: secret.username, password: secret.password, registries: secret.registries }
       },
       concurrency: config.CHECK_CONCURRENCY,
       pollIntervalMs: config.CHECK_POLL_INTERVAL_MS,

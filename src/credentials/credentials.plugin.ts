@@ -32,5 +32,5 @@ export default fp(
     app.decorate('credentialSecrets', credentialRevealer(app.db, cipher))
     await app.register(credentialsRoutes, { cipher })
   },
-  { name: 'credentials', dependencies: ['database'] }
+  { name: 'credentials', dependencies: ['database', 'image-changes'] }
 )

@@ -86,7 +86,7 @@ const credentialsRoutes: FastifyPluginAsyncTypebox<CredentialsRoutesOptions> = a
       schema: {
         operationId: 'updateCredential',
         tags: ['credentials'],
-        summary: 'Rename, describe or rotate a registry credential (credentials:write)',
+        summary: 'Rename, describe, rotate or re-bind a registry credential to its registry hosts (credentials:write)',
         params: CredentialParams,
         body: UpdateCredentialBody,
         response: { 200: { ...ref(CredentialSchema), description: 'Updated' }, ...problemResponses(...AUTH_PROBLEMS, 404, 409) }
@@ -95,7 +95,7 @@ const credentialsRoutes: FastifyPluginAsyncTypebox<CredentialsRoutesOptions> = a
     async (request) => {
       const { project, credentialId } = request.params
       requireScope(request.principal, 'credentials:write', project)
-      const updated = await changeCredential(app.db, cipher, project, credentialId, request.body)
+      const updated = await changeCredential(app.db, cipher, project, credentialId, request.body, (imageId) => app.imageChanged(imageId))
       request.log.info({ credentialId, project, fields: Object.keys(request.body) }, 'credential updated')
       return updated
     }

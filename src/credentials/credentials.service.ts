@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto'
 import type { Database } from '../db/database.js'
 import { violatedForeignKey, violatedUnique } from '../db/pg-errors.js'
 import { isDatabaseUnavailable } from '../db/unavailable.js'
-import { conflict, notFound } from '../http/problem.js'
+import { badRequest, conflict, notFound } from '../http/problem.js'
+import { InvalidRegistryHostError, normaliseRegistryHost, SINGLE_LABEL_HINT } from '../registry/index.js'
 import type { CredentialCipher } from './credential-cipher.js'
 import type { CreateCredentialBody, Credential, UpdateCredentialBody } from './credentials.schemas.js'
 import type { CredentialRow, CredentialUpdate } from './credentials.table.js'
@@ -10,8 +11,11 @@ import {
   deleteCredential,
   findCredential,
   findCredentialUsage,
+  findImagesPullingWith,
   findSealedCredential,
+  findVersionsOutside,
   insertCredential,
+  lockCredential,
   updateCredential,
   type CredentialMetadata
 } from './credentials.repository.js'
@@ -25,6 +29,7 @@ export function toCredential(row: CredentialMetadata): Credential {
     name: row.name,
     description: row.description,
     username: row.username,
+    registries: row.registries,
     createdAt: row.createdAt.toISOString(),
     createdBy: row.createdBy,
     updatedAt: row.updatedAt.toISOString(),
@@ -42,6 +47,31 @@ function nameTaken(error: unknown, project: string, name: string | undefined) {
   return error
 }
 
+/** The hosts normalised, deduplicated and sorted; a host that is no registry host is a 400 naming it. */
+export function normaliseRegistries(hosts: readonly string[]): string[] {
+  const normalised = hosts.map((host) => {
+    try {
+      return normaliseRegistryHost(host)
+    } catch (error) {
+      if (!(error instanceof InvalidRegistryHostError)) throw error
+      throw badRequest('INVALID_REGISTRY_HOST', `registries: ${error.message}. Give each as host[:port] (IPv6 in brackets); ${SINGLE_LABEL_HINT}.`, {
+        registry: host,
+        hint: SINGLE_LABEL_HINT
+      })
+    }
+  })
+  return [...new Set(normalised)].sort()
+}
+
+function registriesInUse(id: string, registries: string[], outside: { image: string; version: string; registry: string }[]) {
+  const named = outside.map((v) => `${v.image} ${v.version} (${v.registry})`).join(', ')
+  return conflict(
+    'CREDENTIAL_REGISTRIES_IN_USE',
+    `Credential ${id} is used by versions on hosts the new list (${registries.join(', ')}) leaves out: ${named}. Keep those hosts, or cancel those versions first.`,
+    { versions: outside }
+  )
+}
+
 export async function createCredential(db: Database, cipher: CredentialCipher, project: string, body: CreateCredentialBody, actor: string): Promise<Credential> {
   // The id is chosen here because it is bound into the ciphertext (additional authenticated data).
   const id = randomUUID()
@@ -53,6 +83,7 @@ export async function createCredential(db: Database, cipher: CredentialCipher, p
       name: body.name,
       description: body.description ?? null,
       username: body.username,
+      registries: normaliseRegistries(body.registries),
       secretCiphertext: sealed.ciphertext,
       secretKeyId: sealed.keyId,
       createdBy: actor
@@ -69,11 +100,25 @@ export async function getCredential(db: Database, project: string, id: string): 
   return toCredential(row)
 }
 
-export async function changeCredential(db: Database, cipher: CredentialCipher, project: string, id: string, body: UpdateCredentialBody): Promise<Credential> {
+/**
+ * `imageChanged` hears of every image whose resolutions may carry the credential when its hosts
+ * change, after the commit: resolve caches the hosts with the image and must not hand the secret
+ * to a host taken off the list.
+ */
+export async function changeCredential(
+  db: Database,
+  cipher: CredentialCipher,
+  project: string,
+  id: string,
+  body: UpdateCredentialBody,
+  imageChanged?: (imageId: string) => Promise<void>
+): Promise<Credential> {
   const changes: CredentialUpdate = {}
   if (body.name !== undefined) changes.name = body.name
   if (body.description !== undefined) changes.description = body.description
   if (body.username !== undefined) changes.username = body.username
+  const registries = body.registries === undefined ? undefined : normaliseRegistries(body.registries)
+  if (registries !== undefined) changes.registries = registries
   if (body.password !== undefined) {
     const sealed = cipher.seal(id, body.password)
     changes.secretCiphertext = sealed.ciphertext
@@ -81,8 +126,18 @@ export async function changeCredential(db: Database, cipher: CredentialCipher, p
     changes.secretRotatedAt = new Date()
   }
   try {
-    const row = await updateCredential(db, project, id, changes)
+    const row = await db.transaction().execute(async (trx) => {
+      if (registries !== undefined) {
+        // Locked first: a version submitted meanwhile share-locks the row, so it is either seen
+        // here or checked against the new hosts.
+        if (!(await lockCredential(trx, project, id))) throw credentialNotFound(project, id)
+        const outside = await findVersionsOutside(trx, id, registries)
+        if (outside.length > 0) throw registriesInUse(id, registries, outside)
+      }
+      return updateCredential(trx, project, id, changes)
+    })
     if (!row) throw credentialNotFound(project, id)
+    if (registries !== undefined && imageChanged) for (const imageId of await findImagesPullingWith(db, id)) await imageChanged(imageId)
     return toCredential(row)
   } catch (error) {
     throw nameTaken(error, project, body.name)
@@ -113,8 +168,8 @@ export async function removeCredential(db: Database, project: string, id: string
 }
 
 export interface CredentialSecrets {
-  /** The decrypted login of a stored credential, for a registry pull; undefined if there is none. */
-  reveal(credentialId: string): Promise<{ username: string; password: string } | undefined>
+  /** The decrypted login of a stored credential and the hosts it may go to; undefined if there is none. */
+  reveal(credentialId: string): Promise<{ username: string; password: string; registries: string[] } | undefined>
 }
 
 // Enough for every credential a fleet of pipelines pulls with; beyond it the memory starts over.
@@ -145,7 +200,7 @@ export function credentialRevealer(db: Database, cipher: CredentialCipher): Cred
       }
       if (lastSealed.size >= MAX_LAST_SEALED && !lastSealed.has(id)) lastSealed.clear()
       lastSealed.set(id, row)
-      return { username: row.username, password: cipher.open(row.id, { ciphertext: row.secretCiphertext, keyId: row.secretKeyId }) }
+      return { username: row.username, registries: row.registries, password: cipher.open(row.id, { ciphertext: row.secretCiphertext, keyId: row.secretKeyId }) }
     }
   }
 }

@@ -6,6 +6,8 @@ export interface RegistryCredentialsTable {
   name: string
   description: string | null
   username: string
+  /** Normalised registry hosts it may be sent to; empty = bound to nothing, never sent. */
+  registries: string[]
   secretCiphertext: Buffer
   secretKeyId: string
   createdAt: ColumnType<Date, never, never>

@@ -5,14 +5,15 @@ import { KEY_A_ID, WITH_KEY } from './keys.js'
 
 const PASSWORD = 'S3cr3t-robot-token-b4f1a2c9'
 const BASE = '/v1/projects/payments-ci/credentials'
+const HOSTS = ['harbor.example.com']
 
 t.test('create, read, list: metadata only, never the password', async (t) => {
   const { call, app } = await build(t, { env: WITH_KEY })
-  const res = await call({ method: 'POST', url: BASE, payload: { name: 'harbor-robot', username: 'robot$payments+ci', password: PASSWORD, description: 'pull only' } })
+  const res = await call({ method: 'POST', url: BASE, payload: { registries: HOSTS, name: 'harbor-robot', username: 'robot$payments+ci', password: PASSWORD, description: 'pull only' } })
   t.equal(res.statusCode, 201)
   const created = res.json()
   t.equal(res.headers.location, `${BASE}/${created.id}`)
-  t.same(Object.keys(created).sort(), ['createdAt', 'createdBy', 'description', 'id', 'name', 'project', 'secretRotatedAt', 'updatedAt', 'username'])
+  t.same(Object.keys(created).sort(), ['createdAt', 'createdBy', 'description', 'id', 'name', 'project', 'registries', 'secretRotatedAt', 'updatedAt', 'username'])
   t.match(created, { project: 'payments-ci', name: 'harbor-robot', username: 'robot$payments+ci', description: 'pull only', createdBy: 'admin', secretRotatedAt: null })
 
   const one = await call({ method: 'GET', url: `${BASE}/${created.id}` })
@@ -24,7 +25,7 @@ t.test('create, read, list: metadata only, never the password', async (t) => {
 
   const row = await app.db.selectFrom('registryCredentials').selectAll().where('id', '=', created.id).executeTakeFirstOrThrow()
   t.equal(row.secretKeyId, KEY_A_ID, 'sealed with CREDENTIALS_KEY')
-  t.same(await app.credentialSecrets.reveal(created.id), { username: 'robot$payments+ci', password: PASSWORD })
+  t.same(await app.credentialSecrets.reveal(created.id), { username: 'robot$payments+ci', password: PASSWORD, registries: HOSTS })
 })
 
 t.test('registry usernames of every shape are accepted: AWS, _json_key, robot$project+name, e-mail', async (t) => {
@@ -36,25 +37,25 @@ t.test('registry usernames of every shape are accepted: AWS, _json_key, robot$pr
     ['harbor', 'robot$payments+ci', PASSWORD],
     ['ghcr', 'ci.bot@example.com', 'ghp_abc']
   ] as const) {
-    const res = await call({ method: 'POST', url: BASE, payload: { name, username, password } })
+    const res = await call({ method: 'POST', url: BASE, payload: { registries: HOSTS, name, username, password } })
     t.equal(res.statusCode, 201, name)
-    t.same(await app.credentialSecrets.reveal(res.json().id), { username, password }, `${name} decrypts exactly`)
+    t.same(await app.credentialSecrets.reveal(res.json().id), { username, password, registries: HOSTS }, `${name} decrypts exactly`)
   }
 })
 
 t.test('the secret is encrypted at rest and absent from every response and log line', async (t) => {
   const { call, app, logs, databaseUrl } = await build(t, { env: WITH_KEY })
-  const created = (await call({ method: 'POST', url: BASE, payload: { name: 'robot', username: 'robot$p+ci', password: PASSWORD } })).json()
+  const created = (await call({ method: 'POST', url: BASE, payload: { registries: HOSTS, name: 'robot', username: 'robot$p+ci', password: PASSWORD } })).json()
   const NEW_PASSWORD = 'rotated-Pa55-7d3e9f1b'
   const responses = [
     await call({ method: 'GET', url: BASE }),
     await call({ method: 'GET', url: `${BASE}/${created.id}` }),
     await call({ method: 'PATCH', url: `${BASE}/${created.id}`, payload: { password: NEW_PASSWORD } }),
-    await call({ method: 'POST', url: BASE, payload: { name: 'robot', username: 'robot$p+ci', password: PASSWORD } }),
-    await call({ method: 'POST', url: BASE, payload: { name: 'x', username: 'has space', password: PASSWORD } }),
-    await call({ method: 'POST', url: BASE, payload: { name: 'x', username: 'u', password: PASSWORD, extra: PASSWORD } }),
+    await call({ method: 'POST', url: BASE, payload: { registries: HOSTS, name: 'robot', username: 'robot$p+ci', password: PASSWORD } }),
+    await call({ method: 'POST', url: BASE, payload: { registries: HOSTS, name: 'x', username: 'has space', password: PASSWORD } }),
+    await call({ method: 'POST', url: BASE, payload: { registries: HOSTS, name: 'x', username: 'u', password: PASSWORD, extra: PASSWORD } }),
     await call({ method: 'POST', url: BASE, payload: `{"name":"x","username":"u","password":"${PASSWORD}" oops}`, headers: { 'content-type': 'application/json' } }),
-    await call({ method: 'POST', url: BASE, payload: { name: 'x', username: 'u', password: PASSWORD.repeat(1000) } }),
+    await call({ method: 'POST', url: BASE, payload: { registries: HOSTS, name: 'x', username: 'u', password: PASSWORD.repeat(1000) } }),
     await call({ method: 'POST', url: BASE, token: 'cis_wrong-token-0000000000000000000000000', payload: { name: 'x', username: 'u', password: PASSWORD } })
   ]
   t.same(responses.map((r) => r.statusCode), [200, 200, 200, 409, 400, 400, 400, 400, 401])
@@ -83,30 +84,30 @@ t.test('the secret is encrypted at rest and absent from every response and log l
 
 t.test('PATCH renames, describes and rotates; rotation re-seals and records when', async (t) => {
   const { call, app } = await build(t, { env: WITH_KEY })
-  const created = (await call({ method: 'POST', url: BASE, payload: { name: 'robot', username: 'u1', password: 'p1', description: 'd' } })).json()
+  const created = (await call({ method: 'POST', url: BASE, payload: { registries: HOSTS, name: 'robot', username: 'u1', password: 'p1', description: 'd' } })).json()
   const before = await app.db.selectFrom('registryCredentials').select('secretCiphertext').executeTakeFirstOrThrow()
 
   const renamed = await call({ method: 'PATCH', url: `${BASE}/${created.id}`, payload: { name: 'robot-2', description: null } })
   t.equal(renamed.statusCode, 200)
   t.match(renamed.json(), { name: 'robot-2', description: null, username: 'u1', secretRotatedAt: null })
-  t.same(await app.credentialSecrets.reveal(created.id), { username: 'u1', password: 'p1' })
+  t.same(await app.credentialSecrets.reveal(created.id), { username: 'u1', password: 'p1', registries: HOSTS })
 
-  const rotated = await call({ method: 'PATCH', url: `${BASE}/${created.id}`, payload: { username: 'u2', password: 'p2' } })
+  const rotated = await call({ method: 'PATCH', url: `${BASE}/${created.id}`, payload: { username: 'u2', password: 'p2', registries: HOSTS } })
   t.equal(rotated.statusCode, 200)
   t.match(rotated.json(), { username: 'u2', secretRotatedAt: String })
-  t.same(await app.credentialSecrets.reveal(created.id), { username: 'u2', password: 'p2' })
+  t.same(await app.credentialSecrets.reveal(created.id), { username: 'u2', password: 'p2', registries: HOSTS })
   const after = await app.db.selectFrom('registryCredentials').select('secretCiphertext').executeTakeFirstOrThrow()
   t.not(after.secretCiphertext.toString('hex'), before.secretCiphertext.toString('hex'))
 })
 
 t.test('bad input: a clear 4xx and nothing stored', async (t) => {
   const { call, app } = await build(t, { env: WITH_KEY })
-  const ok = { name: 'robot', username: 'u', password: 'p' }
+  const ok = { name: 'robot', username: 'u', password: 'p', registries: HOSTS }
   const cases: [string, string, unknown, number, string][] = [
     ['malformed project id', '/v1/projects/Payments/credentials', ok, 400, 'VALIDATION_FAILED'],
     ['one-character project id', '/v1/projects/p/credentials', ok, 400, 'VALIDATION_FAILED'],
     ['unknown property', BASE, { ...ok, registry: 'x' }, 400, 'VALIDATION_FAILED'],
-    ['missing password', BASE, { name: 'robot', username: 'u' }, 400, 'VALIDATION_FAILED'],
+    ['missing password', BASE, { name: 'robot', username: 'u', registries: HOSTS }, 400, 'VALIDATION_FAILED'],
     ['empty password', BASE, { ...ok, password: '' }, 400, 'VALIDATION_FAILED'],
     ['password over 16 KiB', BASE, { ...ok, password: 'x'.repeat(16385) }, 400, 'VALIDATION_FAILED'],
     ['username with a colon', BASE, { ...ok, username: 'a:b' }, 400, 'VALIDATION_FAILED'],
@@ -127,7 +128,7 @@ t.test('bad input: a clear 4xx and nothing stored', async (t) => {
 
 t.test('names are unique per project (409), free in another project', async (t) => {
   const { call } = await build(t, { env: WITH_KEY })
-  const body = { name: 'robot', username: 'u', password: 'p' }
+  const body = { name: 'robot', username: 'u', password: 'p', registries: HOSTS }
   t.equal((await call({ method: 'POST', url: BASE, payload: body })).statusCode, 201)
   const dup = await call({ method: 'POST', url: BASE, payload: body })
   t.equal(dup.statusCode, 409)
@@ -141,7 +142,7 @@ t.test('names are unique per project (409), free in another project', async (t) 
 
 t.test('PATCH and GET: unknown ids, other projects, empty and unknown bodies', async (t) => {
   const { call } = await build(t, { env: WITH_KEY })
-  const created = (await call({ method: 'POST', url: BASE, payload: { name: 'robot', username: 'u', password: 'p' } })).json()
+  const created = (await call({ method: 'POST', url: BASE, payload: { registries: HOSTS, name: 'robot', username: 'u', password: 'p' } })).json()
   const missing = '00000000-0000-4000-8000-000000000000'
   t.equal((await call({ method: 'GET', url: `${BASE}/${missing}` })).json().code, 'CREDENTIAL_NOT_FOUND')
   t.equal((await call({ method: 'GET', url: `/v1/projects/web-ci/credentials/${created.id}` })).statusCode, 404, 'another project does not see it')
@@ -158,7 +159,7 @@ t.test('scopes: credentials:write to change, images:read to read, limited to the
   const writer = await token({ name: 'writer', scopes: ['credentials:write'], projects: ['payments-ci'] })
   const reader = await token({ name: 'reader', scopes: ['images:read'], projects: ['payments-ci'] })
   const elsewhere = await token({ name: 'elsewhere', scopes: ['credentials:write', 'images:read'], projects: ['web-ci'] })
-  const body = { name: 'robot', username: 'u', password: 'p' }
+  const body = { name: 'robot', username: 'u', password: 'p', registries: HOSTS }
 
   const created = await call({ method: 'POST', url: BASE, token: writer, payload: body })
   t.equal(created.statusCode, 201)
@@ -183,7 +184,7 @@ t.test('scopes: credentials:write to change, images:read to read, limited to the
 
 t.test('list is paged by name with a cursor', async (t) => {
   const { call } = await build(t, { env: WITH_KEY })
-  for (const name of ['e', 'b', 'd', 'a', 'c']) await call({ method: 'POST', url: BASE, payload: { name, username: 'u', password: 'p' } })
+  for (const name of ['e', 'b', 'd', 'a', 'c']) await call({ method: 'POST', url: BASE, payload: { registries: HOSTS, name, username: 'u', password: 'p' } })
   const seen: string[] = []
   let cursor: string | null = null
   do {
@@ -201,7 +202,7 @@ t.test('list is paged by name with a cursor', async (t) => {
 
 t.test('delete: 204 when unused; 409 naming the images and versions that use it', async (t) => {
   const { call, app } = await build(t, { env: WITH_KEY })
-  const mk = async (name: string) => (await call({ method: 'POST', url: BASE, payload: { name, username: 'u', password: 'p' } })).json().id as string
+  const mk = async (name: string) => (await call({ method: 'POST', url: BASE, payload: { registries: HOSTS, name, username: 'u', password: 'p' } })).json().id as string
   const unused = await mk('unused')
   const byImage = await mk('by-image')
   const byVersion = await mk('by-version')
@@ -226,24 +227,24 @@ t.test('delete: 204 when unused; 409 naming the images and versions that use it'
   t.equal(refusedV.statusCode, 409)
   t.same(refusedV.json().usedBy, { images: [], versions: [{ image: 'node-20', version: '1.2.3' }] })
   t.match(refusedV.json().detail, 'version node-20 1.2.3')
-  t.same(await app.credentialSecrets.reveal(byImage), { username: 'u', password: 'p' }, 'still there')
+  t.same(await app.credentialSecrets.reveal(byImage), { username: 'u', password: 'p', registries: HOSTS }, 'still there')
 })
 
 t.test('reveal: unknown and malformed ids are undefined; a ciphertext copied to another row does not open', async (t) => {
   const { call, app } = await build(t, { env: WITH_KEY })
   t.equal(await app.credentialSecrets.reveal('00000000-0000-4000-8000-000000000000'), undefined)
   t.equal(await app.credentialSecrets.reveal("x' or 1=1"), undefined)
-  const a = (await call({ method: 'POST', url: BASE, payload: { name: 'a', username: 'ua', password: 'pa' } })).json().id
-  const b = (await call({ method: 'POST', url: BASE, payload: { name: 'b', username: 'ub', password: 'pb' } })).json().id
+  const a = (await call({ method: 'POST', url: BASE, payload: { registries: HOSTS, name: 'a', username: 'ua', password: 'pa' } })).json().id
+  const b = (await call({ method: 'POST', url: BASE, payload: { registries: HOSTS, name: 'b', username: 'ub', password: 'pb' } })).json().id
   const rowA = await app.db.selectFrom('registryCredentials').select('secretCiphertext').where('id', '=', a).executeTakeFirstOrThrow()
   await app.db.updateTable('registryCredentials').set({ secretCiphertext: rowA.secretCiphertext }).where('id', '=', b).execute()
   await t.rejects(app.credentialSecrets.reveal(b), { name: 'CredentialDecryptError' })
-  t.same(await app.credentialSecrets.reveal(a), { username: 'ua', password: 'pa' })
+  t.same(await app.credentialSecrets.reveal(a), { username: 'ua', password: 'pa', registries: HOSTS })
 })
 
 t.test('delete racing an image that takes the credential: the RESTRICT foreign key makes it the same 409', async (t) => {
   const { call, app } = await build(t, { env: WITH_KEY })
-  const id = (await call({ method: 'POST', url: BASE, payload: { name: 'raced', username: 'u', password: 'p' } })).json().id
+  const id = (await call({ method: 'POST', url: BASE, payload: { registries: HOSTS, name: 'raced', username: 'u', password: 'p' } })).json().id
   let release = () => {}
   const gate = new Promise<void>((resolve) => (release = resolve))
   let inserted = () => {}
@@ -251,7 +252,7 @@ t.test('delete racing an image that takes the credential: the RESTRICT foreign k
   // An image referencing the credential, inserted but not yet committed while the DELETE runs:
   // the usage check cannot see it, the DELETE then waits on the row and fails with 23503.
   const writer = app.db.transaction().execute(async (trx) => {
-    await trx.insertInto('images').values({ code: 'racer', name: 'Racer', ownerProject: 'payments-ci', debugProject: 'payments-ci', credentialId: id, owners: ['admin'], createdBy: 'admin' }).execute()
+    await trx.insertInto('images').values({ code: 'racer', name: 'Racer', ownerProject: 'payments-ci', debugProject: 'payments-ci', credentialId: id, createdBy: 'admin' }).execute()
     inserted()
     await gate
   })
@@ -263,5 +264,5 @@ t.test('delete racing an image that takes the credential: the RESTRICT foreign k
   const res = await deleting
   t.equal(res.statusCode, 409)
   t.match(res.json(), { code: 'CREDENTIAL_IN_USE', usedBy: { images: ['racer'] } })
-  t.same(await app.credentialSecrets.reveal(id), { username: 'u', password: 'p' })
+  t.same(await app.credentialSecrets.reveal(id), { username: 'u', password: 'p', registries: HOSTS })
 })

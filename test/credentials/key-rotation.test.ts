@@ -9,9 +9,9 @@ import { KEY_A_HEX, KEY_A_ID, KEY_B_BASE64, KEY_B_ID } from './keys.js'
 
 const BASE = '/v1/projects/payments-ci/credentials'
 const LOGINS = [
-  { name: 'harbor', username: 'robot$payments+ci', password: 'harbor-secret-1' },
-  { name: 'ecr', username: 'AWS', password: 'ecr-token-2' },
-  { name: 'gcr', username: '_json_key', password: '{"type":"service_account"}' }
+  { name: 'harbor', username: 'robot$payments+ci', password: 'harbor-secret-1', registries: ['harbor.example.com'] },
+  { name: 'ecr', username: 'AWS', password: 'ecr-token-2', registries: ['123456789012.dkr.ecr.eu-west-1.amazonaws.com'] },
+  { name: 'gcr', username: '_json_key', password: '{"type":"service_account"}', registries: ['gcr.io'] }
 ]
 
 t.test('rotation: seal under A, read under B+old A, re-encrypt to B, read with B alone', async (t) => {
@@ -32,9 +32,9 @@ t.test('rotation: seal under A, read under B+old A, re-encrypt to B, read with B
   // 2. Restart with B current and A decrypt-only: old rows still open, new ones are sealed with B.
   const rotating = await build(t, { databaseUrl, env: { CREDENTIALS_KEY: KEY_B_BASE64, CREDENTIALS_OLD_KEYS: KEY_A_HEX } })
   for (const [i, login] of LOGINS.entries()) {
-    t.same(await rotating.app.credentialSecrets.reveal(ids[i] ?? ''), { username: login.username, password: login.password })
+    t.same(await rotating.app.credentialSecrets.reveal(ids[i] ?? ''), { username: login.username, password: login.password, registries: login.registries })
   }
-  const fresh = (await rotating.call({ method: 'POST', url: BASE, payload: { name: 'new', username: 'u', password: 'new-secret' } })).json().id
+  const fresh = (await rotating.call({ method: 'POST', url: BASE, payload: { name: 'new', username: 'u', password: 'new-secret', registries: ['harbor.example.com'] } })).json().id
   t.same(await keyIds(rotating.app), [KEY_A_ID, KEY_A_ID, KEY_A_ID, KEY_B_ID], 'ecr, gcr, harbor under A; new under B')
 
   // 3. The same function `npm run credentials:reencrypt` calls.
@@ -47,9 +47,9 @@ t.test('rotation: seal under A, read under B+old A, re-encrypt to B, read with B
   // 4. A can now be dropped.
   const onlyB = await build(t, { databaseUrl, env: { CREDENTIALS_KEY: KEY_B_BASE64 } })
   for (const [i, login] of LOGINS.entries()) {
-    t.same(await onlyB.app.credentialSecrets.reveal(ids[i] ?? ''), { username: login.username, password: login.password }, `${login.name} with B alone`)
+    t.same(await onlyB.app.credentialSecrets.reveal(ids[i] ?? ''), { username: login.username, password: login.password, registries: login.registries }, `${login.name} with B alone`)
   }
-  t.same(await onlyB.app.credentialSecrets.reveal(fresh), { username: 'u', password: 'new-secret' })
+  t.same(await onlyB.app.credentialSecrets.reveal(fresh), { username: 'u', password: 'new-secret', registries: ['harbor.example.com'] })
   const leaked = [...underA.logs, ...rotating.logs, ...onlyB.logs].join('')
   t.notOk(LOGINS.some((l) => leaked.includes(l.password)), 'no secret in any log line')
 })
@@ -68,5 +68,5 @@ t.test('rows sealed with a key the process lacks: a startup warning, reveal and 
   const result = await reencryptCredentials(withoutA.app.db, cipher)
   t.equal(result.reencrypted, 0)
   t.same(result.failed.map((f) => [f.id, f.keyId]), [[id, KEY_A_ID]])
-  t.same(await underA.app.credentialSecrets.reveal(id), { username: LOGINS[0]?.username, password: LOGINS[0]?.password }, 'the row was left intact')
+  t.same(await underA.app.credentialSecrets.reveal(id), { username: LOGINS[0]?.username, password: LOGINS[0]?.password, registries: LOGINS[0]?.registries }, 'the row was left intact')
 })
