@@ -1,5 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance, onRequestHookHandler } from 'fastify'
+import notificationsPlugin from '../db/notifications.plugin.js'
+import { TOKEN_REVOKED_CHANNEL } from '../tokens/tokens.repository.js'
 import { bearerToken } from './bearer.js'
 import { TokenVerifier } from './token-verifier.js'
 import type { Principal } from './scopes.js'
@@ -22,7 +24,12 @@ declare module 'fastify' {
 // the mistake this default prevents.
 export default fp(
   async function auth(app: FastifyInstance) {
-    app.decorate('tokens', new TokenVerifier(app.db, app.log))
+    // Registered here so auth has it without app.ts knowing; features after auth use it too.
+    await app.register(notificationsPlugin)
+    const verifier = new TokenVerifier({ db: app.db, log: app.log, hearsRevocations: () => app.notifications.hearsOthers })
+    app.notifications.on(TOKEN_REVOKED_CHANNEL, (tokenId) => verifier.revoked(tokenId))
+    app.notifications.onConnect(() => void verifier.listenerConnected())
+    app.decorate('tokens', verifier)
     app.decorateRequest('principal', null as unknown as Principal)
     // Callback-style: with the token cached (the usual case) the check completes synchronously,
     // without the promise and microtask turn an async hook costs on every request.

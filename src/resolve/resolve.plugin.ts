@@ -1,8 +1,7 @@
 import fp from 'fastify-plugin'
-import { sql } from 'kysely'
 import type { FastifyInstance } from 'fastify'
+import { notify } from '../db/notifications.plugin.js'
 import { BatchWriter } from './batch-writer.js'
-import { ChangeListener } from './change-listener.js'
 import { insertGrants, type GrantRecord } from './grants.repository.js'
 import { insertResolutions, type ResolutionRecord } from './resolutions.repository.js'
 import { resolutionCoalescing } from './resolution-coalescing.js'
@@ -28,22 +27,14 @@ declare module 'fastify' {
 
 export default fp(
   async function resolve(app: FastifyInstance) {
-    const postgresUrl = app.database.kind === 'postgres' ? app.database.url : undefined
-    let listener: ChangeListener | undefined
     const cache = new SnapshotCache({
       enabled: app.config.RESOLVE_CACHE,
       load: (code) => loadImageSnapshot(app.db, code),
-      freshMs: () => (!listener || listener.connected ? SAFETY_TTL_MS : UNLISTENED_TTL_MS)
+      freshMs: () => (app.notifications.hearsOthers ? SAFETY_TTL_MS : UNLISTENED_TTL_MS)
     })
-    if (postgresUrl && app.config.RESOLVE_CACHE) {
-      listener = new ChangeListener({
-        url: postgresUrl,
-        channel: IMAGE_CHANGED_CHANNEL,
-        log: app.log,
-        onNotification: (imageId) => cache.invalidate(imageId),
-        onConnected: () => cache.invalidateAll()
-      })
-      await listener.start()
+    if (app.config.RESOLVE_CACHE) {
+      app.notifications.on(IMAGE_CHANGED_CHANNEL, (imageId) => cache.invalidate(imageId))
+      app.notifications.onConnect(() => cache.invalidateAll())
     }
 
     // Drops this replica's snapshot at once and, on PostgreSQL, tells every other replica.
@@ -51,7 +42,7 @@ export default fp(
       cache.invalidate(imageId)
       if (app.database.kind !== 'postgres') return
       try {
-        await sql`select pg_notify(${IMAGE_CHANGED_CHANNEL}, ${imageId})`.execute(app.db)
+        await notify(app.db, IMAGE_CHANGED_CHANNEL, imageId)
       } catch (err) {
         app.log.warn({ err, imageId }, 'could not notify other replicas of an image change; their caches catch up within 30 s')
       }
@@ -80,7 +71,6 @@ export default fp(
     // Runs before the database plugin closes the pool (onClose hooks run in reverse order).
     app.addHook('onClose', async () => {
       stopPruning()
-      await listener?.close()
       await Promise.all([resolutions.close(), grants.close()])
     })
 
@@ -88,5 +78,5 @@ export default fp(
     await app.register(resolveRoutes, { resolver })
     await app.register(resolutionsRoutes)
   },
-  { name: 'resolve', dependencies: ['database', 'auth', 'credentials', 'image-changes'] }
+  { name: 'resolve', dependencies: ['database', 'notifications', 'auth', 'credentials', 'image-changes'] }
 )

@@ -34,6 +34,10 @@ export async function listTokens(
   return query.execute()
 }
 
+/** Every replica drops a token from its verifier cache when this channel names its id. */
+export const TOKEN_REVOKED_CHANNEL = 'token_revoked'
+
+/** Marks the token revoked; pass a transaction and notify TOKEN_REVOKED_CHANNEL in it (see tokens.service.ts). */
 export async function revokeToken(db: Db, id: string): Promise<ApiTokenRow | undefined> {
   return db
     .updateTable('apiTokens')
@@ -41,6 +45,13 @@ export async function revokeToken(db: Db, id: string): Promise<ApiTokenRow | und
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirst()
+}
+
+/** Which of these tokens are revoked (a replica checking its cache after missing notifications). */
+export async function findRevokedAmong(db: Db, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return []
+  const rows = await db.selectFrom('apiTokens').select('id').where('id', 'in', ids).where('revokedAt', 'is not', null).execute()
+  return rows.map((row) => row.id)
 }
 
 export async function touchToken(db: Db, id: string, at: Date): Promise<void> {

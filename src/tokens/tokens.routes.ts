@@ -5,8 +5,8 @@ import { decodeCursor, encodeCursor } from '../http/cursor.js'
 import { notFound } from '../http/problem.js'
 import { AUTH_PROBLEMS, Page, PageQuery, problemResponses, ref } from '../http/schemas.js'
 import { CreateTokenBody, CreatedTokenSchema, TokenIdParams, TokenSchema, TOKEN_EXAMPLE, WhoAmISchema } from './tokens.schemas.js'
-import { createToken, toToken } from './tokens.service.js'
-import { findTokenById, listTokens, revokeToken } from './tokens.repository.js'
+import { createToken, revokeTokenEverywhere, toToken } from './tokens.service.js'
+import { findTokenById, listTokens } from './tokens.repository.js'
 
 const tokensRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
@@ -88,9 +88,10 @@ const tokensRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       requireScope(request.principal, 'admin')
-      const row = await revokeToken(app.db, request.params.id)
+      const row = await revokeTokenEverywhere(app.db, request.params.id)
       if (!row) throw notFound('TOKEN_NOT_FOUND', `No token with id ${request.params.id}.`)
-      app.tokens.forget()
+      // At once here, whether or not this replica's listener is up to hear its own notification.
+      app.tokens.revoked(row.id)
       request.log.info({ tokenId: row.id }, 'token revoked')
       return reply.code(204).send(null)
     }

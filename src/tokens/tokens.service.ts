@@ -3,7 +3,8 @@ import { displayPrefix, generateToken, hashToken } from '../auth/token-secret.js
 import { unprocessable } from '../http/problem.js'
 import { requestTimestamp } from '../http/request-timestamp.js'
 import type { Scope } from '../auth/scopes.js'
-import { insertToken } from './tokens.repository.js'
+import { notify } from '../db/notifications.plugin.js'
+import { insertToken, revokeToken, TOKEN_REVOKED_CHANNEL } from './tokens.repository.js'
 import type { ApiTokenRow } from './tokens.table.js'
 import type { CreateTokenBody, Token } from './tokens.schemas.js'
 
@@ -38,4 +39,17 @@ export async function createToken(db: Database, body: CreateTokenBody, createdBy
     tokenPrefix: displayPrefix(token)
   })
   return { ...toToken(row), token }
+}
+
+/**
+ * Revokes the token and, in the same transaction, tells every replica (this one included) to drop
+ * it from its verifier cache: the notification goes out when the revocation commits, never for one
+ * that rolled back. Revoking twice notifies again, harmlessly.
+ */
+export async function revokeTokenEverywhere(db: Database, id: string): Promise<ApiTokenRow | undefined> {
+  return db.transaction().execute(async (trx) => {
+    const row = await revokeToken(trx, id)
+    if (row) await notify(trx, TOKEN_REVOKED_CHANNEL, row.id)
+    return row
+  })
 }
