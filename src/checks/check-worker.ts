@@ -6,7 +6,7 @@ import { hostname } from 'node:os'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Kysely } from 'kysely'
 import type { DB } from '../db/schema.js'
-import { failure, type Credential, type PullabilityOutcome } from '../registry/index.js'
+import { buildReference, formatReference, InvalidReferenceError, failure, isBoundRegistry, type Credential, type PullabilityOutcome } from '../registry/index.js'
 import { formatVersion } from '../versions/version-number.js'
 import { imageReference } from '../versions/image-reference.js'
 import { applyCheckOutcome, type AppliedOutcome, type LeasedJob } from './apply-outcome.js'
@@ -24,7 +24,7 @@ export interface CheckWorkerOptions {
   db: Kysely<DB>
   log: FastifyBaseLogger
   checker: Checker
-  /** The username and password of a registry credential, decrypted. */
+  /** The username and password of a registry credential, decrypted, with the hosts it is bound to. */
   revealCredential: (credentialId: string) => Promise<Credential>
   concurrency: number
   pollIntervalMs: number
@@ -116,7 +116,7 @@ export class CheckWorker {
         .executeTakeFirst()
       const reference = version ? imageReference(version) : undefined
       // A version that is no longer checking (cancelled) is not checked; applying drops its job.
-      const outcome = version?.status === 'checking' && reference ? await this.check(reference, version.credentialId) : NOT_CHECKED
+      const outcome = version?.status === 'checking' ? await this.check(version, version.credentialId) : NOT_CHECKED
       const applied = await applyCheckOutcome(db, job, outcome, {
         maxAttempts: this.options.maxAttempts,
         backoff: this.options.backoff ?? DEFAULT_BACKOFF,
@@ -132,13 +132,31 @@ export class CheckWorker {
     }
   }
 
-  private async check(reference: string, credentialId: string | null): Promise<PullabilityOutcome> {
+  private async check(location: { registry: string; repository: string; tag: string }, credentialId: string | null): Promise<PullabilityOutcome> {
+    let reference: string
+    try {
+      // Built from the parts, never parsed from "registry/repository:tag": a row holding a
+      // single-label registry such as "harbor" would otherwise be read as a Docker Hub namespace.
+      reference = formatReference(buildReference(location))
+    } catch (err) {
+      if (!(err instanceof InvalidReferenceError)) throw err
+      return failure('invalid', `${err.message}; submit the version again with a registry given as its full host name or host:port.`)
+    }
     let credential: Credential | undefined
     try {
       credential = credentialId ? await this.options.revealCredential(credentialId) : undefined
     } catch (err) {
       this.options.log.warn({ err, credentialId }, 'could not decrypt the registry credential')
       return failure('unavailable', `the credential ${credentialId} of ${reference} could not be read; an operator must check the credentials key`)
+    }
+    // Submission refuses such a pair; this covers rows from before hosts were recorded and hosts
+    // changed since. The registry client would hold the credential back anyway.
+    if (credential && !isBoundRegistry(credential.registries, location.registry)) {
+      const bound = credential.registries.length > 0 ? `is bound to ${credential.registries.join(', ')} only` : 'is bound to no registry yet'
+      return failure(
+        'unauthorized',
+        `the credential ${credentialId} ${bound}, not to ${location.registry}, so it was not used to check ${reference}; add "${location.registry}" to the credential's registries with PATCH if it belongs there, then recheck, or submit the version again with another credential or credentialId null.`
+      )
     }
     try {
       return await this.options.checker.checkPullability(reference, credential)

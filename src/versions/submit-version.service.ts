@@ -18,6 +18,8 @@ import { inProgressConflict } from './version-problems.js'
 import { toVersion, versionPath } from './version-view.js'
 import type { VersionHooks } from './version-hooks.js'
 import { violatedForeignKey, violatedUnique } from '../db/pg-errors.js'
+import { lockCredentialBinding } from '../credentials/credentials.repository.js'
+import { isBoundRegistry } from '../registry/index.js'
 
 export interface SubmitContext {
   db: Database
@@ -49,6 +51,7 @@ export async function submitVersion(ctx: SubmitContext, image: VersionImage, bod
   for (let attempt = 1; ; attempt++) {
     try {
       const response = await ctx.db.transaction().execute(async (trx) => {
+        if (credentialId) await checkBinding(trx, credentialId, location.registry, body.credentialId === undefined)
         // Heads first: each statement sees what was committed before it, so a concurrent winner
         // whose version shows up in the heads also shows up as the version in progress.
         const heads = await findLineHeads(trx, image.id)
@@ -132,6 +135,20 @@ async function chooseCredential(db: Database, image: VersionImage, requested: st
     )
   }
   return requested
+}
+
+/** The credential must be bound to the version's registry; its row stays share-locked until commit. */
+async function checkBinding(trx: Parameters<typeof lockCredentialBinding>[0], credentialId: string, registry: string, imageDefault: boolean): Promise<void> {
+  const binding = await lockCredentialBinding(trx, credentialId)
+  if (!binding) throw credentialNotFound(credentialId)
+  if (isBoundRegistry(binding.registries, registry)) return
+  const which = imageDefault ? `The image's credential ${credentialId}` : `Credential ${credentialId}`
+  const bound = binding.registries.length > 0 ? `is bound to ${binding.registries.join(', ')}` : 'is bound to no registry yet (unbound: set its registries with PATCH before use)'
+  throw badRequest(
+    'CREDENTIAL_REGISTRY_MISMATCH',
+    `${which} ${bound}, not to ${registry}, and is never sent elsewhere. Send "credentialId": null for an anonymous pull, another credential of the owner project that is bound to ${registry}, or add "${registry}" to this credential's registries with PATCH /v1/projects/${binding.project}/credentials/${credentialId}.`,
+    { credentialId, credentialRegistries: binding.registries, registry }
+  )
 }
 
 const credentialNotFound = (id: string | undefined) =>

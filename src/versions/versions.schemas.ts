@@ -108,7 +108,14 @@ export const SubmitVersionBody = Type.Object(
     line: Type.Optional(
       Type.Integer({ minimum: 1, maximum: 999_999_999, description: 'Bump the highest version of this major line instead of the highest overall (minor or patch only), e.g. a fix for 1.x while 2.x exists' })
     ),
-    registry: Type.Optional(Type.String({ pattern: `^$|${REGISTRY_HOST_PATTERN}`, maxLength: 255, description: 'Registry host[:port]; empty or absent = docker.io' })),
+    registry: Type.Optional(
+      Type.String({
+        pattern: `^$|${REGISTRY_HOST_PATTERN}`,
+        maxLength: 255,
+        description:
+          "Registry host[:port]; empty or absent = docker.io. A single name without dot or port (e.g. harbor) is refused with 400 INVALID_IMAGE_REFERENCE: use the registry's full host name. When the version pulls with a credential, the host must be one of the credential's registries (400 CREDENTIAL_REGISTRY_MISMATCH otherwise)."
+      })
+    ),
     repository: Type.String({ pattern: REPOSITORY_PATTERN, maxLength: 255, description: 'Image name with its namespace, lower case', examples: ['team/tools/builder'] }),
     tag: Type.String({ pattern: TAG_PATTERN, description: 'Tag to check and release', examples: ['2.3.0'] }),
     credentialId: Type.Optional(Nullable(Uuid, { description: "A credential of the image's owner project; absent = the image's credential; null = anonymous pull" })),

@@ -71,7 +71,7 @@ t.test('the check worker', async (t) => {
     const { versionId } = await queuedVersion(db)
     const never = deferred<PullabilityOutcome>()
     const dead = new ScriptedChecker(() => never.promise)
-    const deadWorker = new CheckWorker({ db, log: silent, checker: dead, revealCredential: async () => ({ username: 'u', password: 'p' }), concurrency: 1, pollIntervalMs: 20, maxAttempts: 3, leaseMs: 300, workerId: 'dead' })
+    const deadWorker = new CheckWorker({ db, log: silent, checker: dead, revealCredential: async () => ({ username: 'u', password: 'p', registries: ['registry.example.com'] }), concurrency: 1, pollIntervalMs: 20, maxAttempts: 3, leaseMs: 300, workerId: 'dead' })
     deadWorker.start()
     await waitFor(async () => (dead.calls.length > 0 ? true : undefined))
     t.match(await jobRow(db, versionId), { lockedBy: 'dead', attempts: 1 })
@@ -89,7 +89,7 @@ t.test('the check worker', async (t) => {
     const { versionId } = await queuedVersion(db)
     const gate = deferred<PullabilityOutcome>()
     const checker = new ScriptedChecker(() => gate.promise)
-    const worker = new CheckWorker({ db, log: silent, checker, revealCredential: async () => ({ username: 'u', password: 'p' }), concurrency: 1, pollIntervalMs: 20, maxAttempts: 3, leaseMs: 30_000 })
+    const worker = new CheckWorker({ db, log: silent, checker, revealCredential: async () => ({ username: 'u', password: 'p', registries: ['registry.example.com'] }), concurrency: 1, pollIntervalMs: 20, maxAttempts: 3, leaseMs: 30_000 })
     worker.start()
     await waitFor(async () => (checker.calls.length > 0 ? true : undefined))
     let stopped = false
@@ -110,22 +110,49 @@ t.test('the check worker', async (t) => {
     const { versionId } = await queuedVersion(db)
     const credential = await db
       .insertInto('registryCredentials')
-      .values({ project: 'p1', name: `c-${versionId.slice(0, 8)}`, username: 'robot', secretCiphertext: Buffer.from('x'), secretKeyId: 'k', createdBy: 'test' })
+      .values({ project: 'p1', name: `c-${versionId.slice(0, 8)}`, username: 'robot', registries: ['registry.example.com'], secretCiphertext: Buffer.from('x'), secretKeyId: 'k', createdBy: 'test' })
       .returning('id')
       .executeTakeFirstOrThrow()
     await db.updateTable('imageVersions').set({ credentialId: credential.id }).where('id', '=', versionId).execute()
     const seen: unknown[] = []
     const checker = { checkPullability: async (_ref: string, login?: unknown) => (seen.push(login), pullable(digestOf(17))) }
-    startWorker(t, db, checker, { revealCredential: async (id) => ({ username: `user-of-${id.slice(0, 4)}`, password: 'pw' }) })
+    startWorker(t, db, checker, { revealCredential: async (id) => ({ username: `user-of-${id.slice(0, 4)}`, password: 'pw', registries: ['registry.example.com'] }) })
     await settled(versionId)
-    t.same(seen, [{ username: `user-of-${credential.id.slice(0, 4)}`, password: 'pw' }])
+    t.same(seen, [{ username: `user-of-${credential.id.slice(0, 4)}`, password: 'pw', registries: ['registry.example.com'] }])
+  })
+
+  t.test('a credential not bound to the version registry is never handed to the registry client', async (t) => {
+    const { versionId } = await queuedVersion(db)
+    const credential = await db
+      .insertInto('registryCredentials')
+      .values({ project: 'p1', name: `c-${versionId.slice(0, 8)}`, username: 'robot', registries: [], secretCiphertext: Buffer.from('x'), secretKeyId: 'k', createdBy: 'test' })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    await db.updateTable('imageVersions').set({ credentialId: credential.id }).where('id', '=', versionId).execute()
+    const checker = new ScriptedChecker(() => pullable(digestOf(20)))
+    startWorker(t, db, checker, { revealCredential: async () => ({ username: 'robot', password: 'pw', registries: ['elsewhere.example.com'] }) })
+    t.match(await settled(versionId), {
+      status: 'check_failed',
+      checkClass: 'unauthorized',
+      statusReason: /is bound to elsewhere\.example\.com only, not to registry\.example\.com.*add "registry\.example\.com" to the credential's registries with PATCH/
+    })
+    t.same(checker.calls, [], 'the registry was not contacted')
+  })
+
+  t.test('a stored single-label registry is not read as a Docker Hub namespace', async (t) => {
+    const { versionId } = await queuedVersion(db)
+    await db.updateTable('imageVersions').set({ registry: 'harbor' }).where('id', '=', versionId).execute()
+    const checker = new ScriptedChecker(() => pullable(digestOf(21)))
+    startWorker(t, db, checker)
+    t.match(await settled(versionId), { status: 'check_failed', checkClass: 'invalid', statusReason: /"harbor" is a single name without a dot or port/ })
+    t.same(checker.calls, [])
   })
 
   t.test('an unreadable credential fails the check after the retries, without calling the registry', async (t) => {
     const { versionId } = await queuedVersion(db)
     const credential = await db
       .insertInto('registryCredentials')
-      .values({ project: 'p1', name: `c-${versionId.slice(0, 8)}`, username: 'robot', secretCiphertext: Buffer.from('x'), secretKeyId: 'k', createdBy: 'test' })
+      .values({ project: 'p1', name: `c-${versionId.slice(0, 8)}`, username: 'robot', registries: ['registry.example.com'], secretCiphertext: Buffer.from('x'), secretKeyId: 'k', createdBy: 'test' })
       .returning('id')
       .executeTakeFirstOrThrow()
     await db.updateTable('imageVersions').set({ credentialId: credential.id }).where('id', '=', versionId).execute()

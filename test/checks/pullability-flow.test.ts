@@ -1,8 +1,9 @@
 import t from 'tap'
 import { build } from '../helpers/app.js'
 import { startFaultProxy, type ImageKind } from '../helpers/registry/index.js'
-import { action, createCredential, createImage, getVersion, push, registryEnv, startTestRegistry, submit, versionEvents, waitForCheck } from '../versions/fixtures.js'
+import { action, createImage, getVersion, push, registryEnv, startTestRegistry, submit, versionEvents, waitForCheck } from '../versions/fixtures.js'
 import { pushImage } from '../helpers/registry/index.js'
+import { createBoundCredential } from '../credentials/bound-credential.js'
 
 t.test('submit → checking → testing against a real registry', async (t) => {
   const registry = await startTestRegistry(t)
@@ -74,8 +75,8 @@ t.test('private registries: the credential of the version is used', async (t) =>
       const registry = await startTestRegistry(t, { auth, users: [{ username: 'puller', password: 'right-password' }] })
       const app = await build(t, { env: registryEnv(registry) })
       const pushed = await pushImage(registry, { repository: 'private/app', tag: 'v1', kind: 'oci-image' })
-      const good = await createCredential(app, 'payments-ci', { username: 'puller', password: 'right-password' })
-      const bad = await createCredential(app, 'payments-ci', { username: 'puller', password: 'wrong-password' })
+      const good = await createBoundCredential(app, 'payments-ci', { username: 'puller', password: 'right-password' }, registry.hosts)
+      const bad = await createBoundCredential(app, 'payments-ci', { username: 'puller', password: 'wrong-password' }, registry.hosts)
       await createImage(app, { code: 'private-app', credentialId: good })
 
       await submit(app, 'private-app', { registry: registry.host, repository: 'private/app', tag: 'v1' })

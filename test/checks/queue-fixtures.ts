@@ -27,7 +27,7 @@ let imageCount = 0
 export async function queuedVersion(db: Database, options: { digest?: string; tag?: string } = {}): Promise<{ imageId: string; versionId: string }> {
   const image = await db
     .insertInto('images')
-    .values({ code: `queue-${++imageCount}`, name: 'Queue test', ownerProject: 'p1', debugProject: 'p1', owners: ['admin'], createdBy: 'test' })
+    .values({ code: `queue-${++imageCount}`, name: 'Queue test', ownerProject: 'p1', debugProject: 'p1', createdBy: 'test' })
     .returning('id')
     .executeTakeFirstOrThrow()
   const version = await db
@@ -75,7 +75,7 @@ export function startWorker(t: Test, db: Database, checker: Checker, options: Pa
     db,
     log: silent,
     checker,
-    revealCredential: async () => ({ username: 'u', password: 'p' }),
+    revealCredential: async () => ({ username: 'u', password: 'p', registries: ['registry.example.com'] }),
     concurrency: 4,
     pollIntervalMs: 20,
     maxAttempts: 3,

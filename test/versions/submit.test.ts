@@ -1,7 +1,8 @@
 import t from 'tap'
 import { build } from '../helpers/app.js'
-import { createCredential, createImage, getVersion, publish, push, registryEnv, startTestRegistry, submit, versionsUrl, waitForCheck } from './fixtures.js'
+import { createImage, getVersion, publish, push, registryEnv, startTestRegistry, submit, versionsUrl, waitForCheck } from './fixtures.js'
 import type { Version } from '../../src/versions/versions.schemas.js'
+import { createBoundCredential } from '../credentials/bound-credential.js'
 
 t.test('submitting versions', async (t) => {
   const registry = await startTestRegistry(t)
@@ -124,8 +125,8 @@ t.test('submitting versions', async (t) => {
   })
 
   t.test('the credential: the image default, null for anonymous, one of the owner project, never another project', async (t) => {
-    const own = await createCredential(app, 'payments-ci', { username: 'robot', password: 'secret-1' })
-    const other = await createCredential(app, 'web-ci', { username: 'robot', password: 'secret-2' })
+    const own = await createBoundCredential(app, 'payments-ci', { username: 'robot', password: 'secret-1' }, [registry.host])
+    const other = await createBoundCredential(app, 'web-ci', { username: 'robot', password: 'secret-2' }, [registry.host])
     await createImage(app, { code: 'with-cred', credentialId: own })
 
     const byDefault = await submit(app, 'with-cred', { ...at, tag: 'v1' })
@@ -145,6 +146,29 @@ t.test('submitting versions', async (t) => {
     const explicit = await submit(app, 'with-cred', { ...at, tag: 'v1', credentialId: own })
     t.equal(explicit.statusCode, 202)
     t.equal(explicit.json().credentialId, own)
+  })
+
+  t.test('the credential must be bound to the version registry; a single-label registry is refused', async (t) => {
+    const bound = await createBoundCredential(app, 'payments-ci', { username: 'robot', password: 'bound-Secret-1' }, [registry.host])
+    const elsewhere = await createBoundCredential(app, 'payments-ci', { username: 'robot', password: 'other-Secret-2' }, ['harbor.example.com'])
+    await createImage(app, { code: 'bound-cred', credentialId: elsewhere })
+    const versions = async () => (await app.call({ method: 'GET', url: versionsUrl('bound-cred') })).json().items.length
+
+    const byDefault = await submit(app, 'bound-cred', { ...at, tag: 'v1' })
+    t.equal(byDefault.statusCode, 400)
+    t.match(byDefault.json(), { code: 'CREDENTIAL_REGISTRY_MISMATCH', credentialId: elsewhere, credentialRegistries: ['harbor.example.com'], registry: registry.host })
+    t.match(byDefault.json().detail, /The image's credential .* is bound to harbor\.example\.com, not to .*"credentialId": null for an anonymous pull.*add ".*" to this credential's registries with PATCH/)
+    const explicit = await submit(app, 'bound-cred', { registry: '127.0.0.1:1', repository: 'team/app', tag: 'v1', credentialId: bound })
+    t.match(explicit.json(), { code: 'CREDENTIAL_REGISTRY_MISMATCH', credentialRegistries: [registry.host], registry: '127.0.0.1:1' })
+    t.equal(await versions(), 0, 'nothing recorded')
+
+    const single = await submit(app, 'bound-cred', { registry: 'harbor', repository: 'team/app', tag: 'v1', credentialId: null })
+    t.equal(single.statusCode, 400)
+    t.match(single.json(), { code: 'INVALID_IMAGE_REFERENCE', detail: /"harbor" is a single name without a dot or port; use the registry's full host name, e.g\. harbor\.example\.com, or host:port; for Docker Hub use docker\.io/ })
+    t.equal(await versions(), 0)
+
+    t.equal((await submit(app, 'bound-cred', { ...at, tag: 'v1', credentialId: bound })).statusCode, 202, 'a bound credential')
+    t.notOk(app.logs.some((line) => line.includes('bound-Secret-1') || line.includes('other-Secret-2')), 'no password in the logs')
   })
 
   t.test('one version in progress: a second submission names it', async (t) => {
@@ -169,8 +193,9 @@ t.test('submitting versions', async (t) => {
     t.equal(readOnly.statusCode, 403)
     t.equal(readOnly.json().code, 'INSUFFICIENT_SCOPE')
 
-    const stranger = await app.token({ name: 'stranger', scopes: ['images:write', 'images:read'] })
-    const notOwner = await submit(app, 'guarded', { ...at, tag: 'v1' }, undefined, stranger)
+    // The debug project sees the image but does not own it.
+    const debugger_ = await app.token({ name: 'publisher', scopes: ['images:write', 'images:read'], projects: ['payments-sandbox'] })
+    const notOwner = await submit(app, 'guarded', { ...at, tag: 'v1' }, undefined, debugger_)
     t.equal(notOwner.statusCode, 403)
     t.equal(notOwner.json().code, 'NOT_IMAGE_OWNER')
 
