@@ -8,6 +8,12 @@ import imageChangesPlugin from './events/image-changes.plugin.js'
 import openapiPlugin from './http/openapi.plugin.js'
 import { installErrorHandler } from './http/error-handler.js'
 import { installNotFound } from './http/not-found.js'
+import { answerClientError, answerFrameworkError } from './http/client-errors.js'
+import { installCommonResponses } from './http/common-responses.js'
+import { installStrictRequests } from './http/strict-requests.js'
+import { hostRequired } from './http/host-required.js'
+import { nodeServerOptions } from './http/node-server-options.js'
+import { validatorsByPart } from './http/validators.js'
 import { loggerOptions, requestLogger } from './http/logging.js'
 import { REQUEST_ID_HEADER, requestIdFrom } from './http/request-id.js'
 import healthRoutes from './health/health.routes.js'
@@ -52,16 +58,24 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     // on a busy two-core machine.
     pluginTimeout: 60_000,
     trustProxy: config.TRUST_PROXY,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } }
+    ...nodeServerOptions(config),
+    ajv: { customOptions: { removeAdditional: false, useDefaults: true } },
+    schemaController: { compilersFactory: { buildValidator: validatorsByPart() } },
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.decorate('config', config)
   installErrorHandler(app)
   installNotFound(app)
+  installStrictRequests(app)
+  installCommonResponses(app)
   // Hooks without I/O are callback-style: an async hook costs a promise and a microtask turn on
   // every request, which the resolve benchmark measures.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id)
+    // Node's own check answers an empty 400 before the app sees the request (see nodeServerOptions).
+    if (request.headers.host === undefined && request.raw.httpVersion === '1.1') return hostRequired(request, reply)
     done()
   })
   // While shutting down, a request that was already in flight still gets its answer, but its

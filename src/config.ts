@@ -19,6 +19,9 @@ export const ConfigSchema = Type.Object({
   ADMIN_TOKEN: Type.Optional(Type.String({ secret: true, minLength: 32, maxLength: 256, pattern: '^[A-Za-z0-9_\\-.~]+$', description: 'Known admin token to install at start (≥ 32 URL-safe characters); unset = one is generated on the first start and printed once' })),
   BODY_LIMIT: Type.Integer({ default: 1048576, minimum: 1024, description: 'Largest accepted request body, bytes' }),
   TRUST_PROXY: Type.Boolean({ default: false, description: 'Trust X-Forwarded-* headers from a reverse proxy' }),
+  REQUEST_TIMEOUT_MS: Type.Integer({ default: 30000, minimum: 100, maximum: 3600000, description: 'Time a client has to send a whole request (headers and body); later it is answered 408 and the connection closed' }),
+  HEADERS_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100, maximum: 3600000, description: 'Time a client has to send the headers of a request; at most REQUEST_TIMEOUT_MS' }),
+  KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ default: 72000, minimum: 100, maximum: 3600000, description: 'How long an idle keep-alive connection stays open; above the idle timeout of a load balancer in front' }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100, description: 'Time in-flight requests get to finish on SIGTERM/SIGINT' }),
   CREDENTIALS_KEY: Type.Optional(Type.String({ secret: true, description: 'Registry credentials encryption key: 32 bytes as base64 or 64 hex characters; unset with the embedded database = generated into DATA_DIR' })),
   CREDENTIALS_OLD_KEYS: { ...CommaList, secret: true, description: 'Previous CREDENTIALS_KEY values, comma-separated, still accepted for decryption during a rotation' },
@@ -62,5 +65,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const problem = schema.anyOf ? `must be one of ${schema.anyOf.map((s) => s.const).join(', ')}` : first.message.toLowerCase()
     throw new ConfigError(`Invalid configuration: ${name}=${shown} ${problem}${schema.description ? ` (${schema.description})` : ''}`)
   }
-  return withDefaults as Config
+  const config = withDefaults as Config
+  if (config.HEADERS_TIMEOUT_MS > config.REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(`Invalid configuration: HEADERS_TIMEOUT_MS=${config.HEADERS_TIMEOUT_MS} must not exceed REQUEST_TIMEOUT_MS=${config.REQUEST_TIMEOUT_MS} (the headers are part of the request)`)
+  }
+  return config
 }

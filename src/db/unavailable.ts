@@ -6,6 +6,9 @@ const SQLSTATE_CLASSES = ['08', '57P']
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false
   const code = (error as { code?: unknown }).code
+  // Node's HTTP server fails a request stream with an ECONNRESET "aborted" when its client goes
+  // away: the client's connection, not the database's.
+  if (code === 'ECONNRESET' && error.message === 'aborted') return false
   if (typeof code === 'string') {
     if (NETWORK_CODES.has(code)) return true
     if (SQLSTATE_CLASSES.some((prefix) => code.startsWith(prefix))) return true

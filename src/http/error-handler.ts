@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ProblemError, problemType, titleFor } from './problem.js'
 import { isDatabaseUnavailable } from '../db/unavailable.js'
+import { abortReason, isClientAbort } from './client-abort.js'
 
 interface ValidationIssue {
   instancePath: string
@@ -55,10 +56,12 @@ const FASTIFY_CODES: Record<string, { status: number; code: string; detail?: str
   FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'BODY_TOO_LARGE', detail: 'The request body is larger than this service accepts; send a smaller body.' },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', detail: 'Send the body as JSON with Content-Type: application/json.' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'INVALID_CONTENT_LENGTH' },
-  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'MALFORMED_JSON' }
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'MALFORMED_JSON' },
+  FST_ERR_BAD_URL: { status: 400, code: 'MALFORMED_URL', detail: 'The URL is not valid: a percent-encoded sequence in its path is incomplete or not UTF-8.' },
+  FST_ERR_MAX_PARAM_LENGTH: { status: 414, code: 'PATH_PARAMETER_TOO_LONG', detail: 'A path parameter is longer than 100 characters; no code, id or version is that long.' }
 }
 
-function validationProblem(issues: ValidationIssue[], where: string): ProblemError {
+export function validationProblem(issues: ValidationIssue[], where: string): ProblemError {
   const errors = issues.map((issue) => {
     const extra = issue.params.additionalProperty
     const path = `${where}${issue.instancePath.replaceAll('/', '.')}${extra ? `.${String(extra)}` : ''}`
@@ -71,6 +74,12 @@ function validationProblem(issues: ValidationIssue[], where: string): ProblemErr
 
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    // Asked before the database classifier, which would read the client's ECONNRESET as an outage.
+    // Nobody reads the answer; it is sent only so the request ends like any other.
+    if (isClientAbort(error, request)) {
+      request.log.info({ code: 'CLIENT_ABORTED' }, abortReason(request))
+      return sendProblem(request, reply, new ProblemError({ status: 400, code: 'CLIENT_ABORTED', detail: 'The connection closed before the request was complete.' }))
+    }
     const problem = toProblem(error)
     if (problem.status >= 500) request.log.error({ err: error }, 'request failed')
     else request.log.info({ code: problem.code, status: problem.status }, problem.message)

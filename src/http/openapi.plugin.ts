@@ -3,7 +3,6 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import { ProblemSchema } from './problem.js'
-import { problemResponses } from './schemas.js'
 
 export const API_TAGS = [
   { name: 'health', description: 'Liveness and readiness probes' },
@@ -20,12 +19,6 @@ export const API_TAGS = [
 export default fp(
   async function openapi(app: FastifyInstance) {
     app.addSchema(ProblemSchema)
-    // Any route that takes a body can answer 413 (too large) and 415 (not JSON) before its handler
-    // runs; documenting that here keeps every such operation truthful without repeating it.
-    app.addHook('onRoute', (route) => {
-      if (!route.schema?.body || !route.schema.response) return
-      route.schema.response = { ...problemResponses(413, 415), ...(route.schema.response as Record<number, unknown>) }
-    })
     await app.register(swagger, {
       openapi: {
         openapi: '3.1.0',

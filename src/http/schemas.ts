@@ -45,13 +45,17 @@ const RESPONSE_TEXT: Record<number, string> = {
   401: 'No token, or the token is invalid, expired or revoked',
   403: 'The token lacks the scope or project this needs',
   404: 'The resource does not exist (or is not visible to this token)',
+  408: 'The request did not arrive in time; the connection is closed',
   409: 'The request conflicts with the current state',
   410: 'The resource existed but has been withdrawn',
   412: 'If-Match does not match the current ETag',
   413: 'The request body is too large',
+  414: 'A path segment is too long',
   415: 'The body is not JSON',
   422: 'The request is well-formed but cannot be processed',
   428: 'A precondition header is required',
+  431: 'The request headers are too large',
+  500: 'An unexpected error; it is logged under the requestId',
   503: 'The database is unreachable; retry after Retry-After'
 }
 
