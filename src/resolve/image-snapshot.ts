@@ -13,6 +13,8 @@ export const SNAPSHOT_STATUSES: readonly SnapshotStatus[] = RESOLVABLE_STATUSES
 export interface CredentialRef {
   id: string
   project: string
+  /** The hosts it is bound to: a version elsewhere is pulled without it. */
+  registries: string[]
 }
 
 export interface SnapshotVersion {
@@ -43,6 +45,7 @@ export interface SnapshotRow extends ImageAccess {
   code: string
   imageCredentialId: string | null
   imageCredentialProject: string | null
+  imageCredentialRegistries: string[] | null
   major: number | null
   minor: number | null
   patch: number | null
@@ -54,10 +57,12 @@ export interface SnapshotRow extends ImageAccess {
   platforms: Platform[] | null
   versionCredentialId: string | null
   versionCredentialProject: string | null
+  versionCredentialRegistries: string[] | null
   withdrawReason: string | null
 }
 
-const credentialRef = (id: string | null, project: string | null): CredentialRef | null => (id && project ? { id, project } : null)
+const credentialRef = (id: string | null, project: string | null, registries: string[] | null): CredentialRef | null =>
+  id && project ? { id, project, registries: registries ?? [] } : null
 
 export function toSnapshot(rows: readonly SnapshotRow[]): ImageSnapshot | undefined {
   const first = rows[0]
@@ -75,7 +80,7 @@ export function toSnapshot(rows: readonly SnapshotRow[]): ImageSnapshot | undefi
       tag: r.tag ?? '',
       digest: r.digest,
       platforms: r.platforms ?? [],
-      credential: credentialRef(r.versionCredentialId, r.versionCredentialProject),
+      credential: credentialRef(r.versionCredentialId, r.versionCredentialProject, r.versionCredentialRegistries),
       withdrawReason: r.withdrawReason
     })
   }
@@ -84,10 +89,9 @@ export function toSnapshot(rows: readonly SnapshotRow[]): ImageSnapshot | undefi
     code: first.code,
     ownerProject: first.ownerProject,
     debugProject: first.debugProject,
-    owners: first.owners,
     visibilityPublic: first.visibilityPublic,
     visibilityProjects: first.visibilityProjects,
-    credential: credentialRef(first.imageCredentialId, first.imageCredentialProject),
+    credential: credentialRef(first.imageCredentialId, first.imageCredentialProject, first.imageCredentialRegistries),
     versions: versions.sort(newestFirst)
   }
 }

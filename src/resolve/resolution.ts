@@ -1,3 +1,4 @@
+import { isBoundRegistry } from '../registry/index.js'
 import type { ImageSnapshot, SnapshotVersion } from './image-snapshot.js'
 import type { Resolution } from './resolve.schemas.js'
 import { formatVersion } from './version-spec.js'
@@ -6,7 +7,11 @@ import { formatVersion } from './version-spec.js'
 export function toResolution(image: ImageSnapshot, version: SnapshotVersion, spec: string): Resolution {
   const base = `${version.registry}/${version.repository}`
   const digest = version.digest as string // candidates always carry a digest (isCandidate)
-  return {
+  // A version pinned to its own credential at submission keeps it; otherwise the image's. Either
+  // is used only on a registry it is bound to; elsewhere the pull is anonymous.
+  const configured = version.credential ?? image.credential
+  const bound = configured && isBoundRegistry(configured.registries, version.registry)
+  const resolution: Resolution = {
     image: image.code,
     spec,
     version: formatVersion(version),
@@ -15,7 +20,8 @@ export function toResolution(image: ImageSnapshot, version: SnapshotVersion, spe
     digest,
     pinnedReference: `${base}@${digest}`,
     platforms: version.platforms,
-    // A version pinned to its own credential at submission keeps it; otherwise the image's.
-    credential: version.credential ?? image.credential
+    credential: configured && bound ? { id: configured.id, project: configured.project } : null
   }
+  if (configured && !bound) resolution.unboundCredential = { id: configured.id, project: configured.project }
+  return resolution
 }

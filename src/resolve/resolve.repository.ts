@@ -6,7 +6,7 @@ type Db = Kysely<DB> | Transaction<DB>
 
 /**
  * One image with the versions resolve can meet, in a single round trip: the image row joined with
- * its released/testing/withdrawn versions and both credentials' projects (walks
+ * its released/testing/withdrawn versions and both credentials' projects and hosts (walks
  * image_versions_order_idx). undefined when no image has the code.
  */
 export async function loadImageSnapshot(db: Db, code: string): Promise<ImageSnapshot | undefined> {
@@ -20,11 +20,11 @@ export async function loadImageSnapshot(db: Db, code: string): Promise<ImageSnap
       'i.code',
       'i.ownerProject',
       'i.debugProject',
-      'i.owners',
       'i.visibilityPublic',
       'i.visibilityProjects',
       'i.credentialId as imageCredentialId',
       'ic.project as imageCredentialProject',
+      'ic.registries as imageCredentialRegistries',
       'v.major',
       'v.minor',
       'v.patch',
@@ -36,6 +36,7 @@ export async function loadImageSnapshot(db: Db, code: string): Promise<ImageSnap
       'v.platforms',
       'v.credentialId as versionCredentialId',
       'vc.project as versionCredentialProject',
+      'vc.registries as versionCredentialRegistries',
       'v.withdrawReason'
     ])
     .where('i.code', '=', code)

@@ -44,9 +44,25 @@ export const ResolutionSchema = Type.Object(
     pinnedReference: Type.String({ description: 'registry/repository@digest: what the engine should pull' }),
     platforms: Type.Array(PlatformSchema),
     credential: Type.Union([Type.Object({ id: Uuid, project: ProjectId }, { additionalProperties: false }), Type.Null()], {
-      description: 'The registry credential to pull with; null for an anonymous pull'
+      description: "The registry credential to pull with; null for an anonymous pull. Only ever a credential bound to the version's registry host."
     }),
-    pullSecret: Type.Optional(Type.Union([PullSecretSchema, Type.Null()], { description: 'Present only with the pull-secrets scope; null when no credential is needed' }))
+    unboundCredential: Type.Optional(
+      Type.Object(
+        { id: Uuid, project: ProjectId },
+        {
+          additionalProperties: false,
+          description:
+            "Present only when the credential configured for this version (its own, or the image's) is not bound to the version's registry host: it is not " +
+            "used, credential and pullSecret are null and the engine should pull anonymously. If the image is private there, the credential's owner adds the " +
+            "host to the credential's registries (PATCH /v1/projects/{project}/credentials/{id})."
+        }
+      )
+    ),
+    pullSecret: Type.Optional(
+      Type.Union([PullSecretSchema, Type.Null()], {
+        description: "Present only with the pull-secrets scope; null when no credential is needed, or when the configured one is not bound to the version's registry (see unboundCredential)"
+      })
+    )
   },
   {
     $id: 'Resolution',

@@ -150,6 +150,7 @@ export class Resolver {
       caller.log.error({ err, credentialId }, 'could not reveal a pull secret')
     }
     if (!secret) throw credentialUnavailable(code, credentialId)
-    return secret
+    // Only the login: the revealed row also names the credential's hosts.
+    return { username: secret.username, password: secret.password }
   }
 }

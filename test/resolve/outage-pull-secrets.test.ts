@@ -12,7 +12,7 @@ t.test('pull secrets keep being handed out from the last known state while Postg
   const app = await build(t, { databaseUrl: proxy.url(direct.databaseUrl) })
 
   const credential = async (name: string) => {
-    const res = await direct.call({ method: 'POST', url: '/v1/projects/owner-proj/credentials', payload: { name, username: `robot-${name}`, password: PASSWORD } })
+    const res = await direct.call({ method: 'POST', url: '/v1/projects/owner-proj/credentials', payload: { name, username: `robot-${name}`, password: PASSWORD, registries: ['registry.example.com'] } })
     t.equal(res.statusCode, 201, res.body)
     return res.json<{ id: string }>().id
   }

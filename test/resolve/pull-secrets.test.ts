@@ -9,7 +9,7 @@ t.test('pull secrets: only with the pull-secrets scope, every one recorded', asy
   const first = await build(t)
   const { app, call, token, logs } = first
   const createCredential = async (name: string, password: string) => {
-    const res = await call({ method: 'POST', url: '/v1/projects/owner-proj/credentials', payload: { name, username: `robot-${name}`, password } })
+    const res = await call({ method: 'POST', url: '/v1/projects/owner-proj/credentials', payload: { name, username: `robot-${name}`, password, registries: ['registry.example.com'] } })
     t.equal(res.statusCode, 201, res.body)
     return res.json<{ id: string }>().id
   }
@@ -18,6 +18,8 @@ t.test('pull secrets: only with the pull-secrets scope, every one recorded', asy
   const priv = await insertImage(app.db, 'private-tools', { visibilityPublic: true, credentialId: imageCredential })
   await insertVersion(app.db, priv, '1.0.0', 'released')
   await insertVersion(app.db, priv, '2.0.0', 'released', { credentialId: versionCredential })
+  // On another host than its credential's: rows as they could stand from before hosts were recorded.
+  await insertVersion(app.db, priv, '3.0.0', 'released', { registry: 'mirror.example.com' })
   const pub = await insertImage(app.db, 'public-tools', { visibilityPublic: true })
   await insertVersion(app.db, pub, '1.0.0', 'released')
 
@@ -37,6 +39,16 @@ t.test('pull secrets: only with the pull-secrets scope, every one recorded', asy
   const ownCredential = await call({ method: 'GET', url: url('private-tools', '2.latest'), token: withSecrets })
   t.same(ownCredential.json().credential, { id: versionCredential, project: 'owner-proj' }, "a version's own credential wins")
   t.same(ownCredential.json().pullSecret, { username: 'robot-version-robot', password: VERSION_PASSWORD })
+
+  // Never handed out for a registry the credential is not bound to: the pull is anonymous, and the
+  // engine is told which credential was held back.
+  const elsewhere = await call({ method: 'GET', url: url('private-tools', '3.latest'), token: withSecrets })
+  t.equal(elsewhere.statusCode, 200)
+  t.match(elsewhere.json(), { reference: 'mirror.example.com/ci/private-tools:3.0.0', credential: null, pullSecret: null, unboundCredential: { id: imageCredential, project: 'owner-proj' } })
+  t.notOk(elsewhere.body.includes(PASSWORD))
+  const elsewherePlain = await call({ method: 'GET', url: url('private-tools', '3.latest'), token: resolveOnly })
+  t.match(elsewherePlain.json(), { credential: null, unboundCredential: { id: imageCredential } })
+  t.notOk('unboundCredential' in secret.json(), 'only when a credential is held back')
 
   const anonymous = await call({ method: 'GET', url: url('public-tools', '1.latest'), token: withSecrets })
   t.equal(anonymous.json().credential, null)
@@ -66,7 +78,7 @@ t.test('pull secrets: only with the pull-secrets scope, every one recorded', asy
       [imageCredential, priv.id, '1.0.0', 'payments', null, null, 'engine-secrets'],
       [imageCredential, priv.id, '1.0.0', 'payments', null, null, 'engine-secrets']
     ],
-    'one grant per secret handed out; none for the anonymous pull or without the scope'
+    'one grant per secret handed out; none for the anonymous pull, the held-back credential or without the scope'
   )
   t.ok(grants.every((g) => g.grantedAt instanceof Date && Date.now() - g.grantedAt.getTime() < 60_000))
   t.notOk(logs.join('').includes(PASSWORD), 'the secret never reaches the log')
@@ -79,5 +91,14 @@ t.test('pull secrets: only with the pull-secrets scope, every one recorded', asy
     // Without the pull-secrets scope the credential is only named, so the resolution works.
     t.equal((await other.call({ method: 'GET', url: url('private-tools', '1.latest'), token: resolveOnly })).statusCode, 200)
     t.notOk(other.logs.join('').includes(PASSWORD))
+  })
+
+  await t.test('a host taken off the credential stops the secret at once (the cached image is invalidated)', async (t) => {
+    const url1 = url('private-tools', '1.latest')
+    t.same((await call({ method: 'GET', url: url1, token: withSecrets })).json().pullSecret, { username: 'robot-image-robot', password: PASSWORD }, 'cached with the host')
+    const moved = await call({ method: 'PATCH', url: `/v1/projects/owner-proj/credentials/${imageCredential}`, payload: { registries: ['mirror.example.com'] } })
+    t.equal(moved.statusCode, 200, 'no version holds the host with this credential as its own')
+    t.match((await call({ method: 'GET', url: url1, token: withSecrets })).json(), { credential: null, pullSecret: null, unboundCredential: { id: imageCredential } })
+    t.match((await call({ method: 'GET', url: url('private-tools', '3.latest'), token: withSecrets })).json(), { pullSecret: { username: 'robot-image-robot' } }, 'the new host gets it')
   })
 })
