@@ -26,7 +26,7 @@ export default fp(
           title: 'ci-image-store',
           version: '1.0.0',
           description:
-            'The image store of a CI platform: associate container images, publish server-numbered versions, prove each can be pulled, release them, and resolve `N.latest` to an exact, digest-pinned version at job start. Errors are RFC 9457 `application/problem+json`.',
+            'The image store of a CI platform: associate container images, publish server-numbered versions, prove each can be pulled, release them, and resolve `N.latest` to an exact, digest-pinned version at job start. Errors are RFC 9457 `application/problem+json` with a stable `code`. JSON bodies are validated as sent, without type conversion (`""` is not null, `12345` is not a string); query parameters are converted from text as their schema says (`limit=5`, a repeated parameter is a list). A query parameter an operation does not list is refused with 400 `VALIDATION_FAILED`, on every operation. A request must arrive whole within the time limits of the server (default: headers 10 s, whole request 30 s), else it is answered 408 `REQUEST_TIMEOUT` and its connection closed.',
           license: { name: 'UNLICENSED', identifier: 'UNLICENSED' }
         },
         servers: [{ url: 'http://127.0.0.1:3000', description: 'Local default (npm start)' }],
