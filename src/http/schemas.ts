@@ -5,6 +5,9 @@ import { ProblemSchema } from './problem.js'
 export const StringEnum = <const T extends readonly string[]>(values: T, options: Record<string, unknown> = {}) =>
   Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options })
 
+/** A value or null (in requests, null clears a field). */
+export const Nullable = <T extends TSchema>(schema: T, options: Record<string, unknown> = {}) => Type.Union([schema, Type.Null()], options)
+
 export const PROJECT_ID_PATTERN = '^[a-z0-9_-]{2,64}$'
 
 export const ProjectId = Type.String({

@@ -1,9 +1,5 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox'
-import { PageQuery, ProjectId, StringEnum, Text, Timestamp, Uuid, ref } from '../http/schemas.js'
-
-// Request fields that accept null list it first: with type coercion on, a string branch tried first
-// would turn null into "".
-const Nullable = <T extends TSchema>(schema: T, options: Record<string, unknown> = {}) => Type.Union([Type.Null(), schema], options)
+import { Type, type Static } from '@sinclair/typebox'
+import { Nullable, PageQuery, ProjectId, StringEnum, Text, Timestamp, Uuid, ref } from '../http/schemas.js'
 
 export const IMAGE_CODE_PATTERN = '^[a-z][a-z0-9_-]{2,63}$'
 export const ImageCode = Type.String({

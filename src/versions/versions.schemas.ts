@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { PageQuery, StringEnum, Text, Timestamp, Uuid } from '../http/schemas.js'
+import { Nullable, PageQuery, StringEnum, Text, Timestamp, Uuid } from '../http/schemas.js'
 import { ImageCode } from '../images/images.schemas.js'
 import { REGISTRY_HOST_PATTERN, REPOSITORY_PATTERN, TAG_PATTERN } from '../registry/index.js'
 import { PUBLISHER_ACTIONS, VERSION_STATUSES } from './version-lifecycle.js'
@@ -12,8 +12,6 @@ export const MAX_DOCKERFILE_BYTES = 256 * 1024
 export const MAX_RELEASE_NOTES_BYTES = 64 * 1024
 
 const VersionText = Type.String({ pattern: VERSION_PATTERN, description: 'A version number M.m.p', examples: ['1.4.2'] })
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T, options: Record<string, unknown> = {}) =>
-  Type.Union([schema, Type.Null()], options)
 
 export const VersionStatusSchema = StringEnum(VERSION_STATUSES, {
   description: 'checking → testing (pullable) or check_failed; testing → released; checking/check_failed/testing → cancelled; released → withdrawn'

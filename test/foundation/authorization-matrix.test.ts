@@ -133,7 +133,7 @@ const AUTHORIZATION_403 = new Set(['INSUFFICIENT_SCOPE', 'PROJECT_NOT_ALLOWED', 
 /** What the answer says about authorization; a 400, a 5xx or an unexpected 404 is a broken cell. */
 function outcomeOf(operationId: string, res: LightMyRequestResponse): Outcome | string {
   if (res.statusCode >= 500 || res.statusCode === 400) return `${res.statusCode} ${res.body}`
-  const body = res.headers['content-type']?.includes('json') ? res.json<Record<string, unknown>>() : {}
+  const body = String(res.headers['content-type'] ?? '').includes('json') ? res.json<Record<string, unknown>>() : {}
   if (res.statusCode === 401) return '401'
   if (res.statusCode === 403) return AUTHORIZATION_403.has(String(body.code)) ? '403' : `403 ${res.body}`
   if (res.statusCode === 404) return body.code === 'IMAGE_NOT_FOUND' ? '404' : `404 ${res.body}`
