@@ -163,7 +163,7 @@ export async function runCheckBench(): Promise<CheckBenchResult> {
     registries.push(guarded)
 
     const cases: Case[] = []
-    for (const [registry, auth, credential] of [[open, 'no auth', undefined], [guarded, 'token auth', RIG_USER]] as const) {
+    for (const [registry, auth, credential] of [[open, 'no auth', undefined], [guarded, 'token auth', { ...RIG_USER, registries: guarded.hosts }]] as const) {
       for (const [kind, what] of [['oci-image', 'OCI image'], ['oci-index', 'OCI index, 2 platforms']] as [ImageKind, string][]) {
         const repository = `bench/${kind}`
         const pushed = await pushImage(registry, { repository, tag: '1.0', kind })
@@ -174,7 +174,7 @@ export async function runCheckBench(): Promise<CheckBenchResult> {
     const rows: CheckBenchRow[] = []
     const ratios: CheckBenchResult['ratios'] = []
     await withApp(registries, async (app) => {
-      const credential = await inject(app, 'POST', '/v1/projects/bench/credentials', { name: 'rig', ...RIG_USER })
+      const credential = await inject(app, 'POST', '/v1/projects/bench/credentials', { name: 'rig', ...RIG_USER, registries: guarded.hosts })
       rows.push(row('submit → testing, no auth, OCI image', await measureSubmitToTesting(app, open, 'bench-open', null)))
       rows.push(row('submit → testing, token auth + credential, OCI image', await measureSubmitToTesting(app, guarded, 'bench-guarded', String(credential.id))))
     })

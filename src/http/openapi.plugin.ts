@@ -4,6 +4,17 @@ import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import { ProblemSchema } from './problem.js'
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The body may be left out (the route fills in its default): the contract says so. */
+    optionalBody?: boolean
+  }
+}
+
+interface OpenApiDocument {
+  paths?: Record<string, Record<string, { operationId?: string; requestBody?: { required?: boolean } }>>
+}
+
 export const API_TAGS = [
   { name: 'health', description: 'Liveness and readiness probes' },
   { name: 'tokens', description: 'API tokens: who may call the service, with which scopes and projects' },
@@ -19,6 +30,12 @@ export const API_TAGS = [
 export default fp(
   async function openapi(app: FastifyInstance) {
     app.addSchema(ProblemSchema)
+    // @fastify/swagger marks every request body required; these routes take none as well.
+    const optionalBodies = new Set<string>()
+    app.addHook('onRoute', (route) => {
+      const id = (route.schema as { operationId?: string } | undefined)?.operationId
+      if (route.config?.optionalBody && id) optionalBodies.add(id)
+    })
     await app.register(swagger, {
       openapi: {
         openapi: '3.1.0',
@@ -37,6 +54,15 @@ export default fp(
           }
         },
         security: [{ bearerAuth: [] }]
+      },
+      transformObject: (document) => {
+        const openapiObject = 'openapiObject' in document ? document.openapiObject : document.swaggerObject
+        for (const item of Object.values((openapiObject as OpenApiDocument).paths ?? {})) {
+          for (const operation of Object.values(item)) {
+            if (operation.requestBody && operation.operationId && optionalBodies.has(operation.operationId)) operation.requestBody.required = false
+          }
+        }
+        return openapiObject
       },
       refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) }
     })

@@ -78,6 +78,7 @@ const versionActionsRoutes: FastifyPluginAsyncTypebox<VersionHooks> = async (app
           ...problemResponses(...AUTH_PROBLEMS, 404, 409)
         }
       },
+      config: { optionalBody: true },
       // The reason is optional, so an empty POST is a cancel without one.
       preValidation: async (request) => {
         request.body ??= {}

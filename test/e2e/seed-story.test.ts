@@ -99,7 +99,7 @@ t.test('the seed story through the API against a real registry', async (t) => {
   })
 
   t.test('2. the publisher creates a credential in payments and associates build-tools', async (t) => {
-    const cred = await publisherCall('POST', '/v1/projects/payments/credentials', { name: 'builder-robot', description: 'Pull robot for tools/*', ...ROBOT })
+    const cred = await publisherCall('POST', '/v1/projects/payments/credentials', { name: 'builder-robot', description: 'Pull robot for tools/*', ...ROBOT, registries: registry.hosts })
     expectStatus(t, cred, 201, 'POST credentials')
     t.match(cred.json(), { project: 'payments', name: 'builder-robot', username: ROBOT.username, createdBy: PUBLISHER, secretRotatedAt: null })
     t.notOk(cred.body.includes(ROBOT.password), 'the password is never returned')

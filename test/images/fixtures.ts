@@ -6,7 +6,7 @@ export const OWNER = 'payments-ci'
 export const imageBody = (overrides: Record<string, unknown> = {}) => ({ code: 'node-20', name: 'Node.js 20', ownerProject: OWNER, ...overrides })
 
 export async function createCredential(test: TestApp, project = OWNER, name = 'robot'): Promise<string> {
-  const res = await test.call({ method: 'POST', url: `/v1/projects/${project}/credentials`, payload: { name, username: 'robot$ci', password: 'pw' } })
+  const res = await test.call({ method: 'POST', url: `/v1/projects/${project}/credentials`, payload: { name, username: 'robot$ci', password: 'pw', registries: ['registry.example.com'] } })
   if (res.statusCode !== 201) throw new Error(`credential: ${res.statusCode} ${res.body}`)
   return res.json<{ id: string }>().id
 }

@@ -29,7 +29,7 @@ export async function createImage(app: TestApp, image: ImageFixture): Promise<vo
   if (res.statusCode !== 201) throw new Error(`image fixture: ${res.statusCode} ${res.body}`)
 }
 
-export async function createCredential(app: TestApp, project: string, login: { name?: string; username: string; password: string }): Promise<string> {
+export async function createCredential(app: TestApp, project: string, login: { name?: string; username: string; password: string; registries: string[] }): Promise<string> {
   const res = await app.call({ method: 'POST', url: `/v1/projects/${project}/credentials`, payload: { name: login.name ?? `cred-${Math.random().toString(36).slice(2, 8)}`, ...login } })
   if (res.statusCode !== 201) throw new Error(`credential fixture: ${res.statusCode} ${res.body}`)
   return res.json<{ id: string }>().id

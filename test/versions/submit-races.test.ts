@@ -63,7 +63,7 @@ t.test('a row deleted while a version is submitted', async (t) => {
 
   t.test('the credential: 404 CREDENTIAL_NOT_FOUND', async (t) => {
     await createImage(one, { code: 'kept' })
-    const credentialId = await createCredential(one, 'payments-ci', { username: 'ci', password: 'pw' })
+    const credentialId = await createCredential(one, 'payments-ci', { username: 'ci', password: 'pw', registries: [registry.host] })
     const deletion = await deleteInOpenTransaction(t, one.databaseUrl, 'delete from registry_credentials where id = $1', [credentialId])
     t.equal(deletion.rowCount, 1)
     // chooseCredential() still sees the credential (the delete is not committed yet); the insert
