@@ -1,8 +1,7 @@
-import { sql, type Kysely, type Transaction } from 'kysely'
-import type { DB } from '../db/schema.js'
+import { sql, type Transaction } from 'kysely'
+import type { DB, Db } from '../db/schema.js'
 import type { CheckJobRow } from './check-jobs.table.js'
 
-type Db = Kysely<DB> | Transaction<DB>
 
 /** The PostgreSQL channel replicas LISTEN on to pick up a new job before their next poll. */
 export const CHECK_JOBS_CHANNEL = 'check_jobs'

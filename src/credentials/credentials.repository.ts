@@ -1,8 +1,7 @@
-import { sql, type Kysely, type Transaction } from 'kysely'
-import type { DB } from '../db/schema.js'
+import { sql, type Transaction } from 'kysely'
+import type { DB, Db } from '../db/schema.js'
 import type { CredentialRow, CredentialUpdate, NewCredential } from './credentials.table.js'
 
-type Db = Kysely<DB> | Transaction<DB>
 
 /** Every column but the ciphertext: what routes work with, so the secret never travels further. */
 const METADATA = ['id', 'project', 'name', 'description', 'username', 'registries', 'createdAt', 'createdBy', 'updatedAt', 'secretRotatedAt', 'secretKeyId'] as const

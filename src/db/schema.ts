@@ -1,3 +1,4 @@
+import type { Kysely, Transaction } from 'kysely'
 import type { ApiTokensTable } from '../tokens/tokens.table.js'
 import type { RegistryCredentialsTable } from '../credentials/credentials.table.js'
 import type { ImagesTable } from '../images/images.table.js'
@@ -21,3 +22,6 @@ export interface DB {
   resolutions: ResolutionsTable
   pullSecretGrants: PullSecretGrantsTable
 }
+
+/** What repository functions take: the database, or a transaction the caller opened. */
+export type Db = Kysely<DB> | Transaction<DB>

@@ -1,9 +1,7 @@
-import type { Kysely, Transaction } from 'kysely'
-import type { DB } from '../db/schema.js'
+import type { Db } from '../db/schema.js'
 import type { Principal } from '../auth/scopes.js'
 import type { ImageEventRow } from './events.table.js'
 
-type Db = Kysely<DB> | Transaction<DB>
 
 export interface ImageEvent {
   imageId: string

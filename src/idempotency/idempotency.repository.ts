@@ -1,7 +1,6 @@
-import { sql, type Kysely, type Transaction } from 'kysely'
-import type { DB } from '../db/schema.js'
+import { sql, type Transaction } from 'kysely'
+import type { DB, Db } from '../db/schema.js'
 
-type Db = Kysely<DB> | Transaction<DB>
 
 /** Keys are per token and per scope (e.g. one image's submissions). */
 export interface IdempotencyScope {

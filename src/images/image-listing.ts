@@ -1,8 +1,7 @@
-import { sql, type ExpressionBuilder, type Kysely, type Transaction } from 'kysely'
-import type { DB } from '../db/schema.js'
+import { sql, type ExpressionBuilder } from 'kysely'
+import type { DB, Db } from '../db/schema.js'
 import type { ImageRecord } from './images.repository.js'
 
-type Db = Kysely<DB> | Transaction<DB>
 
 export interface ImageFilter {
   /** to_tsquery inputs, all of which must match (see image-search.ts). */

@@ -1,8 +1,7 @@
-import { sql, type Kysely, type Transaction } from 'kysely'
-import type { DB } from '../db/schema.js'
+import { sql, type Transaction } from 'kysely'
+import type { DB, Db } from '../db/schema.js'
 import type { ImageRow, ImageUpdate, NewImage } from './images.table.js'
 
-type Db = Kysely<DB> | Transaction<DB>
 
 // Every column but the generated search vector, which only where clauses use.
 const COLUMNS = [

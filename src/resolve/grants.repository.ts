@@ -1,9 +1,8 @@
-import { sql, type Kysely, type Transaction } from 'kysely'
-import type { DB } from '../db/schema.js'
+import { sql } from 'kysely'
+import type { Db } from '../db/schema.js'
 import { deleteOlderThan } from './delete-older-than.js'
 import type { PullSecretGrantRow } from './pull-secret-grants.table.js'
 
-type Db = Kysely<DB> | Transaction<DB>
 
 /** A grant as the batch writer holds it before the database numbers it. */
 export type GrantRecord = Omit<PullSecretGrantRow, 'id'>

@@ -1,10 +1,9 @@
-import { sql, type Kysely, type Transaction } from 'kysely'
-import type { DB } from '../db/schema.js'
+import { sql } from 'kysely'
+import type { Db } from '../db/schema.js'
 import type { ImageAccess } from '../images/image-access.js'
 import type { ResolutionRow } from './resolutions.table.js'
 import { deleteOlderThan } from './delete-older-than.js'
 
-type Db = Kysely<DB> | Transaction<DB>
 
 /** A row as the batch writer holds it before the database numbers it. */
 export type ResolutionRecord = Omit<ResolutionRow, 'id'>

@@ -1,8 +1,6 @@
-import type { Kysely, Transaction } from 'kysely'
-import type { DB } from '../db/schema.js'
+import type { Db } from '../db/schema.js'
 import { SNAPSHOT_STATUSES, toSnapshot, type ImageSnapshot } from './image-snapshot.js'
 
-type Db = Kysely<DB> | Transaction<DB>
 
 /**
  * One image with the versions resolve can meet, in a single round trip: the image row joined with

@@ -1,8 +1,7 @@
-import { sql, type Kysely, type Transaction } from 'kysely'
-import type { DB } from '../db/schema.js'
+import { sql } from 'kysely'
+import type { Db } from '../db/schema.js'
 import type { ApiTokenRow, NewApiToken } from './tokens.table.js'
 
-type Db = Kysely<DB> | Transaction<DB>
 
 export async function insertToken(db: Db, token: NewApiToken): Promise<ApiTokenRow> {
   return db.insertInto('apiTokens').values(token).returningAll().executeTakeFirstOrThrow()

@@ -1,11 +1,10 @@
-import { sql, type Kysely, type Transaction } from 'kysely'
-import type { DB } from '../db/schema.js'
+import { sql } from 'kysely'
+import type { Db } from '../db/schema.js'
 import { IN_PROGRESS_STATUSES } from './version-lifecycle.js'
 import type { VersionNumber } from './version-number.js'
 import type { ImageLocation } from './image-reference.js'
 import type { NewVersion, VersionRow, VersionStatus, VersionUpdate } from './versions.table.js'
 
-type Db = Kysely<DB> | Transaction<DB>
 
 /** What the versions feature needs of an image: identity, access rules, default credential. */
 export async function findImageByCode(db: Db, code: string) {
