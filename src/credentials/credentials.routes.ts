@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { requireScope } from '../auth/scopes.js'
-import { decodeCursor, encodeCursor } from '../http/cursor.js'
+import { decodeCursor, keysetPage } from '../http/cursor.js'
 import { AUTH_PROBLEMS, Page, PageQuery, problemResponses, ref } from '../http/schemas.js'
 import type { CredentialCipher } from './credential-cipher.js'
 import { CREDENTIAL_EXAMPLE, CreateCredentialBody, CredentialParams, CredentialSchema, ProjectParams, UpdateCredentialBody } from './credentials.schemas.js'
@@ -56,9 +56,7 @@ const credentialsRoutes: FastifyPluginAsyncTypebox<CredentialsRoutesOptions> = a
       const { limit, cursor } = request.query
       const after = cursor ? decodeCursor(cursor, ['string'] as const)[0] : undefined
       const rows = await listCredentials(app.db, project, limit + 1, after)
-      const page = rows.slice(0, limit)
-      const last = page.at(-1)
-      return { items: page.map(toCredential), nextCursor: rows.length > limit && last ? encodeCursor([last.name]) : null }
+      return keysetPage(rows, limit, toCredential, (last) => [last.name])
     }
   )
 

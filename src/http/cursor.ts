@@ -61,3 +61,13 @@ export function decodeCursor<T extends ReadonlyArray<Kind>>(cursor: string, shap
     return decoded
   }) as never
 }
+
+/**
+ * A page from rows fetched with `limit + 1`: the extra row only says there is a next page, whose
+ * cursor is the sort key of the last row shown.
+ */
+export function keysetPage<Row, Item>(rows: readonly Row[], limit: number, toItem: (row: Row) => Item, sortKey: (row: Row) => ReadonlyArray<string | number | null>): { items: Item[]; nextCursor: string | null } {
+  const page = rows.slice(0, limit)
+  const last = page.at(-1)
+  return { items: page.map(toItem), nextCursor: rows.length > limit && last !== undefined ? encodeCursor(sortKey(last)) : null }
+}

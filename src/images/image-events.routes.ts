@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { requireScope } from '../auth/scopes.js'
-import { decodeCursor, encodeCursor } from '../http/cursor.js'
+import { decodeCursor, keysetPage } from '../http/cursor.js'
 import { AUTH_PROBLEMS, Page, PageQuery, problemResponses, ref } from '../http/schemas.js'
 import { listEvents } from '../events/events.repository.js'
 import { ImageEventSchema, toImageEvent } from '../events/events.schemas.js'
@@ -32,9 +32,7 @@ const imageEventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { limit, cursor } = request.query
       const before = cursor ? decodeCursor(cursor, ['id'] as const)[0] : undefined
       const rows = await listEvents(app.db, image.id, limit + 1, before)
-      const page = rows.slice(0, limit)
-      const last = page.at(-1)
-      return { items: page.map(toImageEvent), nextCursor: rows.length > limit && last ? encodeCursor([Number(last.id)]) : null }
+      return keysetPage(rows, limit, toImageEvent, (last) => [Number(last.id)])
     }
   )
 }

@@ -1,7 +1,7 @@
 import type { Database } from '../db/database.js'
 import { isAdmin, requireScope, type Principal } from '../auth/scopes.js'
 import { badRequest } from '../http/problem.js'
-import { decodeCursor, encodeCursor } from '../http/cursor.js'
+import { decodeCursor, keysetPage } from '../http/cursor.js'
 import { searchTerms } from './image-search.js'
 import { listImages, type ImageListAfter } from './image-listing.js'
 import type { Image, ListImagesQuery } from './images.schemas.js'
@@ -27,9 +27,5 @@ export async function listImagesPage(db: Database, principal: Principal, query: 
     visibleToAnyOf: isAdmin(principal) ? null : principal.projects
   }
   const rows = await listImages(db, filter, query.sort, query.limit + 1, after(query))
-  const page = rows.slice(0, query.limit)
-  const last = page.at(-1)
-  let nextCursor: string | null = null
-  if (rows.length > query.limit && last) nextCursor = encodeCursor(query.sort === 'code' ? [last.code] : [last.releasedKey, last.code])
-  return { items: page.map(toImage), nextCursor }
+  return keysetPage(rows, query.limit, toImage, (last) => (query.sort === 'code' ? [last.code] : [last.releasedKey, last.code]))
 }

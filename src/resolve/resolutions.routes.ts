@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { requireScope, type Principal } from '../auth/scopes.js'
-import { decodeCursor, encodeCursor } from '../http/cursor.js'
+import { decodeCursor, keysetPage } from '../http/cursor.js'
 import { requestTimestamp } from '../http/request-timestamp.js'
 import { notFound } from '../http/problem.js'
 import { AUTH_PROBLEMS, Page, problemResponses, ref } from '../http/schemas.js'
@@ -46,10 +46,10 @@ const resolutionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const after = cursor ? decodeCursor(cursor, ['date', 'id'] as const) : undefined
       const filter = { imageId: image.id, projects, ...(version ? { version } : {}), ...(since ? { since: requestTimestamp(since, 'since') } : {}) }
       const rows = await listResolutions(app.db, filter, limit + 1, after && { resolvedAt: after[0], id: after[1] })
-      const page = rows.slice(0, limit)
-      const last = page.at(-1)
-      return {
-        items: page.map((r) => ({
+      return keysetPage(
+        rows,
+        limit,
+        (r) => ({
           spec: r.spec,
           version: r.version,
           status: r.status,
@@ -60,9 +60,9 @@ const resolutionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
           count: r.count,
           firstResolvedAt: r.firstResolvedAt.toISOString(),
           resolvedAt: r.resolvedAt.toISOString()
-        })),
-        nextCursor: rows.length > limit && last ? encodeCursor([last.resolvedAt.toISOString(), Number(last.id)]) : null
-      }
+        }),
+        (last) => [last.resolvedAt.toISOString(), Number(last.id)]
+      )
     }
   )
 

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { requireScope } from '../auth/scopes.js'
-import { decodeCursor, encodeCursor } from '../http/cursor.js'
+import { decodeCursor, keysetPage } from '../http/cursor.js'
 import { notFound } from '../http/problem.js'
 import { AUTH_PROBLEMS, Page, PageQuery, problemResponses, ref } from '../http/schemas.js'
 import { CreateTokenBody, CreatedTokenSchema, TokenIdParams, TokenSchema, TOKEN_EXAMPLE, WhoAmISchema } from './tokens.schemas.js'
@@ -47,12 +47,7 @@ const tokensRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { limit, cursor } = request.query
       const after = cursor ? decodeCursor(cursor, ['timestamp', 'uuid'] as const) : undefined
       const rows = await listTokens(app.db, limit + 1, after && { createdKey: after[0], id: after[1] })
-      const page = rows.slice(0, limit)
-      const last = page.at(-1)
-      return {
-        items: page.map(toToken),
-        nextCursor: rows.length > limit && last ? encodeCursor([last.createdKey, last.id]) : null
-      }
+      return keysetPage(rows, limit, toToken, (last) => [last.createdKey, last.id])
     }
   )
 

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { decodeCursor, encodeCursor } from '../http/cursor.js'
+import { decodeCursor, keysetPage } from '../http/cursor.js'
 import { AUTH_PROBLEMS, Page, problemResponses, ref } from '../http/schemas.js'
 import { IdempotencyKeyHeader, IDEMPOTENCY_HEADER } from '../idempotency/idempotency.js'
 import { imageForPublishing, imageForReading } from './version-access.js'
@@ -77,12 +77,12 @@ const versionsRoutes: FastifyPluginAsyncTypebox<VersionHooks> = async (app, opti
         limit + 1,
         after && { major: after[0], minor: after[1], patch: after[2], submittedAt: after[3], id: after[4] }
       )
-      const page = rows.slice(0, limit)
-      const last = page.at(-1)
-      return {
-        items: page.map((row) => toVersion(row, image.code)),
-        nextCursor: rows.length > limit && last ? encodeCursor([last.major, last.minor, last.patch, last.submittedAt.toISOString(), last.id]) : null
-      }
+      return keysetPage(
+        rows,
+        limit,
+        (row) => toVersion(row, image.code),
+        (last) => [last.major, last.minor, last.patch, last.submittedAt.toISOString(), last.id]
+      )
     }
   )
 
