@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { ProblemError, problemType } from './problem.js'
-import { sendProblem, toProblem } from './error-handler.js'
+import { ProblemError } from './problem.js'
+import { problemBody, sendProblem, toProblem } from './error-handler.js'
 import { REQUEST_ID_HEADER } from './request-id.js'
 
 /**
@@ -51,15 +51,7 @@ export function answerClientError(this: FastifyInstance, error: NodeJS.ErrnoExce
   const url = response?.req?.url
   this.log.info({ requestId, code: problem.code, status: problem.status, reason: error.code }, problem.message)
   if (socket.writable && !response?.headersSent) {
-    const body = JSON.stringify({
-      type: problemType(problem.code),
-      title: problem.title,
-      status: problem.status,
-      detail: problem.message,
-      ...(url ? { instance: url.split('?')[0] } : {}),
-      code: problem.code,
-      requestId
-    })
+    const body = JSON.stringify(problemBody(problem, url?.split('?')[0], requestId))
     socket.write(
       `HTTP/1.1 ${problem.status} ${problem.title}\r\n` +
         'Content-Type: application/problem+json; charset=utf-8\r\n' +

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { ProblemError, problemType, titleFor } from './problem.js'
+import { ProblemError, problemType, titleFor, type Problem } from './problem.js'
 import { isDatabaseUnavailable } from '../db/unavailable.js'
 import { abortReason, isClientAbort } from './client-abort.js'
 
@@ -16,16 +16,23 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, proble
   return reply
     .code(problem.status)
     .type('application/problem+json')
-    .send({
-      type: problemType(problem.code),
-      title: problem.title,
-      status: problem.status,
-      detail: problem.message,
-      instance: request.url.split('?')[0] ?? request.url,
-      code: problem.code,
-      requestId: request.id,
-      ...problem.extensions
-    })
+    .send(problemBody(problem, request.url.split('?')[0] ?? request.url, request.id))
+}
+
+/** The RFC 9457 document of a problem; `instance` is the request path when one is known. */
+export function problemBody(problem: ProblemError, instance: string, requestId: string): Problem
+export function problemBody(problem: ProblemError, instance: string | undefined, requestId: string): Omit<Problem, 'instance'> & { instance?: string }
+export function problemBody(problem: ProblemError, instance: string | undefined, requestId: string): Omit<Problem, 'instance'> & { instance?: string } {
+  return {
+    type: problemType(problem.code),
+    title: problem.title,
+    status: problem.status,
+    detail: problem.message,
+    ...(instance !== undefined ? { instance } : {}),
+    code: problem.code,
+    requestId,
+    ...problem.extensions
+  }
 }
 
 export function toProblem(error: FastifyError | ProblemError | Error): ProblemError {

@@ -2,8 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import { requireScope } from '../auth/scopes.js'
 import { isDatabaseUnavailable } from '../db/unavailable.js'
-import { toProblem } from '../http/error-handler.js'
-import { ProblemError, problemType } from '../http/problem.js'
+import { problemBody, toProblem } from '../http/error-handler.js'
+import { ProblemError } from '../http/problem.js'
 import { AUTH_PROBLEMS, problemResponses, ref } from '../http/schemas.js'
 import {
   ResolutionSchema,
@@ -108,16 +108,7 @@ const resolveRoutes: FastifyPluginAsyncTypebox<{ resolver: Resolver }> = async (
             return {
               image,
               version,
-              problem: {
-                type: problemType(problem.code),
-                title: problem.title,
-                status: problem.status,
-                detail: problem.message,
-                instance: '/v1/resolve',
-                code: problem.code,
-                requestId: request.id,
-                ...problem.extensions
-              }
+              problem: problemBody(problem, '/v1/resolve', request.id)
             }
           }
         })
