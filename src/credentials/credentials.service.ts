@@ -3,7 +3,7 @@ import type { Database } from '../db/database.js'
 import { violatedForeignKey, violatedUnique } from '../db/pg-errors.js'
 import { isDatabaseUnavailable } from '../db/unavailable.js'
 import { badRequest, conflict, notFound } from '../http/problem.js'
-import { InvalidRegistryHostError, normaliseRegistryHost, SINGLE_LABEL_HINT } from '../registry/index.js'
+import { InvalidRegistryHostError, normaliseRegistryHost, SINGLE_LABEL_HINT, type RegistryLogin } from '../registry/index.js'
 import type { CredentialCipher } from './credential-cipher.js'
 import type { CreateCredentialBody, Credential, UpdateCredentialBody } from './credentials.schemas.js'
 import type { CredentialRow, CredentialUpdate } from './credentials.table.js'
@@ -169,7 +169,7 @@ export async function removeCredential(db: Database, project: string, id: string
 
 export interface CredentialSecrets {
   /** The decrypted login of a stored credential and the hosts it may go to; undefined if there is none. */
-  reveal(credentialId: string): Promise<{ username: string; password: string; registries: string[] } | undefined>
+  reveal(credentialId: string): Promise<RegistryLogin | undefined>
 }
 
 // Enough for every credential a fleet of pipelines pulls with; beyond it the memory starts over.

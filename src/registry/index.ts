@@ -1,7 +1,7 @@
 // The public surface of the registry client; import from here rather than from the parts.
 export { createRegistryClient } from './client.js'
 export type { RegistryClient, RegistryClientOptions, RegistryClientLogger } from './client.js'
-export type { Credential } from './registry-auth.js'
+export type { Credential, RegistryLogin } from './registry-auth.js'
 export { basicAuthorization } from './registry-auth.js'
 export {
   parseReference, buildReference, formatReference, formatPinned, InvalidReferenceError,

@@ -14,6 +14,8 @@ export interface Credential {
   /** The registry hosts it is for (normalised, see normaliseRegistryHost); it is sent nowhere else. */
   registries: readonly string[]
 }
+/** The same login pair under the name the rest of the service knows it by. */
+export type RegistryLogin = Credential
 
 /** Built by hand: `robot$project+name` or `_json_key` usernames must survive, and URLs never carry credentials. */
 export function basicAuthorization (credential: Pick<Credential, 'username' | 'password'>): string {

@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import { ProblemSchema } from '../http/problem.js'
 import { ProjectId, ref, StringEnum, Text, Uuid } from '../http/schemas.js'
 import { ImageCode } from '../images/images.schemas.js'
+import { PlatformSchema } from '../versions/versions.schemas.js'
 import { SPEC_GRAMMAR_TEXT } from './version-spec.js'
 
 export const SpecText = Type.String({ minLength: 1, maxLength: 64, description: `Version spec: ${SPEC_GRAMMAR_TEXT}`, examples: ['1.latest'] })
@@ -21,11 +22,6 @@ export const RESOLUTION_EXAMPLE = {
   platforms: [{ os: 'linux', architecture: 'amd64' }],
   credential: { id: '0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55', project: 'platform' }
 }
-
-const PlatformSchema = Type.Object(
-  { os: Type.String(), architecture: Type.String(), variant: Type.Optional(Type.String()) },
-  { additionalProperties: false }
-)
 
 export const PullSecretSchema = Type.Object(
   { username: Type.String(), password: Type.String() },

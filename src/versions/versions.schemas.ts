@@ -19,7 +19,8 @@ export const VersionStatusSchema = StringEnum(VERSION_STATUSES, {
 export const ReleaseTypeSchema = StringEnum(RELEASE_TYPES, { description: 'major → (M+1).0.0, minor → M.(m+1).0, patch → M.m.(p+1)' })
 const ActionSchema = StringEnum(PUBLISHER_ACTIONS)
 
-const PlatformSchema = Type.Object(
+/** Where an image runs, as its manifest says (registry/outcome.ts's Platform). */
+export const PlatformSchema = Type.Object(
   { os: Type.String({ examples: ['linux'] }), architecture: Type.String({ examples: ['amd64'] }), variant: Type.Optional(Type.String({ examples: ['v8'] })) },
   { additionalProperties: false }
 )

@@ -1,13 +1,10 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely'
+import type { Platform } from '../registry/index.js'
 
 export type VersionStatus = 'checking' | 'check_failed' | 'testing' | 'released' | 'cancelled' | 'withdrawn'
 export type ReleaseType = 'major' | 'minor' | 'patch'
 
-export interface Platform {
-  os: string
-  architecture: string
-  variant?: string
-}
+export type { Platform } from '../registry/index.js'
 
 export interface ImageVersionsTable {
   id: Generated<string>
