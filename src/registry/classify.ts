@@ -65,10 +65,10 @@ export function classifyFailure (error: unknown, ctx: FailureContext): FailedOut
     return failure('invalid', `${ctx.image} cannot be pulled: ${error.problem}; re-push it as an OCI or Docker schema 2 image.`)
   }
   if (error instanceof BodyTooLargeError) {
-    return failure('invalid', `a response from ${error.host} for ${ctx.image} exceeds the ${ctx.maxBodyBytes}-byte limit; raise maxBodyBytes if the image is legitimate.`)
+    return failure('invalid', `a response from ${error.host} for ${ctx.image} exceeds the ${ctx.maxBodyBytes}-byte limit this service accepts for a manifest or config; an image whose manifest is that large is not one it can vouch for.`)
   }
   if (error instanceof PlainHttpRefusedError) {
-    return failure('refused', `refusing plain http to ${error.host} while checking ${ctx.image}; serve it over https or add "${error.host}" to insecureHosts.`)
+    return failure('refused', `refusing plain http to ${error.host} while checking ${ctx.image}; serve it over https or add "${error.host}" to REGISTRY_INSECURE_HOSTS.`)
   }
   if (error instanceof TooManyRedirectsError) {
     return failure('unavailable', `${error.host} redirected more than ${error.limit} times while checking ${ctx.image}; check the registry's configuration.`)
@@ -81,7 +81,7 @@ export function classifyFailure (error: unknown, ctx: FailureContext): FailedOut
   const refused = findRefusal(cause)
   if (refused !== undefined) {
     // The request's host:port is the narrowest allow-list entry that would let this through.
-    return failure('refused', `refusing to contact ${host} while checking ${ctx.image}: ${refused.detail}; add "${host}" to allowedPrivateHosts only if this registry is trusted.`)
+    return failure('refused', `refusing to contact ${host} while checking ${ctx.image}: ${refused.detail}; add "${host}" to REGISTRY_ALLOWED_PRIVATE_HOSTS only if this registry is trusted.`)
   }
   return failure('unavailable', `${networkProblem(cause, host, ctx.totalTimeoutMs)} while checking ${ctx.image}; retry later, and check the host and that the registry is running.`)
 }

@@ -1,4 +1,4 @@
-// Operator-configured host lists (insecureHosts, allowedPrivateHosts). An entry is `host` (any port)
+// Operator-configured host lists (REGISTRY_INSECURE_HOSTS, REGISTRY_ALLOWED_PRIVATE_HOSTS). An entry is `host` (any port)
 // or `host:port`; IPv6 hosts are written in brackets, `[fd00::1]:5000`, as in a reference.
 
 export interface HostList {

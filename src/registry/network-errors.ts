@@ -28,7 +28,7 @@ export function networkProblem (error: unknown, host: string, totalTimeoutMs: nu
     case 'UND_ERR_HEADERS_TIMEOUT':
     case 'UND_ERR_BODY_TIMEOUT':
     case 'UND_ERR_ABORTED':
-      return `${host} did not answer within ${totalTimeoutMs} ms`
+      return `${host} did not answer within ${totalTimeoutMs} ms (REGISTRY_TIMEOUT_MS)`
     case 'UND_ERR_CONNECT_TIMEOUT':
     case 'ETIMEDOUT':
       return `connecting to ${host} timed out`
@@ -39,7 +39,7 @@ export function networkProblem (error: unknown, host: string, totalTimeoutMs: nu
       return `${host} closed the connection unexpectedly`
   }
   if (code !== undefined && TLS_CODE.test(code)) {
-    return `the TLS handshake with ${host} failed (${code}: if it serves plain http list it in insecureHosts; if it uses a private CA trust that CA)`
+    return `the TLS handshake with ${host} failed (${code}: if it serves plain http list it in REGISTRY_INSECURE_HOSTS; if it uses a private CA trust that CA)`
   }
   const message = error instanceof Error ? error.message : String(error)
   return `the request to ${host} failed (${code ?? message})`

@@ -88,7 +88,7 @@ t.test('faults through the proxy', async (t) => {
     t.same(outcome, {
       ok: false,
       class: 'unavailable',
-      reason: `${proxy.host} did not answer within 1500 ms while checking ${image}; retry later, and check the host and that the registry is running.`
+      reason: `${proxy.host} did not answer within 1500 ms (REGISTRY_TIMEOUT_MS) while checking ${image}; retry later, and check the host and that the registry is running.`
     })
     t.ok(elapsed >= 1400 && elapsed < 4000, `gave up after ${elapsed} ms`)
   })

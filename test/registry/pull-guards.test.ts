@@ -17,7 +17,7 @@ t.test('SSRF guard against a real registry on 127.0.0.1', async (t) => {
   t.same(await guarded.checkPullability(`${registry.host}/team/app:1`), {
     ok: false,
     class: 'refused',
-    reason: `refusing to contact ${registry.host} while checking ${registry.host}/team/app:1: it is a loopback address; add "${registry.host}" to allowedPrivateHosts only if this registry is trusted.`
+    reason: `refusing to contact ${registry.host} while checking ${registry.host}/team/app:1: it is a loopback address; add "${registry.host}" to REGISTRY_ALLOWED_PRIVATE_HOSTS only if this registry is trusted.`
   })
   const byName = await guarded.checkPullability(`localhost:${port}/team/app:1`)
   t.match(byName, { ok: false, class: 'refused', reason: /localhost.*loopback name/ })
@@ -63,7 +63,7 @@ t.test('plain http and credentials', async (t) => {
   t.same(await client.checkPullability(`${registry.host}/team/app:1`, user), {
     ok: false,
     class: 'refused',
-    reason: `refusing plain http to ${tokenHost} while checking ${registry.host}/team/app:1; serve it over https or add "${tokenHost}" to insecureHosts.`
+    reason: `refusing plain http to ${tokenHost} while checking ${registry.host}/team/app:1; serve it over https or add "${tokenHost}" to REGISTRY_INSECURE_HOSTS.`
   })
   t.equal(registry.tokenServer?.requests.length, before, 'the token service never saw the credential')
 
@@ -71,7 +71,7 @@ t.test('plain http and credentials', async (t) => {
   const strict = createRigClient([registry], { insecureHosts: [] })
   t.teardown(() => strict.close())
   const tls = await strict.checkPullability(`${registry.host}/team/app:1`, user)
-  t.match(tls, { ok: false, class: 'unavailable', reason: /TLS handshake with .* failed .*insecureHosts/ })
+  t.match(tls, { ok: false, class: 'unavailable', reason: /TLS handshake with .* failed .*REGISTRY_INSECURE_HOSTS/ })
 })
 
 t.test('bodies larger than maxBodyBytes are refused as invalid', async (t) => {
@@ -84,7 +84,7 @@ t.test('bodies larger than maxBodyBytes are refused as invalid', async (t) => {
   t.same(await client.checkPullability(`${registry.host}/team/app:multi`), {
     ok: false,
     class: 'invalid',
-    reason: `a response from ${registry.host} for ${registry.host}/team/app:multi exceeds the 600-byte limit; raise maxBodyBytes if the image is legitimate.`
+    reason: `a response from ${registry.host} for ${registry.host}/team/app:multi exceeds the 600-byte limit this service accepts for a manifest or config; an image whose manifest is that large is not one it can vouch for.`
   })
   const roomy = createRigClient([registry], { maxBodyBytes: 64 * 1024 })
   t.teardown(() => roomy.close())
