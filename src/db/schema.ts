@@ -6,8 +6,8 @@ import type { ImageEventsTable } from '../events/events.table.js'
 import type { ImageVersionsTable } from '../versions/versions.table.js'
 import type { CheckJobsTable } from '../checks/check-jobs.table.js'
 import type { IdempotencyKeysTable } from '../idempotency/idempotency.table.js'
-import type { ResolutionsTable } from '../resolve/resolutions.table.js'
-import type { PullSecretGrantsTable } from '../resolve/pull-secret-grants.table.js'
+import type { ResolutionsTable } from '../resolution-log/resolutions.table.js'
+import type { PullSecretGrantsTable } from '../resolution-log/pull-secret-grants.table.js'
 
 // The whole database as Kysely sees it (camelCase; CamelCasePlugin maps to snake_case columns).
 // Each resource declares its own tables beside its code; this file only gathers them.

@@ -1,14 +1,15 @@
 import type { ImageAccess } from '../images/image-access.js'
 import { RESOLVABLE_STATUSES } from '../versions/version-lifecycle.js'
+import { compareVersions } from '../versions/version-number.js'
+import type { ResolvableVersionRow } from '../versions/versions.repository.js'
 import type { Platform } from '../versions/versions.table.js'
-import { newestFirst } from './version-spec.js'
 
 // What resolve needs to know about one image, as cached per image: its access fields and the
 // versions resolve can meet (released, testing, withdrawn), newest first. Everything computed
 // from a snapshot is pure, so a cached snapshot answers exactly as the database would.
 
 export type SnapshotStatus = (typeof RESOLVABLE_STATUSES)[number]
-export const SNAPSHOT_STATUSES: readonly SnapshotStatus[] = RESOLVABLE_STATUSES
+const SNAPSHOT_STATUSES: readonly string[] = RESOLVABLE_STATUSES
 
 export interface CredentialRef {
   id: string
@@ -39,37 +40,16 @@ export interface ImageSnapshot extends ImageAccess {
   versions: SnapshotVersion[]
 }
 
-/** One row of the image ⟕ versions join (version columns are null when the image has none). */
-export interface SnapshotRow extends ImageAccess {
-  id: string
-  code: string
-  imageCredentialId: string | null
-  imageCredentialProject: string | null
-  imageCredentialRegistries: string[] | null
-  major: number | null
-  minor: number | null
-  patch: number | null
-  status: string | null
-  registry: string | null
-  repository: string | null
-  tag: string | null
-  digest: string | null
-  platforms: Platform[] | null
-  versionCredentialId: string | null
-  versionCredentialProject: string | null
-  versionCredentialRegistries: string[] | null
-  withdrawReason: string | null
-}
-
 const credentialRef = (id: string | null, project: string | null, registries: string[] | null): CredentialRef | null =>
   id && project ? { id, project, registries: registries ?? [] } : null
 
-export function toSnapshot(rows: readonly SnapshotRow[]): ImageSnapshot | undefined {
+/** The snapshot of versions' image ⟕ resolvable versions join; undefined when no image has the code. */
+export function toSnapshot(rows: readonly ResolvableVersionRow[]): ImageSnapshot | undefined {
   const first = rows[0]
   if (!first) return undefined
   const versions: SnapshotVersion[] = []
   for (const r of rows) {
-    if (r.major === null || r.minor === null || r.patch === null || !SNAPSHOT_STATUSES.includes(r.status as SnapshotStatus)) continue
+    if (r.major === null || r.minor === null || r.patch === null || r.status === null || !SNAPSHOT_STATUSES.includes(r.status)) continue
     versions.push({
       major: r.major,
       minor: r.minor,
@@ -92,6 +72,6 @@ export function toSnapshot(rows: readonly SnapshotRow[]): ImageSnapshot | undefi
     visibilityPublic: first.visibilityPublic,
     visibilityProjects: first.visibilityProjects,
     credential: credentialRef(first.imageCredentialId, first.imageCredentialProject, first.imageCredentialRegistries),
-    versions: versions.sort(newestFirst)
+    versions: versions.sort((a, b) => compareVersions(b, a))
   }
 }

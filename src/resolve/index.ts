@@ -1,6 +1,16 @@
+import fp from 'fastify-plugin'
 import type { Feature } from '../http/feature.js'
+import { resolutionLogFeature } from '../resolution-log/index.js'
 import resolvePlugin from './resolve.plugin.js'
-import { resolutionSchemas } from './resolutions.schemas.js'
 import { ResolutionSchema, ResolveBatchResultSchema } from './resolve.schemas.js'
 
-export const resolveFeature: Feature = { name: 'resolve', schemas: [ResolutionSchema, ResolveBatchResultSchema, ...resolutionSchemas], plugin: resolvePlugin }
+// The resolution log is its own feature, registered here because resolve is the only one that
+// writes it and needs it first.
+export const resolveFeature: Feature = {
+  name: 'resolve',
+  schemas: [ResolutionSchema, ResolveBatchResultSchema, ...resolutionLogFeature.schemas],
+  plugin: fp(async (app) => {
+    await app.register(resolutionLogFeature.plugin)
+    await app.register(resolvePlugin)
+  })
+}

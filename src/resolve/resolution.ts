@@ -1,7 +1,7 @@
 import { isBoundRegistry } from '../registry/index.js'
 import type { ImageSnapshot, SnapshotVersion } from './image-snapshot.js'
 import type { Resolution } from './resolve.schemas.js'
-import { formatVersion } from './version-spec.js'
+import { formatVersion } from '../versions/version-number.js'
 
 // Turns a selected version into what the engine receives. Pure.
 export function toResolution(image: ImageSnapshot, version: SnapshotVersion, spec: string): Resolution {

@@ -1,6 +1,7 @@
 import { badRequest, conflict, gone, notFound, type ProblemError } from '../http/problem.js'
 import type { SnapshotVersion } from './image-snapshot.js'
-import { formatVersion, SPEC_GRAMMAR, SPEC_GRAMMAR_TEXT } from './version-spec.js'
+import { formatVersion } from '../versions/version-number.js'
+import { SPEC_GRAMMAR, SPEC_GRAMMAR_TEXT } from './select-version.js'
 
 // The problems resolve answers with. Each 404 says which part failed; pure.
 

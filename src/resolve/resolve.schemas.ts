@@ -3,7 +3,7 @@ import { ProblemSchema } from '../http/problem.js'
 import { ProjectId, ref, StringEnum, Text, Uuid } from '../http/schemas.js'
 import { ImageCode } from '../images/images.schemas.js'
 import { PlatformSchema } from '../versions/versions.schemas.js'
-import { SPEC_GRAMMAR_TEXT } from './version-spec.js'
+import { SPEC_GRAMMAR_TEXT } from './select-version.js'
 
 export const SpecText = Type.String({ minLength: 1, maxLength: 64, description: `Version spec: ${SPEC_GRAMMAR_TEXT}`, examples: ['1.latest'] })
 const Pipeline = Text(200, { minLength: 1, description: 'The pipeline asking (recorded in the resolution log)', examples: ['p-8f3a1c'] })

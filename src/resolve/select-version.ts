@@ -1,7 +1,51 @@
+import { isVisibleTo, type ImageAccess } from '../images/image-access.js'
+import { parseVersion } from '../versions/version-number.js'
 import type { SnapshotVersion } from './image-snapshot.js'
-import type { VersionSpec } from './version-spec.js'
 
-// Which version a spec picks. Pure; `versions` must be sorted newest first (numerically).
+// What a spec such as `1.latest` gives a project, from an image's snapshot. Pure: the spec
+// grammar, who sees what, and the choice.
+
+/** A spec as a pipeline stores it. */
+export type VersionSpec =
+  | { kind: 'exact'; major: number; minor: number; patch: number }
+  /** Newest candidate, optionally within one major (and minor) line. */
+  | { kind: 'latest'; major?: number; minor?: number }
+
+export const SPEC_GRAMMAR = ['N.latest', 'N.M.latest', 'latest', 'X.Y.Z', 'N.*', 'N.M.*'] as const
+
+export const SPEC_GRAMMAR_TEXT =
+  'N.latest (newest in major N), N.M.latest (newest patch of N.M), latest (newest of all), X.Y.Z (exact); N.* and N.M.* are aliases of N.latest and N.M.latest; numbers are plain non-negative integers (no leading zeros)'
+
+/** The spec, or undefined when it does not follow SPEC_GRAMMAR. */
+export function parseVersionSpec(text: string): VersionSpec | undefined {
+  if (text === 'latest') return { kind: 'latest' }
+  const dot = text.lastIndexOf('.')
+  const last = text.slice(dot + 1)
+  if (last !== 'latest' && last !== '*') {
+    const exact = parseVersion(text)
+    return exact && { kind: 'exact', major: exact.major, minor: exact.minor, patch: exact.patch }
+  }
+  const line = text.slice(0, dot)
+  const parts = line.split('.').length
+  if (dot < 0 || parts > 2) return undefined
+  // A line's numbers are valid exactly when N.0.0 (or N.M.0) is a version number: one definition
+  // of a number, version-number's.
+  const start = parseVersion(parts === 1 ? `${line}.0.0` : `${line}.0`)
+  if (!start) return undefined
+  return parts === 1 ? { kind: 'latest', major: start.major } : { kind: 'latest', major: start.major, minor: start.minor }
+}
+
+/**
+ * How the asking project stands to the image: one it is not visible to gets nothing (isVisibleTo:
+ * public, owner, debug project, or listed in visibility.projects); the debug project also gets the
+ * image's testing version; everyone else its released ones.
+ */
+export type Audience = 'none' | 'debug' | 'consumer'
+
+export function audienceOf(image: ImageAccess, project: string): Audience {
+  if (!isVisibleTo(image, project)) return 'none'
+  return project === image.debugProject ? 'debug' : 'consumer'
+}
 
 export type Selection =
   | { kind: 'resolved'; version: SnapshotVersion }
@@ -18,6 +62,7 @@ export type Selection =
 export const isCandidate = (v: SnapshotVersion, debugProject: boolean): boolean =>
   v.digest !== null && (v.status === 'released' || (debugProject && v.status === 'testing'))
 
+/** Which version the spec picks; `versions` are sorted newest first (numerically), as a snapshot keeps them. */
 export function selectVersion(versions: readonly SnapshotVersion[], spec: VersionSpec, debugProject: boolean): Selection {
   const candidates = versions.filter((v) => isCandidate(v, debugProject))
   if (spec.kind === 'latest') {

@@ -1,7 +1,40 @@
 import t from 'tap'
-import type { SnapshotStatus, SnapshotVersion } from '../../src/resolve/image-snapshot.js'
-import { selectVersion } from '../../src/resolve/select-version.js'
-import { formatVersion, newestFirst, parseVersionSpec } from '../../src/resolve/version-spec.js'
+import { toSnapshot, type SnapshotStatus, type SnapshotVersion } from '../../src/resolve/image-snapshot.js'
+import { audienceOf, parseVersionSpec, selectVersion } from '../../src/resolve/select-version.js'
+import { compareVersions, formatVersion, type VersionNumber } from '../../src/versions/version-number.js'
+import type { ResolvableVersionRow } from '../../src/versions/versions.repository.js'
+
+const newestFirst = (a: VersionNumber, b: VersionNumber) => compareVersions(b, a)
+
+t.test('accepts every form of the grammar', async (t) => {
+  t.same(parseVersionSpec('latest'), { kind: 'latest' })
+  t.same(parseVersionSpec('1.latest'), { kind: 'latest', major: 1 })
+  t.same(parseVersionSpec('1.*'), { kind: 'latest', major: 1 })
+  t.same(parseVersionSpec('0.latest'), { kind: 'latest', major: 0 })
+  t.same(parseVersionSpec('1.2.latest'), { kind: 'latest', major: 1, minor: 2 })
+  t.same(parseVersionSpec('1.2.*'), { kind: 'latest', major: 1, minor: 2 })
+  t.same(parseVersionSpec('1.10.3'), { kind: 'exact', major: 1, minor: 10, patch: 3 })
+  t.same(parseVersionSpec('0.0.0'), { kind: 'exact', major: 0, minor: 0, patch: 0 })
+  t.same(parseVersionSpec('999999999.0.1'), { kind: 'exact', major: 999999999, minor: 0, patch: 1 })
+  t.same(parseVersionSpec('999999999.999999999.latest'), { kind: 'latest', major: 999999999, minor: 999999999 })
+})
+
+t.test('rejects everything else', async (t) => {
+  for (const bad of [
+    '', '1', '1.2', '*', '.latest', '.*', 'latest.1', '1.latest.2', '1.2.3.4', '1.2.3.latest', 'v1.latest', '01.latest', '1.02.latest', '1.02.3', '1.-1.0',
+    '1.2.x', '1.2.3-rc1', 'LATEST', '1.Latest', ' 1.latest', '1..latest', '1000000000.latest', '1000000000.0.0', '1.2.3 ', '1.latest ', '1.2.0.*'
+  ])
+    t.equal(parseVersionSpec(bad), undefined, JSON.stringify(bad))
+})
+
+t.test('who is asking: nobody outside visibility, the debug project apart', async (t) => {
+  const image = { ownerProject: 'owner', debugProject: 'debug', visibilityPublic: false, visibilityProjects: ['payments'] }
+  t.equal(audienceOf(image, 'stranger'), 'none')
+  t.equal(audienceOf(image, 'payments'), 'consumer')
+  t.equal(audienceOf(image, 'owner'), 'consumer')
+  t.equal(audienceOf(image, 'debug'), 'debug')
+  t.equal(audienceOf({ ...image, visibilityPublic: true }, 'stranger'), 'consumer')
+})
 
 const v = (text: string, status: SnapshotStatus, digest: string | null = `sha256:${text}`): SnapshotVersion => {
   const [major, minor, patch] = text.split('.').map(Number) as [number, number, number]
@@ -58,4 +91,17 @@ t.test('a withdrawn version with nothing left in its major line', async (t) => {
   t.equal(s.kind === 'withdrawn' ? s.serving : 'x', undefined)
   t.same(selectVersion(only, { kind: 'latest', major: 1 }, false), { kind: 'no-match', newest: only[0] })
   t.same(selectVersion([], { kind: 'latest' }, false), { kind: 'no-match', newest: undefined })
+})
+
+t.test('a snapshot keeps its versions newest first, numerically, never as text', async (t) => {
+  const image = { id: 'i', code: 'tools', ownerProject: 'o', debugProject: 'd', visibilityPublic: true, visibilityProjects: [] }
+  const none = { imageCredentialId: null, imageCredentialProject: null, imageCredentialRegistries: null, versionCredentialId: null, versionCredentialProject: null, versionCredentialRegistries: null }
+  const row = (text: string, status: ResolvableVersionRow['status']): ResolvableVersionRow => {
+    const [major, minor, patch] = text.split('.').map(Number) as [number, number, number]
+    return { ...image, ...none, major, minor, patch, status, registry: 'r', repository: 'x', tag: text, digest: `sha256:${text}`, platforms: [], withdrawReason: null }
+  }
+  const snapshot = toSnapshot([row('1.9.0', 'released'), row('1.10.0', 'released'), row('2.0.0', 'testing'), row('1.10.2', 'withdrawn')])
+  t.same(snapshot?.versions.map(formatVersion), ['2.0.0', '1.10.2', '1.10.0', '1.9.0'])
+  t.equal(toSnapshot([]), undefined, 'no image')
+  t.same(toSnapshot([{ ...row('0.0.0', null), major: null, minor: null, patch: null }])?.versions, [], 'an image without versions')
 })

@@ -3,7 +3,6 @@ import type { Db } from '../db/schema.js'
 import { deleteOlderThan } from './delete-older-than.js'
 import type { PullSecretGrantRow } from './pull-secret-grants.table.js'
 
-
 /** A grant as the batch writer holds it before the database numbers it. */
 export type GrantRecord = Omit<PullSecretGrantRow, 'id'>
 
@@ -16,11 +15,6 @@ export async function insertGrants(db: Db, rows: readonly GrantRecord[]): Promis
     select * from unnest(${column('credentialId')}::uuid[], ${column('imageId')}::uuid[], ${column('version')}::text[], ${column('project')}::text[],
                          ${column('pipeline')}::text[], ${column('build')}::text[], ${column('tokenId')}::uuid[], ${column('tokenName')}::text[],
                          ${rows.map((r) => r.grantedAt.toISOString())}::timestamptz[])`.execute(db)
-}
-
-/** The grants of one credential, newest first (pull_secret_grants_credential_idx). */
-export async function listGrantsOfCredential(db: Db, credentialId: string, limit: number) {
-  return db.selectFrom('pullSecretGrants').selectAll().where('credentialId', '=', credentialId).orderBy('grantedAt', 'desc').orderBy('id', 'desc').limit(limit).execute()
 }
 
 export const pruneGrants = (db: Db, olderThan: Date): Promise<number> => deleteOlderThan(db, 'pull_secret_grants', 'granted_at', olderThan)

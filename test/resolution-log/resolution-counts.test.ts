@@ -1,8 +1,8 @@
 import t from 'tap'
 import { build } from '../helpers/app.js'
-import { resolutionCoalescing } from '../../src/resolve/resolution-coalescing.js'
-import type { ResolutionRecord } from '../../src/resolve/resolutions.repository.js'
-import { insertImage, insertVersion } from './fixtures.js'
+import { resolutionCoalescing } from '../../src/resolution-log/resolution-coalescing.js'
+import type { ResolutionRecord } from '../../src/resolution-log/resolutions.repository.js'
+import { insertImage, insertVersion } from '../resolve/fixtures.js'
 
 const record = (fields: Partial<ResolutionRecord> = {}): ResolutionRecord => {
   const at = new Date('2026-11-26T18:00:00.000Z')

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { build } from '../helpers/app.js'
-import { pruneOldRecords } from '../../src/resolve/retention.js'
-import { digestOf, insertImage, insertVersion } from './fixtures.js'
+import { pruneOldRecords } from '../../src/resolution-log/retention.js'
+import { digestOf, insertImage, insertVersion } from '../resolve/fixtures.js'
 
 t.test('the resolution log answers "which pipelines ran which version"', async (t) => {
   const first = await build(t)

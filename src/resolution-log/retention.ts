@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { pruneGrants } from './grants.repository.js'
+import { pruneGrants } from './pull-secret-grants.repository.js'
 import { pruneResolutions } from './resolutions.repository.js'
 
 const DAY_MS = 86_400_000

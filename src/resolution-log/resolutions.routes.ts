@@ -5,7 +5,10 @@ import { requestTimestamp } from '../http/request-timestamp.js'
 import { notFound } from '../http/problem.js'
 import { AUTH_PROBLEMS, Page, problemResponses, ref } from '../http/schemas.js'
 import { readableLogProjects } from '../images/image-access.js'
-import { findImageForLog, listResolutions, versionExists, versionUsage, type ImageForLog } from './resolutions.repository.js'
+import { findImageByCode, type ImageRecord } from '../images/images.repository.js'
+import { parseVersion, type VersionNumber } from '../versions/version-number.js'
+import { versionExists } from '../versions/versions.repository.js'
+import { listResolutions, versionUsage } from './resolutions.repository.js'
 import { RESOLUTION_RECORD_EXAMPLE, ResolutionRecordSchema, ResolutionsParams, ResolutionsQuery, UsageParams, VersionUsageSchema } from './resolutions.schemas.js'
 
 const resolutionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -13,9 +16,9 @@ const resolutionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
    * The image and the projects whose rows this token may read (404 when it may read none). The
    * owner project may narrow to any consumer with ?project=; a consumer only to one of its own.
    */
-  async function readableImage(p: Principal, code: string, project: string | undefined): Promise<{ image: ImageForLog; projects: string[] | null }> {
+  async function readableImage(p: Principal, code: string, project: string | undefined): Promise<{ image: ImageRecord; projects: string[] | null }> {
     requireScope(p, 'images:read')
-    const image = await findImageForLog(app.db, code)
+    const image = await findImageByCode(app.db, code)
     const readable = image && readableLogProjects(p, image)
     if (!image || !readable) throw notFound('IMAGE_NOT_FOUND', `No image "${code}" is visible to token "${p.name}". Check the code in GET /v1/images.`, { image: code })
     const allowed = 'all' in readable ? null : readable.projects
@@ -80,8 +83,8 @@ const resolutionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const { code, version } = request.params
       const { image, projects } = await readableImage(request.principal, code, undefined)
-      const [major, minor, patch] = version.split('.').map(Number) as [number, number, number]
-      if (!(await versionExists(app.db, image.id, major, minor, patch))) {
+      // The schema's pattern is version-number's own, so the text parses.
+      if (!(await versionExists(app.db, image.id, parseVersion(version) as VersionNumber))) {
         throw notFound('VERSION_NOT_FOUND', `Image "${code}" has no version ${version}; list its versions with GET /v1/images/${code}/versions.`, { image: code, version })
       }
       const usage = await versionUsage(app.db, image.id, version, projects)

@@ -1,9 +1,7 @@
 import { sql } from 'kysely'
 import type { Db } from '../db/schema.js'
-import type { ImageAccess } from '../images/image-access.js'
 import type { ResolutionRow } from './resolutions.table.js'
 import { deleteOlderThan } from './delete-older-than.js'
-
 
 /** A row as the batch writer holds it before the database numbers it. */
 export type ResolutionRecord = Omit<ResolutionRow, 'id'>
@@ -78,41 +76,11 @@ export async function versionUsage(db: Db, imageId: string, version: string, pro
 /** Deletes log rows older than the cutoff in bounded chunks; returns how many. */
 export const pruneResolutions = (db: Db, olderThan: Date): Promise<number> => deleteOlderThan(db, 'resolutions', 'resolved_at', olderThan)
 
-export interface ImageForLog extends ImageAccess {
-  id: string
-  code: string
-}
-
-export async function findImageForLog(db: Db, code: string): Promise<ImageForLog | undefined> {
-  return db
-    .selectFrom('images')
-    .select(['id', 'code', 'ownerProject', 'debugProject', 'visibilityPublic', 'visibilityProjects'])
-    .where('code', '=', code)
-    .executeTakeFirst()
-}
-
-/** Whether the image has (or had) this version number, in any status. */
-export async function versionExists(db: Db, imageId: string, major: number, minor: number, patch: number): Promise<boolean> {
-  const row = await db
-    .selectFrom('imageVersions')
-    .select('id')
-    .where('imageId', '=', imageId)
-    .where('major', '=', major)
-    .where('minor', '=', minor)
-    .where('patch', '=', patch)
-    .limit(1)
-    .executeTakeFirst()
-  return row !== undefined
-}
-
-/** Deletes an image's log; call it in the transaction that deletes the image (no cascade). */
+/**
+ * Deletes an image's log. The table has no foreign key (see the migration), so call it in the
+ * transaction that deletes the image: an image can only be deleted before any of its versions was
+ * released, so its rows are the debug project's resolutions of testing versions.
+ */
 export async function deleteImageResolutions(db: Db, imageId: string): Promise<void> {
   await db.deleteFrom('resolutions').where('imageId', '=', imageId).execute()
-}
-
-/** Projects other than `except` that resolved the image (e.g. before deleting it). */
-export async function projectsThatResolved(db: Db, imageId: string, except?: string): Promise<string[]> {
-  let query = db.selectFrom('resolutions').select('project').distinct().where('imageId', '=', imageId)
-  if (except !== undefined) query = query.where('project', '<>', except)
-  return (await query.execute()).map((r) => r.project)
 }

@@ -1,7 +1,7 @@
 import t from 'tap'
 import pino from 'pino'
 import { Writable } from 'node:stream'
-import { BatchWriter } from '../../src/resolve/batch-writer.js'
+import { BatchWriter } from '../../src/resolution-log/batch-writer.js'
 
 function capture() {
   const lines: Array<Record<string, unknown>> = []

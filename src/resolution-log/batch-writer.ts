@@ -39,9 +39,8 @@ export class BatchWriter<T> {
   private lastWarnAt = 0
 
   constructor(private readonly options: BatchWriterOptions<T>) {
-    // A batch's parameters are built in one event-loop turn (about 6 µs a row for the resolution
-    // log), which holds up every request behind it: 500 rows keep that near 3 ms. Side by side, p99
-    // of resolve under a new build per request was 12.8 ms with 1000 rows and 8.7 ms with 500.
+    // A batch's parameters are built in one event-loop turn, which holds up every request behind
+    // it: the batch size bounds that pause (the README's benchmark section has the figures).
     this.batchSize = options.batchSize ?? 500
     const maxBuffered = options.maxBuffered ?? 50_000
     this.buffer = options.coalesce ? new CoalescingBuffer(maxBuffered, options.coalesce) : new ListBuffer(maxBuffered)

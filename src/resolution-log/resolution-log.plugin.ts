@@ -1,0 +1,27 @@
+import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
+import { BufferedResolutionLog } from './resolution-log.js'
+import { schedulePruning } from './retention.js'
+import resolutionsRoutes from './resolutions.routes.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The buffered resolution log and pull-secret grants: resolve writes, flush() writes what is pending. */
+    resolutionLog: BufferedResolutionLog
+  }
+}
+
+export default fp(
+  async function resolutionLog(app: FastifyInstance) {
+    const log = new BufferedResolutionLog(app.db, app.log)
+    app.decorate('resolutionLog', log)
+    const stopPruning = schedulePruning(app)
+    // Runs before the database plugin closes the pool (onClose hooks run in reverse order).
+    app.addHook('onClose', async () => {
+      stopPruning()
+      await log.close()
+    })
+    await app.register(resolutionsRoutes)
+  },
+  { name: 'resolution-log', dependencies: ['database', 'auth'] }
+)

@@ -1,0 +1,58 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { Db } from '../db/schema.js'
+import { BatchWriter } from './batch-writer.js'
+import { insertGrants, type GrantRecord } from './pull-secret-grants.repository.js'
+import { resolutionCoalescing } from './resolution-coalescing.js'
+import { insertResolutions, type ResolutionRecord } from './resolutions.repository.js'
+
+export type { GrantRecord, ResolutionRecord }
+
+/** What resolve hands the log. Both calls only buffer: they never wait and never throw. */
+export interface ResolutionLog {
+  /** A resolution was answered. */
+  resolved(record: ResolutionRecord): void
+  /** A pull secret was handed out. */
+  granted(record: GrantRecord): void
+}
+
+/**
+ * The resolution log and the pull-secret grants, each written off the request path in batches
+ * (see BatchWriter), resolutions folded while they wait (see resolutionCoalescing).
+ */
+export class BufferedResolutionLog implements ResolutionLog {
+  private readonly resolutions: BatchWriter<ResolutionRecord>
+  private readonly grants: BatchWriter<GrantRecord>
+
+  constructor(db: Db, log: FastifyBaseLogger) {
+    this.resolutions = new BatchWriter({ name: 'resolution log', log, write: (rows) => insertResolutions(db, rows), coalesce: resolutionCoalescing })
+    this.grants = new BatchWriter({ name: 'pull-secret grants', log, write: (rows) => insertGrants(db, rows) })
+  }
+
+  resolved(record: ResolutionRecord): void {
+    this.resolutions.push(record)
+  }
+
+  granted(record: GrantRecord): void {
+    this.grants.push(record)
+  }
+
+  /** Writes what is pending now. */
+  async flush(): Promise<void> {
+    await Promise.all([this.resolutions.flush(), this.grants.flush()])
+  }
+
+  /** Rows dropped since start because the buffer was full (or the database refused them). */
+  get dropped(): number {
+    return this.resolutions.dropped + this.grants.dropped
+  }
+
+  /** Rows waiting to be written. */
+  get buffered(): number {
+    return this.resolutions.buffered + this.grants.buffered
+  }
+
+  /** Final flush on shutdown. */
+  async close(): Promise<void> {
+    await Promise.all([this.resolutions.close(), this.grants.close()])
+  }
+}
