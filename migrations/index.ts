@@ -6,6 +6,7 @@ import * as resolutionsGrants from './20261126185000_resolutions_pull_secret_gra
 import * as resolutionCounts from './20261126210000_resolution_counts.js'
 import * as imageOwnership from './20261201140000_image_ownership_by_project.js'
 import * as credentialRegistries from './20261201150000_credential_registries.js'
+import * as eventsOutbox from './20261202100000_events_outbox.js'
 
 // Frozen list, in order: add new files at the end, never edit one that has landed.
 export const migrations: Record<string, Migration> = {
@@ -15,5 +16,6 @@ export const migrations: Record<string, Migration> = {
   '20261126185000_resolutions_pull_secret_grants': resolutionsGrants,
   '20261126210000_resolution_counts': resolutionCounts,
   '20261201140000_image_ownership_by_project': imageOwnership,
-  '20261201150000_credential_registries': credentialRegistries
+  '20261201150000_credential_registries': credentialRegistries,
+  '20261202100000_events_outbox': eventsOutbox
 }

@@ -4,7 +4,8 @@ import type { Config } from './config.js'
 import { openDatabase, type DatabaseHandle } from './db/database.js'
 import databasePlugin from './db/database.plugin.js'
 import authPlugin from './auth/auth.plugin.js'
-import imageChangesPlugin from './events/image-changes.plugin.js'
+import changesPlugin from './changes/changes.plugin.js'
+import imageChangesPlugin from './changes/image-changes.plugin.js'
 import openapiPlugin from './http/openapi.plugin.js'
 import { installErrorHandler } from './http/error-handler.js'
 import { installNotFound } from './http/not-found.js'
@@ -21,8 +22,8 @@ import type { Feature } from './http/feature.js'
 import { tokensFeature } from './tokens/index.js'
 import { credentialsFeature } from './credentials/index.js'
 import { imagesFeature } from './images/index.js'
-import { versionsFeature } from './versions/index.js'
-import { checksFeature } from './checks/index.js'
+import { imageVersions, versionsFeature } from './versions/index.js'
+import { checkJobsQueue, checksFeature } from './checks/index.js'
 import { resolveFeature } from './resolve/index.js'
 import { announceAdminToken, ensureAdminToken } from './tokens/bootstrap.js'
 
@@ -43,7 +44,9 @@ export interface BuildOptions {
   onAdminTokenCreated?: (token: string) => void
 }
 
-const FEATURES: Feature[] = [tokensFeature, credentialsFeature, imagesFeature, checksFeature, versionsFeature, resolveFeature]
+// Lower features declare what they need of higher ones (images of versions, versions of the check
+// queue) and the app hands them the implementation, so no two features import each other.
+const FEATURES: Feature[] = [tokensFeature, credentialsFeature, imagesFeature(imageVersions), checksFeature, versionsFeature(checkJobsQueue), resolveFeature]
 
 /** Builds the whole service without listening: server.ts listens, tests inject. */
 export async function buildApp(options: BuildOptions): Promise<FastifyInstance> {
@@ -107,6 +110,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(openapiPlugin)
   for (const feature of FEATURES) for (const schema of feature.schemas) app.addSchema(schema)
   await app.register(authPlugin)
+  await app.register(changesPlugin)
   await app.register(imageChangesPlugin)
 
   await app.register(healthRoutes)

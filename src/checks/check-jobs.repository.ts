@@ -2,10 +2,6 @@ import { sql, type Transaction } from 'kysely'
 import type { DB, Db } from '../db/schema.js'
 import type { CheckJobRow } from './check-jobs.table.js'
 
-
-/** The PostgreSQL channel replicas LISTEN on to pick up a new job before their next poll. */
-export const CHECK_JOBS_CHANNEL = 'check_jobs'
-
 const msFromNow = (ms: number) => sql<Date>`now() + ${Math.max(0, Math.round(ms))} * interval '1 millisecond'`
 
 /**
@@ -21,8 +17,6 @@ export async function enqueueCheck(db: Db, versionId: string): Promise<void> {
       oc.column('versionId').doUpdateSet({ id: sql`default`, attempts: 0, runAt: sql`now()`, lockedUntil: null, lockedBy: null, lastError: null })
     )
     .execute()
-  // Transactional: delivered to listeners only when the enqueuing transaction commits.
-  await sql`select pg_notify(${CHECK_JOBS_CHANNEL}, '')`.execute(db)
 }
 
 /**
@@ -78,8 +72,4 @@ export async function deleteJobOfVersion(db: Db, versionId: string): Promise<voi
 /** Hands the job back to the queue, due again after `delayMs`. */
 export async function rescheduleJob(db: Db, id: number, delayMs: number, lastError: string): Promise<void> {
   await db.updateTable('checkJobs').set({ runAt: msFromNow(delayMs), lockedUntil: null, lockedBy: null, lastError }).where('id', '=', id).execute()
-}
-
-export async function findJobOfVersion(db: Db, versionId: string): Promise<CheckJobRow | undefined> {
-  return db.selectFrom('checkJobs').selectAll().where('versionId', '=', versionId).executeTakeFirst()
 }

@@ -4,16 +4,17 @@
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { FastifyBaseLogger } from 'fastify'
-import type { Kysely } from 'kysely'
-import type { DB } from '../db/schema.js'
+import type { ChangeNotifier } from '../changes/change-bus.js'
+import type { Database } from '../db/database.js'
 import { buildReference, formatReference, InvalidReferenceError, failure, isBoundRegistry, type Credential, type PullabilityOutcome } from '../registry/index.js'
 import { formatVersion } from '../versions/version-number.js'
 import { imageReference } from '../versions/image-reference.js'
+import { CHECK_REQUESTED } from '../versions/version-transitions.js'
+import { findVersionToCheck } from '../versions/versions.repository.js'
 import { applyCheckOutcome, type AppliedOutcome, type LeasedJob } from './apply-outcome.js'
 import { leaseDueJobs } from './check-jobs.repository.js'
 import { DEFAULT_BACKOFF, type BackoffOptions } from './retry-backoff.js'
 import type { CheckJobRow } from './check-jobs.table.js'
-import { changesResolutions } from '../versions/version-lifecycle.js'
 
 /** What the worker needs of a registry client; the app passes the real one. */
 export interface Checker {
@@ -21,7 +22,9 @@ export interface Checker {
 }
 
 export interface CheckWorkerOptions {
-  db: Kysely<DB>
+  db: Database
+  /** Outcomes are published through it; it wakes the worker when a check is requested anywhere. */
+  changes: ChangeNotifier
   log: FastifyBaseLogger
   checker: Checker
   /** The username and password of a registry credential, decrypted, with the hosts it is bound to. */
@@ -34,8 +37,6 @@ export interface CheckWorkerOptions {
   backoff?: BackoffOptions
   random?: () => number
   workerId?: string
-  /** Called after an outcome changed a version's status (resolve drops its cached snapshot). */
-  onVersionChanged?: (imageId: string) => Promise<void>
 }
 
 const NOT_CHECKED = failure('invalid', 'the version is no longer being checked')
@@ -50,6 +51,11 @@ export class CheckWorker {
 
   constructor(private readonly options: CheckWorkerOptions) {
     this.id = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
+    options.changes.subscribe((change) => {
+      if (this.timer && CHECK_REQUESTED.has(change.type)) this.wake()
+    })
+    // Requests sent while other replicas could not be heard: look for them now.
+    options.changes.onMissed(() => this.timer && this.wake())
   }
 
   start(): void {
@@ -109,23 +115,16 @@ export class CheckWorker {
   private async run(job: LeasedJob): Promise<void> {
     const { db, log } = this.options
     try {
-      const version = await db
-        .selectFrom('imageVersions')
-        .select(['id', 'imageId', 'major', 'minor', 'patch', 'status', 'registry', 'repository', 'tag', 'credentialId'])
-        .where('id', '=', job.versionId)
-        .executeTakeFirst()
+      const version = await findVersionToCheck(db, job.versionId)
       const reference = version ? imageReference(version) : undefined
       // A version that is no longer checking (cancelled) is not checked; applying drops its job.
       const outcome = version?.status === 'checking' ? await this.check(version, version.credentialId) : NOT_CHECKED
-      const applied = await applyCheckOutcome(db, job, outcome, {
+      const applied = await applyCheckOutcome(db, this.options.changes, job, outcome, {
         maxAttempts: this.options.maxAttempts,
         backoff: this.options.backoff ?? DEFAULT_BACKOFF,
         ...(this.options.random ? { random: this.options.random } : {})
       })
       log.info({ versionId: job.versionId, version: version && formatVersion(version), reference, attempt: job.attempts, ...summary(applied) }, 'pullability check done')
-      if (version && (applied.kind === 'testing' || applied.kind === 'check_failed') && changesResolutions(version.status, applied.kind)) {
-        await this.options.onVersionChanged?.(version.imageId)
-      }
     } catch (err) {
       // The lease runs out and the job is taken again; nothing is lost.
       log.error({ err, versionId: job.versionId }, 'pullability check could not be recorded; it will be retried when its lease expires')

@@ -3,14 +3,6 @@ import type { FastifyInstance } from 'fastify'
 import { splitList } from '../config.js'
 import { createRegistryClient } from '../registry/index.js'
 import { CheckWorker } from './check-worker.js'
-import { listenForJobs, type JobListener } from './job-listener.js'
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** The pullability check queue of this replica: wake() after committing a new job. */
-    checkQueue: { wake(): void }
-  }
-}
 
 // Manifests, indexes and token answers are small; anything bigger is not an image we can vouch for.
 const MAX_REGISTRY_BODY_BYTES = 4 * 1024 * 1024
@@ -30,6 +22,7 @@ export default fp(
     const log = app.log.child({ component: 'check-worker' })
     const worker = new CheckWorker({
       db: app.db,
+      changes: app.changes,
       log,
       checker: registry,
       revealCredential: async (id) => {
@@ -41,23 +34,17 @@ export default fp(
       pollIntervalMs: config.CHECK_POLL_INTERVAL_MS,
       maxAttempts: config.CHECK_MAX_ATTEMPTS,
       // One check is bounded by the registry timeout; the lease outlasts it with room to record the result.
-      leaseMs: 2 * config.REGISTRY_TIMEOUT_MS + 30_000,
-      // A version now testing is resolvable in its debug project: caches must hear of it.
-      onVersionChanged: (imageId) => app.imageChanged(imageId)
+      leaseMs: 2 * config.REGISTRY_TIMEOUT_MS + 30_000
     })
-    app.decorate('checkQueue', { wake: () => worker.wake() })
 
-    let listener: JobListener | undefined
     app.addHook('onReady', async () => {
       worker.start()
-      if (app.database.kind === 'postgres' && app.database.url) listener = listenForJobs(app.database.url, () => worker.wake(), log)
       log.info({ workerId: worker.id, concurrency: config.CHECK_CONCURRENCY }, 'check worker started')
     })
     app.addHook('onClose', async () => {
-      await listener?.close()
       await worker.stop()
       await registry.close()
     })
   },
-  { name: 'checks', dependencies: ['database', 'credentials', 'image-changes'] }
+  { name: 'checks', dependencies: ['database', 'credentials', 'changes'] }
 )

@@ -18,6 +18,10 @@ export async function findImageByCode(db: Db, code: string): Promise<ImageRecord
   return db.selectFrom('images').select(COLUMNS).where('code', '=', code).executeTakeFirst()
 }
 
+export async function findImageById(db: Db, id: string): Promise<ImageRecord | undefined> {
+  return db.selectFrom('images').select(COLUMNS).where('id', '=', id).executeTakeFirst()
+}
+
 export async function lockImageByCode(trx: Transaction<DB>, code: string): Promise<ImageRecord | undefined> {
   return trx.selectFrom('images').select(COLUMNS).where('code', '=', code).forUpdate().executeTakeFirst()
 }
@@ -37,53 +41,7 @@ export async function deleteImageById(db: Db, id: string): Promise<void> {
   await db.deleteFrom('images').where('id', '=', id).execute()
 }
 
-/** Released or withdrawn versions are in someone's pipeline history: the image must stay. */
-export async function hasPublishedVersions(db: Db, imageId: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('imageVersions')
-    .select('id')
-    .where('imageId', '=', imageId)
-    .where('status', 'in', ['released', 'withdrawn'])
-    .limit(1)
-    .executeTakeFirst()
-  return row !== undefined
-}
-
-export interface ReleasedVersion {
-  major: number
-  minor: number
-  patch: number
-  releasedAt: Date | null
-}
-export interface InProgressVersion {
-  major: number
-  minor: number
-  patch: number
-  status: 'checking' | 'check_failed' | 'testing'
-}
-
-/** Per major line, its highest released version; and the versions in progress. */
-export async function findLineVersions(db: Db, imageId: string): Promise<{ released: ReleasedVersion[]; inProgress: InProgressVersion[] }> {
-  const [released, inProgress] = await Promise.all([
-    db
-      .selectFrom('imageVersions')
-      .distinctOn('major')
-      .select(['major', 'minor', 'patch', 'releasedAt'])
-      .where('imageId', '=', imageId)
-      .where('status', '=', 'released')
-      .orderBy('major', 'desc')
-      .orderBy('minor', 'desc')
-      .orderBy('patch', 'desc')
-      .execute(),
-    db
-      .selectFrom('imageVersions')
-      .select(['major', 'minor', 'patch', 'status'])
-      .where('imageId', '=', imageId)
-      .where('status', 'in', ['checking', 'check_failed', 'testing'])
-      .orderBy('major', 'desc')
-      .orderBy('minor', 'desc')
-      .orderBy('patch', 'desc')
-      .execute()
-  ])
-  return { released, inProgress: inProgress as InProgressVersion[] }
+/** The time of the image's newest release (the list sorts by it); in the release's transaction. */
+export async function markImageReleased(db: Db, imageId: string, at: Date): Promise<void> {
+  await db.updateTable('images').set({ lastReleasedAt: at }).where('id', '=', imageId).execute()
 }

@@ -7,6 +7,7 @@ import { AUTH_PROBLEMS, Page, problemResponses, ref } from '../http/schemas.js'
 import { imageETag } from './image-etag.js'
 import { CreateImageBody, IMAGE_EXAMPLE, ImageCodeParams, ImageDetailSchema, ImageSchema, ListImagesQuery, UpdateImageBody } from './images.schemas.js'
 import { createImage, deleteImage, getImageDetail, toImage, updateImage, type Caller } from './images.service.js'
+import type { ImageVersions } from './image-versions.js'
 import { listImagesPage } from './images-list.service.js'
 
 const caller = (request: FastifyRequest): Caller => ({ principal: request.principal, requestId: request.id })
@@ -21,7 +22,8 @@ const IfMatchHeaders = Type.Object(
 // code and ownerProject are the image's identity: say so, rather than "unknown property".
 const IMMUTABLE = ['code', 'ownerProject'] as const
 
-const imagesRoutes: FastifyPluginAsyncTypebox = async (app) => {
+const imagesRoutes: FastifyPluginAsyncTypebox<{ versions: ImageVersions }> = async (app, { versions }) => {
+  const deps = { changes: app.changes, versions }
   app.post(
     '/v1/images',
     {
@@ -37,7 +39,7 @@ const imagesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
     },
     async (request, reply) => {
-      const row = await createImage(app.db, caller(request), request.body)
+      const row = await createImage(app.db, deps, caller(request), request.body)
       request.log.info({ imageId: row.id, code: row.code }, 'image associated')
       return reply.code(201).header('location', `/v1/images/${row.code}`).header('etag', imageETag(row.revision)).send(toImage(row))
     }
@@ -70,7 +72,7 @@ const imagesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       requireScope(request.principal, 'images:read')
-      const image = await getImageDetail(app.db, request.principal, request.params.code)
+      const image = await getImageDetail(app.db, versions, request.principal, request.params.code)
       return reply.header('etag', imageETag(image.revision)).send(image)
     }
   )
@@ -102,9 +104,7 @@ const imagesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       requireScope(request.principal, 'images:write')
-      const row = await updateImage(app.db, caller(request), request.params.code, request.body, ifMatch(request))
-      // Visibility, projects or credential may have changed: resolve caches must hear of it.
-      await app.imageChanged(row.id)
+      const row = await updateImage(app.db, deps, caller(request), request.params.code, request.body, ifMatch(request))
       request.log.info({ imageId: row.id, code: row.code, revision: row.revision }, 'image updated')
       return reply.header('etag', imageETag(row.revision)).send(toImage(row))
     }
@@ -124,8 +124,7 @@ const imagesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       requireScope(request.principal, 'images:write')
-      const row = await deleteImage(app.db, caller(request), request.params.code, ifMatch(request))
-      await app.imageChanged(row.id)
+      const row = await deleteImage(app.db, deps, caller(request), request.params.code, ifMatch(request))
       request.log.info({ imageId: row.id, code: row.code }, 'image deleted')
       return reply.code(204).send(null)
     }

@@ -5,17 +5,16 @@ import type { DB } from '../db/schema.js'
 import { requireScope, type Principal } from '../auth/scopes.js'
 import { conflict, notFound, preconditionFailed, unprocessable } from '../http/problem.js'
 import { findCredential } from '../credentials/credentials.repository.js'
-import { recordEvent } from '../events/events.repository.js'
+import { commitChanges } from '../changes/commit-changes.js'
+import type { ChangeNotifier } from '../changes/change-bus.js'
 import { canSeeImage, requireImageManager } from './image-access.js'
 import { imageChanges } from './image-changes.js'
 import { ifMatchAllows, imageETag } from './image-etag.js'
-import { imageLines } from './image-lines.js'
+import type { ImageVersions } from './image-versions.js'
 import type { CreateImageBody, Image, ImageDetail, UpdateImageBody } from './images.schemas.js'
 import {
   deleteImageById,
   findImageByCode,
-  findLineVersions,
-  hasPublishedVersions,
   insertImage,
   lockImageByCode,
   updateImageAtRevision,
@@ -26,6 +25,12 @@ import {
 export interface Caller {
   principal: Principal
   requestId: string
+}
+
+/** What changing an image needs besides the database. */
+export interface ImageDeps {
+  changes: ChangeNotifier
+  versions: ImageVersions
 }
 
 export function toImage(row: ImageRecord): Image {
@@ -68,7 +73,7 @@ export async function visibleImage(db: Database | Transaction<DB>, principal: Pr
   return row
 }
 
-export async function createImage(db: Database, caller: Caller, body: CreateImageBody): Promise<ImageRecord> {
+export async function createImage(db: Database, deps: ImageDeps, caller: Caller, body: CreateImageBody): Promise<ImageRecord> {
   const debugProject = body.debugProject ?? body.ownerProject
   requireScope(caller.principal, 'images:write', body.ownerProject)
   requireScope(caller.principal, 'images:write', debugProject)
@@ -86,12 +91,12 @@ export async function createImage(db: Database, caller: Caller, body: CreateImag
     createdBy: caller.principal.name
   }
   try {
-    return await db.transaction().execute(async (trx) => {
+    return await commitChanges(db, deps.changes, async (trx, record) => {
       await requireOwnCredential(trx, values.credentialId, values.ownerProject)
       const row = await insertImage(trx, values)
       const { code, name, ownerProject, credentialId, summary, labels } = values
       const details = { code, name, ownerProject, debugProject, credentialId, summary, labels, visibility: { public: values.visibilityPublic, projects: values.visibilityProjects } }
-      await recordEvent(trx, { imageId: row.id, action: 'image.associated', actor: caller.principal, details, requestId: caller.requestId })
+      await record({ image: row, action: 'image.associated', actor: caller.principal, details, requestId: caller.requestId, changesResolutions: true })
       return row
     })
   } catch (error) {
@@ -105,10 +110,9 @@ export async function createImage(db: Database, caller: Caller, body: CreateImag
   }
 }
 
-export async function getImageDetail(db: Database, principal: Principal, code: string): Promise<ImageDetail> {
+export async function getImageDetail(db: Database, versions: ImageVersions, principal: Principal, code: string): Promise<ImageDetail> {
   const row = await visibleImage(db, principal, code)
-  const { released, inProgress } = await findLineVersions(db, row.id)
-  return { ...toImage(row), lines: imageLines(released, inProgress) }
+  return { ...toImage(row), lines: await versions.lines(db, row.id) }
 }
 
 const staleIfMatch = (code: string, revision: number) =>
@@ -121,9 +125,9 @@ const staleIfMatch = (code: string, revision: number) =>
  * concurrent unconditional edits apply one after the other; the UPDATE itself is still a
  * compare-and-set on the revision that was checked against If-Match.
  */
-export async function updateImage(db: Database, caller: Caller, code: string, body: UpdateImageBody, ifMatch: string | undefined): Promise<ImageRecord> {
+export async function updateImage(db: Database, deps: ImageDeps, caller: Caller, code: string, body: UpdateImageBody, ifMatch: string | undefined): Promise<ImageRecord> {
   try {
-    return await applyImageUpdate(db, caller, code, body, ifMatch)
+    return await applyImageUpdate(db, deps, caller, code, body, ifMatch)
   } catch (error) {
     // The new credential was deleted between our check and the update.
     if (violatedForeignKey(error) !== undefined && body.credentialId) throw credentialNotInProject(body.credentialId, (await findImageByCode(db, code))?.ownerProject ?? '')
@@ -131,8 +135,8 @@ export async function updateImage(db: Database, caller: Caller, code: string, bo
   }
 }
 
-async function applyImageUpdate(db: Database, caller: Caller, code: string, body: UpdateImageBody, ifMatch: string | undefined): Promise<ImageRecord> {
-  return db.transaction().execute(async (trx) => {
+async function applyImageUpdate(db: Database, deps: ImageDeps, caller: Caller, code: string, body: UpdateImageBody, ifMatch: string | undefined): Promise<ImageRecord> {
+  return commitChanges(db, deps.changes, async (trx, record) => {
     const current = await lockImageByCode(trx, code)
     if (!current || !canSeeImage(caller.principal, current)) throw imageNotFound(code)
     requireImageManager(caller.principal, current)
@@ -143,23 +147,26 @@ async function applyImageUpdate(db: Database, caller: Caller, code: string, body
     if (set.credentialId) await requireOwnCredential(trx, set.credentialId, current.ownerProject)
     const updated = await updateImageAtRevision(trx, current.id, current.revision, set)
     if (!updated) throw staleIfMatch(code, current.revision + 1)
-    await recordEvent(trx, { imageId: current.id, action: 'image.updated', actor: caller.principal, details: { changes }, requestId: caller.requestId })
+    // Visibility, projects or credential may have changed: what resolve answers may differ.
+    await record({ image: current, action: 'image.updated', actor: caller.principal, details: { changes }, requestId: caller.requestId, changesResolutions: true })
     return updated
   })
 }
 
-export async function deleteImage(db: Database, caller: Caller, code: string, ifMatch: string | undefined): Promise<ImageRecord> {
-  return db.transaction().execute(async (trx) => {
+export async function deleteImage(db: Database, deps: ImageDeps, caller: Caller, code: string, ifMatch: string | undefined): Promise<ImageRecord> {
+  return commitChanges(db, deps.changes, async (trx, record) => {
     // Locked: releasing a version updates images.last_released_at, so it waits for (or is seen by)
     // this check and cannot land between the check and the delete.
     const current = await lockImageByCode(trx, code)
     if (!current || !canSeeImage(caller.principal, current)) throw imageNotFound(code)
     requireImageManager(caller.principal, current)
     if (!ifMatchAllows(ifMatch, current.revision)) throw staleIfMatch(code, current.revision)
-    if (await hasPublishedVersions(trx, current.id)) {
+    if (await deps.versions.hasPublished(trx, current.id)) {
       throw conflict('IMAGE_HAS_RELEASES', `Image "${code}" has released or withdrawn versions that pipelines may still reference; it cannot be deleted (make it private instead).`)
     }
     await deleteImageById(trx, current.id)
+    // Kept after the image is gone (no cascade on events): the feed must tell of the deletion.
+    await record({ image: current, action: 'image.deleted', actor: caller.principal, details: { code: current.code, ownerProject: current.ownerProject }, requestId: caller.requestId, changesResolutions: true })
     return current
   })
 }

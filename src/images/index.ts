@@ -1,13 +1,18 @@
-import type { FastifyInstance } from 'fastify'
 import type { Feature } from '../http/feature.js'
 import { eventSchemas } from '../events/events.schemas.js'
 import imageEventsRoutes from './image-events.routes.js'
 import imagesRoutes from './images.routes.js'
 import { imageSchemas } from './images.schemas.js'
+import type { ImageVersions } from './image-versions.js'
 
-async function imagesPlugin(app: FastifyInstance): Promise<void> {
-  await app.register(imagesRoutes)
-  await app.register(imageEventsRoutes)
-}
+export type { ImageVersions } from './image-versions.js'
 
-export const imagesFeature: Feature = { name: 'images', schemas: [...imageSchemas, ...eventSchemas], plugin: imagesPlugin }
+/** `versions`: what images need to know of their versions (versions/ implements it). */
+export const imagesFeature = (versions: ImageVersions): Feature => ({
+  name: 'images',
+  schemas: [...imageSchemas, ...eventSchemas],
+  plugin: async (app) => {
+    await app.register(imagesRoutes, { versions })
+    await app.register(imageEventsRoutes)
+  }
+})

@@ -1,25 +1,26 @@
-import type { FastifyInstance } from 'fastify'
 import type { Feature } from '../http/feature.js'
+import type { ImageVersions } from '../images/index.js'
+import type { CheckQueue } from './check-queue.js'
+import { imageLines } from './image-lines.js'
 import versionsRoutes from './versions.routes.js'
-import type { VersionHooks } from './version-hooks.js'
 import versionActionsRoutes from './version-actions.routes.js'
+import { findLineVersions, hasPublishedVersions } from './versions.repository.js'
 import { versionSchemas } from './versions.schemas.js'
 
-// The check queue (registered before this feature) and the image-change notifier.
-export function versionHooks(app: FastifyInstance): VersionHooks {
-  return {
-    onCheckQueued: () => app.checkQueue.wake(),
-    // Resolve caches image snapshots: a changed version must reach it (and other replicas) at once.
-    onVersionChanged: (imageId) => app.imageChanged(imageId)
-  }
-}
+export type { CheckQueue } from './check-queue.js'
 
-export const versionsFeature: Feature = {
+/** `queue`: the pullability check queue (checks/ implements it). */
+export const versionsFeature = (queue: CheckQueue): Feature => ({
   name: 'versions',
   schemas: versionSchemas,
   plugin: async (app) => {
-    const options = versionHooks(app)
-    await app.register(versionsRoutes, options)
-    await app.register(versionActionsRoutes, options)
+    await app.register(versionsRoutes, { queue })
+    await app.register(versionActionsRoutes, { queue })
   }
+})
+
+/** What images need to know of their versions. */
+export const imageVersions: ImageVersions = {
+  lines: async (db, imageId) => imageLines(await findLineVersions(db, imageId)),
+  hasPublished: hasPublishedVersions
 }

@@ -2,9 +2,9 @@
 // database's partial unique indexes, not an earlier read, decide races between submissions.
 import type { Principal } from '../auth/scopes.js'
 import type { Database } from '../db/database.js'
-import { recordEvent } from '../events/events.repository.js'
+import { commitChanges } from '../changes/commit-changes.js'
+import type { ChangeNotifier } from '../changes/change-bus.js'
 import { badRequest, conflict, notFound, ProblemError, unprocessable } from '../http/problem.js'
-import { enqueueCheck } from '../checks/check-jobs.repository.js'
 import { findIdempotencyRecord, saveIdempotencyRecord, type StoredResponse } from '../idempotency/idempotency.repository.js'
 import { IDEMPOTENCY_TTL_MS, replayOrReject } from '../idempotency/idempotency.js'
 import { requestHash } from '../idempotency/request-hash.js'
@@ -13,10 +13,12 @@ import { describeLines, nextVersion } from './version-bump.js'
 import { formatVersion } from './version-number.js'
 import { imageReference, normaliseLocation } from './image-reference.js'
 import { MAX_DOCKERFILE_BYTES, MAX_RELEASE_NOTES_BYTES, type SubmitVersionBody } from './versions.schemas.js'
-import { findCredentialProject, findInProgressVersion, findLineHeads, findReleasedAt, insertVersion, type VersionImage } from './versions.repository.js'
+import { findInProgressVersion, findLineHeads, findReleasedAt } from './versions.repository.js'
+import type { VersionImage } from './version-access.js'
+import type { CheckQueue } from './check-queue.js'
+import { submitVersionRow } from './version-transitions.js'
 import { inProgressConflict } from './version-problems.js'
 import { toVersion, versionPath } from './version-view.js'
-import type { VersionHooks } from './version-hooks.js'
 import { violatedForeignKey, violatedUnique } from '../db/pg-errors.js'
 import { lockCredentialBinding } from '../credentials/credentials.repository.js'
 import { isBoundRegistry } from '../registry/index.js'
@@ -26,7 +28,8 @@ export interface SubmitContext {
   principal: Principal
   requestId: string
   idempotencyKey?: string | undefined
-  hooks: VersionHooks
+  changes: ChangeNotifier
+  queue: CheckQueue
 }
 
 // A number collision (a concurrent submission took the number first) is retried from a fresh read;
@@ -46,12 +49,13 @@ export async function submitVersion(ctx: SubmitContext, image: VersionImage, bod
   }
   const earlier = await replay()
   if (earlier) return earlier
-  const credentialId = await chooseCredential(ctx.db, image, body.credentialId)
+  // Absent: the image's credential; null: an anonymous pull.
+  const credentialId = body.credentialId === undefined ? image.credentialId : body.credentialId
 
   for (let attempt = 1; ; attempt++) {
     try {
-      const response = await ctx.db.transaction().execute(async (trx) => {
-        if (credentialId) await checkBinding(trx, credentialId, location.registry, body.credentialId === undefined)
+      const response = await commitChanges(ctx.db, ctx.changes, async (trx, record) => {
+        if (credentialId) await checkBinding(trx, image, credentialId, location.registry, body.credentialId === undefined)
         // Heads first: each statement sees what was committed before it, so a concurrent winner
         // whose version shows up in the heads also shows up as the version in progress.
         const heads = await findLineHeads(trx, image.id)
@@ -61,33 +65,28 @@ export async function submitVersion(ctx: SubmitContext, image: VersionImage, bod
         if (released) throw referenceReleased(image.code, imageReference(location), formatVersion(released))
         const bumped = nextVersion(heads, body)
         if (!bumped.ok) throw bumpProblem(bumped.error, body, heads)
-        const row = await insertVersion(trx, {
-          imageId: image.id,
-          ...bumped.version,
-          releaseType: bumped.releaseType,
-          status: 'checking',
-          ...location,
-          credentialId,
-          dockerfile: body.dockerfile ?? null,
-          releaseNotes: body.releaseNotes ?? null,
-          submittedBy: ctx.principal.name
-        })
-        await enqueueCheck(trx, row.id)
-        await recordEvent(trx, {
-          imageId: image.id,
-          action: 'version.submitted',
-          actor: ctx.principal,
-          version: formatVersion(row),
-          details: { to: row.status, releaseType: row.releaseType, line: body.line ?? null, reference: imageReference(row), credentialId },
-          requestId: ctx.requestId
-        })
+        const transition = { trx, record, actor: ctx.principal, requestId: ctx.requestId }
+        const row = await submitVersionRow(
+          transition,
+          ctx.queue,
+          image,
+          {
+            imageId: image.id,
+            ...bumped.version,
+            releaseType: bumped.releaseType,
+            status: 'checking',
+            ...location,
+            credentialId,
+            dockerfile: body.dockerfile ?? null,
+            releaseNotes: body.releaseNotes ?? null,
+            submittedBy: ctx.principal.name
+          },
+          body.line ?? null
+        )
         const answer: StoredResponse = { status: 202, headers: { location: versionPath(image.code, row) }, body: toVersion(row, image.code) }
         if (idempotency) await saveIdempotencyRecord(trx, idempotency, hash, answer, IDEMPOTENCY_TTL_MS)
         return answer
       })
-      ctx.hooks.onCheckQueued()
-      // No onVersionChanged: a version in checking is not one resolve can meet (changesResolutions),
-      // so every replica's resolve cache stays as it is.
       if (idempotency) pruneExpiredKeysOccasionally(ctx.db)
       return response
     } catch (error) {
@@ -112,9 +111,6 @@ async function explainViolation(db: Database, image: VersionImage, constraint: s
     return conflict('CONCURRENT_SUBMISSION', `Another version of image "${image.code}" was submitted at the same moment; list its versions and retry if yours is still needed.`)
   }
   switch (violatedForeignKey(error)) {
-    // The credential was deleted between chooseCredential() and the insert.
-    case 'image_versions_credential_id_fkey':
-      return credentialNotFound(undefined)
     // The image was deleted (it had no release yet) while the version was being submitted.
     case 'image_versions_image_id_fkey':
       return imageDeleted(image.code)
@@ -122,25 +118,20 @@ async function explainViolation(db: Database, image: VersionImage, constraint: s
   return error
 }
 
-async function chooseCredential(db: Database, image: VersionImage, requested: string | null | undefined): Promise<string | null> {
-  if (requested === undefined) return image.credentialId
-  if (requested === null) return null
-  const project = await findCredentialProject(db, requested)
-  if (project === undefined) throw credentialNotFound(requested)
-  if (project !== image.ownerProject) {
-    throw unprocessable(
-      'CREDENTIAL_NOT_IN_OWNER_PROJECT',
-      `Credential ${requested} belongs to project "${project}", but image "${image.code}" is owned by "${image.ownerProject}"; use a credential of "${image.ownerProject}", omit credentialId for the image's own, or send null for an anonymous pull.`,
-      { credentialProject: project, ownerProject: image.ownerProject }
-    )
-  }
-  return requested
-}
-
-/** The credential must be bound to the version's registry; its row stays share-locked until commit. */
-async function checkBinding(trx: Parameters<typeof lockCredentialBinding>[0], credentialId: string, registry: string, imageDefault: boolean): Promise<void> {
+/**
+ * A credential given in the body must be one of the owner project's, and every credential must be
+ * bound to the version's registry; its row stays share-locked until commit (PATCH takes the lock).
+ */
+async function checkBinding(trx: Parameters<typeof lockCredentialBinding>[0], image: VersionImage, credentialId: string, registry: string, imageDefault: boolean): Promise<void> {
   const binding = await lockCredentialBinding(trx, credentialId)
   if (!binding) throw credentialNotFound(credentialId)
+  if (!imageDefault && binding.project !== image.ownerProject) {
+    throw unprocessable(
+      'CREDENTIAL_NOT_IN_OWNER_PROJECT',
+      `Credential ${credentialId} belongs to project "${binding.project}", but image "${image.code}" is owned by "${image.ownerProject}"; use a credential of "${image.ownerProject}", omit credentialId for the image's own, or send null for an anonymous pull.`,
+      { credentialProject: binding.project, ownerProject: image.ownerProject }
+    )
+  }
   if (isBoundRegistry(binding.registries, registry)) return
   const which = imageDefault ? `The image's credential ${credentialId}` : `Credential ${credentialId}`
   const bound = binding.registries.length > 0 ? `is bound to ${binding.registries.join(', ')}` : 'is bound to no registry yet (unbound: set its registries with PATCH before use)'
@@ -151,8 +142,8 @@ async function checkBinding(trx: Parameters<typeof lockCredentialBinding>[0], cr
   )
 }
 
-const credentialNotFound = (id: string | undefined) =>
-  notFound('CREDENTIAL_NOT_FOUND', `No registry credential ${id ?? 'with the given id'}; list the owner project's credentials with GET /v1/projects/{project}/credentials, or send null for an anonymous pull.`)
+const credentialNotFound = (id: string) =>
+  notFound('CREDENTIAL_NOT_FOUND', `No registry credential ${id}; list the owner project's credentials with GET /v1/projects/{project}/credentials, or send null for an anonymous pull.`)
 
 const imageDeleted = (code: string) =>
   notFound('IMAGE_NOT_FOUND', `Image "${code}" was deleted while this version was being submitted; nothing was recorded. Associate the image again with POST /v1/images before submitting.`, {

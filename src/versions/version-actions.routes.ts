@@ -8,7 +8,7 @@ import type { PublisherAction } from './version-lifecycle.js'
 import { parseVersion, type VersionNumber } from './version-number.js'
 import { CancelBody, VersionParams, VersionSchema, WithdrawBody } from './versions.schemas.js'
 import { toVersion } from './version-view.js'
-import type { VersionHooks } from './version-hooks.js'
+import type { CheckQueue } from './check-queue.js'
 
 const number = (text: string): VersionNumber => {
   const parsed = parseVersion(text)
@@ -16,11 +16,11 @@ const number = (text: string): VersionNumber => {
   return parsed
 }
 
-const versionActionsRoutes: FastifyPluginAsyncTypebox<VersionHooks> = async (app, options) => {
+const versionActionsRoutes: FastifyPluginAsyncTypebox<{ queue: CheckQueue }> = async (app, { queue }) => {
   type ActionRequest = Pick<FastifyRequest, 'principal' | 'id' | 'log'> & { params: { code: string; version: string } }
   const act = async (request: ActionRequest, action: PublisherAction, reason?: string) => {
     const image = await imageForPublishing(app.db, request.principal, request.params.code)
-    const ctx = { db: app.db, principal: request.principal, requestId: request.id, hooks: options }
+    const ctx = { db: app.db, principal: request.principal, requestId: request.id, changes: app.changes, queue }
     const row = await applyVersionAction(ctx, image, number(request.params.version), action, reason)
     request.log.info({ image: image.code, version: request.params.version, action, status: row.status }, 'version status changed')
     return toVersion(row, image.code)

@@ -1,25 +1,9 @@
-import { sql } from 'kysely'
-import type { Db } from '../db/schema.js'
+import { sql, type Transaction } from 'kysely'
+import type { DB, Db } from '../db/schema.js'
 import { IN_PROGRESS_STATUSES, RESOLVABLE_STATUSES } from './version-lifecycle.js'
 import type { VersionNumber } from './version-number.js'
 import type { ImageLocation } from './image-reference.js'
 import type { NewVersion, VersionRow, VersionStatus, VersionUpdate } from './versions.table.js'
-
-
-/** What the versions feature needs of an image: identity, access rules, default credential. */
-export async function findImageByCode(db: Db, code: string) {
-  return db
-    .selectFrom('images')
-    .select(['id', 'code', 'ownerProject', 'debugProject', 'visibilityPublic', 'visibilityProjects', 'credentialId'])
-    .where('code', '=', code)
-    .executeTakeFirst()
-}
-export type VersionImage = NonNullable<Awaited<ReturnType<typeof findImageByCode>>>
-
-export async function findCredentialProject(db: Db, credentialId: string): Promise<string | undefined> {
-  const row = await db.selectFrom('registryCredentials').select('project').where('id', '=', credentialId).executeTakeFirst()
-  return row?.project
-}
 
 export async function findInProgressVersion(db: Db, imageId: string): Promise<VersionRow | undefined> {
   return db.selectFrom('imageVersions').selectAll().where('imageId', '=', imageId).where('status', 'in', IN_PROGRESS_STATUSES).executeTakeFirst()
@@ -121,10 +105,6 @@ export async function updateVersionIfStatus(db: Db, id: string, from: readonly V
     .executeTakeFirst()
 }
 
-export async function markImageReleased(db: Db, imageId: string, at: Date): Promise<void> {
-  await db.updateTable('images').set({ lastReleasedAt: at }).where('id', '=', imageId).execute()
-}
-
 /**
  * One image by code with the versions resolve can meet, in one round trip: the image's access
  * fields joined with its released/testing/withdrawn versions (newest first, walking
@@ -181,4 +161,61 @@ export async function versionExists(db: Db, imageId: string, n: VersionNumber): 
     .limit(1)
     .executeTakeFirst()
   return row !== undefined
+}
+
+/** The version a check job is for, locked: its outcome is applied against its current status. */
+export async function lockVersion(trx: Transaction<DB>, id: string): Promise<VersionRow | undefined> {
+  return trx.selectFrom('imageVersions').selectAll().where('id', '=', id).forUpdate().executeTakeFirst()
+}
+
+/** What the check worker needs of a version: where to pull it from, with which credential. */
+export async function findVersionToCheck(db: Db, id: string) {
+  return db
+    .selectFrom('imageVersions')
+    .select(['id', 'imageId', 'major', 'minor', 'patch', 'status', 'registry', 'repository', 'tag', 'credentialId'])
+    .where('id', '=', id)
+    .executeTakeFirst()
+}
+
+/** Released or withdrawn versions are in someone's pipeline history: their image must stay. */
+export async function hasPublishedVersions(db: Db, imageId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('imageVersions')
+    .select('id')
+    .where('imageId', '=', imageId)
+    .where('status', 'in', ['released', 'withdrawn'])
+    .limit(1)
+    .executeTakeFirst()
+  return row !== undefined
+}
+
+export interface LineVersions {
+  /** Per major line, its highest released version. */
+  released: (VersionNumber & { releasedAt: Date | null })[]
+  inProgress: (VersionNumber & { status: (typeof IN_PROGRESS_STATUSES)[number] })[]
+}
+
+export async function findLineVersions(db: Db, imageId: string): Promise<LineVersions> {
+  const [released, inProgress] = await Promise.all([
+    db
+      .selectFrom('imageVersions')
+      .distinctOn('major')
+      .select(['major', 'minor', 'patch', 'releasedAt'])
+      .where('imageId', '=', imageId)
+      .where('status', '=', 'released')
+      .orderBy('major', 'desc')
+      .orderBy('minor', 'desc')
+      .orderBy('patch', 'desc')
+      .execute(),
+    db
+      .selectFrom('imageVersions')
+      .select(['major', 'minor', 'patch', 'status'])
+      .where('imageId', '=', imageId)
+      .where('status', 'in', IN_PROGRESS_STATUSES)
+      .orderBy('major', 'desc')
+      .orderBy('minor', 'desc')
+      .orderBy('patch', 'desc')
+      .execute()
+  ])
+  return { released, inProgress: inProgress as LineVersions['inProgress'] }
 }

@@ -10,9 +10,9 @@ import { ImageCodeParams, ListVersionsQuery, SubmitVersionBody, VersionParams, V
 import { findVersionByNumber, listVersions } from './versions.repository.js'
 import { submitVersion } from './submit-version.service.js'
 import { toVersion } from './version-view.js'
-import type { VersionHooks } from './version-hooks.js'
+import type { CheckQueue } from './check-queue.js'
 
-const versionsRoutes: FastifyPluginAsyncTypebox<VersionHooks> = async (app, options) => {
+const versionsRoutes: FastifyPluginAsyncTypebox<{ queue: CheckQueue }> = async (app, { queue }) => {
   app.post(
     '/v1/images/:code/versions',
     {
@@ -41,7 +41,7 @@ const versionsRoutes: FastifyPluginAsyncTypebox<VersionHooks> = async (app, opti
     async (request, reply) => {
       const image = await imageForPublishing(app.db, request.principal, request.params.code)
       const answer = await submitVersion(
-        { db: app.db, principal: request.principal, requestId: request.id, idempotencyKey: request.headers[IDEMPOTENCY_HEADER], hooks: options },
+        { db: app.db, principal: request.principal, requestId: request.id, idempotencyKey: request.headers[IDEMPOTENCY_HEADER], changes: app.changes, queue },
         image,
         request.body
       )

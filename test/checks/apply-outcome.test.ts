@@ -1,20 +1,23 @@
 import t from 'tap'
 import { applyCheckOutcome } from '../../src/checks/apply-outcome.js'
+import { ChangeBus } from '../../src/changes/change-bus.js'
+import { listEvents } from '../../src/events/events.repository.js'
 import { leaseDueJobs } from '../../src/checks/check-jobs.repository.js'
 import type { PullabilityOutcome } from '../../src/registry/index.js'
-import { checkEvents, digestOf, jobRow, pullable, queueDatabase, queuedVersion, versionRow } from './queue-fixtures.js'
+import { checkEvents, digestOf, jobRow, pullable, queueDatabase, queuedVersion, silent, versionRow } from './queue-fixtures.js'
 
 const options = { maxAttempts: 3, backoff: { baseMs: 10_000, maxMs: 60_000 }, random: () => 0 }
 
 t.test('applying outcomes', async (t) => {
   const db = await queueDatabase(t)
+  const changes = new ChangeBus(silent)
   const lease = async (versionId: string) => {
     const jobs = await leaseDueJobs(db, { limit: 100, workerId: 'w1', leaseMs: 60_000 })
     const job = jobs.find((j) => j.versionId === versionId)
     if (!job) throw new Error('job not leased')
     return job
   }
-  const apply = async (versionId: string, outcome: PullabilityOutcome) => applyCheckOutcome(db, await lease(versionId), outcome, options)
+  const apply = async (versionId: string, outcome: PullabilityOutcome) => applyCheckOutcome(db, changes, await lease(versionId), outcome, options)
 
   t.test('success → testing with digest, platforms, media type, size; the job is done', async (t) => {
     const { imageId, versionId } = await queuedVersion(db)
@@ -86,7 +89,12 @@ t.test('applying outcomes', async (t) => {
     t.match(last, { kind: 'check_failed', checkClass: 'unavailable', reason: `${down.reason} (gave up after 3 attempts)` })
     t.equal((await versionRow(db, versionId)).status, 'check_failed')
     t.equal(await jobRow(db, versionId), undefined)
-    t.same((await checkEvents(db, imageId)).map((e) => e.action), ['version.check_failed'], 'retries are not audit events; the verdict is')
+    t.same(
+      (await checkEvents(db, imageId)).map((e) => e.action),
+      ['version.check_retry_scheduled', 'version.check_retry_scheduled', 'version.check_failed'],
+      'each retry is a change of the version (its statusReason), written to the outbox'
+    )
+    t.same((await listEvents(db, imageId, 10)).map((e) => e.action), ['version.check_failed'], 'retries are not audit events; the verdict is')
   })
 
   t.test("rate limiting honours the registry's Retry-After", async (t) => {
@@ -100,7 +108,7 @@ t.test('applying outcomes', async (t) => {
     const { imageId, versionId } = await queuedVersion(db)
     const job = await lease(versionId)
     await db.updateTable('imageVersions').set({ status: 'cancelled' }).where('id', '=', versionId).execute()
-    t.same(await applyCheckOutcome(db, job, pullable(digestOf(9)), options), { kind: 'dropped', why: 'not_checking' })
+    t.same(await applyCheckOutcome(db, changes, job, pullable(digestOf(9)), options), { kind: 'dropped', why: 'not_checking' })
     t.match(await versionRow(db, versionId), { status: 'cancelled', digest: null })
     t.equal(await jobRow(db, versionId), undefined)
     t.same(await checkEvents(db, imageId), [])
@@ -111,7 +119,7 @@ t.test('applying outcomes', async (t) => {
     const stale = await lease(versionId)
     // The lease ran out and another worker took the job: same id, new holder, one more attempt.
     await db.updateTable('checkJobs').set({ lockedBy: 'w2', attempts: stale.attempts + 1 }).where('id', '=', stale.id).execute()
-    t.same(await applyCheckOutcome(db, stale, pullable(digestOf(5)), options), { kind: 'dropped', why: 'lease_lost' })
+    t.same(await applyCheckOutcome(db, changes, stale, pullable(digestOf(5)), options), { kind: 'dropped', why: 'lease_lost' })
     t.match(await versionRow(db, versionId), { status: 'checking', digest: null })
     t.ok(await jobRow(db, versionId), 'the job stays with its new holder')
   })

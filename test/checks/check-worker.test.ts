@@ -1,5 +1,6 @@
 import t from 'tap'
 import { CheckWorker } from '../../src/checks/check-worker.js'
+import { ChangeBus } from '../../src/changes/change-bus.js'
 import type { PullabilityOutcome } from '../../src/registry/index.js'
 import { digestOf, jobRow, pullable, queueDatabase, queuedVersion, ScriptedChecker, silent, startWorker, versionRow, waitFor } from './queue-fixtures.js'
 
@@ -71,7 +72,7 @@ t.test('the check worker', async (t) => {
     const { versionId } = await queuedVersion(db)
     const never = deferred<PullabilityOutcome>()
     const dead = new ScriptedChecker(() => never.promise)
-    const deadWorker = new CheckWorker({ db, log: silent, checker: dead, revealCredential: async () => ({ username: 'u', password: 'p', registries: ['registry.example.com'] }), concurrency: 1, pollIntervalMs: 20, maxAttempts: 3, leaseMs: 300, workerId: 'dead' })
+    const deadWorker = new CheckWorker({ db, changes: new ChangeBus(silent), log: silent, checker: dead, revealCredential: async () => ({ username: 'u', password: 'p', registries: ['registry.example.com'] }), concurrency: 1, pollIntervalMs: 20, maxAttempts: 3, leaseMs: 300, workerId: 'dead' })
     deadWorker.start()
     await waitFor(async () => (dead.calls.length > 0 ? true : undefined))
     t.match(await jobRow(db, versionId), { lockedBy: 'dead', attempts: 1 })
@@ -89,7 +90,7 @@ t.test('the check worker', async (t) => {
     const { versionId } = await queuedVersion(db)
     const gate = deferred<PullabilityOutcome>()
     const checker = new ScriptedChecker(() => gate.promise)
-    const worker = new CheckWorker({ db, log: silent, checker, revealCredential: async () => ({ username: 'u', password: 'p', registries: ['registry.example.com'] }), concurrency: 1, pollIntervalMs: 20, maxAttempts: 3, leaseMs: 30_000 })
+    const worker = new CheckWorker({ db, changes: new ChangeBus(silent), log: silent, checker, revealCredential: async () => ({ username: 'u', password: 'p', registries: ['registry.example.com'] }), concurrency: 1, pollIntervalMs: 20, maxAttempts: 3, leaseMs: 30_000 })
     worker.start()
     await waitFor(async () => (checker.calls.length > 0 ? true : undefined))
     let stopped = false

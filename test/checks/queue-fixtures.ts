@@ -9,6 +9,7 @@ import { openDatabase, type Database } from '../../src/db/database.js'
 import { migrateToLatest } from '../../src/db/migrator.js'
 import { enqueueCheck } from '../../src/checks/check-jobs.repository.js'
 import { CheckWorker, type Checker, type CheckWorkerOptions } from '../../src/checks/check-worker.js'
+import { ChangeBus } from '../../src/changes/change-bus.js'
 import type { PullabilityOutcome } from '../../src/registry/index.js'
 import { freshDatabaseUrl } from '../helpers/database.js'
 
@@ -73,6 +74,7 @@ export class ScriptedChecker implements Checker {
 export function startWorker(t: Test, db: Database, checker: Checker, options: Partial<CheckWorkerOptions> = {}): CheckWorker {
   const worker = new CheckWorker({
     db,
+    changes: new ChangeBus(silent),
     log: silent,
     checker,
     revealCredential: async () => ({ username: 'u', password: 'p', registries: ['registry.example.com'] }),

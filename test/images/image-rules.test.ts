@@ -2,7 +2,7 @@ import t from 'tap'
 import { searchTerms } from '../../src/images/image-search.js'
 import { ifMatchAllows, imageETag } from '../../src/images/image-etag.js'
 import { imageChanges } from '../../src/images/image-changes.js'
-import { imageLines } from '../../src/images/image-lines.js'
+import { imageLines } from '../../src/versions/image-lines.js'
 import { canSeeImage, isVisibleTo, readableLogProjects, requireImageManager } from '../../src/images/image-access.js'
 import type { Principal } from '../../src/auth/scopes.js'
 
@@ -74,16 +74,16 @@ t.test('imageChanges: only real differences, each as from → to', async (t) => 
 })
 
 t.test('imageLines: per major, newest release and version in progress, highest major first', async (t) => {
-  t.same(imageLines([], []), [])
+  t.same(imageLines({ released: [], inProgress: [] }), [])
   const at = new Date('2026-11-20T10:00:00.123Z')
   t.same(
-    imageLines(
-      [
+    imageLines({
+      released: [
         { major: 2, minor: 0, patch: 1, releasedAt: at },
         { major: 1, minor: 10, patch: 0, releasedAt: null }
       ],
-      [{ major: 3, minor: 0, patch: 0, status: 'checking' }, { major: 1, minor: 10, patch: 1, status: 'testing' }]
-    ),
+      inProgress: [{ major: 3, minor: 0, patch: 0, status: 'checking' }, { major: 1, minor: 10, patch: 1, status: 'testing' }]
+    }),
     [
       { major: 3, latest: null, inProgress: { version: '3.0.0', status: 'checking' } },
       { major: 2, latest: { version: '2.0.1', releasedAt: '2026-11-20T10:00:00.123Z' }, inProgress: null },

@@ -171,8 +171,22 @@ t.test('DELETE: 204 without released versions (unreleased ones go with it); 409 
   t.equal((await test.call({ method: 'DELETE', url: '/v1/images/unreleased', headers: { 'if-match': '"r1"' } })).statusCode, 204)
   t.equal((await test.call({ method: 'GET', url: '/v1/images/unreleased' })).statusCode, 404)
   t.equal((await test.call({ method: 'DELETE', url: '/v1/images/unreleased' })).statusCode, 404)
-  t.same(await counts(test), { images: 2, events: 2 })
+  t.same(await counts(test), { images: 2, events: 4 }, 'three associations and the deletion: the outbox keeps a deleted image\'s events')
+  const deleted = await test.app.db.selectFrom('imageEvents').selectAll().where('imageId', '=', unreleased.id).orderBy('id').execute()
+  t.same(
+    deleted.map((e) => [e.action, e.imageCode]),
+    [
+      ['image.associated', 'unreleased'],
+      ['image.deleted', 'unreleased']
+    ]
+  )
   t.equal((await test.call({ method: 'POST', url: '/v1/images', payload: { code: 'unreleased', name: 'again', ownerProject: OWNER } })).statusCode, 201, 'the code is free again')
+  const trail = (await test.call({ method: 'GET', url: '/v1/images/unreleased/events' })).json()
+  t.same(
+    trail.items.map((e: { action: string }) => e.action),
+    ['image.associated'],
+    'the new image with the old code starts with its own audit trail'
+  )
 })
 
 t.test('events: newest first, paged', async (t) => {
