@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import type { Database } from '../db/database.js'
-import { displayPrefix, generateToken, hashToken } from '../auth/token-secret.js'
+import { displayPrefix, generateToken, hashToken } from './token-secret.js'
 import { countTokens, insertToken } from './tokens.repository.js'
 
 export type BootstrapResult = { kind: 'configured' } | { kind: 'generated'; token: string } | { kind: 'none' }

@@ -1,5 +1,5 @@
 import type { Database } from '../db/database.js'
-import { displayPrefix, generateToken, hashToken } from '../auth/token-secret.js'
+import { displayPrefix, generateToken, hashToken } from './token-secret.js'
 import { unprocessable } from '../http/problem.js'
 import { requestTimestamp } from '../http/request-timestamp.js'
 import type { Scope } from '../auth/scopes.js'

@@ -3,7 +3,7 @@ import pg from 'pg'
 import { openDatabase } from '../../src/db/database.js'
 import { migrateToLatest } from '../../src/db/migrator.js'
 import { announceAdminToken, ensureAdminToken } from '../../src/tokens/bootstrap.js'
-import { hashToken } from '../../src/auth/token-secret.js'
+import { hashToken } from '../../src/tokens/token-secret.js'
 import { freshDatabaseUrl } from '../helpers/database.js'
 
 async function migrated(t: Test) {

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { build, ADMIN_TOKEN } from '../helpers/app.js'
-import { hashToken } from '../../src/auth/token-secret.js'
+import { hashToken } from '../../src/tokens/token-secret.js'
 import { insertToken } from '../../src/tokens/tokens.repository.js'
 
 t.test('admin creates a token; its secret is shown once and stored only as a hash', async (t) => {

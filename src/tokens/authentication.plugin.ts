@@ -1,10 +1,10 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance, onRequestHookHandler } from 'fastify'
 import notificationsPlugin from '../db/notifications.plugin.js'
-import { TOKEN_REVOKED_CHANNEL } from '../tokens/tokens.repository.js'
-import { bearerToken } from './bearer.js'
+import { TOKEN_REVOKED_CHANNEL } from './tokens.repository.js'
+import { bearerToken } from '../auth/bearer.js'
 import { TokenVerifier } from './token-verifier.js'
-import type { Principal } from './scopes.js'
+import type { Principal } from '../auth/scopes.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -1,12 +1,12 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Database } from '../db/database.js'
 import { isDatabaseUnavailable } from '../db/unavailable.js'
-import { findRevokedAmong, findTokenByHash, touchToken } from '../tokens/tokens.repository.js'
-import type { ApiTokenRow } from '../tokens/tokens.table.js'
+import { findRevokedAmong, findTokenByHash, touchToken } from './tokens.repository.js'
+import type { ApiTokenRow } from './tokens.table.js'
 import { hashToken } from './token-secret.js'
-import { unauthorized } from './bearer.js'
+import { unauthorized } from '../auth/bearer.js'
 import { RevocationHorizon } from './revocation-horizon.js'
-import type { Principal, Scope } from './scopes.js'
+import type { Principal, Scope } from '../auth/scopes.js'
 
 // Tokens are checked on every request, including the resolve path that must keep answering while
 // the database is away. So verified tokens are cached briefly. A revocation reaches every replica
