@@ -22,7 +22,7 @@ import type { Feature } from './http/feature.js'
 import { tokensFeature } from './tokens/index.js'
 import { credentialsFeature } from './credentials/index.js'
 import { imagesFeature } from './images/index.js'
-import { imageVersions, versionsFeature } from './versions/index.js'
+import { credentialUsers, imageVersions, versionsFeature } from './versions/index.js'
 import { checkJobsQueue, checksFeature } from './checks/index.js'
 import { resolveFeature } from './resolve/index.js'
 import { announceAdminToken, ensureAdminToken } from './tokens/bootstrap.js'
@@ -46,7 +46,7 @@ export interface BuildOptions {
 
 // Lower features declare what they need of higher ones (images of versions, versions of the check
 // queue) and the app hands them the implementation, so no two features import each other.
-const FEATURES: Feature[] = [tokensFeature, credentialsFeature, imagesFeature(imageVersions), checksFeature, versionsFeature(checkJobsQueue), resolveFeature]
+const FEATURES: Feature[] = [tokensFeature, credentialsFeature(credentialUsers), imagesFeature(imageVersions), checksFeature, versionsFeature(checkJobsQueue), resolveFeature]
 
 /** Builds the whole service without listening: server.ts listens, tests inject. */
 export async function buildApp(options: BuildOptions): Promise<FastifyInstance> {

@@ -5,6 +5,7 @@ import { loadCredentialKeys } from './credentials-key.js'
 import { countCredentialsByKey } from './credentials.repository.js'
 import { credentialRevealer, type CredentialSecrets } from './credentials.service.js'
 import credentialsRoutes from './credentials.routes.js'
+import type { CredentialUsers } from './credential-users.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -13,7 +14,7 @@ declare module 'fastify' {
 }
 
 export default fp(
-  async function credentials(app: FastifyInstance) {
+  async function credentials(app: FastifyInstance, { users }: { users: CredentialUsers }) {
     const { keys, keyFile } = loadCredentialKeys({
       key: app.config.CREDENTIALS_KEY,
       oldKeys: app.config.CREDENTIALS_OLD_KEYS,
@@ -30,7 +31,7 @@ export default fp(
     }
 
     app.decorate('credentialSecrets', credentialRevealer(app.db, cipher))
-    await app.register(credentialsRoutes, { cipher })
+    await app.register(credentialsRoutes, { cipher, users })
   },
   { name: 'credentials', dependencies: ['database', 'image-changes'] }
 )

@@ -42,33 +42,6 @@ export async function deleteCredential(db: Db, project: string, id: string): Pro
   return result.numDeletedRows > 0n
 }
 
-export interface CredentialUsage {
-  images: string[]
-  versions: { image: string; version: string }[]
-}
-
-/** Images and versions that still pull with this credential (at most `limit` of each, for the 409). */
-export async function findCredentialUsage(db: Db, id: string, limit = 20): Promise<CredentialUsage> {
-  const [images, versions] = await Promise.all([
-    db.selectFrom('images').select('code').where('credentialId', '=', id).orderBy('code').limit(limit).execute(),
-    db
-      .selectFrom('imageVersions as v')
-      .innerJoin('images as i', 'i.id', 'v.imageId')
-      .select(['i.code', 'v.major', 'v.minor', 'v.patch'])
-      .where('v.credentialId', '=', id)
-      .orderBy('i.code')
-      .orderBy('v.major')
-      .orderBy('v.minor')
-      .orderBy('v.patch')
-      .limit(limit)
-      .execute()
-  ])
-  return {
-    images: images.map((r) => r.code),
-    versions: versions.map((r) => ({ image: r.code, version: `${r.major}.${r.minor}.${r.patch}` }))
-  }
-}
-
 export interface CredentialBinding {
   project: string
   registries: string[]
@@ -85,29 +58,6 @@ export async function lockCredentialBinding(trx: Transaction<DB>, id: string): P
 /** The credential's row, locked for an update that depends on who uses it. */
 export async function lockCredential(trx: Transaction<DB>, project: string, id: string): Promise<CredentialMetadata | undefined> {
   return trx.selectFrom('registryCredentials').select(METADATA).where('project', '=', project).where('id', '=', id).forUpdate().executeTakeFirst()
-}
-
-/** Versions not cancelled that pull with this credential from a registry outside `registries` (at most `limit`). */
-export async function findVersionsOutside(db: Db, id: string, registries: readonly string[], limit = 20): Promise<{ image: string; version: string; registry: string }[]> {
-  let query = db
-    .selectFrom('imageVersions as v')
-    .innerJoin('images as i', 'i.id', 'v.imageId')
-    .select(['i.code', 'v.major', 'v.minor', 'v.patch', 'v.registry'])
-    .where('v.credentialId', '=', id)
-    .where('v.status', '<>', 'cancelled')
-  if (registries.length > 0) query = query.where('v.registry', 'not in', registries)
-  const rows = await query.orderBy('i.code').orderBy('v.major').orderBy('v.minor').orderBy('v.patch').limit(limit).execute()
-  return rows.map((r) => ({ image: r.code, version: `${r.major}.${r.minor}.${r.patch}`, registry: r.registry }))
-}
-
-/** Images whose resolutions may carry this credential: it is theirs or one of their versions'. */
-export async function findImagesPullingWith(db: Db, id: string): Promise<string[]> {
-  const rows = await db
-    .selectFrom('images')
-    .select('id')
-    .where((eb) => eb.or([eb('credentialId', '=', id), eb.exists(eb.selectFrom('imageVersions').select('id').whereRef('imageVersions.imageId', '=', 'images.id').where('imageVersions.credentialId', '=', id))]))
-    .execute()
-  return rows.map((r) => r.id)
 }
 
 /** Ids of credentials not sealed with `keyId`, after `afterId`, in id order (re-encryption batches). */

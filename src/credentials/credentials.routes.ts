@@ -4,16 +4,18 @@ import { requireScope } from '../auth/scopes.js'
 import { decodeCursor, keysetPage } from '../http/cursor.js'
 import { AUTH_PROBLEMS, Page, PageQuery, problemResponses, ref } from '../http/schemas.js'
 import type { CredentialCipher } from './credential-cipher.js'
+import type { CredentialUsers } from './credential-users.js'
 import { CREDENTIAL_EXAMPLE, CreateCredentialBody, CredentialParams, CredentialSchema, ProjectParams, UpdateCredentialBody } from './credentials.schemas.js'
 import { listCredentials } from './credentials.repository.js'
 import { changeCredential, createCredential, getCredential, removeCredential, toCredential } from './credentials.service.js'
 
 export interface CredentialsRoutesOptions {
   cipher: CredentialCipher
+  users: CredentialUsers
 }
 
 // Log lines name the credential by id and project only: the body holds the password.
-const credentialsRoutes: FastifyPluginAsyncTypebox<CredentialsRoutesOptions> = async (app, { cipher }) => {
+const credentialsRoutes: FastifyPluginAsyncTypebox<CredentialsRoutesOptions> = async (app, { cipher, users }) => {
   app.post(
     '/v1/projects/:project/credentials',
     {
@@ -93,7 +95,7 @@ const credentialsRoutes: FastifyPluginAsyncTypebox<CredentialsRoutesOptions> = a
     async (request) => {
       const { project, credentialId } = request.params
       requireScope(request.principal, 'credentials:write', project)
-      const updated = await changeCredential(app.db, cipher, project, credentialId, request.body, (imageId) => app.imageChanged(imageId))
+      const updated = await changeCredential(app.db, cipher, users, project, credentialId, request.body, (imageId) => app.imageChanged(imageId))
       request.log.info({ credentialId, project, fields: Object.keys(request.body) }, 'credential updated')
       return updated
     }
@@ -113,7 +115,7 @@ const credentialsRoutes: FastifyPluginAsyncTypebox<CredentialsRoutesOptions> = a
     async (request, reply) => {
       const { project, credentialId } = request.params
       requireScope(request.principal, 'credentials:write', project)
-      await removeCredential(app.db, project, credentialId)
+      await removeCredential(app.db, users, project, credentialId)
       request.log.info({ credentialId, project }, 'credential deleted')
       return reply.code(204).send(null)
     }

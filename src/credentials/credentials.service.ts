@@ -5,15 +5,13 @@ import { isDatabaseUnavailable } from '../db/unavailable.js'
 import { badRequest, conflict, notFound } from '../http/problem.js'
 import { InvalidRegistryHostError, normaliseRegistryHost, SINGLE_LABEL_HINT, type RegistryLogin } from '../registry/index.js'
 import type { CredentialCipher } from './credential-cipher.js'
+import type { CredentialUsers } from './credential-users.js'
 import type { CreateCredentialBody, Credential, UpdateCredentialBody } from './credentials.schemas.js'
 import type { CredentialRow, CredentialUpdate } from './credentials.table.js'
 import {
   deleteCredential,
   findCredential,
-  findCredentialUsage,
-  findImagesPullingWith,
   findSealedCredential,
-  findVersionsOutside,
   insertCredential,
   lockCredential,
   updateCredential,
@@ -108,6 +106,7 @@ export async function getCredential(db: Database, project: string, id: string): 
 export async function changeCredential(
   db: Database,
   cipher: CredentialCipher,
+  users: CredentialUsers,
   project: string,
   id: string,
   body: UpdateCredentialBody,
@@ -131,13 +130,13 @@ export async function changeCredential(
         // Locked first: a version submitted meanwhile share-locks the row, so it is either seen
         // here or checked against the new hosts.
         if (!(await lockCredential(trx, project, id))) throw credentialNotFound(project, id)
-        const outside = await findVersionsOutside(trx, id, registries)
+        const outside = await users.versionsOutside(trx, id, registries)
         if (outside.length > 0) throw registriesInUse(id, registries, outside)
       }
       return updateCredential(trx, project, id, changes)
     })
     if (!row) throw credentialNotFound(project, id)
-    if (registries !== undefined && imageChanged) for (const imageId of await findImagesPullingWith(db, id)) await imageChanged(imageId)
+    if (registries !== undefined && imageChanged) for (const imageId of await users.imagesPullingWith(db, id)) await imageChanged(imageId)
     return toCredential(row)
   } catch (error) {
     throw nameTaken(error, project, body.name)
@@ -153,16 +152,16 @@ function inUse(id: string, usage: { images: string[]; versions: { image: string;
   )
 }
 
-export async function removeCredential(db: Database, project: string, id: string): Promise<void> {
+export async function removeCredential(db: Database, users: CredentialUsers, project: string, id: string): Promise<void> {
   if (!(await findCredential(db, project, id))) throw credentialNotFound(project, id)
-  const usage = await findCredentialUsage(db, id)
+  const usage = await users.usage(db, id)
   if (usage.images.length > 0 || usage.versions.length > 0) throw inUse(id, usage)
   try {
     if (!(await deleteCredential(db, project, id))) throw credentialNotFound(project, id)
   } catch (error) {
     // An image or version took the credential between the check and the delete: the RESTRICT
     // foreign keys refuse, and the caller gets the same answer as if it had been there before.
-    if (violatedForeignKey(error) !== undefined) throw inUse(id, await findCredentialUsage(db, id))
+    if (violatedForeignKey(error) !== undefined) throw inUse(id, await users.usage(db, id))
     throw error
   }
 }

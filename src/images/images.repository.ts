@@ -45,3 +45,9 @@ export async function deleteImageById(db: Db, id: string): Promise<void> {
 export async function markImageReleased(db: Db, imageId: string, at: Date): Promise<void> {
   await db.updateTable('images').set({ lastReleasedAt: at }).where('id', '=', imageId).execute()
 }
+
+/** Codes of the images whose own credential this is (at most `limit`, by code). */
+export async function findImageCodesWithCredential(db: Db, credentialId: string, limit: number): Promise<string[]> {
+  const rows = await db.selectFrom('images').select('code').where('credentialId', '=', credentialId).orderBy('code').limit(limit).execute()
+  return rows.map((r) => r.code)
+}

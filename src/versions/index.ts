@@ -1,10 +1,12 @@
 import type { Feature } from '../http/feature.js'
+import type { CredentialUsers } from '../credentials/index.js'
 import type { ImageVersions } from '../images/index.js'
+import { findImageCodesWithCredential } from '../images/images.repository.js'
 import type { CheckQueue } from './check-queue.js'
 import { imageLines } from './image-lines.js'
 import versionsRoutes from './versions.routes.js'
 import versionActionsRoutes from './version-actions.routes.js'
-import { findLineVersions, hasPublishedVersions } from './versions.repository.js'
+import { findImagesPullingWith, findLineVersions, findVersionsOutside, findVersionsWithCredential, hasPublishedVersions } from './versions.repository.js'
 import { versionSchemas } from './versions.schemas.js'
 
 export type { CheckQueue } from './check-queue.js'
@@ -23,4 +25,17 @@ export const versionsFeature = (queue: CheckQueue): Feature => ({
 export const imageVersions: ImageVersions = {
   lines: async (db, imageId) => imageLines(await findLineVersions(db, imageId)),
   hasPublished: hasPublishedVersions
+}
+
+// Enough to name in a 409; the client fixes those and tries again.
+const NAMED = 20
+
+/** Who pulls with a credential, for credentials' conflicts and cache invalidation. */
+export const credentialUsers: CredentialUsers = {
+  usage: async (db, id) => {
+    const [images, versions] = await Promise.all([findImageCodesWithCredential(db, id, NAMED), findVersionsWithCredential(db, id, NAMED)])
+    return { images, versions }
+  },
+  versionsOutside: (db, id, registries) => findVersionsOutside(db, id, registries, NAMED),
+  imagesPullingWith: findImagesPullingWith
 }

@@ -1,7 +1,7 @@
 import { sql, type Transaction } from 'kysely'
 import type { DB, Db } from '../db/schema.js'
 import { IN_PROGRESS_STATUSES, RESOLVABLE_STATUSES } from './version-lifecycle.js'
-import type { VersionNumber } from './version-number.js'
+import { formatVersion, type VersionNumber } from './version-number.js'
 import type { ImageLocation } from './image-reference.js'
 import type { NewVersion, VersionRow, VersionStatus, VersionUpdate } from './versions.table.js'
 
@@ -218,4 +218,48 @@ export async function findLineVersions(db: Db, imageId: string): Promise<LineVer
       .execute()
   ])
   return { released, inProgress: inProgress as LineVersions['inProgress'] }
+}
+
+/** Versions (of any image) that pull with this credential, by image code and number (at most `limit`). */
+export async function findVersionsWithCredential(db: Db, credentialId: string, limit: number): Promise<{ image: string; version: string }[]> {
+  const rows = await db
+    .selectFrom('imageVersions as v')
+    .innerJoin('images as i', 'i.id', 'v.imageId')
+    .select(['i.code', 'v.major', 'v.minor', 'v.patch'])
+    .where('v.credentialId', '=', credentialId)
+    .orderBy('i.code')
+    .orderBy('v.major')
+    .orderBy('v.minor')
+    .orderBy('v.patch')
+    .limit(limit)
+    .execute()
+  return rows.map((r) => ({ image: r.code, version: formatVersion(r) }))
+}
+
+/** Versions not cancelled that pull with this credential from a registry outside `registries` (at most `limit`). */
+export async function findVersionsOutside(db: Db, credentialId: string, registries: readonly string[], limit: number): Promise<{ image: string; version: string; registry: string }[]> {
+  let query = db
+    .selectFrom('imageVersions as v')
+    .innerJoin('images as i', 'i.id', 'v.imageId')
+    .select(['i.code', 'v.major', 'v.minor', 'v.patch', 'v.registry'])
+    .where('v.credentialId', '=', credentialId)
+    .where('v.status', '<>', 'cancelled')
+  if (registries.length > 0) query = query.where('v.registry', 'not in', registries)
+  const rows = await query.orderBy('i.code').orderBy('v.major').orderBy('v.minor').orderBy('v.patch').limit(limit).execute()
+  return rows.map((r) => ({ image: r.code, version: formatVersion(r), registry: r.registry }))
+}
+
+/** Images whose resolutions may carry this credential: it is theirs or one of their versions'. */
+export async function findImagesPullingWith(db: Db, credentialId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('images')
+    .select('id')
+    .where((eb) =>
+      eb.or([
+        eb('credentialId', '=', credentialId),
+        eb.exists(eb.selectFrom('imageVersions').select('id').whereRef('imageVersions.imageId', '=', 'images.id').where('imageVersions.credentialId', '=', credentialId))
+      ])
+    )
+    .execute()
+  return rows.map((r) => r.id)
 }
