@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import { BufferedResolutionLog } from './resolution-log.js'
+import { deleteImageResolutions } from './resolutions.repository.js'
 import { schedulePruning } from './retention.js'
 import resolutionsRoutes from './resolutions.routes.js'
 
@@ -15,6 +16,10 @@ export default fp(
   async function resolutionLog(app: FastifyInstance) {
     const log = new BufferedResolutionLog(app.db, app.log)
     app.decorate('resolutionLog', log)
+    // No foreign key to images (see the migration): a deleted image's log goes when its deletion is
+    // announced, on the replica that deleted it before the deletion is answered. Other replicas
+    // hear it too and find nothing left to delete; retention covers a replica that stopped between.
+    app.changes.subscribe((change) => (change.type === 'image.deleted' ? deleteImageResolutions(app.db, change.imageId) : undefined))
     const stopPruning = schedulePruning(app)
     // Runs before the database plugin closes the pool (onClose hooks run in reverse order).
     app.addHook('onClose', async () => {
@@ -23,5 +28,5 @@ export default fp(
     })
     await app.register(resolutionsRoutes)
   },
-  { name: 'resolution-log', dependencies: ['database', 'auth'] }
+  { name: 'resolution-log', dependencies: ['database', 'changes', 'auth'] }
 )
