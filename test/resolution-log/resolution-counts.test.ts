@@ -2,7 +2,7 @@ import t from 'tap'
 import { build } from '../helpers/app.js'
 import { resolutionCoalescing } from '../../src/resolution-log/resolution-coalescing.js'
 import type { ResolutionRecord } from '../../src/resolution-log/resolutions.repository.js'
-import { insertImage, insertVersion } from '../resolve/fixtures.js'
+import { announceChange, insertImage, insertVersion } from '../resolve/fixtures.js'
 
 const record = (fields: Partial<ResolutionRecord> = {}): ResolutionRecord => {
   const at = new Date('2026-11-26T18:00:00.000Z')
@@ -72,7 +72,7 @@ t.test('the jobs of one build resolving the same image are one log entry with a 
   t.equal((await resolve('b1', '1.0.0')).statusCode, 200)
   // A release between two jobs of the same build: the later ones resolve another version.
   await insertVersion(app.db, tools, '1.1.0', 'released')
-  app.imageChanged(tools.id)
+  await announceChange(app, tools)
   t.equal((await resolve('b1')).statusCode, 200)
   await app.resolutionLog.flush()
 

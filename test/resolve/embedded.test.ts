@@ -5,11 +5,11 @@ import { join } from 'node:path'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import { ADMIN_TOKEN } from '../helpers/app.js'
-import { insertImage, insertVersion } from './fixtures.js'
+import { announceChange, insertImage, insertVersion } from './fixtures.js'
 
-// On the embedded database there is one process and no LISTEN: imageChanged invalidates in
+// On the embedded database there is one process and no LISTEN: a change invalidates in
 // process only, and the batched log writes go through PGlite.
-t.test('embedded PGlite: resolve, imageChanged and the resolution log', async (t) => {
+t.test('embedded PGlite: resolve, a change and the resolution log', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'cis-resolve-embedded-'))
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }))
   const app = await buildApp({ config: loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ADMIN_TOKEN }) })
@@ -21,7 +21,7 @@ t.test('embedded PGlite: resolve, imageChanged and the resolution log', async (t
 
   t.equal((await resolve()).json().version, '1.0.0')
   await insertVersion(app.db, image, '1.1.0', 'released')
-  await app.imageChanged(image.id)
+  await announceChange(app, image)
   t.equal((await resolve()).json().version, '1.1.0')
 
   await app.resolutionLog.flush()

@@ -3,6 +3,8 @@
  * features' work). Digests are derived from code and version, so tests can predict them.
  */
 import { createHash } from 'node:crypto'
+import type { FastifyInstance } from 'fastify'
+import { commitChanges } from '../../src/changes/commit-changes.js'
 import type { Database } from '../../src/db/database.js'
 import type { NewImage } from '../../src/images/images.table.js'
 import type { NewVersion, VersionStatus, VersionUpdate } from '../../src/versions/versions.table.js'
@@ -48,4 +50,14 @@ export async function insertVersion(
 
 export async function setStatus(db: Database, versionId: string, status: VersionStatus, fields: VersionUpdate = {}): Promise<void> {
   await db.updateTable('imageVersions').set({ status, ...fields }).where('id', '=', versionId).execute()
+}
+
+/**
+ * Announces rows written behind the app's back as any committed change is announced: an event in
+ * the outbox, this replica told after the commit, every other one through NOTIFY.
+ */
+export async function announceChange(app: FastifyInstance, image: { id: string; code: string }): Promise<void> {
+  await commitChanges(app.db, app.changes, (_trx, record) =>
+    record({ image, action: 'test.rows_written', actor: { name: 'test fixture', tokenId: null, projects: null }, changesResolutions: true })
+  )
 }

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { build } from '../helpers/app.js'
-import { insertImage, insertVersion } from './fixtures.js'
+import { announceChange, insertImage, insertVersion } from './fixtures.js'
 import { startTcpProxy } from './helpers/tcp-proxy.js'
 
 const resolveUrl = (code: string, version = '1.latest') => `/v1/images/${code}/resolve?version=${version}&project=payments&build=outage`
@@ -70,7 +70,7 @@ t.test('resolve keeps answering from the last known state while PostgreSQL is un
 
     // A release while this replica is cut off: its notification is missed.
     await insertVersion(direct.app.db, tools, '1.1.0', 'released')
-    await direct.app.imageChanged(tools.id)
+    await announceChange(direct.app, tools)
     t.equal((await resolve('tools')).json().version, '1.0.0', 'still the last known state')
   })
 
@@ -99,7 +99,7 @@ t.test('resolve keeps answering from the last known state while PostgreSQL is un
     // Within the safety TTL (listener connected) only the notification can explain a quick update.
     await new Promise((r) => setTimeout(r, 200))
     t.equal((await resolve('tools')).json().version, '1.1.0', 'cached while nobody announced the change')
-    await direct.app.imageChanged(tools.id)
+    await announceChange(direct.app, tools)
     const started = Date.now()
     let version = ''
     while (version !== '1.2.0' && Date.now() - started < 1000) {

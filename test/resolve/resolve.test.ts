@@ -1,6 +1,6 @@
 import t from 'tap'
 import { build } from '../helpers/app.js'
-import { digestOf, insertImage, insertVersion, setStatus } from './fixtures.js'
+import { announceChange, digestOf, insertImage, insertVersion, setStatus } from './fixtures.js'
 
 const resolveUrl = (code: string, query: string) => `/v1/images/${code}/resolve?${query}`
 
@@ -151,24 +151,24 @@ t.test('resolve rules through the API', async (t) => {
     t.equal((await call({ method: 'GET', url: resolveUrl('tools', 'version=1.latest&project=debug-proj'), token: any })).statusCode, 200)
   })
 
-  await t.test('the cache is exact through imageChanged: a new release, a withdrawal, a visibility change', async (t) => {
+  await t.test('the cache is exact through announced changes: a new release, a withdrawal, a visibility change', async (t) => {
     const released = await insertVersion(app.db, tools, '1.11.0', 'released')
     t.equal((await resolve('version=1.latest&project=payments')).json().version, '1.10.0', 'still cached before the change is announced')
-    await app.imageChanged(tools.id)
-    t.equal((await resolve('version=1.latest&project=payments')).json().version, '1.11.0', 'at once after imageChanged')
+    await announceChange(app, tools)
+    t.equal((await resolve('version=1.latest&project=payments')).json().version, '1.11.0', 'at once after the change')
 
     await setStatus(app.db, released.id, 'withdrawn', { withdrawReason: 'regression' })
     await setStatus(app.db, v1100.id, 'withdrawn', { withdrawReason: 'regression' })
-    await app.imageChanged(tools.id)
+    await announceChange(app, tools)
     t.equal((await resolve('version=1.latest&project=payments')).json().version, '1.9.0', 'withdrawing falls back at once')
     const gone = await resolve('version=1.11.0&project=payments')
     t.match(gone.json(), { status: 410, servingVersion: '1.9.0', withdrawReason: 'regression' })
 
     await app.db.updateTable('images').set({ visibilityProjects: [] }).where('id', '=', tools.id).execute()
-    await app.imageChanged(tools.id)
+    await announceChange(app, tools)
     t.equal((await resolve('version=1.latest&project=payments')).statusCode, 404)
     await app.db.updateTable('images').set({ visibilityPublic: true }).where('id', '=', tools.id).execute()
-    await app.imageChanged(tools.id)
+    await announceChange(app, tools)
     t.equal((await resolve('version=1.latest&project=payments')).statusCode, 200)
   })
 
@@ -187,6 +187,6 @@ t.test('RESOLVE_CACHE=false reads the database on every request', async (t) => {
   await insertVersion(app.db, image, '1.0.0', 'released')
   t.equal((await call({ method: 'GET', url: resolveUrl('tools', 'version=1.latest&project=payments') })).json().version, '1.0.0')
   await insertVersion(app.db, image, '1.0.1', 'released')
-  // No imageChanged: nothing was cached, so the new release is seen at once.
+  // No change announced: nothing was cached, so the new release is seen at once.
   t.equal((await call({ method: 'GET', url: resolveUrl('tools', 'version=1.latest&project=payments') })).json().version, '1.0.1')
 })
