@@ -18,7 +18,8 @@ export default fp(
     app.decorate('resolutionLog', log)
     // No foreign key to images (see the migration): a deleted image's log goes when its deletion is
     // announced, on the replica that deleted it before the deletion is answered. Other replicas
-    // hear it too and find nothing left to delete; retention covers a replica that stopped between.
+    // hear it too and find nothing left to delete. Retention takes what slips past (a batch that
+    // read the image just before the deletion committed, a replica stopped before it announced).
     app.changes.subscribe((change) => (change.type === 'image.deleted' ? deleteImageResolutions(app.db, change.imageId) : undefined))
     const stopPruning = schedulePruning(app)
     // Runs before the database plugin closes the pool (onClose hooks run in reverse order).
