@@ -33,5 +33,5 @@ export default fp(
     app.decorate('credentialSecrets', credentialRevealer(app.db, cipher))
     await app.register(credentialsRoutes, { cipher, users })
   },
-  { name: 'credentials', dependencies: ['database', 'image-changes'] }
+  { name: 'credentials', dependencies: ['database', 'changes'] }
 )

@@ -95,7 +95,7 @@ const credentialsRoutes: FastifyPluginAsyncTypebox<CredentialsRoutesOptions> = a
     async (request) => {
       const { project, credentialId } = request.params
       requireScope(request.principal, 'credentials:write', project)
-      const updated = await changeCredential(app.db, cipher, users, project, credentialId, request.body, (imageId) => app.imageChanged(imageId))
+      const updated = await changeCredential(app.db, { cipher, users, changes: app.changes }, request.principal, project, credentialId, request.body)
       request.log.info({ credentialId, project, fields: Object.keys(request.body) }, 'credential updated')
       return updated
     }

@@ -4,6 +4,9 @@ import { violatedForeignKey, violatedUnique } from '../db/pg-errors.js'
 import { isDatabaseUnavailable } from '../db/unavailable.js'
 import { badRequest, conflict, notFound } from '../http/problem.js'
 import { InvalidRegistryHostError, normaliseRegistryHost, SINGLE_LABEL_HINT, type RegistryLogin } from '../registry/index.js'
+import type { Principal } from '../auth/scopes.js'
+import { commitChanges } from '../changes/commit-changes.js'
+import type { ChangeNotifier } from '../changes/changes.plugin.js'
 import type { CredentialCipher } from './credential-cipher.js'
 import type { CredentialUsers } from './credential-users.js'
 import type { CreateCredentialBody, Credential, UpdateCredentialBody } from './credentials.schemas.js'
@@ -99,19 +102,19 @@ export async function getCredential(db: Database, project: string, id: string): 
 }
 
 /**
- * `imageChanged` hears of every image whose resolutions may carry the credential when its hosts
- * change, after the commit: resolve caches the hosts with the image and must not hand the secret
- * to a host taken off the list.
+ * A change of hosts is recorded on every image whose resolutions may carry the credential
+ * (`image.credential_rebound`, in the same transaction): resolve caches the hosts with the image
+ * and must not hand the secret to a host taken off the list.
  */
 export async function changeCredential(
   db: Database,
-  cipher: CredentialCipher,
-  users: CredentialUsers,
+  deps: { cipher: CredentialCipher; users: CredentialUsers; changes: ChangeNotifier },
+  actor: Principal,
   project: string,
   id: string,
-  body: UpdateCredentialBody,
-  imageChanged?: (imageId: string) => Promise<void>
+  body: UpdateCredentialBody
 ): Promise<Credential> {
+  const { cipher, users } = deps
   const changes: CredentialUpdate = {}
   if (body.name !== undefined) changes.name = body.name
   if (body.description !== undefined) changes.description = body.description
@@ -125,18 +128,22 @@ export async function changeCredential(
     changes.secretRotatedAt = new Date()
   }
   try {
-    const row = await db.transaction().execute(async (trx) => {
-      if (registries !== undefined) {
-        // Locked first: a version submitted meanwhile share-locks the row, so it is either seen
-        // here or checked against the new hosts.
-        if (!(await lockCredential(trx, project, id))) throw credentialNotFound(project, id)
-        const outside = await users.versionsOutside(trx, id, registries)
-        if (outside.length > 0) throw registriesInUse(id, registries, outside)
+    const row = await commitChanges(db, deps.changes, async (trx, record) => {
+      if (registries === undefined) return updateCredential(trx, project, id, changes)
+      // Locked first: a version submitted meanwhile share-locks the row, so it is either seen
+      // here or checked against the new hosts.
+      const before = await lockCredential(trx, project, id)
+      if (!before) throw credentialNotFound(project, id)
+      const outside = await users.versionsOutside(trx, id, registries)
+      if (outside.length > 0) throw registriesInUse(id, registries, outside)
+      const updated = await updateCredential(trx, project, id, changes)
+      const rebound = { credentialId: id, registries: { from: before.registries, to: registries } }
+      for (const image of await users.imagesPullingWith(trx, id)) {
+        await record({ image, action: 'image.credential_rebound', actor, details: rebound, changesResolutions: true })
       }
-      return updateCredential(trx, project, id, changes)
+      return updated
     })
     if (!row) throw credentialNotFound(project, id)
-    if (registries !== undefined && imageChanged) for (const imageId of await users.imagesPullingWith(db, id)) await imageChanged(imageId)
     return toCredential(row)
   } catch (error) {
     throw nameTaken(error, project, body.name)

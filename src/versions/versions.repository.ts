@@ -250,10 +250,10 @@ export async function findVersionsOutside(db: Db, credentialId: string, registri
 }
 
 /** Images whose resolutions may carry this credential: it is theirs or one of their versions'. */
-export async function findImagesPullingWith(db: Db, credentialId: string): Promise<string[]> {
-  const rows = await db
+export async function findImagesPullingWith(db: Db, credentialId: string): Promise<{ id: string; code: string }[]> {
+  return db
     .selectFrom('images')
-    .select('id')
+    .select(['id', 'code'])
     .where((eb) =>
       eb.or([
         eb('credentialId', '=', credentialId),
@@ -261,5 +261,4 @@ export async function findImagesPullingWith(db: Db, credentialId: string): Promi
       ])
     )
     .execute()
-  return rows.map((r) => r.id)
 }
