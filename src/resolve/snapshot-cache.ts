@@ -30,9 +30,9 @@ interface Entry {
 class BudgetExceeded extends Error {}
 
 /**
- * Image snapshots by code, kept exact by invalidation (imageChanged, NOTIFY) and bounded in time
- * by freshMs. A miss loads once however many requests wait for it. When the database cannot be
- * reached, the last known snapshot keeps answering, marked stale.
+ * Image snapshots by code, kept exact by invalidation (every committed change, see app.changes)
+ * and bounded in time by freshMs. A miss loads once however many requests wait for it. When the
+ * database cannot be reached, the last known snapshot keeps answering, marked stale.
  */
 export class SnapshotCache {
   private readonly entries = new Map<string, Entry>()
