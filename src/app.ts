@@ -5,7 +5,6 @@ import { openDatabase, type DatabaseHandle } from './db/database.js'
 import databasePlugin from './db/database.plugin.js'
 import authPlugin from './tokens/authentication.plugin.js'
 import changesPlugin from './changes/changes.plugin.js'
-import imageChangesPlugin from './changes/image-changes.plugin.js'
 import openapiPlugin from './http/openapi.plugin.js'
 import { installErrorHandler } from './http/error-handler.js'
 import { installNotFound } from './http/not-found.js'
@@ -111,7 +110,6 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   for (const feature of FEATURES) for (const schema of feature.schemas) app.addSchema(schema)
   await app.register(authPlugin)
   await app.register(changesPlugin)
-  await app.register(imageChangesPlugin)
 
   await app.register(healthRoutes)
   // In dependency order: later features use what earlier ones decorate (e.g. credential secrets).
