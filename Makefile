@@ -11,7 +11,7 @@ export TEST_DATABASE_URL
 TEST_TOOLS := /usr/bin/docker-registry /usr/bin/skopeo /usr/bin/htpasswd /usr/bin/openssl
 TEST_PACKAGES := docker-registry skopeo apache2-utils openssl
 
-.PHONY: help install start dev test test-deps test-db typecheck lint openapi openapi-check migrate bench docker
+.PHONY: help install start dev test test-deps test-db typecheck lint format format-check openapi openapi-check migrate bench docker
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -44,6 +44,12 @@ typecheck: ## TypeScript, strict
 lint: ## ESLint with typescript-eslint
 	npx eslint .
 
+format: ## Lay the code out with Prettier
+	npm run format
+
+format-check: ## Fail when Prettier would change the layout
+	npm run format:check
+
 openapi: ## Regenerate openapi/openapi.json from the route schemas
 	npm run openapi
 
@@ -53,7 +59,7 @@ openapi-check: ## Fail when the committed contract is stale; lint it
 migrate: ## Apply migrations to DATABASE_URL (or the embedded database)
 	npm run migrate
 
-test: install test-deps test-db typecheck lint openapi-check ## Everything CI runs
+test: install test-deps test-db typecheck lint format-check openapi-check ## Everything CI runs
 	npm run test:coverage
 
 bench: install test-deps test-db ## Resolve and check benchmarks, after the same set-up as the tests (README has the latest figures)

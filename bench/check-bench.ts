@@ -15,8 +15,16 @@ import { createRegistryClient, type Credential, type RegistryClient } from '../s
 import { admin, benchDatabaseUrl } from './postgres.js'
 import { pushImage, startRegistry, trustedHosts, type ImageKind, type RigRegistry } from '../test/helpers/registry/index.js'
 
-export interface CheckBenchRow { name: string; median: number; p90: number; unit: 'ms' }
-export interface CheckBenchResult { rows: CheckBenchRow[]; ratios: { name: string; value: number }[] }
+export interface CheckBenchRow {
+  name: string
+  median: number
+  p90: number
+  unit: 'ms'
+}
+export interface CheckBenchResult {
+  rows: CheckBenchRow[]
+  ratios: { name: string; value: number }[]
+}
 
 const REPETITIONS = Number(process.env.BENCH_CHECK_REPETITIONS ?? 20)
 const POLL_MS = 5
@@ -32,7 +40,12 @@ const median = (values: number[]) => {
   const mid = Math.floor(s.length / 2)
   return s.length % 2 === 1 ? (s[mid] ?? NaN) : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2
 }
-const row = (name: string, samples: number[]): CheckBenchRow => ({ name: `${name} (n=${samples.length})`, median: median(samples), p90: rank(samples, 90), unit: 'ms' })
+const row = (name: string, samples: number[]): CheckBenchRow => ({
+  name: `${name} (n=${samples.length})`,
+  median: median(samples),
+  p90: rank(samples, 90),
+  unit: 'ms'
+})
 
 async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> {
   const started = process.hrtime.bigint()
@@ -40,11 +53,23 @@ async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T 
   return { ms: Number(process.hrtime.bigint() - started) / 1e6, value }
 }
 
-interface Case { label: string; registry: RigRegistry; repository: string; digest: string; credential: Credential | undefined }
+interface Case {
+  label: string
+  registry: RigRegistry
+  repository: string
+  digest: string
+  credential: Credential | undefined
+}
 
 function rigClient(registries: RigRegistry[]): RegistryClient {
   const hosts = trustedHosts(...registries)
-  return createRegistryClient({ insecureHosts: hosts, allowedPrivateHosts: hosts, connectTimeoutMs: 2000, totalTimeoutMs: 10_000, maxBodyBytes: 4 * 1024 * 1024 })
+  return createRegistryClient({
+    insecureHosts: hosts,
+    allowedPrivateHosts: hosts,
+    connectTimeoutMs: 2000,
+    totalTimeoutMs: 10_000,
+    maxBodyBytes: 4 * 1024 * 1024
+  })
 }
 
 async function ourCheck(client: RegistryClient, c: Case): Promise<void> {
@@ -56,7 +81,11 @@ async function ourCheck(client: RegistryClient, c: Case): Promise<void> {
 // execFile, not spawnSync: the token server of the rig lives in this process and must keep answering.
 async function skopeo(c: Case): Promise<void> {
   const creds = c.credential ? ['--creds', `${c.credential.username}:${c.credential.password}`] : []
-  const { stdout } = await run('skopeo', ['inspect', '--raw', '--tls-verify=false', ...creds, `docker://${c.registry.host}/${c.repository}:1.0`], { encoding: 'buffer', timeout: 15_000 })
+  const { stdout } = await run(
+    'skopeo',
+    ['inspect', '--raw', '--tls-verify=false', ...creds, `docker://${c.registry.host}/${c.repository}:1.0`],
+    { encoding: 'buffer', timeout: 15_000 }
+  )
   const digest = `sha256:${createHash('sha256').update(stdout).digest('hex')}`
   if (digest !== c.digest) throw new Error(`skopeo read ${digest} for ${c.label}, pushed ${c.digest}`)
 }
@@ -92,7 +121,6 @@ async function measureCheck(c: Case, registries: RigRegistry[]): Promise<{ fresh
   }
 }
 
-
 async function inject(app: FastifyInstance, method: 'GET' | 'POST', url: string, payload?: object) {
   const res = await app.inject({ method, url, headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, ...(payload ? { payload } : {}) })
   if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`)
@@ -100,7 +128,12 @@ async function inject(app: FastifyInstance, method: 'GET' | 'POST', url: string,
 }
 
 /** Submission → testing, timed from just before the POST until a GET sees `testing` (polled every 5 ms). */
-async function measureSubmitToTesting(app: FastifyInstance, registry: RigRegistry, code: string, credentialId: string | null): Promise<number[]> {
+async function measureSubmitToTesting(
+  app: FastifyInstance,
+  registry: RigRegistry,
+  code: string,
+  credentialId: string | null
+): Promise<number[]> {
   await inject(app, 'POST', '/v1/images', { code, name: code, ownerProject: 'bench', credentialId })
   const samples: number[] = []
   for (let i = 0; i <= REPETITIONS; i++) {
@@ -163,8 +196,14 @@ export async function runCheckBench(): Promise<CheckBenchResult> {
     registries.push(guarded)
 
     const cases: Case[] = []
-    for (const [registry, auth, credential] of [[open, 'no auth', undefined], [guarded, 'token auth', { ...RIG_USER, registries: guarded.hosts }]] as const) {
-      for (const [kind, what] of [['oci-image', 'OCI image'], ['oci-index', 'OCI index, 2 platforms']] as [ImageKind, string][]) {
+    for (const [registry, auth, credential] of [
+      [open, 'no auth', undefined],
+      [guarded, 'token auth', { ...RIG_USER, registries: guarded.hosts }]
+    ] as const) {
+      for (const [kind, what] of [
+        ['oci-image', 'OCI image'],
+        ['oci-index', 'OCI index, 2 platforms']
+      ] as [ImageKind, string][]) {
         const repository = `bench/${kind}`
         const pushed = await pushImage(registry, { repository, tag: '1.0', kind })
         cases.push({ label: `${auth}, ${what}`, registry, repository, digest: pushed.digest, credential })
@@ -174,13 +213,26 @@ export async function runCheckBench(): Promise<CheckBenchResult> {
     const rows: CheckBenchRow[] = []
     const ratios: CheckBenchResult['ratios'] = []
     await withApp(registries, async (app) => {
-      const credential = await inject(app, 'POST', '/v1/projects/bench/credentials', { name: 'rig', ...RIG_USER, registries: guarded.hosts })
+      const credential = await inject(app, 'POST', '/v1/projects/bench/credentials', {
+        name: 'rig',
+        ...RIG_USER,
+        registries: guarded.hosts
+      })
       rows.push(row('submit → testing, no auth, OCI image', await measureSubmitToTesting(app, open, 'bench-open', null)))
-      rows.push(row('submit → testing, token auth + credential, OCI image', await measureSubmitToTesting(app, guarded, 'bench-guarded', String(credential.id))))
+      rows.push(
+        row(
+          'submit → testing, token auth + credential, OCI image',
+          await measureSubmitToTesting(app, guarded, 'bench-guarded', String(credential.id))
+        )
+      )
     })
     for (const c of cases) {
       const s = await measureCheck(c, registries)
-      rows.push(row(`check, fresh client, ${c.label}`, s.fresh), row(`check, warm client, ${c.label}`, s.warm), row(`skopeo inspect --raw, ${c.label}`, s.skopeo))
+      rows.push(
+        row(`check, fresh client, ${c.label}`, s.fresh),
+        row(`check, warm client, ${c.label}`, s.warm),
+        row(`skopeo inspect --raw, ${c.label}`, s.skopeo)
+      )
       ratios.push({ name: `fresh-client check / skopeo, ${c.label} (target < 1)`, value: median(s.fresh) / median(s.skopeo) })
       ratios.push({ name: `warm-client check / skopeo, ${c.label}`, value: median(s.warm) / median(s.skopeo) })
     }
@@ -195,7 +247,9 @@ export function formatCheckBench({ rows, ratios }: CheckBenchResult): string {
   const table = [['run', 'median', 'p90'], ...rows.map((r) => [r.name, `${r.median.toFixed(1)} ms`, `${r.p90.toFixed(1)} ms`])]
   const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)))
   const lines = table.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '))
-  const verdicts = ratios.map((r) => `${r.name}: ${r.value.toFixed(2)}${r.name.includes('target < 1') ? (r.value < 1 ? ' meets target' : ' MISSES target') : ''}`)
+  const verdicts = ratios.map(
+    (r) => `${r.name}: ${r.value.toFixed(2)}${r.name.includes('target < 1') ? (r.value < 1 ? ' meets target' : ' MISSES target') : ''}`
+  )
   return `${lines.join('\n')}\n\n${verdicts.join('\n')}\n(submit → testing is polled every ${POLL_MS} ms: up to ${POLL_MS} ms of it is the poll interval)\n`
 }
 

@@ -23,7 +23,11 @@ export interface Measured extends Figures {
 }
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
-const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50)
+const median = (values: number[]) =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    50
+  )
 
 /**
  * The median with a distribution-free 95 % confidence interval: the order statistics between which
@@ -63,7 +67,12 @@ async function measureOnce(target: Target, seconds: number): Promise<Figures> {
   })
   const result = await run
   times.sort((a, b) => a - b)
-  return { rps: times.length / result.duration, p50: percentile(times, 50), p99: percentile(times, 99), errors: result.errors + result.timeouts + result.non2xx }
+  return {
+    rps: times.length / result.duration,
+    p50: percentile(times, 50),
+    p99: percentile(times, 99),
+    errors: result.errors + result.timeouts + result.non2xx
+  }
 }
 
 /**
@@ -76,7 +85,13 @@ async function measureOnce(target: Target, seconds: number): Promise<Figures> {
  * Latencies are recorded per response (autocannon's histogram has 1 ms steps, too coarse for
  * sub-millisecond p50s); errors count failed connections, timeouts and non-2xx (summed).
  */
-export async function measureInRounds(targets: Target[], rounds: number, seconds: number, warmupSeconds: number, settleMs: number): Promise<Map<string, Measured>> {
+export async function measureInRounds(
+  targets: Target[],
+  rounds: number,
+  seconds: number,
+  warmupSeconds: number,
+  settleMs: number
+): Promise<Map<string, Measured>> {
   for (const target of targets) await autocannon(options(target, warmupSeconds))
   const perRound = new Map<string, Figures[]>(targets.map((t) => [t.label, []]))
   for (let round = 0; round < rounds; round++) {

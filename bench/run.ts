@@ -34,7 +34,9 @@ const BULK_IMAGES = 100_000
 // runs, not after them. `make bench` installs both (as `make test` does).
 const missingTools = [REGISTRY_BINARY, '/usr/bin/skopeo'].filter((tool) => !existsSync(tool))
 if (missingTools.length > 0) {
-  process.stderr.write(`npm run bench needs ${missingTools.join(' and ')}: run \`make bench\`, which installs what is missing (as \`make test-deps\` does)\n`)
+  process.stderr.write(
+    `npm run bench needs ${missingTools.join(' and ')}: run \`make bench\`, which installs what is missing (as \`make test-deps\` does)\n`
+  )
   process.exit(1)
 }
 
@@ -52,15 +54,37 @@ try {
     createInterface({ input: child.stdout }).once('line', resolve)
     child.once('exit', (code) => reject(new Error(`servers exited with ${code}`)))
   })
-  const servers = JSON.parse(ready) as { cached: number; uncached: number; uncachedBig: number; bare: number; token: string; bodyBytes: number }
+  const servers = JSON.parse(ready) as {
+    cached: number
+    uncached: number
+    uncachedBig: number
+    bare: number
+    token: string
+    bodyBytes: number
+  }
 
   const auth = { authorization: `Bearer ${servers.token}` }
   const resolvePath = (code: string) => `/v1/images/${code}/resolve?version=1.latest&project=payments&pipeline=bench&build=1`
   const at = (port: number, path: string) => `http://127.0.0.1:${port}${path}`
   // All three are asked the same path, query and Authorization header (see servers.ts).
-  const bare: Target = { label: 'bare Fastify route (same request, same body)', url: at(servers.bare, resolvePath('bench-tools')), headers: auth, connections: CONNECTIONS }
-  const floor: Target = { label: 'service floor: hooks + token check, fixed body', url: at(servers.cached, `/bench/floor${resolvePath('bench-tools').slice('/v1/images'.length)}`), headers: auth, connections: CONNECTIONS }
-  const cached: Target = { label: 'resolve, cached', url: at(servers.cached, resolvePath('bench-tools')), headers: auth, connections: CONNECTIONS }
+  const bare: Target = {
+    label: 'bare Fastify route (same request, same body)',
+    url: at(servers.bare, resolvePath('bench-tools')),
+    headers: auth,
+    connections: CONNECTIONS
+  }
+  const floor: Target = {
+    label: 'service floor: hooks + token check, fixed body',
+    url: at(servers.cached, `/bench/floor${resolvePath('bench-tools').slice('/v1/images'.length)}`),
+    headers: auth,
+    connections: CONNECTIONS
+  }
+  const cached: Target = {
+    label: 'resolve, cached',
+    url: at(servers.cached, resolvePath('bench-tools')),
+    headers: auth,
+    connections: CONNECTIONS
+  }
   // Every request from another build: no two resolutions fold into one log row, so the log writes
   // a row per request (its worst case). The path is built per request, which costs the load
   // generator too; the figure is reported, not held to the target.
@@ -81,7 +105,9 @@ try {
   })
   const uncachedSmall = uncached('10 versions in the database', servers.uncached)
   const uncachedSame = uncached(`same image, ${BULK_IMAGES} images × 10 loaded`, servers.uncachedBig)
-  const uncachedRandom = uncached(`random image of ${BULK_IMAGES} × 10`, servers.uncachedBig, () => resolvePath(`bulk-${1 + Math.floor(Math.random() * BULK_IMAGES)}`))
+  const uncachedRandom = uncached(`random image of ${BULK_IMAGES} × 10`, servers.uncachedBig, () =>
+    resolvePath(`bulk-${1 + Math.floor(Math.random() * BULK_IMAGES)}`)
+  )
 
   process.stdout.write(
     `databases ${small}, ${big}; body ${servers.bodyBytes} bytes; rounds with the order rotating, after ${WARMUP_SECONDS} s warm-up of each target: ` +
@@ -96,7 +122,13 @@ try {
   const loadStarted = Date.now()
   await bulkLoad(urlOf(big), BULK_IMAGES)
   const loadSeconds = (Date.now() - loadStarted) / 1000
-  const cold = await measureInRounds([uncachedSmall, uncachedSame, uncachedRandom], UNCACHED_ROUNDS, UNCACHED_SECONDS, WARMUP_SECONDS, WORST_SETTLE_MS)
+  const cold = await measureInRounds(
+    [uncachedSmall, uncachedSame, uncachedRandom],
+    UNCACHED_ROUNDS,
+    UNCACHED_SECONDS,
+    WARMUP_SECONDS,
+    WORST_SETTLE_MS
+  )
   const all = new Map([...hot, [distinctBuilds.label, worst.get(distinctBuilds.label) as Measured], ...cold])
   const get = (t: Target) => all.get(t.label) as Measured
 
@@ -107,9 +139,15 @@ try {
   }
   const perRound = (measured: Map<string, Measured>) => {
     const rounds = [...measured.values()][0]?.rounds.length ?? 0
-    return [['req/s in each round', ...Array.from({ length: rounds }, (_, i) => String(i + 1))], ...[...measured].map(([label, m]) => [label, ...m.rounds.map((f) => f.rps.toFixed(0))])]
+    return [
+      ['req/s in each round', ...Array.from({ length: rounds }, (_, i) => String(i + 1))],
+      ...[...measured].map(([label, m]) => [label, ...m.rounds.map((f) => f.rps.toFixed(0))])
+    ]
   }
-  const medians = [['median round', 'req/s', 'p50', 'p99', 'errors'], ...[...all].map(([label, f]) => [label, f.rps.toFixed(0), ms(f.p50), ms(f.p99), String(f.errors)])]
+  const medians = [
+    ['median round', 'req/s', 'p50', 'p99', 'errors'],
+    ...[...all].map(([label, f]) => [label, f.rps.toFixed(0), ms(f.p50), ms(f.p99), String(f.errors)])
+  ]
   process.stdout.write(`\n${table(perRound(hot))}\n\n${table(perRound(worst))}\n\n${table(perRound(cold))}\n\n${table(medians)}\n\n`)
 
   const ratio = (a: number, b: number) => (a / b).toFixed(2)
@@ -121,7 +159,12 @@ try {
   const throughput = paired(r, b)
   const floorRatio = paired(f, b)
   const interval = ({ low, high }: { low: number; high: number }) => `95 % interval ${low.toFixed(2)}–${high.toFixed(2)}`
-  const atTarget = throughput.low >= 0.8 ? 'meets target, the whole interval above it' : throughput.high < 0.8 ? 'MISSES target, the whole interval below it' : verdict(throughput.median >= 0.8) + ', though the interval spans the target'
+  const atTarget =
+    throughput.low >= 0.8
+      ? 'meets target, the whole interval above it'
+      : throughput.high < 0.8
+        ? 'MISSES target, the whole interval below it'
+        : verdict(throughput.median >= 0.8) + ', though the interval spans the target'
   const [p50Small, p50Same, p50Random] = [get(uncachedSmall).p50, get(uncachedSame).p50, get(uncachedRandom).p50]
   const lines = [
     `bulk load of ${BULK_IMAGES} images × 10 versions: ${loadSeconds.toFixed(1)} s`,

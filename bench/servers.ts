@@ -15,7 +15,12 @@ export const SMALL_IMAGE = 'bench-tools'
 const logStream = new Writable({ write: (_chunk, _encoding, done) => done() })
 
 async function service(databaseUrl: string, cache: boolean) {
-  const config = loadConfig({ DATABASE_URL: databaseUrl, ADMIN_TOKEN, CREDENTIALS_KEY: Buffer.alloc(32, 1).toString('base64'), RESOLVE_CACHE: String(cache) })
+  const config = loadConfig({
+    DATABASE_URL: databaseUrl,
+    ADMIN_TOKEN,
+    CREDENTIALS_KEY: Buffer.alloc(32, 1).toString('base64'),
+    RESOLVE_CACHE: String(cache)
+  })
   return buildApp({ config, logStream })
 }
 
@@ -23,7 +28,14 @@ async function service(databaseUrl: string, cache: boolean) {
 async function seed(app: FastifyInstance): Promise<void> {
   const image = await app.db
     .insertInto('images')
-    .values({ code: SMALL_IMAGE, name: SMALL_IMAGE, ownerProject: 'owner-proj', debugProject: 'debug-proj', createdBy: 'bench', visibilityPublic: true })
+    .values({
+      code: SMALL_IMAGE,
+      name: SMALL_IMAGE,
+      ownerProject: 'owner-proj',
+      debugProject: 'debug-proj',
+      createdBy: 'bench',
+      visibilityPublic: true
+    })
     .returning('id')
     .executeTakeFirstOrThrow()
   for (let minor = 0; minor < 10; minor++) {
@@ -39,7 +51,10 @@ async function seed(app: FastifyInstance): Promise<void> {
         repository: `bench/${SMALL_IMAGE}`,
         tag: `1.${minor}.0`,
         digest: `sha256:${String(minor).repeat(64)}`,
-        platforms: JSON.stringify([{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64', variant: 'v8' }]),
+        platforms: JSON.stringify([
+          { os: 'linux', architecture: 'amd64' },
+          { os: 'linux', architecture: 'arm64', variant: 'v8' }
+        ]),
         submittedBy: 'bench'
       })
       .execute()
@@ -65,10 +80,18 @@ const created = await cached.inject({
 })
 const token = created.json<{ token: string }>().token
 // The same token in the big database: its row is copied, so the secret is valid on both.
-const { id: _id, createdAt: _createdAt, ...tokenRow } = await cached.db.selectFrom('apiTokens').selectAll().where('name', '=', 'pipeline-engine').executeTakeFirstOrThrow()
+const {
+  id: _id,
+  createdAt: _createdAt,
+  ...tokenRow
+} = await cached.db.selectFrom('apiTokens').selectAll().where('name', '=', 'pipeline-engine').executeTakeFirstOrThrow()
 await uncachedBig.db.insertInto('apiTokens').values(tokenRow).execute()
 
-const sample = await cached.inject({ method: 'GET', url: `/v1/images/${SMALL_IMAGE}/resolve?version=1.latest&project=payments`, headers: { authorization: `Bearer ${token}` } })
+const sample = await cached.inject({
+  method: 'GET',
+  url: `/v1/images/${SMALL_IMAGE}/resolve?version=1.latest&project=payments`,
+  headers: { authorization: `Bearer ${token}` }
+})
 if (sample.statusCode !== 200) throw new Error(`resolve failed: ${sample.statusCode} ${sample.body}`)
 body = sample.json<Record<string, unknown>>()
 
@@ -80,7 +103,9 @@ bare.get('/v1/images/:code/resolve', async () => body)
 const apps = [cached, uncached, uncachedBig, bare]
 for (const app of apps) await app.listen({ host: '127.0.0.1', port: 0 })
 const port = (app: FastifyInstance) => (app.server.address() as { port: number }).port
-process.stdout.write(`${JSON.stringify({ cached: port(cached), uncached: port(uncached), uncachedBig: port(uncachedBig), bare: port(bare), token, bodyBytes: sample.body.length })}\n`)
+process.stdout.write(
+  `${JSON.stringify({ cached: port(cached), uncached: port(uncached), uncachedBig: port(uncachedBig), bare: port(bare), token, bodyBytes: sample.body.length })}\n`
+)
 
 process.on('SIGTERM', async () => {
   await Promise.all(apps.map((app) => app.close()))

@@ -23,7 +23,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   // the version index also answers usage (projects with counts) from the index alone.
   await sql`create index resolutions_image_time_idx on resolutions (image_id, resolved_at desc, id desc)`.execute(db)
   await sql`create index resolutions_image_project_time_idx on resolutions (image_id, project, resolved_at desc, id desc)`.execute(db)
-  await sql`create index resolutions_image_version_time_idx on resolutions (image_id, version, resolved_at desc, id desc) include (project)`.execute(db)
+  await sql`create index resolutions_image_version_time_idx on resolutions (image_id, version, resolved_at desc, id desc) include (project)`.execute(
+    db
+  )
   // Pruning by age: rows arrive in time order, so a BRIN index is tiny and nearly free to maintain.
   await sql`create index resolutions_resolved_at_brin on resolutions using brin (resolved_at)`.execute(db)
 

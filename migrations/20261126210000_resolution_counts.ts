@@ -12,12 +12,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`alter table resolutions add constraint resolutions_times_ordered check (first_resolved_at <= resolved_at)`.execute(db)
   // Usage (projects with counts and last time) stays an index-only scan: the count joins the index.
   await sql`drop index resolutions_image_version_time_idx`.execute(db)
-  await sql`create index resolutions_image_version_time_idx on resolutions (image_id, version, resolved_at desc, id desc) include (project, count)`.execute(db)
+  await sql`create index resolutions_image_version_time_idx on resolutions (image_id, version, resolved_at desc, id desc) include (project, count)`.execute(
+    db
+  )
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`drop index resolutions_image_version_time_idx`.execute(db)
-  await sql`create index resolutions_image_version_time_idx on resolutions (image_id, version, resolved_at desc, id desc) include (project)`.execute(db)
+  await sql`create index resolutions_image_version_time_idx on resolutions (image_id, version, resolved_at desc, id desc) include (project)`.execute(
+    db
+  )
   await sql`alter table resolutions drop constraint resolutions_times_ordered`.execute(db)
   await sql`alter table resolutions drop column first_resolved_at`.execute(db)
   await sql`alter table resolutions drop column count`.execute(db)

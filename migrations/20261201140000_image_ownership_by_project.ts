@@ -9,7 +9,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`alter table images drop column owners`.execute(db)
   await sql`alter table image_events add column actor_projects text[]`.execute(db)
   await sql`update image_events e set actor_projects = t.projects from api_tokens t where t.id = e.actor_token_id`.execute(db)
-  await sql`comment on column image_events.actor_projects is 'Projects the token acted for; null = every project (or a token deleted before this was recorded)'`.execute(db)
+  await sql`comment on column image_events.actor_projects is 'Projects the token acted for; null = every project (or a token deleted before this was recorded)'`.execute(
+    db
+  )
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -22,7 +22,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     ), '{}')`.execute(db)
   // Every new credential names its hosts.
   await sql`alter table registry_credentials alter column registries drop default`.execute(db)
-  await sql`comment on column registry_credentials.registries is 'Registry hosts (host[:port], docker.io for Docker Hub) the credential may be sent to; empty = bound to nothing, never sent'`.execute(db)
+  await sql`comment on column registry_credentials.registries is 'Registry hosts (host[:port], docker.io for Docker Hub) the credential may be sent to; empty = bound to nothing, never sent'`.execute(
+    db
+  )
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -21,7 +21,12 @@ try {
   const config = loadConfig()
   const handle = openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolMax: 2 })
   try {
-    const { keys } = loadCredentialKeys({ key: config.CREDENTIALS_KEY, oldKeys: config.CREDENTIALS_OLD_KEYS, databaseKind: handle.kind, dataDir: config.DATA_DIR })
+    const { keys } = loadCredentialKeys({
+      key: config.CREDENTIALS_KEY,
+      oldKeys: config.CREDENTIALS_OLD_KEYS,
+      databaseKind: handle.kind,
+      dataDir: config.DATA_DIR
+    })
     const result = await reencryptCredentials(handle.db, new CredentialCipher(keys))
     process.stdout.write(`re-encrypted ${result.reencrypted} credential(s) with key ${keys.current.id}\n`)
     for (const failure of result.failed) process.stderr.write(`${failure.reason}\n`)

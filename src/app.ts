@@ -45,7 +45,14 @@ export interface BuildOptions {
 
 // Lower features declare what they need of higher ones (images of versions, versions of the check
 // queue) and the app hands them the implementation, so no two features import each other.
-const FEATURES: Feature[] = [tokensFeature, credentialsFeature(credentialUsers), imagesFeature(imageVersions), checksFeature, versionsFeature(checkJobsQueue), resolveFeature]
+const FEATURES: Feature[] = [
+  tokensFeature,
+  credentialsFeature(credentialUsers),
+  imagesFeature(imageVersions),
+  checksFeature,
+  versionsFeature(checkJobsQueue),
+  resolveFeature
+]
 
 /** Builds the whole service without listening: server.ts listens, tests inject. */
 export async function buildApp(options: BuildOptions): Promise<FastifyInstance> {
@@ -104,7 +111,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonOrNothing)
   app.addContentTypeParser(/^application\/[a-z0-9.+-]+\+json$/, { parseAs: 'string' }, parseJsonOrNothing)
 
-  const handle = options.database ?? openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolMax: config.DATABASE_POOL_MAX })
+  const handle =
+    options.database ?? openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolMax: config.DATABASE_POOL_MAX })
   await app.register(databasePlugin, { handle, owned: !options.database, migrate: true })
   await app.register(openapiPlugin)
   for (const feature of FEATURES) for (const schema of feature.schemas) app.addSchema(schema)

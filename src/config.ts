@@ -9,29 +9,88 @@ const CommaList = Type.String({ default: '', description: 'Comma-separated list'
 export const ConfigSchema = Type.Object({
   HOST: Type.String({ default: '127.0.0.1', minLength: 1, description: 'Interface to listen on (0.0.0.0 in containers)' }),
   PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535, description: 'TCP port' }),
-  LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), {
-    default: 'info',
-    description: 'pino log level'
-  }),
-  DATABASE_URL: Type.Optional(Type.String({ secret: true, pattern: '^postgres(ql)?://', description: 'PostgreSQL URL; unset = embedded PGlite under DATA_DIR' })),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    {
+      default: 'info',
+      description: 'pino log level'
+    }
+  ),
+  DATABASE_URL: Type.Optional(
+    Type.String({ secret: true, pattern: '^postgres(ql)?://', description: 'PostgreSQL URL; unset = embedded PGlite under DATA_DIR' })
+  ),
   DATABASE_POOL_MAX: Type.Integer({ default: 10, minimum: 1, maximum: 200, description: 'PostgreSQL connection pool size' }),
-  DATA_DIR: Type.String({ default: './data', minLength: 1, description: 'Where the embedded database and the generated credentials key live' }),
-  ADMIN_TOKEN: Type.Optional(Type.String({ secret: true, minLength: 32, maxLength: 256, pattern: '^[A-Za-z0-9_\\-.~]+$', description: 'Known admin token to install at start (≥ 32 URL-safe characters); unset = one is generated on the first start and printed once' })),
+  DATA_DIR: Type.String({
+    default: './data',
+    minLength: 1,
+    description: 'Where the embedded database and the generated credentials key live'
+  }),
+  ADMIN_TOKEN: Type.Optional(
+    Type.String({
+      secret: true,
+      minLength: 32,
+      maxLength: 256,
+      pattern: '^[A-Za-z0-9_\\-.~]+$',
+      description:
+        'Known admin token to install at start (≥ 32 URL-safe characters); unset = one is generated on the first start and printed once'
+    })
+  ),
   BODY_LIMIT: Type.Integer({ default: 1048576, minimum: 1024, description: 'Largest accepted request body, bytes' }),
   TRUST_PROXY: Type.Boolean({ default: false, description: 'Trust X-Forwarded-* headers from a reverse proxy' }),
-  REQUEST_TIMEOUT_MS: Type.Integer({ default: 30000, minimum: 100, maximum: 3600000, description: 'Time a client has to send a whole request (headers and body); later it is answered 408 and the connection closed' }),
-  HEADERS_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100, maximum: 3600000, description: 'Time a client has to send the headers of a request; at most REQUEST_TIMEOUT_MS' }),
-  KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ default: 72000, minimum: 100, maximum: 3600000, description: 'How long an idle keep-alive connection stays open; above the idle timeout of a load balancer in front' }),
-  SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100, description: 'Time in-flight requests get to finish on SIGTERM/SIGINT' }),
-  CREDENTIALS_KEY: Type.Optional(Type.String({ secret: true, description: 'Registry credentials encryption key: 32 bytes as base64 or 64 hex characters; unset with the embedded database = generated into DATA_DIR' })),
-  CREDENTIALS_OLD_KEYS: { ...CommaList, secret: true, description: 'Previous CREDENTIALS_KEY values, comma-separated, still accepted for decryption during a rotation' },
+  REQUEST_TIMEOUT_MS: Type.Integer({
+    default: 30000,
+    minimum: 100,
+    maximum: 3600000,
+    description: 'Time a client has to send a whole request (headers and body); later it is answered 408 and the connection closed'
+  }),
+  HEADERS_TIMEOUT_MS: Type.Integer({
+    default: 10000,
+    minimum: 100,
+    maximum: 3600000,
+    description: 'Time a client has to send the headers of a request; at most REQUEST_TIMEOUT_MS'
+  }),
+  KEEP_ALIVE_TIMEOUT_MS: Type.Integer({
+    default: 72000,
+    minimum: 100,
+    maximum: 3600000,
+    description: 'How long an idle keep-alive connection stays open; above the idle timeout of a load balancer in front'
+  }),
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({
+    default: 10000,
+    minimum: 100,
+    description: 'Time in-flight requests get to finish on SIGTERM/SIGINT'
+  }),
+  CREDENTIALS_KEY: Type.Optional(
+    Type.String({
+      secret: true,
+      description:
+        'Registry credentials encryption key: 32 bytes as base64 or 64 hex characters; unset with the embedded database = generated into DATA_DIR'
+    })
+  ),
+  CREDENTIALS_OLD_KEYS: {
+    ...CommaList,
+    secret: true,
+    description: 'Previous CREDENTIALS_KEY values, comma-separated, still accepted for decryption during a rotation'
+  },
   REGISTRY_INSECURE_HOSTS: { ...CommaList, description: 'Registry hosts (host[:port]) reached over plain http' },
-  REGISTRY_ALLOWED_PRIVATE_HOSTS: { ...CommaList, description: 'Registry hosts (host[:port]) allowed although they resolve to loopback/private addresses' },
+  REGISTRY_ALLOWED_PRIVATE_HOSTS: {
+    ...CommaList,
+    description: 'Registry hosts (host[:port]) allowed although they resolve to loopback/private addresses'
+  },
   REGISTRY_CONNECT_TIMEOUT_MS: Type.Integer({ default: 5000, minimum: 100, description: 'Connect timeout towards registries' }),
   REGISTRY_TIMEOUT_MS: Type.Integer({ default: 15000, minimum: 100, description: 'Total time one registry request may take' }),
   CHECK_CONCURRENCY: Type.Integer({ default: 4, minimum: 1, maximum: 64, description: 'Pullability checks run at once by this replica' }),
-  CHECK_MAX_ATTEMPTS: Type.Integer({ default: 5, minimum: 1, maximum: 50, description: 'Attempts for a check that meets a transient failure before it ends in check_failed' }),
-  CHECK_POLL_INTERVAL_MS: Type.Integer({ default: 1000, minimum: 10, description: 'How often the check worker looks for due jobs when not woken by a notification' }),
+  CHECK_MAX_ATTEMPTS: Type.Integer({
+    default: 5,
+    minimum: 1,
+    maximum: 50,
+    description: 'Attempts for a check that meets a transient failure before it ends in check_failed'
+  }),
+  CHECK_POLL_INTERVAL_MS: Type.Integer({
+    default: 1000,
+    minimum: 10,
+    description: 'How often the check worker looks for due jobs when not woken by a notification'
+  }),
   RESOLVE_CACHE: Type.Boolean({ default: true, description: 'Serve resolve from the in-process cache (false only for benchmarks)' }),
   RESOLUTION_RETENTION_DAYS: Type.Integer({ default: 90, minimum: 1, description: 'Resolution log rows older than this are pruned' })
 })
@@ -67,7 +126,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const config = withDefaults as Config
   if (config.HEADERS_TIMEOUT_MS > config.REQUEST_TIMEOUT_MS) {
-    throw new ConfigError(`Invalid configuration: HEADERS_TIMEOUT_MS=${config.HEADERS_TIMEOUT_MS} must not exceed REQUEST_TIMEOUT_MS=${config.REQUEST_TIMEOUT_MS} (the headers are part of the request)`)
+    throw new ConfigError(
+      `Invalid configuration: HEADERS_TIMEOUT_MS=${config.HEADERS_TIMEOUT_MS} must not exceed REQUEST_TIMEOUT_MS=${config.REQUEST_TIMEOUT_MS} (the headers are part of the request)`
+    )
   }
   return config
 }

@@ -26,13 +26,21 @@ export const canActFor = (p: Principal, project: string): boolean => isAdmin(p) 
  */
 export function requireScope(p: Principal, scope: Scope, project?: string): void {
   if (!hasScope(p, scope)) {
-    throw forbidden('INSUFFICIENT_SCOPE', `This operation needs the "${scope}" scope; token "${p.name}" has ${p.scopes.join(', ') || 'none'}. Ask an admin for a token with "${scope}".`, {
-      requiredScope: scope
-    })
+    throw forbidden(
+      'INSUFFICIENT_SCOPE',
+      `This operation needs the "${scope}" scope; token "${p.name}" has ${p.scopes.join(', ') || 'none'}. Ask an admin for a token with "${scope}".`,
+      {
+        requiredScope: scope
+      }
+    )
   }
   if (project !== undefined && !canActFor(p, project)) {
-    throw forbidden('PROJECT_NOT_ALLOWED', `Token "${p.name}" may not act for project "${project}"; it is limited to ${(p.projects ?? []).join(', ')}.`, {
-      project
-    })
+    throw forbidden(
+      'PROJECT_NOT_ALLOWED',
+      `Token "${p.name}" may not act for project "${project}"; it is limited to ${(p.projects ?? []).join(', ')}.`,
+      {
+        project
+      }
+    )
   }
 }

@@ -30,7 +30,10 @@ export class ChangeBus implements ChangeNotifier {
   private readonly ownIds = new Set<number>()
 
   /** `hearsOwn`: whether this replica's own notifications come back to it (LISTEN on PostgreSQL). */
-  constructor(private readonly log: FastifyBaseLogger, private readonly hearsOwn = false) {}
+  constructor(
+    private readonly log: FastifyBaseLogger,
+    private readonly hearsOwn = false
+  ) {}
 
   async publish(changes: readonly Change[]): Promise<void> {
     for (const change of changes) {

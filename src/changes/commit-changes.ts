@@ -19,7 +19,11 @@ export type RecordChange = (event: RecordedEvent) => Promise<Change>
  * in one transaction. Each event is NOTIFYed in that transaction, so other replicas hear of it
  * exactly when it commits; after the commit, this replica's subscribers are told.
  */
-export async function commitChanges<T>(db: Database, changes: ChangeNotifier, work: (trx: Transaction<DB>, record: RecordChange) => Promise<T>): Promise<T> {
+export async function commitChanges<T>(
+  db: Database,
+  changes: ChangeNotifier,
+  work: (trx: Transaction<DB>, record: RecordChange) => Promise<T>
+): Promise<T> {
   const recorded: Change[] = []
   const result = await db.transaction().execute((trx) => work(trx, (event) => recordChange(trx, event, recorded)))
   await changes.publish(recorded)
@@ -28,7 +32,13 @@ export async function commitChanges<T>(db: Database, changes: ChangeNotifier, wo
 
 async function recordChange(trx: Transaction<DB>, event: RecordedEvent, into: Change[]): Promise<Change> {
   const id = await insertEvent(trx, event)
-  const change: Change = { id, type: event.action, imageId: event.image.id, version: event.version?.number ?? null, changesResolutions: event.changesResolutions }
+  const change: Change = {
+    id,
+    type: event.action,
+    imageId: event.image.id,
+    version: event.version?.number ?? null,
+    changesResolutions: event.changesResolutions
+  }
   await notify(trx, CHANGES_CHANNEL, JSON.stringify(change))
   into.push(change)
   return change

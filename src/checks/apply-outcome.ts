@@ -28,7 +28,13 @@ export type AppliedOutcome =
   | { kind: 'retry'; delayMs: number }
   | { kind: 'dropped'; why: 'lease_lost' | 'not_checking' }
 
-export async function applyCheckOutcome(db: Database, changes: ChangeNotifier, job: LeasedJob, outcome: PullabilityOutcome, options: ApplyOptions): Promise<AppliedOutcome> {
+export async function applyCheckOutcome(
+  db: Database,
+  changes: ChangeNotifier,
+  job: LeasedJob,
+  outcome: PullabilityOutcome,
+  options: ApplyOptions
+): Promise<AppliedOutcome> {
   return commitChanges(db, changes, async (trx, record): Promise<AppliedOutcome> => {
     if (!(await stillLeased(trx, job))) return { kind: 'dropped', why: 'lease_lost' }
     const version = await lockVersion(trx, job.versionId)
@@ -43,7 +49,12 @@ export async function applyCheckOutcome(db: Database, changes: ChangeNotifier, j
       await passCheck(ctx, image, version, outcome, job.attempts)
       await deleteJob(trx, job.id)
       const previousDigest = version.digest
-      return { kind: 'testing', digest: outcome.digest, previousDigest, digestChanged: previousDigest !== null && previousDigest !== outcome.digest }
+      return {
+        kind: 'testing',
+        digest: outcome.digest,
+        previousDigest,
+        digestChanged: previousDigest !== null && previousDigest !== outcome.digest
+      }
     }
 
     if (isTransient(outcome) && job.attempts < options.maxAttempts) {
@@ -55,7 +66,9 @@ export async function applyCheckOutcome(db: Database, changes: ChangeNotifier, j
       return { kind: 'retry', delayMs }
     }
 
-    const reason = isTransient(outcome) ? `${outcome.reason} (gave up after ${job.attempts} attempt${job.attempts === 1 ? '' : 's'})` : outcome.reason
+    const reason = isTransient(outcome)
+      ? `${outcome.reason} (gave up after ${job.attempts} attempt${job.attempts === 1 ? '' : 's'})`
+      : outcome.reason
     await failCheck(ctx, image, version, outcome.class, reason, job.attempts)
     await deleteJob(trx, job.id)
     return { kind: 'check_failed', checkClass: outcome.class, reason }

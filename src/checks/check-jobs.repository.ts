@@ -14,7 +14,9 @@ export async function enqueueCheck(db: Db, versionId: string): Promise<void> {
     .insertInto('checkJobs')
     .values({ versionId })
     .onConflict((oc) =>
-      oc.column('versionId').doUpdateSet({ id: sql`default`, attempts: 0, runAt: sql`now()`, lockedUntil: null, lockedBy: null, lastError: null })
+      oc
+        .column('versionId')
+        .doUpdateSet({ id: sql`default`, attempts: 0, runAt: sql`now()`, lockedUntil: null, lockedBy: null, lastError: null })
     )
     .execute()
 }
@@ -71,5 +73,9 @@ export async function deleteJobOfVersion(db: Db, versionId: string): Promise<voi
 
 /** Hands the job back to the queue, due again after `delayMs`. */
 export async function rescheduleJob(db: Db, id: number, delayMs: number, lastError: string): Promise<void> {
-  await db.updateTable('checkJobs').set({ runAt: msFromNow(delayMs), lockedUntil: null, lockedBy: null, lastError }).where('id', '=', id).execute()
+  await db
+    .updateTable('checkJobs')
+    .set({ runAt: msFromNow(delayMs), lockedUntil: null, lockedBy: null, lastError })
+    .where('id', '=', id)
+    .execute()
 }

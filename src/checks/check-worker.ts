@@ -6,7 +6,15 @@ import { hostname } from 'node:os'
 import type { FastifyBaseLogger } from 'fastify'
 import type { ChangeNotifier } from '../changes/change-bus.js'
 import type { Database } from '../db/database.js'
-import { buildReference, formatReference, InvalidReferenceError, failure, isBoundRegistry, type Credential, type PullabilityOutcome } from '../registry/index.js'
+import {
+  buildReference,
+  formatReference,
+  InvalidReferenceError,
+  failure,
+  isBoundRegistry,
+  type Credential,
+  type PullabilityOutcome
+} from '../registry/index.js'
 import { formatVersion } from '../versions/version-number.js'
 import { imageReference } from '../versions/image-reference.js'
 import { CHECK_REQUESTED } from '../versions/version-transitions.js'
@@ -104,10 +112,12 @@ export class CheckWorker {
       return
     }
     for (const job of jobs) {
-      const run: Promise<void> = this.run({ id: job.id, versionId: job.versionId, lockedBy: job.lockedBy, attempts: job.attempts }).finally(() => {
-        this.inFlight.delete(run)
-        this.wake()
-      })
+      const run: Promise<void> = this.run({ id: job.id, versionId: job.versionId, lockedBy: job.lockedBy, attempts: job.attempts }).finally(
+        () => {
+          this.inFlight.delete(run)
+          this.wake()
+        }
+      )
       this.inFlight.add(run)
     }
   }
@@ -124,14 +134,20 @@ export class CheckWorker {
         backoff: this.options.backoff ?? DEFAULT_BACKOFF,
         ...(this.options.random ? { random: this.options.random } : {})
       })
-      log.info({ versionId: job.versionId, version: version && formatVersion(version), reference, attempt: job.attempts, ...summary(applied) }, 'pullability check done')
+      log.info(
+        { versionId: job.versionId, version: version && formatVersion(version), reference, attempt: job.attempts, ...summary(applied) },
+        'pullability check done'
+      )
     } catch (err) {
       // The lease runs out and the job is taken again; nothing is lost.
       log.error({ err, versionId: job.versionId }, 'pullability check could not be recorded; it will be retried when its lease expires')
     }
   }
 
-  private async check(location: { registry: string; repository: string; tag: string }, credentialId: string | null): Promise<PullabilityOutcome> {
+  private async check(
+    location: { registry: string; repository: string; tag: string },
+    credentialId: string | null
+  ): Promise<PullabilityOutcome> {
     let reference: string
     try {
       // Built from the parts, never parsed from "registry/repository:tag": a row holding a
@@ -146,12 +162,16 @@ export class CheckWorker {
       credential = credentialId ? await this.options.revealCredential(credentialId) : undefined
     } catch (err) {
       this.options.log.warn({ err, credentialId }, 'could not decrypt the registry credential')
-      return failure('unavailable', `the credential ${credentialId} of ${reference} could not be read; an operator must check the credentials key`)
+      return failure(
+        'unavailable',
+        `the credential ${credentialId} of ${reference} could not be read; an operator must check the credentials key`
+      )
     }
     // Submission refuses such a pair; this covers rows from before hosts were recorded and hosts
     // changed since. The registry client would hold the credential back anyway.
     if (credential && !isBoundRegistry(credential.registries, location.registry)) {
-      const bound = credential.registries.length > 0 ? `is bound to ${credential.registries.join(', ')} only` : 'is bound to no registry yet'
+      const bound =
+        credential.registries.length > 0 ? `is bound to ${credential.registries.join(', ')} only` : 'is bound to no registry yet'
       return failure(
         'unauthorized',
         `the credential ${credentialId} ${bound}, not to ${location.registry}, so it was not used to check ${reference}; add "${location.registry}" to the credential's registries with PATCH if it belongs there, then recheck, or submit the version again with another credential or credentialId null.`

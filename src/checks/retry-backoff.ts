@@ -17,7 +17,12 @@ export const MAX_RETRY_AFTER_MS = 60 * 60_000
  * together do not retry together: attempt 1 → base/2..base, attempt 2 → base..2·base, … capped at
  * maxMs. A registry's retryAfterMs is a floor.
  */
-export function retryDelayMs(attempt: number, retryAfterMs: number | undefined, options: BackoffOptions = DEFAULT_BACKOFF, random: () => number = Math.random): number {
+export function retryDelayMs(
+  attempt: number,
+  retryAfterMs: number | undefined,
+  options: BackoffOptions = DEFAULT_BACKOFF,
+  random: () => number = Math.random
+): number {
   const exponential = Math.min(options.maxMs, options.baseMs * 2 ** Math.max(0, attempt - 1))
   const jittered = exponential / 2 + (exponential / 2) * random()
   const floor = Math.min(retryAfterMs ?? 0, MAX_RETRY_AFTER_MS)

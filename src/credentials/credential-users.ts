@@ -13,7 +13,11 @@ export interface CredentialUsage {
 export interface CredentialUsers {
   usage(db: Db, credentialId: string): Promise<CredentialUsage>
   /** Versions not cancelled that pull with the credential from a registry outside `registries`. */
-  versionsOutside(db: Db, credentialId: string, registries: readonly string[]): Promise<{ image: string; version: string; registry: string }[]>
+  versionsOutside(
+    db: Db,
+    credentialId: string,
+    registries: readonly string[]
+  ): Promise<{ image: string; version: string; registry: string }[]>
   /** Images whose resolutions may carry the credential: it is theirs or one of their versions'. */
   imagesPullingWith(db: Db, credentialId: string): Promise<{ id: string; code: string }[]>
 }

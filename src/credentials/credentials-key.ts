@@ -39,7 +39,9 @@ export function parseCredentialKey(value: string, variable: string): CredentialK
   else if (/^[A-Za-z0-9+/_-]{43}=?$/.test(text)) key = Buffer.from(text, 'base64')
   // Never echo the value: it is (or was meant to be) a secret.
   if (key?.length !== 32) {
-    throw new ConfigError(`Invalid configuration: ${variable} must be 32 bytes written as base64 (44 characters) or as 64 hex characters, got ${text.length} characters; ${HOW_TO}.`)
+    throw new ConfigError(
+      `Invalid configuration: ${variable} must be 32 bytes written as base64 (44 characters) or as 64 hex characters, got ${text.length} characters; ${HOW_TO}.`
+    )
   }
   return { id: credentialKeyId(key), key }
 }
@@ -95,7 +97,9 @@ export function loadCredentialKeys(source: KeySource): LoadedKeys {
     return { keys: ring(current, fromFile ? [...old, fromFile] : old) }
   }
   if (source.databaseKind === 'postgres') {
-    throw new ConfigError(`Invalid configuration: CREDENTIALS_KEY is required with DATABASE_URL (every replica must share one key to read registry credentials); ${HOW_TO}.`)
+    throw new ConfigError(
+      `Invalid configuration: CREDENTIALS_KEY is required with DATABASE_URL (every replica must share one key to read registry credentials); ${HOW_TO}.`
+    )
   }
   const existing = readKeyFile(path)
   if (existing) return { keys: ring(existing, old), keyFile: { path, generated: false } }

@@ -27,7 +27,8 @@ export default fp(
     // Not fatal: every other route still works; only those credentials cannot be used until the
     // missing key is added to CREDENTIALS_OLD_KEYS.
     for (const { keyId, count } of await countCredentialsByKey(app.db)) {
-      if (!keys.byId.has(keyId)) app.log.warn({ keyId, count }, 'credentials are encrypted with a key this process does not have: add it to CREDENTIALS_OLD_KEYS')
+      if (!keys.byId.has(keyId))
+        app.log.warn({ keyId, count }, 'credentials are encrypted with a key this process does not have: add it to CREDENTIALS_OLD_KEYS')
     }
 
     app.decorate('credentialSecrets', credentialRevealer(app.db, cipher))

@@ -2,9 +2,20 @@ import { sql, type Transaction } from 'kysely'
 import type { DB, Db } from '../db/schema.js'
 import type { CredentialRow, CredentialUpdate, NewCredential } from './credentials.table.js'
 
-
 /** Every column but the ciphertext: what routes work with, so the secret never travels further. */
-const METADATA = ['id', 'project', 'name', 'description', 'username', 'registries', 'createdAt', 'createdBy', 'updatedAt', 'secretRotatedAt', 'secretKeyId'] as const
+const METADATA = [
+  'id',
+  'project',
+  'name',
+  'description',
+  'username',
+  'registries',
+  'createdAt',
+  'createdBy',
+  'updatedAt',
+  'secretRotatedAt',
+  'secretKeyId'
+] as const
 export type CredentialMetadata = Omit<CredentialRow, 'secretCiphertext'>
 
 export async function insertCredential(db: Db, credential: NewCredential): Promise<CredentialMetadata> {
@@ -27,7 +38,12 @@ export async function listCredentials(db: Db, project: string, limit: number, af
   return query.execute()
 }
 
-export async function updateCredential(db: Db, project: string, id: string, changes: CredentialUpdate): Promise<CredentialMetadata | undefined> {
+export async function updateCredential(
+  db: Db,
+  project: string,
+  id: string,
+  changes: CredentialUpdate
+): Promise<CredentialMetadata | undefined> {
   return db
     .updateTable('registryCredentials')
     .set({ ...changes, updatedAt: sql<Date>`now()` })
@@ -57,7 +73,13 @@ export async function lockCredentialBinding(trx: Transaction<DB>, id: string): P
 
 /** The credential's row, locked for an update that depends on who uses it. */
 export async function lockCredential(trx: Transaction<DB>, project: string, id: string): Promise<CredentialMetadata | undefined> {
-  return trx.selectFrom('registryCredentials').select(METADATA).where('project', '=', project).where('id', '=', id).forUpdate().executeTakeFirst()
+  return trx
+    .selectFrom('registryCredentials')
+    .select(METADATA)
+    .where('project', '=', project)
+    .where('id', '=', id)
+    .forUpdate()
+    .executeTakeFirst()
 }
 
 /** Ids of credentials not sealed with `keyId`, after `afterId`, in id order (re-encryption batches). */

@@ -5,7 +5,14 @@ import { decodeCursor, keysetPage } from '../http/cursor.js'
 import { AUTH_PROBLEMS, Page, PageQuery, problemResponses, ref } from '../http/schemas.js'
 import type { CredentialCipher } from './credential-cipher.js'
 import type { CredentialUsers } from './credential-users.js'
-import { CREDENTIAL_EXAMPLE, CreateCredentialBody, CredentialParams, CredentialSchema, ProjectParams, UpdateCredentialBody } from './credentials.schemas.js'
+import {
+  CREDENTIAL_EXAMPLE,
+  CreateCredentialBody,
+  CredentialParams,
+  CredentialSchema,
+  ProjectParams,
+  UpdateCredentialBody
+} from './credentials.schemas.js'
 import { listCredentials } from './credentials.repository.js'
 import { changeCredential, createCredential, getCredential, removeCredential, toCredential } from './credentials.service.js'
 
@@ -95,7 +102,14 @@ const credentialsRoutes: FastifyPluginAsyncTypebox<CredentialsRoutesOptions> = a
     async (request) => {
       const { project, credentialId } = request.params
       requireScope(request.principal, 'credentials:write', project)
-      const updated = await changeCredential(app.db, { cipher, users, changes: app.changes }, request.principal, project, credentialId, request.body)
+      const updated = await changeCredential(
+        app.db,
+        { cipher, users, changes: app.changes },
+        request.principal,
+        project,
+        credentialId,
+        request.body
+      )
       request.log.info({ credentialId, project, fields: Object.keys(request.body) }, 'credential updated')
       return updated
     }

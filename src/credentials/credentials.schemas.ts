@@ -11,7 +11,12 @@ const Username = Type.String({
   examples: ['robot$payments+ci']
 })
 // Large enough for a GCR service-account JSON key; write-only.
-const Password = Type.String({ minLength: 1, maxLength: 16384, writeOnly: true, description: 'Password or access token; stored encrypted, never returned' })
+const Password = Type.String({
+  minLength: 1,
+  maxLength: 16384,
+  writeOnly: true,
+  description: 'Password or access token; stored encrypted, never returned'
+})
 const CredentialName = Type.String({
   minLength: 1,
   maxLength: 100,
@@ -22,7 +27,8 @@ const CredentialName = Type.String({
 export const MAX_REGISTRIES = 20
 const RegistryHost = Type.String({
   maxLength: 262,
-  description: "host[:port] of a registry (IPv6 in brackets); docker.io (or '') for Docker Hub. Not a single name without dot or port (localhost excepted).",
+  description:
+    "host[:port] of a registry (IPv6 in brackets); docker.io (or '') for Docker Hub. Not a single name without dot or port (localhost excepted).",
   examples: ['harbor.example.com', 'registry.example.com:5000', 'docker.io']
 })
 const REGISTRIES_TEXT =
@@ -30,7 +36,12 @@ const REGISTRIES_TEXT =
   'It is sent to these hosts only (for docker.io also to its API and token hosts registry-1.docker.io and auth.docker.io): ' +
   'a check or a pull secret for a version on any other host never uses it. A registry whose token service is on another host needs that host listed too.'
 const Registries = (extra = '') =>
-  Type.Array(RegistryHost, { minItems: 1, maxItems: MAX_REGISTRIES, description: REGISTRIES_TEXT + extra, examples: [['harbor.example.com']] })
+  Type.Array(RegistryHost, {
+    minItems: 1,
+    maxItems: MAX_REGISTRIES,
+    description: REGISTRIES_TEXT + extra,
+    examples: [['harbor.example.com']]
+  })
 const Description = Text(1000, { examples: ['Pull-only robot account on harbor.example.com'] })
 
 export const CREDENTIAL_EXAMPLE = {
@@ -79,7 +90,13 @@ export const CreateCredentialBody = Type.Object(
   {
     additionalProperties: false,
     examples: [
-      { name: 'harbor-robot', username: 'robot$payments+ci', password: 'eyJhbGciOi…', registries: ['harbor.example.com'], description: 'Pull-only robot account on harbor.example.com' }
+      {
+        name: 'harbor-robot',
+        username: 'robot$payments+ci',
+        password: 'eyJhbGciOi…',
+        registries: ['harbor.example.com'],
+        description: 'Pull-only robot account on harbor.example.com'
+      }
     ]
   }
 )
@@ -102,7 +119,11 @@ export const UpdateCredentialBody = Type.Object(
     additionalProperties: false,
     minProperties: 1,
     description: 'Only the fields given change. Rotating: send the new password (and username if it changed).',
-    examples: [{ password: 'new-robot-token…' }, { name: 'harbor-robot-2025', description: null }, { registries: ['harbor.example.com', 'harbor-auth.example.com'] }]
+    examples: [
+      { password: 'new-robot-token…' },
+      { name: 'harbor-robot-2025', description: null },
+      { registries: ['harbor.example.com', 'harbor-auth.example.com'] }
+    ]
   }
 )
 export type UpdateCredentialBody = Static<typeof UpdateCredentialBody>

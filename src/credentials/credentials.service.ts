@@ -43,7 +43,11 @@ export const credentialNotFound = (project: string, id: string) =>
 
 function nameTaken(error: unknown, project: string, name: string | undefined) {
   if (violatedUnique(error) === 'registry_credentials_project_name_key') {
-    return conflict('CREDENTIAL_NAME_TAKEN', `Project "${project}" already has a credential named "${name}"; choose another name or update that one.`, { name })
+    return conflict(
+      'CREDENTIAL_NAME_TAKEN',
+      `Project "${project}" already has a credential named "${name}"; choose another name or update that one.`,
+      { name }
+    )
   }
   return error
 }
@@ -55,10 +59,14 @@ export function normaliseRegistries(hosts: readonly string[]): string[] {
       return normaliseRegistryHost(host)
     } catch (error) {
       if (!(error instanceof InvalidRegistryHostError)) throw error
-      throw badRequest('INVALID_REGISTRY_HOST', `registries: ${error.message}. Give each as host[:port] (IPv6 in brackets); ${SINGLE_LABEL_HINT}.`, {
-        registry: host,
-        hint: SINGLE_LABEL_HINT
-      })
+      throw badRequest(
+        'INVALID_REGISTRY_HOST',
+        `registries: ${error.message}. Give each as host[:port] (IPv6 in brackets); ${SINGLE_LABEL_HINT}.`,
+        {
+          registry: host,
+          hint: SINGLE_LABEL_HINT
+        }
+      )
     }
   })
   return [...new Set(normalised)].sort()
@@ -73,7 +81,13 @@ function registriesInUse(id: string, registries: string[], outside: { image: str
   )
 }
 
-export async function createCredential(db: Database, cipher: CredentialCipher, project: string, body: CreateCredentialBody, actor: string): Promise<Credential> {
+export async function createCredential(
+  db: Database,
+  cipher: CredentialCipher,
+  project: string,
+  body: CreateCredentialBody,
+  actor: string
+): Promise<Credential> {
   // The id is chosen here because it is bound into the ciphertext (additional authenticated data).
   const id = randomUUID()
   const sealed = cipher.seal(id, body.password)
@@ -206,7 +220,11 @@ export function credentialRevealer(db: Database, cipher: CredentialCipher): Cred
       }
       if (lastSealed.size >= MAX_LAST_SEALED && !lastSealed.has(id)) lastSealed.clear()
       lastSealed.set(id, row)
-      return { username: row.username, registries: row.registries, password: cipher.open(row.id, { ciphertext: row.secretCiphertext, keyId: row.secretKeyId }) }
+      return {
+        username: row.username,
+        registries: row.registries,
+        password: cipher.open(row.id, { ciphertext: row.secretCiphertext, keyId: row.secretKeyId })
+      }
     }
   }
 }

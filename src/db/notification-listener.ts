@@ -56,7 +56,12 @@ export class NotificationListener {
 
   private async connect(): Promise<void> {
     if (this.closed) return
-    const client = new pg.Client({ connectionString: this.options.url, keepAlive: true, connectionTimeoutMillis: 3000, application_name: 'ci-image-store-listen' })
+    const client = new pg.Client({
+      connectionString: this.options.url,
+      keepAlive: true,
+      connectionTimeoutMillis: 3000,
+      application_name: 'ci-image-store-listen'
+    })
     let lost = false
     const onLost = (err?: Error) => {
       if (lost) return

@@ -14,5 +14,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     if (SQLSTATE_CLASSES.some((prefix) => code.startsWith(prefix))) return true
   }
   if (error instanceof AggregateError) return error.errors.some(isDatabaseUnavailable)
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable/i.test(error.message)
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable/i.test(
+    error.message
+  )
 }

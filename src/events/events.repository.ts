@@ -42,7 +42,13 @@ const NOT_AUDITED = ['version.check_retry_scheduled']
 
 /** An image's audit trail: newest first, keyset-paged on id. */
 export async function listEvents(db: Db, imageId: string, limit: number, beforeId?: number): Promise<ImageEventRow[]> {
-  let query = db.selectFrom('imageEvents').selectAll().where('imageId', '=', imageId).where('action', 'not in', NOT_AUDITED).orderBy('id', 'desc').limit(limit)
+  let query = db
+    .selectFrom('imageEvents')
+    .selectAll()
+    .where('imageId', '=', imageId)
+    .where('action', 'not in', NOT_AUDITED)
+    .orderBy('id', 'desc')
+    .limit(limit)
   if (beforeId !== undefined) query = query.where('id', '<', beforeId)
   return query.execute()
 }

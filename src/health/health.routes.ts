@@ -5,10 +5,7 @@ import { migrationsApplied } from '../db/migrator.js'
 import { ProblemError } from '../http/problem.js'
 import { problemResponses } from '../http/schemas.js'
 
-const Status = Type.Object(
-  { status: Type.Literal('ok') },
-  { description: 'The process is alive', examples: [{ status: 'ok' }] }
-)
+const Status = Type.Object({ status: Type.Literal('ok') }, { description: 'The process is alive', examples: [{ status: 'ok' }] })
 
 const Readiness = Type.Object(
   { status: Type.Literal('ready'), database: Type.Union([Type.Literal('postgres'), Type.Literal('embedded')]) },

@@ -20,13 +20,25 @@ export function answerFrameworkError(error: FastifyError, request: FastifyReques
 function clientProblem(error: NodeJS.ErrnoException & { reason?: string }): ProblemError {
   switch (error.code) {
     case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return new ProblemError({ status: 408, code: 'REQUEST_TIMEOUT', detail: 'The request headers or body did not arrive in time; the connection is closed. Send the whole request promptly.' })
+      return new ProblemError({
+        status: 408,
+        code: 'REQUEST_TIMEOUT',
+        detail: 'The request headers or body did not arrive in time; the connection is closed. Send the whole request promptly.'
+      })
     case 'HPE_HEADER_OVERFLOW':
-      return new ProblemError({ status: 431, code: 'HEADERS_TOO_LARGE', detail: 'The request headers are larger than this service accepts; send fewer or shorter headers.' })
+      return new ProblemError({
+        status: 431,
+        code: 'HEADERS_TOO_LARGE',
+        detail: 'The request headers are larger than this service accepts; send fewer or shorter headers.'
+      })
     default: {
       // llhttp's reason ("Invalid header token") is a fixed text of the parser, never request data.
       const reason = typeof error.reason === 'string' ? ` (${error.reason.replace(/[^\x20-\x7e]/g, '')})` : ''
-      return new ProblemError({ status: 400, code: 'MALFORMED_REQUEST', detail: `The request is not valid HTTP/1.1${reason}; nothing was processed and the connection is closed.` })
+      return new ProblemError({
+        status: 400,
+        code: 'MALFORMED_REQUEST',
+        detail: `The request is not valid HTTP/1.1${reason}; nothing was processed and the connection is closed.`
+      })
     }
   }
 }

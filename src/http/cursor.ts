@@ -9,7 +9,13 @@ export function encodeCursor(values: ReadonlyArray<string | number | null>): str
 }
 
 type Kind = 'string' | 'string|null' | 'int' | 'id' | 'uuid' | 'date' | 'timestamp' | 'timestamp|null'
-type Decoded<K> = K extends 'int' | 'id' ? number : K extends 'date' ? Date : K extends 'string|null' | 'timestamp|null' ? string | null : string
+type Decoded<K> = K extends 'int' | 'id'
+  ? number
+  : K extends 'date'
+    ? Date
+    : K extends 'string|null' | 'timestamp|null'
+      ? string | null
+      : string
 
 // An exact UTC timestamp as text (microseconds kept), years 0001–9999 as PostgreSQL and toISOString agree.
 const TIMESTAMP = /^(?!0000)\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/
@@ -47,7 +53,11 @@ function decodeOne(kind: Kind, v: unknown): unknown {
 }
 
 export function decodeCursor<T extends ReadonlyArray<Kind>>(cursor: string, shape: T): { [K in keyof T]: Decoded<T[K]> } {
-  const invalid = () => badRequest('INVALID_CURSOR', 'The cursor is not one this service issued; pass the nextCursor of the previous page unchanged, or omit it to start over.')
+  const invalid = () =>
+    badRequest(
+      'INVALID_CURSOR',
+      'The cursor is not one this service issued; pass the nextCursor of the previous page unchanged, or omit it to start over.'
+    )
   let values: unknown
   try {
     values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
@@ -66,7 +76,12 @@ export function decodeCursor<T extends ReadonlyArray<Kind>>(cursor: string, shap
  * A page from rows fetched with `limit + 1`: the extra row only says there is a next page, whose
  * cursor is the sort key of the last row shown.
  */
-export function keysetPage<Row, Item>(rows: readonly Row[], limit: number, toItem: (row: Row) => Item, sortKey: (row: Row) => ReadonlyArray<string | number | null>): { items: Item[]; nextCursor: string | null } {
+export function keysetPage<Row, Item>(
+  rows: readonly Row[],
+  limit: number,
+  toItem: (row: Row) => Item,
+  sortKey: (row: Row) => ReadonlyArray<string | number | null>
+): { items: Item[]; nextCursor: string | null } {
   const page = rows.slice(0, limit)
   const last = page.at(-1)
   return { items: page.map(toItem), nextCursor: rows.length > limit && last !== undefined ? encodeCursor(sortKey(last)) : null }

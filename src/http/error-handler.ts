@@ -21,8 +21,16 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, proble
 
 /** The RFC 9457 document of a problem; `instance` is the request path when one is known. */
 export function problemBody(problem: ProblemError, instance: string, requestId: string): Problem
-export function problemBody(problem: ProblemError, instance: string | undefined, requestId: string): Omit<Problem, 'instance'> & { instance?: string }
-export function problemBody(problem: ProblemError, instance: string | undefined, requestId: string): Omit<Problem, 'instance'> & { instance?: string } {
+export function problemBody(
+  problem: ProblemError,
+  instance: string | undefined,
+  requestId: string
+): Omit<Problem, 'instance'> & { instance?: string }
+export function problemBody(
+  problem: ProblemError,
+  instance: string | undefined,
+  requestId: string
+): Omit<Problem, 'instance'> & { instance?: string } {
   return {
     type: problemType(problem.code),
     title: problem.title,
@@ -60,12 +68,28 @@ export function toProblem(error: FastifyError | ProblemError | Error): ProblemEr
 }
 
 const FASTIFY_CODES: Record<string, { status: number; code: string; detail?: string }> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'BODY_TOO_LARGE', detail: 'The request body is larger than this service accepts; send a smaller body.' },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', detail: 'Send the body as JSON with Content-Type: application/json.' },
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    status: 413,
+    code: 'BODY_TOO_LARGE',
+    detail: 'The request body is larger than this service accepts; send a smaller body.'
+  },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    detail: 'Send the body as JSON with Content-Type: application/json.'
+  },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'INVALID_CONTENT_LENGTH' },
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'MALFORMED_JSON' },
-  FST_ERR_BAD_URL: { status: 400, code: 'MALFORMED_URL', detail: 'The URL is not valid: a percent-encoded sequence in its path is incomplete or not UTF-8.' },
-  FST_ERR_MAX_PARAM_LENGTH: { status: 414, code: 'PATH_PARAMETER_TOO_LONG', detail: 'A path parameter is longer than 100 characters; no code, id or version is that long.' }
+  FST_ERR_BAD_URL: {
+    status: 400,
+    code: 'MALFORMED_URL',
+    detail: 'The URL is not valid: a percent-encoded sequence in its path is incomplete or not UTF-8.'
+  },
+  FST_ERR_MAX_PARAM_LENGTH: {
+    status: 414,
+    code: 'PATH_PARAMETER_TOO_LONG',
+    detail: 'A path parameter is longer than 100 characters; no code, id or version is that long.'
+  }
 }
 
 export function validationProblem(issues: ValidationIssue[], where: string): ProblemError {
@@ -85,7 +109,11 @@ export function installErrorHandler(app: FastifyInstance): void {
     // Nobody reads the answer; it is sent only so the request ends like any other.
     if (isClientAbort(error, request)) {
       request.log.info({ code: 'CLIENT_ABORTED' }, abortReason(request))
-      return sendProblem(request, reply, new ProblemError({ status: 400, code: 'CLIENT_ABORTED', detail: 'The connection closed before the request was complete.' }))
+      return sendProblem(
+        request,
+        reply,
+        new ProblemError({ status: 400, code: 'CLIENT_ABORTED', detail: 'The connection closed before the request was complete.' })
+      )
     }
     const problem = toProblem(error)
     if (problem.status >= 500) request.log.error({ err: error }, 'request failed')

@@ -9,6 +9,10 @@ export function hostRequired(request: FastifyRequest, reply: FastifyReply): Fast
   return sendProblem(
     request,
     reply,
-    new ProblemError({ status: 400, code: 'HOST_REQUIRED', detail: 'An HTTP/1.1 request needs a Host header; send the host name (and port) of this service in it.' })
+    new ProblemError({
+      status: 400,
+      code: 'HOST_REQUIRED',
+      detail: 'An HTTP/1.1 request needs a Host header; send the host name (and port) of this service in it.'
+    })
   )
 }

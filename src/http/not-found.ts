@@ -40,7 +40,11 @@ export function installNotFound(app: FastifyInstance): void {
     return sendProblem(
       request,
       reply,
-      new ProblemError({ status: 404, code: 'ROUTE_NOT_FOUND', detail: `No route ${request.method} ${path}; see /docs for the API reference.` })
+      new ProblemError({
+        status: 404,
+        code: 'ROUTE_NOT_FOUND',
+        detail: `No route ${request.method} ${path}; see /docs for the API reference.`
+      })
     )
   })
 }

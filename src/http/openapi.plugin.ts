@@ -59,7 +59,8 @@ export default fp(
         const openapiObject = 'openapiObject' in document ? document.openapiObject : document.swaggerObject
         for (const item of Object.values((openapiObject as OpenApiDocument).paths ?? {})) {
           for (const operation of Object.values(item)) {
-            if (operation.requestBody && operation.operationId && optionalBodies.has(operation.operationId)) operation.requestBody.required = false
+            if (operation.requestBody && operation.operationId && optionalBodies.has(operation.operationId))
+              operation.requestBody.required = false
           }
         }
         return openapiObject

@@ -12,12 +12,14 @@ export const ProblemSchema = Type.Object(
     detail: Type.String({ description: 'What went wrong in this request and how to fix it', examples: ['No image with code "node-20".'] }),
     instance: Type.String({ description: 'The request path', examples: ['/v1/images/node-20'] }),
     code: Type.String({ description: 'Stable machine-readable code', examples: ['IMAGE_NOT_FOUND'] }),
-    requestId: Type.String({ description: 'Echo of X-Request-Id; quote it when reporting a problem', examples: ['6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e'] }),
+    requestId: Type.String({
+      description: 'Echo of X-Request-Id; quote it when reporting a problem',
+      examples: ['6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e']
+    }),
     errors: Type.Optional(
-      Type.Array(
-        Type.Object({ path: Type.String(), message: Type.String() }, { additionalProperties: false }),
-        { description: 'Each invalid field (validation problems only)' }
-      )
+      Type.Array(Type.Object({ path: Type.String(), message: Type.String() }, { additionalProperties: false }), {
+        description: 'Each invalid field (validation problems only)'
+      })
     )
   },
   {

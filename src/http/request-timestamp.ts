@@ -10,7 +10,11 @@ export function requestTimestamp(text: string, field: string): Date {
   const date = new Date(text)
   const time = date.getTime()
   if (Number.isNaN(time) || time < MIN || time > MAX) {
-    throw badRequest('INVALID_TIMESTAMP', `${field} "${text}" is not a time this service can store: give one between 0001-01-01 and 9999-12-31 (UTC), without a leap second, e.g. 2026-11-26T18:00:00Z.`, { field })
+    throw badRequest(
+      'INVALID_TIMESTAMP',
+      `${field} "${text}" is not a time this service can store: give one between 0001-01-01 and 9999-12-31 (UTC), without a leap second, e.g. 2026-11-26T18:00:00Z.`,
+      { field }
+    )
   }
   return date
 }

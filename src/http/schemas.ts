@@ -21,10 +21,15 @@ export const ProjectId = Type.String({
  * that a 400 instead of a failed insert (or, for the buffered resolution log, a batch refused again
  * and again).
  */
-export const Text = (maxLength: number, options: Record<string, unknown> = {}) => Type.String({ maxLength, pattern: '^[^\\u0000]*$', ...options })
+export const Text = (maxLength: number, options: Record<string, unknown> = {}) =>
+  Type.String({ maxLength, pattern: '^[^\\u0000]*$', ...options })
 
 // format 'uuid' alone also takes a urn:uuid: prefix, which PostgreSQL's uuid type refuses (a 500).
-export const Uuid = Type.String({ format: 'uuid', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$', examples: ['0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55'] })
+export const Uuid = Type.String({
+  format: 'uuid',
+  pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+  examples: ['0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55']
+})
 
 export const Timestamp = Type.String({ format: 'date-time', examples: ['2026-11-26T18:00:00.000Z'] })
 
@@ -38,7 +43,9 @@ export const Page = <T extends TSchema>(item: T, description: string, examples?:
   Type.Object(
     {
       items: Type.Array(item),
-      nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `cursor` to get the next page; null when there is none' })
+      nextCursor: Type.Union([Type.String(), Type.Null()], {
+        description: 'Pass as `cursor` to get the next page; null when there is none'
+      })
     },
     { description, additionalProperties: false, ...(examples ? { examples } : {}) }
   )

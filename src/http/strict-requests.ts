@@ -19,7 +19,8 @@ export function installStrictRequests(app: FastifyInstance): void {
     if (!schema || schema.hide) return
     schema.querystring ??= NO_QUERY
     if ((schema.body as { type?: string } | undefined)?.type === 'object') {
-      const existing = route.preValidation === undefined ? [] : Array.isArray(route.preValidation) ? route.preValidation : [route.preValidation]
+      const existing =
+        route.preValidation === undefined ? [] : Array.isArray(route.preValidation) ? route.preValidation : [route.preValidation]
       route.preValidation = [refuseNullBody, ...existing]
     }
   })

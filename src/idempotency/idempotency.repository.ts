@@ -1,7 +1,6 @@
 import { sql, type Transaction } from 'kysely'
 import type { DB, Db } from '../db/schema.js'
 
-
 /** Keys are per token and per scope (e.g. one image's submissions). */
 export interface IdempotencyScope {
   tokenId: string
@@ -33,14 +32,26 @@ export async function findIdempotencyRecord(db: Db, at: IdempotencyScope, ttlMs:
     .where('createdAt', '>', olderThan(ttlMs))
     .executeTakeFirst()
   if (!row) return undefined
-  return { requestHash: row.requestHash, status: row.responseStatus, headers: row.responseHeaders, body: row.responseBody, createdAt: row.createdAt }
+  return {
+    requestHash: row.requestHash,
+    status: row.responseStatus,
+    headers: row.responseHeaders,
+    body: row.responseBody,
+    createdAt: row.createdAt
+  }
 }
 
 /**
  * Stores the answer in the caller's transaction, so the key exists exactly when the change does.
  * A concurrent request with the same key fails on the primary key and replays this answer.
  */
-export async function saveIdempotencyRecord(trx: Transaction<DB>, at: IdempotencyScope, requestHash: string, response: StoredResponse, ttlMs: number): Promise<void> {
+export async function saveIdempotencyRecord(
+  trx: Transaction<DB>,
+  at: IdempotencyScope,
+  requestHash: string,
+  response: StoredResponse,
+  ttlMs: number
+): Promise<void> {
   await trx
     .deleteFrom('idempotencyKeys')
     .where('tokenId', '=', at.tokenId)

@@ -16,7 +16,8 @@ export const IdempotencyKeyHeader = Type.Object({
       minLength: 1,
       maxLength: 255,
       pattern: '^[\\x21-\\x7E]+$',
-      description: 'Any unique string (a UUID is fine): a retry with the same key and body returns the original answer; the same key with another body is a 422. Remembered for 24 hours, per token.',
+      description:
+        'Any unique string (a UUID is fine): a retry with the same key and body returns the original answer; the same key with another body is a 422. Remembered for 24 hours, per token.',
       examples: ['5f0c1f7e-2b1a-4c8e-9d3f-0a6b7c8d9e10']
     })
   )

@@ -14,7 +14,10 @@ const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.
 export function imageChanges(current: ImageState, body: UpdateImageBody): { set: ImageUpdate; changes: FieldChanges } {
   const set: ImageUpdate = {}
   const changes: FieldChanges = {}
-  const scalar = <K extends 'name' | 'summary' | 'description' | 'debugProject' | 'credentialId'>(field: K, value: ImageState[K] | undefined) => {
+  const scalar = <K extends 'name' | 'summary' | 'description' | 'debugProject' | 'credentialId'>(
+    field: K,
+    value: ImageState[K] | undefined
+  ) => {
     if (value === undefined || value === current[field]) return
     set[field] = value
     changes[field] = { from: current[field], to: value }

@@ -2,7 +2,6 @@ import { sql, type ExpressionBuilder } from 'kysely'
 import type { DB, Db } from '../db/schema.js'
 import type { ImageRecord } from './images.repository.js'
 
-
 export interface ImageFilter {
   /** to_tsquery inputs, all of which must match (see image-search.ts). */
   searchTerms: string[]
@@ -31,12 +30,33 @@ const visibleToAny = (eb: ExpressionBuilder<DB, 'images'>, projects: string[]) =
 // milliseconds and the keyset comparison would then skip or repeat rows.
 const releasedKey = sql<string | null>`to_char(last_released_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`
 
-export async function listImages(db: Db, filter: ImageFilter, sort: 'code' | 'lastRelease', limit: number, after?: ImageListAfter): Promise<ImageListRow[]> {
+export async function listImages(
+  db: Db,
+  filter: ImageFilter,
+  sort: 'code' | 'lastRelease',
+  limit: number,
+  after?: ImageListAfter
+): Promise<ImageListRow[]> {
   let query = db
     .selectFrom('images')
     .select([
-      'id', 'code', 'name', 'ownerProject', 'debugProject', 'credentialId', 'summary', 'description', 'labels', 'visibilityPublic',
-      'visibilityProjects', 'revision', 'lastReleasedAt', 'createdAt', 'createdBy', 'updatedAt', releasedKey.as('releasedKey')
+      'id',
+      'code',
+      'name',
+      'ownerProject',
+      'debugProject',
+      'credentialId',
+      'summary',
+      'description',
+      'labels',
+      'visibilityPublic',
+      'visibilityProjects',
+      'revision',
+      'lastReleasedAt',
+      'createdAt',
+      'createdBy',
+      'updatedAt',
+      releasedKey.as('releasedKey')
     ])
     .limit(limit)
   for (const term of filter.searchTerms) query = query.where(sql<boolean>`search @@ to_tsquery('simple', ${term})`)
@@ -67,5 +87,8 @@ export async function listImages(db: Db, filter: ImageFilter, sort: 'code' | 'la
           ])
     )
   }
-  return query.orderBy('lastReleasedAt', (ob) => ob.desc().nullsLast()).orderBy('code').execute()
+  return query
+    .orderBy('lastReleasedAt', (ob) => ob.desc().nullsLast())
+    .orderBy('code')
+    .execute()
 }

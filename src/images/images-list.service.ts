@@ -14,11 +14,18 @@ function after(query: ListImagesQuery): ImageListAfter | undefined {
   return { sort: 'lastRelease', releasedKey, code }
 }
 
-export async function listImagesPage(db: Database, principal: Principal, query: ListImagesQuery): Promise<{ items: Image[]; nextCursor: string | null }> {
+export async function listImagesPage(
+  db: Database,
+  principal: Principal,
+  query: ListImagesQuery
+): Promise<{ items: Image[]; nextCursor: string | null }> {
   requireScope(principal, 'images:read')
   const terms = query.q === undefined ? [] : searchTerms(query.q)
   if (query.q !== undefined && terms.length === 0) {
-    throw badRequest('INVALID_SEARCH', 'q has no word with a letter or digit to search for; give words from the code, name or summary, or omit q.')
+    throw badRequest(
+      'INVALID_SEARCH',
+      'q has no word with a letter or digit to search for; give words from the code, name or summary, or omit q.'
+    )
   }
   const filter = {
     searchTerms: terms,

@@ -2,11 +2,24 @@ import { sql, type Transaction } from 'kysely'
 import type { DB, Db } from '../db/schema.js'
 import type { ImageRow, ImageUpdate, NewImage } from './images.table.js'
 
-
 // Every column but the generated search vector, which only where clauses use.
 const COLUMNS = [
-  'id', 'code', 'name', 'ownerProject', 'debugProject', 'credentialId', 'summary', 'description', 'labels', 'visibilityPublic',
-  'visibilityProjects', 'revision', 'lastReleasedAt', 'createdAt', 'createdBy', 'updatedAt'
+  'id',
+  'code',
+  'name',
+  'ownerProject',
+  'debugProject',
+  'credentialId',
+  'summary',
+  'description',
+  'labels',
+  'visibilityPublic',
+  'visibilityProjects',
+  'revision',
+  'lastReleasedAt',
+  'createdAt',
+  'createdBy',
+  'updatedAt'
 ] as const
 export type ImageRecord = Omit<ImageRow, 'search'>
 

@@ -5,7 +5,15 @@ import { requireScope } from '../auth/scopes.js'
 import { badRequest } from '../http/problem.js'
 import { AUTH_PROBLEMS, Page, problemResponses, ref } from '../http/schemas.js'
 import { imageETag } from './image-etag.js'
-import { CreateImageBody, IMAGE_EXAMPLE, ImageCodeParams, ImageDetailSchema, ImageSchema, ListImagesQuery, UpdateImageBody } from './images.schemas.js'
+import {
+  CreateImageBody,
+  IMAGE_EXAMPLE,
+  ImageCodeParams,
+  ImageDetailSchema,
+  ImageSchema,
+  ListImagesQuery,
+  UpdateImageBody
+} from './images.schemas.js'
 import { createImage, deleteImage, getImageDetail, toImage, updateImage, type Caller } from './images.service.js'
 import type { ImageVersions } from './image-versions.js'
 import { listImagesPage } from './images-list.service.js'
@@ -15,7 +23,14 @@ const ifMatch = (request: FastifyRequest): string | undefined => request.headers
 
 const ETagHeader = { ETag: Type.String({ description: 'The image revision, for If-Match', examples: ['"r3"'] }) }
 const IfMatchHeaders = Type.Object(
-  { 'if-match': Type.Optional(Type.String({ maxLength: 1024, description: 'The ETag you read (e.g. "r3"): the change applies only if the image is still at it; omit to apply unconditionally' })) },
+  {
+    'if-match': Type.Optional(
+      Type.String({
+        maxLength: 1024,
+        description: 'The ETag you read (e.g. "r3"): the change applies only if the image is still at it; omit to apply unconditionally'
+      })
+    )
+  },
   { additionalProperties: true }
 )
 
@@ -30,7 +45,8 @@ const imagesRoutes: FastifyPluginAsyncTypebox<{ versions: ImageVersions }> = asy
       schema: {
         operationId: 'createImage',
         tags: ['images'],
-        summary: 'Associate an image with the store (images:write for its owner and debug projects); the owner project manages it from then on',
+        summary:
+          'Associate an image with the store (images:write for its owner and debug projects); the owner project manages it from then on',
         body: CreateImageBody,
         response: {
           201: { ...ref(ImageSchema), description: 'Associated; Location names the image', headers: ETagHeader },
@@ -53,7 +69,10 @@ const imagesRoutes: FastifyPluginAsyncTypebox<{ versions: ImageVersions }> = asy
         tags: ['images'],
         summary: 'List and search images visible to the token (images:read)',
         querystring: ListImagesQuery,
-        response: { 200: Page(ref(ImageSchema), 'A page of images', [{ items: [IMAGE_EXAMPLE], nextCursor: null }]), ...problemResponses(...AUTH_PROBLEMS) }
+        response: {
+          200: Page(ref(ImageSchema), 'A page of images', [{ items: [IMAGE_EXAMPLE], nextCursor: null }]),
+          ...problemResponses(...AUTH_PROBLEMS)
+        }
       }
     },
     async (request) => listImagesPage(app.db, request.principal, request.query)
@@ -67,7 +86,10 @@ const imagesRoutes: FastifyPluginAsyncTypebox<{ versions: ImageVersions }> = asy
         tags: ['images'],
         summary: 'Get an image with its major lines: newest release and version in progress of each (images:read)',
         params: ImageCodeParams,
-        response: { 200: { ...ref(ImageDetailSchema), description: 'The image', headers: ETagHeader }, ...problemResponses(...AUTH_PROBLEMS, 404) }
+        response: {
+          200: { ...ref(ImageDetailSchema), description: 'The image', headers: ETagHeader },
+          ...problemResponses(...AUTH_PROBLEMS, 404)
+        }
       }
     },
     async (request, reply) => {
@@ -83,7 +105,8 @@ const imagesRoutes: FastifyPluginAsyncTypebox<{ versions: ImageVersions }> = asy
       schema: {
         operationId: 'updateImage',
         tags: ['images'],
-        summary: 'Edit an image (images:write for its owner project); send If-Match to refuse the edit if the image changed since you read it',
+        summary:
+          'Edit an image (images:write for its owner project); send If-Match to refuse the edit if the image changed since you read it',
         params: ImageCodeParams,
         headers: IfMatchHeaders,
         body: UpdateImageBody,
@@ -96,9 +119,13 @@ const imagesRoutes: FastifyPluginAsyncTypebox<{ versions: ImageVersions }> = asy
         const body = request.body as Record<string, unknown> | null
         const sent = body && typeof body === 'object' ? IMMUTABLE.filter((field) => field in body) : []
         if (sent.length > 0) {
-          throw badRequest('IMMUTABLE_FIELD', `${sent.join(' and ')} cannot be changed once an image is associated; remove ${sent.length > 1 ? 'them' : 'it'} from the body (associate a new image for a new code).`, {
-            fields: sent
-          })
+          throw badRequest(
+            'IMMUTABLE_FIELD',
+            `${sent.join(' and ')} cannot be changed once an image is associated; remove ${sent.length > 1 ? 'them' : 'it'} from the body (associate a new image for a new code).`,
+            {
+              fields: sent
+            }
+          )
         }
       }
     },
@@ -119,7 +146,10 @@ const imagesRoutes: FastifyPluginAsyncTypebox<{ versions: ImageVersions }> = asy
         summary: 'Delete an image that has no released or withdrawn version (images:write for its owner project)',
         params: ImageCodeParams,
         headers: IfMatchHeaders,
-        response: { 204: Type.Null({ description: 'Deleted, with its unreleased versions and its audit trail' }), ...problemResponses(...AUTH_PROBLEMS, 404, 409, 412) }
+        response: {
+          204: Type.Null({ description: 'Deleted, with its unreleased versions and its audit trail' }),
+          ...problemResponses(...AUTH_PROBLEMS, 404, 409, 412)
+        }
       }
     },
     async (request, reply) => {

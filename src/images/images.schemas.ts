@@ -4,15 +4,24 @@ import { Nullable, PageQuery, ProjectId, StringEnum, Text, Timestamp, Uuid, ref 
 export const IMAGE_CODE_PATTERN = '^[a-z][a-z0-9_-]{2,63}$'
 export const ImageCode = Type.String({
   pattern: IMAGE_CODE_PATTERN,
-  description: "The image's identity in the store: lower-case letters, digits, '-' and '_', 3–64 characters, starting with a letter; unique and immutable",
+  description:
+    "The image's identity in the store: lower-case letters, digits, '-' and '_', 3–64 characters, starting with a letter; unique and immutable",
   examples: ['node-20']
 })
 const Name = Text(200, { minLength: 1, description: 'Display name', examples: ['Node.js 20 build image'] })
 const Summary = Text(500, { description: 'One line shown in lists', examples: ['Node.js 20, npm and git for CI jobs'] })
 const Description = Text(65536, { description: 'Long description (Markdown), up to 64 KiB', examples: ['Based on node:20-bookworm-slim.'] })
-const Label = Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$', description: 'lower-case letters, digits, ".", "_", "-"; 1–64 characters', examples: ['nodejs'] })
+const Label = Type.String({
+  pattern: '^[a-z0-9][a-z0-9._-]{0,63}$',
+  description: 'lower-case letters, digits, ".", "_", "-"; 1–64 characters',
+  examples: ['nodejs']
+})
 const Labels = Type.Array(Label, { maxItems: 50, uniqueItems: true, description: 'Up to 50 labels' })
-const VisibilityProjects = Type.Array(ProjectId, { maxItems: 500, uniqueItems: true, description: 'Further projects that may resolve the image (up to 500)' })
+const VisibilityProjects = Type.Array(ProjectId, {
+  maxItems: 500,
+  uniqueItems: true,
+  description: 'Further projects that may resolve the image (up to 500)'
+})
 
 export const VisibilitySchema = Type.Object(
   {
@@ -52,8 +61,15 @@ const ImageFields = {
   id: Uuid,
   code: ImageCode,
   name: Type.String(),
-  ownerProject: { ...ProjectId, description: 'The project the image belongs to: tokens that may act for it (with images:write) manage the image, its versions and releases' },
-  debugProject: { ...ProjectId, description: 'The project where new versions are tried: its tokens may resolve versions in testing, and change nothing' },
+  ownerProject: {
+    ...ProjectId,
+    description:
+      'The project the image belongs to: tokens that may act for it (with images:write) manage the image, its versions and releases'
+  },
+  debugProject: {
+    ...ProjectId,
+    description: 'The project where new versions are tried: its tokens may resolve versions in testing, and change nothing'
+  },
   credentialId: Type.Union([Uuid, Type.Null()], { description: 'Credential of the owner project used to pull; null for a public image' }),
   summary: Type.Union([Type.String(), Type.Null()]),
   description: Type.Union([Type.String(), Type.Null()]),
@@ -79,18 +95,37 @@ const VersionRef = Type.String({ pattern: '^\\d+\\.\\d+\\.\\d+$', examples: ['1.
 export const ImageLineSchema = Type.Object(
   {
     major: Type.Integer({ minimum: 0 }),
-    latest: Type.Union([Type.Object({ version: VersionRef, releasedAt: Type.Union([Timestamp, Type.Null()]) }, { additionalProperties: false }), Type.Null()], {
-      description: 'Newest released version of this line; null if none yet'
-    }),
-    inProgress: Type.Union([Type.Object({ version: VersionRef, status: StringEnum(['checking', 'check_failed', 'testing'] as const) }, { additionalProperties: false }), Type.Null()], {
-      description: 'The version of this line being published, if any'
-    })
+    latest: Type.Union(
+      [
+        Type.Object({ version: VersionRef, releasedAt: Type.Union([Timestamp, Type.Null()]) }, { additionalProperties: false }),
+        Type.Null()
+      ],
+      {
+        description: 'Newest released version of this line; null if none yet'
+      }
+    ),
+    inProgress: Type.Union(
+      [
+        Type.Object(
+          { version: VersionRef, status: StringEnum(['checking', 'check_failed', 'testing'] as const) },
+          { additionalProperties: false }
+        ),
+        Type.Null()
+      ],
+      {
+        description: 'The version of this line being published, if any'
+      }
+    )
   },
   { $id: 'ImageLine', title: 'ImageLine', description: 'One major version line', additionalProperties: false }
 )
 export type ImageLine = Static<typeof ImageLineSchema>
 
-const LINE_EXAMPLE = { major: 1, latest: { version: '1.4.2', releasedAt: '2026-11-20T10:00:00.000Z' }, inProgress: { version: '1.5.0', status: 'testing' } }
+const LINE_EXAMPLE = {
+  major: 1,
+  latest: { version: '1.4.2', releasedAt: '2026-11-20T10:00:00.000Z' },
+  inProgress: { version: '1.5.0', status: 'testing' }
+}
 export const ImageDetailSchema = Type.Object(
   { ...ImageFields, lines: Type.Array(ref(ImageLineSchema), { description: 'Per major line, highest major first' }) },
   {
@@ -108,18 +143,33 @@ export const CreateImageBody = Type.Object(
     code: ImageCode,
     name: Name,
     ownerProject: ProjectId,
-    debugProject: Type.Optional({ ...ProjectId, description: 'Project where new versions are tried before release; defaults to ownerProject' }),
+    debugProject: Type.Optional({
+      ...ProjectId,
+      description: 'Project where new versions are tried before release; defaults to ownerProject'
+    }),
     credentialId: Type.Optional(Nullable(Uuid, { description: 'A credential of ownerProject, for a private image' })),
     summary: Type.Optional(Summary),
     description: Type.Optional(Description),
     labels: Type.Optional(Labels),
-    visibility: Type.Optional(Type.Object({ public: Type.Boolean({ default: false }), projects: Type.Optional(VisibilityProjects) }, { additionalProperties: false, description: 'Default: private (owner and debug project only)' }))
+    visibility: Type.Optional(
+      Type.Object(
+        { public: Type.Boolean({ default: false }), projects: Type.Optional(VisibilityProjects) },
+        { additionalProperties: false, description: 'Default: private (owner and debug project only)' }
+      )
+    )
   },
   {
     additionalProperties: false,
     examples: [
       (({ code, name, ownerProject, debugProject, credentialId, summary, labels, visibility }) => ({
-        code, name, ownerProject, debugProject, credentialId, summary, labels, visibility
+        code,
+        name,
+        ownerProject,
+        debugProject,
+        credentialId,
+        summary,
+        labels,
+        visibility
       }))(IMAGE_EXAMPLE)
     ]
   }
@@ -134,13 +184,21 @@ export const UpdateImageBody = Type.Object(
     labels: Type.Optional(Labels),
     debugProject: Type.Optional(ProjectId),
     credentialId: Type.Optional(Nullable(Uuid, { description: 'null: pull without a credential' })),
-    visibility: Type.Optional(Type.Object({ public: Type.Optional(Type.Boolean()), projects: Type.Optional(VisibilityProjects) }, { additionalProperties: false, minProperties: 1 }))
+    visibility: Type.Optional(
+      Type.Object(
+        { public: Type.Optional(Type.Boolean()), projects: Type.Optional(VisibilityProjects) },
+        { additionalProperties: false, minProperties: 1 }
+      )
+    )
   },
   {
     additionalProperties: false,
     minProperties: 1,
     description: 'Only the fields given change (null clears summary, description, credentialId). code and ownerProject cannot change.',
-    examples: [{ summary: 'Node.js 20.18, npm 10 and git', labels: ['nodejs', 'build', 'lts'] }, { credentialId: null, visibility: { public: true } }]
+    examples: [
+      { summary: 'Node.js 20.18, npm 10 and git', labels: ['nodejs', 'build', 'lts'] },
+      { credentialId: null, visibility: { public: true } }
+    ]
   }
 )
 export type UpdateImageBody = Static<typeof UpdateImageBody>
@@ -154,7 +212,10 @@ export const ListImagesQuery = Type.Object(
     q: Type.Optional(Text(200, { minLength: 1, description: 'Words matched as prefixes against code, name and summary (all must match)' })),
     label: Type.Optional(Type.Array(Label, { maxItems: 10, description: 'Only images with every given label (repeat the parameter)' })),
     project: Type.Optional({ ...ProjectId, description: 'Only images this project owns, debugs or may see' }),
-    sort: StringEnum(IMAGE_SORTS, { default: 'code', description: 'code (A→Z), or lastRelease (most recently released first, never released last)' })
+    sort: StringEnum(IMAGE_SORTS, {
+      default: 'code',
+      description: 'code (A→Z), or lastRelease (most recently released first, never released last)'
+    })
   },
   { additionalProperties: false }
 )

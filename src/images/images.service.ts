@@ -53,7 +53,8 @@ export function toImage(row: ImageRecord): Image {
   }
 }
 
-export const imageNotFound = (code: string) => notFound('IMAGE_NOT_FOUND', `No image with code "${code}" (or it is not visible to this token); list images with GET /v1/images.`)
+export const imageNotFound = (code: string) =>
+  notFound('IMAGE_NOT_FOUND', `No image with code "${code}" (or it is not visible to this token); list images with GET /v1/images.`)
 
 const credentialNotInProject = (credentialId: string, project: string) =>
   unprocessable(
@@ -95,17 +96,38 @@ export async function createImage(db: Database, deps: ImageDeps, caller: Caller,
       await requireOwnCredential(trx, values.credentialId, values.ownerProject)
       const row = await insertImage(trx, values)
       const { code, name, ownerProject, credentialId, summary, labels } = values
-      const details = { code, name, ownerProject, debugProject, credentialId, summary, labels, visibility: { public: values.visibilityPublic, projects: values.visibilityProjects } }
-      await record({ image: row, action: 'image.associated', actor: caller.principal, details, requestId: caller.requestId, changesResolutions: true })
+      const details = {
+        code,
+        name,
+        ownerProject,
+        debugProject,
+        credentialId,
+        summary,
+        labels,
+        visibility: { public: values.visibilityPublic, projects: values.visibilityProjects }
+      }
+      await record({
+        image: row,
+        action: 'image.associated',
+        actor: caller.principal,
+        details,
+        requestId: caller.requestId,
+        changesResolutions: true
+      })
       return row
     })
   } catch (error) {
     // The unique constraint, not a prior read, decides between concurrent creations of one code.
     if (violatedUnique(error) === 'images_code_key') {
-      throw conflict('IMAGE_CODE_TAKEN', `The code "${body.code}" is already taken by another image; codes are unique in the store, choose another.`, { imageCode: body.code })
+      throw conflict(
+        'IMAGE_CODE_TAKEN',
+        `The code "${body.code}" is already taken by another image; codes are unique in the store, choose another.`,
+        { imageCode: body.code }
+      )
     }
     // The credential was deleted between our check and the insert.
-    if (violatedForeignKey(error) !== undefined && values.credentialId) throw credentialNotInProject(values.credentialId, values.ownerProject)
+    if (violatedForeignKey(error) !== undefined && values.credentialId)
+      throw credentialNotInProject(values.credentialId, values.ownerProject)
     throw error
   }
 }
@@ -116,31 +138,51 @@ export async function getImageDetail(db: Database, versions: ImageVersions, prin
 }
 
 const staleIfMatch = (code: string, revision: number) =>
-  preconditionFailed('IMAGE_CHANGED', `Image "${code}" is now at ETag ${imageETag(revision)}, not the one in If-Match; GET it again, re-apply your change and retry.`, {
-    currentETag: imageETag(revision)
-  })
+  preconditionFailed(
+    'IMAGE_CHANGED',
+    `Image "${code}" is now at ETag ${imageETag(revision)}, not the one in If-Match; GET it again, re-apply your change and retry.`,
+    {
+      currentETag: imageETag(revision)
+    }
+  )
 
 /**
  * The row is locked while the edit is computed, so the from → to in the audit trail is exact and
  * concurrent unconditional edits apply one after the other; the UPDATE itself is still a
  * compare-and-set on the revision that was checked against If-Match.
  */
-export async function updateImage(db: Database, deps: ImageDeps, caller: Caller, code: string, body: UpdateImageBody, ifMatch: string | undefined): Promise<ImageRecord> {
+export async function updateImage(
+  db: Database,
+  deps: ImageDeps,
+  caller: Caller,
+  code: string,
+  body: UpdateImageBody,
+  ifMatch: string | undefined
+): Promise<ImageRecord> {
   try {
     return await applyImageUpdate(db, deps, caller, code, body, ifMatch)
   } catch (error) {
     // The new credential was deleted between our check and the update.
-    if (violatedForeignKey(error) !== undefined && body.credentialId) throw credentialNotInProject(body.credentialId, (await findImageByCode(db, code))?.ownerProject ?? '')
+    if (violatedForeignKey(error) !== undefined && body.credentialId)
+      throw credentialNotInProject(body.credentialId, (await findImageByCode(db, code))?.ownerProject ?? '')
     throw error
   }
 }
 
-async function applyImageUpdate(db: Database, deps: ImageDeps, caller: Caller, code: string, body: UpdateImageBody, ifMatch: string | undefined): Promise<ImageRecord> {
+async function applyImageUpdate(
+  db: Database,
+  deps: ImageDeps,
+  caller: Caller,
+  code: string,
+  body: UpdateImageBody,
+  ifMatch: string | undefined
+): Promise<ImageRecord> {
   return commitChanges(db, deps.changes, async (trx, record) => {
     const current = await lockImageByCode(trx, code)
     if (!current || !canSeeImage(caller.principal, current)) throw imageNotFound(code)
     requireImageManager(caller.principal, current)
-    if (body.debugProject !== undefined && body.debugProject !== current.debugProject) requireScope(caller.principal, 'images:write', body.debugProject)
+    if (body.debugProject !== undefined && body.debugProject !== current.debugProject)
+      requireScope(caller.principal, 'images:write', body.debugProject)
     if (!ifMatchAllows(ifMatch, current.revision)) throw staleIfMatch(code, current.revision)
     const { set, changes } = imageChanges(current, body)
     if (Object.keys(changes).length === 0) return current
@@ -148,12 +190,25 @@ async function applyImageUpdate(db: Database, deps: ImageDeps, caller: Caller, c
     const updated = await updateImageAtRevision(trx, current.id, current.revision, set)
     if (!updated) throw staleIfMatch(code, current.revision + 1)
     // Visibility, projects or credential may have changed: what resolve answers may differ.
-    await record({ image: current, action: 'image.updated', actor: caller.principal, details: { changes }, requestId: caller.requestId, changesResolutions: true })
+    await record({
+      image: current,
+      action: 'image.updated',
+      actor: caller.principal,
+      details: { changes },
+      requestId: caller.requestId,
+      changesResolutions: true
+    })
     return updated
   })
 }
 
-export async function deleteImage(db: Database, deps: ImageDeps, caller: Caller, code: string, ifMatch: string | undefined): Promise<ImageRecord> {
+export async function deleteImage(
+  db: Database,
+  deps: ImageDeps,
+  caller: Caller,
+  code: string,
+  ifMatch: string | undefined
+): Promise<ImageRecord> {
   return commitChanges(db, deps.changes, async (trx, record) => {
     // Locked: releasing a version updates images.last_released_at, so it waits for (or is seen by)
     // this check and cannot land between the check and the delete.
@@ -162,11 +217,21 @@ export async function deleteImage(db: Database, deps: ImageDeps, caller: Caller,
     requireImageManager(caller.principal, current)
     if (!ifMatchAllows(ifMatch, current.revision)) throw staleIfMatch(code, current.revision)
     if (await deps.versions.hasPublished(trx, current.id)) {
-      throw conflict('IMAGE_HAS_RELEASES', `Image "${code}" has released or withdrawn versions that pipelines may still reference; it cannot be deleted (make it private instead).`)
+      throw conflict(
+        'IMAGE_HAS_RELEASES',
+        `Image "${code}" has released or withdrawn versions that pipelines may still reference; it cannot be deleted (make it private instead).`
+      )
     }
     await deleteImageById(trx, current.id)
     // Kept after the image is gone (no cascade on events): the feed must tell of the deletion.
-    await record({ image: current, action: 'image.deleted', actor: caller.principal, details: { code: current.code, ownerProject: current.ownerProject }, requestId: caller.requestId, changesResolutions: true })
+    await record({
+      image: current,
+      action: 'image.deleted',
+      actor: caller.principal,
+      details: { code: current.code, ownerProject: current.ownerProject },
+      requestId: caller.requestId,
+      changesResolutions: true
+    })
     return current
   })
 }

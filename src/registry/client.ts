@@ -13,8 +13,8 @@ import { failure, type PullabilityOutcome } from './outcome.js'
 import type { Credential } from './registry-auth.js'
 
 export interface RegistryClientLogger {
-  debug (details: object, message: string): void
-  warn (details: object, message: string): void
+  debug(details: object, message: string): void
+  warn(details: object, message: string): void
 }
 
 export interface RegistryClientOptions {
@@ -32,11 +32,11 @@ export interface RegistryClientOptions {
 }
 
 export interface RegistryClient {
-  checkPullability (ref: ImageReference | string, credential?: Credential): Promise<PullabilityOutcome>
-  close (): Promise<void>
+  checkPullability(ref: ImageReference | string, credential?: Credential): Promise<PullabilityOutcome>
+  close(): Promise<void>
 }
 
-export function createRegistryClient (options: RegistryClientOptions): RegistryClient {
+export function createRegistryClient(options: RegistryClientOptions): RegistryClient {
   const guard = createSsrfGuard({ allowedHosts: options.allowedPrivateHosts })
   const agent = new Agent({
     connect: createGuardedConnector(guard, options.connectTimeoutMs),
@@ -54,7 +54,7 @@ export function createRegistryClient (options: RegistryClientOptions): RegistryC
   const { logger } = options
 
   return {
-    async checkPullability (input, credential) {
+    async checkPullability(input, credential) {
       let ref: ImageReference
       try {
         ref = typeof input === 'string' ? parseReference(input) : input
@@ -66,8 +66,12 @@ export function createRegistryClient (options: RegistryClientOptions): RegistryC
       try {
         const onDigestDisagreement = (head: string, body: string): void =>
           logger?.debug({ image, head, body }, 'HEAD and GET disagree on the manifest digest; recording the body digest')
-        return await checkImage({ transport, tokenCache, insecureHosts, onDigestDisagreement }, ref, credential,
-          AbortSignal.timeout(options.totalTimeoutMs))
+        return await checkImage(
+          { transport, tokenCache, insecureHosts, onDigestDisagreement },
+          ref,
+          credential,
+          AbortSignal.timeout(options.totalTimeoutMs)
+        )
       } catch (error) {
         const outcome = classifyFailure(error, {
           image,
@@ -83,7 +87,7 @@ export function createRegistryClient (options: RegistryClientOptions): RegistryC
         return outcome
       }
     },
-    async close () {
+    async close() {
       await agent.close()
     }
   }

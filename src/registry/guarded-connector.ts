@@ -5,7 +5,7 @@ import { buildConnector } from 'undici'
 import type { SsrfGuard } from './ssrf-guard.js'
 import { defaultPort, stripBrackets } from './host-list.js'
 
-export function createGuardedConnector (guard: SsrfGuard, connectTimeoutMs: number): buildConnector.connector {
+export function createGuardedConnector(guard: SsrfGuard, connectTimeoutMs: number): buildConnector.connector {
   const direct = buildConnector({ timeout: connectTimeoutMs })
   const checked = buildConnector({ timeout: connectTimeoutMs, lookup: guard.lookup })
   return (options, callback) => {

@@ -8,21 +8,27 @@ import { urlHostPort } from './host-list.js'
 
 export class PlainHttpRefusedError extends Error {
   readonly code = 'ERR_REGISTRY_PLAIN_HTTP'
-  constructor (readonly host: string) {
+  constructor(readonly host: string) {
     super(`refused plain http to ${host}: it is not configured as insecure`)
     this.name = 'PlainHttpRefusedError'
   }
 }
 
 export class BodyTooLargeError extends Error {
-  constructor (readonly host: string, readonly limit: number) {
+  constructor(
+    readonly host: string,
+    readonly limit: number
+  ) {
     super(`response from ${host} exceeds ${limit} bytes`)
     this.name = 'BodyTooLargeError'
   }
 }
 
 export class TooManyRedirectsError extends Error {
-  constructor (readonly host: string, readonly limit: number) {
+  constructor(
+    readonly host: string,
+    readonly limit: number
+  ) {
     super(`more than ${limit} redirects starting at ${host}`)
     this.name = 'TooManyRedirectsError'
   }
@@ -30,7 +36,10 @@ export class TooManyRedirectsError extends Error {
 
 /** A network-level failure, tagged with the host it happened on (the realm may not be the registry). */
 export class RequestFailedError extends Error {
-  constructor (readonly host: string, cause: unknown) {
+  constructor(
+    readonly host: string,
+    cause: unknown
+  ) {
     super(`request to ${host} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
     this.name = 'RequestFailedError'
   }
@@ -66,12 +75,12 @@ export type HttpTransport = (req: HttpRequest) => Promise<HttpResponse>
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308])
 
-export function headerValue (headers: IncomingHttpHeaders, name: string): string | undefined {
+export function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name]
   return Array.isArray(value) ? value[0] : value
 }
 
-export function createHttpTransport (options: HttpTransportOptions): HttpTransport {
+export function createHttpTransport(options: HttpTransportOptions): HttpTransport {
   const maxRedirections = options.maxRedirections ?? 3
 
   const assertSchemeAllowed = (url: URL): void => {

@@ -4,8 +4,18 @@ export type { RegistryClient, RegistryClientOptions, RegistryClientLogger } from
 export type { Credential, RegistryLogin } from './registry-auth.js'
 export { basicAuthorization } from './registry-auth.js'
 export {
-  parseReference, buildReference, formatReference, formatPinned, InvalidReferenceError,
-  normaliseRegistryHost, InvalidRegistryHostError, REPOSITORY_PATTERN, TAG_PATTERN, DIGEST_PATTERN, REGISTRY_HOST_PATTERN, DOCKER_HUB
+  parseReference,
+  buildReference,
+  formatReference,
+  formatPinned,
+  InvalidReferenceError,
+  normaliseRegistryHost,
+  InvalidRegistryHostError,
+  REPOSITORY_PATTERN,
+  TAG_PATTERN,
+  DIGEST_PATTERN,
+  REGISTRY_HOST_PATTERN,
+  DOCKER_HUB
 } from './reference.js'
 export type { ImageReference, ReferenceParts } from './reference.js'
 export { isBoundRegistry, isBoundUrl, SINGLE_LABEL_HINT } from './registry-host.js'

@@ -54,8 +54,11 @@ export function classifyAddress(address: string): ForbiddenAddress | undefined {
 
 // ipaddr.js reads the dotted form `::a.b.c.d` as IPv4-mapped; in hex it is read for what it is.
 function hexTail(ipv6: string): string {
-  return ipv6.replace(/(\d+)\.(\d+)\.(\d+)\.(\d+)$/, (_, a: string, b: string, c: string, d: string) =>
-    `${((Number(a) << 8) | Number(b)).toString(16)}:${((Number(c) << 8) | Number(d)).toString(16)}`)
+  return ipv6.replace(
+    /(\d+)\.(\d+)\.(\d+)\.(\d+)$/,
+    (_, a: string, b: string, c: string, d: string) =>
+      `${((Number(a) << 8) | Number(b)).toString(16)}:${((Number(c) << 8) | Number(d)).toString(16)}`
+  )
 }
 
 /** The kind of non-public range the address is in, or undefined for a public address. */
@@ -100,7 +103,9 @@ function embedding(ip: IPv6, range: string): Embedding | undefined {
       return { name: 'a Teredo', publicAllowed: false, ipv4s: [v4(~p[6]! & 0xffff, ~p[7]! & 0xffff), v4(p[2]!, p[3]!)] }
     case 'unicast':
       // IPv4-compatible ::a.b.c.d (:: and ::1 have their own ranges).
-      return p.slice(0, 6).every((part) => part === 0) ? { name: 'an IPv4-compatible', publicAllowed: false, ipv4s: [v4(p[6]!, p[7]!)] } : undefined
+      return p.slice(0, 6).every((part) => part === 0)
+        ? { name: 'an IPv4-compatible', publicAllowed: false, ipv4s: [v4(p[6]!, p[7]!)] }
+        : undefined
     default:
       return undefined
   }
@@ -115,7 +120,7 @@ function ipv6Refusal(ip: IPv6): ForbiddenAddress | undefined {
       if (inner) return { kind: inner.kind, embedded: { ipv4: ipv4.toString(), in: carried.name } }
     }
     if (carried.publicAllowed) return undefined
-    return { kind: range === 'unicast' ? 'IPv4-compatible' : KINDS[range] ?? range }
+    return { kind: range === 'unicast' ? 'IPv4-compatible' : (KINDS[range] ?? range) }
   }
   if (range === 'rfc6052') return { kind: 'local-use NAT64' }
   if (range !== 'unicast') return { kind: KINDS[range] ?? range }

@@ -11,29 +11,33 @@ export const MEDIA_TYPES = {
 
 // Always the full list: without it distribution 2.8 answers 404 for OCI content and converts
 // Docker schema 2 to schema 1, which has another digest.
-export const MANIFEST_ACCEPT = [
-  MEDIA_TYPES.ociIndex, MEDIA_TYPES.ociManifest, MEDIA_TYPES.dockerList, MEDIA_TYPES.dockerManifest
-].join(', ')
+export const MANIFEST_ACCEPT = [MEDIA_TYPES.ociIndex, MEDIA_TYPES.ociManifest, MEDIA_TYPES.dockerList, MEDIA_TYPES.dockerManifest].join(
+  ', '
+)
 
 const INDEX_TYPES: readonly string[] = [MEDIA_TYPES.ociIndex, MEDIA_TYPES.dockerList]
 const IMAGE_TYPES: readonly string[] = [MEDIA_TYPES.ociManifest, MEDIA_TYPES.dockerManifest]
 const CONFIG_TYPES: readonly string[] = ['application/vnd.oci.image.config.v1+json', 'application/vnd.docker.container.image.v1+json']
 
 export class InvalidManifestError extends Error {
-  constructor (readonly problem: string) {
+  constructor(readonly problem: string) {
     super(problem)
     this.name = 'InvalidManifestError'
   }
 }
 
-export interface Descriptor { mediaType?: string, digest: string, size: number }
+export interface Descriptor {
+  mediaType?: string
+  digest: string
+  size: number
+}
 
 export type ParsedManifest =
-  | { kind: 'index', mediaType: string, platforms: Platform[], size: number }
-  | { kind: 'image', mediaType: string, config: Descriptor, size: number }
+  | { kind: 'index'; mediaType: string; platforms: Platform[]; size: number }
+  | { kind: 'image'; mediaType: string; config: Descriptor; size: number }
 
 /** `application/json; charset=utf-8` → `application/json`. */
-export function bareMediaType (value: string | undefined): string | undefined {
+export function bareMediaType(value: string | undefined): string | undefined {
   const type = value?.split(';')[0]?.trim().toLowerCase()
   return type ? type : undefined
 }
@@ -41,14 +45,18 @@ export function bareMediaType (value: string | undefined): string | undefined {
 type Json = Record<string, unknown>
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value)
 
-function descriptor (value: unknown, where: string): Descriptor {
+function descriptor(value: unknown, where: string): Descriptor {
   if (!isObject(value) || typeof value.digest !== 'string' || !Number.isSafeInteger(value.size) || (value.size as number) < 0) {
     throw new InvalidManifestError(`its manifest has a malformed ${where} descriptor`)
   }
-  return { digest: value.digest, size: value.size as number, ...(typeof value.mediaType === 'string' ? { mediaType: value.mediaType } : {}) }
+  return {
+    digest: value.digest,
+    size: value.size as number,
+    ...(typeof value.mediaType === 'string' ? { mediaType: value.mediaType } : {})
+  }
 }
 
-function platformOf (value: unknown): Platform | undefined {
+function platformOf(value: unknown): Platform | undefined {
   if (!isObject(value) || typeof value.os !== 'string' || typeof value.architecture !== 'string') return undefined
   if (value.os === 'unknown' && value.architecture === 'unknown') return undefined
   const platform: Platform = { os: value.os, architecture: value.architecture }
@@ -61,22 +69,27 @@ function platformOf (value: unknown): Platform | undefined {
 // run again and again. No image a runtime pulls has either.
 const MAX_SIZE = Number.MAX_SAFE_INTEGER
 
-function parseJson (body: Buffer, what: string): Json {
+function parseJson(body: Buffer, what: string): Json {
   let doc: unknown
   let nul = false
   const noticeNul = (_key: string, value: unknown) => {
     if (typeof value === 'string' && value.includes('\u0000')) nul = true
     return value
   }
-  try { doc = JSON.parse(body.toString('utf8'), noticeNul) } catch { throw new InvalidManifestError(`its ${what} is not valid JSON`) }
+  try {
+    doc = JSON.parse(body.toString('utf8'), noticeNul)
+  } catch {
+    throw new InvalidManifestError(`its ${what} is not valid JSON`)
+  }
   if (nul) throw new InvalidManifestError(`its ${what} contains a NUL character`)
   if (!isObject(doc)) throw new InvalidManifestError(`its ${what} is not a JSON object`)
   return doc
 }
 
-export function parseManifest (body: Buffer, contentType: string | undefined): ParsedManifest {
+export function parseManifest(body: Buffer, contentType: string | undefined): ParsedManifest {
   const doc = parseJson(body, 'manifest')
-  if (doc.schemaVersion !== 2) throw new InvalidManifestError('its manifest is not schema version 2 (schema 1 cannot be pulled by current clients)')
+  if (doc.schemaVersion !== 2)
+    throw new InvalidManifestError('its manifest is not schema version 2 (schema 1 cannot be pulled by current clients)')
   // Static-file registries may answer application/json or octet-stream; the body then decides.
   const header = bareMediaType(contentType)
   const declared = typeof doc.mediaType === 'string' ? doc.mediaType : header
@@ -111,7 +124,7 @@ export function parseManifest (body: Buffer, contentType: string | undefined): P
 }
 
 /** The platform of a single-platform image lives in its config blob, not in the manifest. */
-export function platformFromConfig (body: Buffer): Platform {
+export function platformFromConfig(body: Buffer): Platform {
   const platform = platformOf(parseJson(body, 'image config'))
   if (platform === undefined) throw new InvalidManifestError('its image config names no os/architecture')
   return platform

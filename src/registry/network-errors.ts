@@ -3,7 +3,7 @@
 
 const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|EPROTO$|HOSTNAME_MISMATCH)/
 
-function errorCode (error: unknown): string | undefined {
+function errorCode(error: unknown): string | undefined {
   for (let current = error, depth = 0; current instanceof Error && depth < 5; depth++) {
     const code = (current as { code?: unknown }).code
     if (typeof code === 'string') return code
@@ -15,7 +15,7 @@ function errorCode (error: unknown): string | undefined {
 }
 
 /** A clause such as `could not resolve registry.example (ENOTFOUND)`. */
-export function networkProblem (error: unknown, host: string, totalTimeoutMs: number): string {
+export function networkProblem(error: unknown, host: string, totalTimeoutMs: number): string {
   const code = errorCode(error)
   switch (code) {
     case 'ECONNREFUSED':

@@ -37,11 +37,11 @@ export interface FailedOutcome {
 export type PullabilityOutcome = PullableOutcome | FailedOutcome
 
 /** Transient classes are worth an automatic retry later; the others need a person to act. */
-export function isTransient (outcome: PullabilityOutcome): boolean {
+export function isTransient(outcome: PullabilityOutcome): boolean {
   return !outcome.ok && (outcome.class === 'unavailable' || outcome.class === 'rate_limited')
 }
 
-export function failure (cls: FailureClass, reason: string, retryAfterMs?: number): FailedOutcome {
+export function failure(cls: FailureClass, reason: string, retryAfterMs?: number): FailedOutcome {
   const outcome: FailedOutcome = { ok: false, class: cls, reason }
   if (retryAfterMs !== undefined) outcome.retryAfterMs = retryAfterMs
   return outcome

@@ -22,19 +22,23 @@ export interface CheckDependencies {
 }
 
 /** https unless the operator listed the host as insecure (plain http, as docker's insecure-registries). */
-export function registryBaseUrl (apiHost: string, insecureHosts: HostList): URL {
+export function registryBaseUrl(apiHost: string, insecureHosts: HostList): URL {
   const plain = new URL(`http://${apiHost}/`)
   const { hostname, port } = urlHostPort(plain)
   return insecureHosts.has(hostname, port) ? plain : new URL(`https://${apiHost}/`)
 }
 
-function expectOk (response: HttpResponse, phase: 'manifest' | 'config'): Buffer {
+function expectOk(response: HttpResponse, phase: 'manifest' | 'config'): Buffer {
   if (response.status !== 200) throw new UnexpectedStatusError(phase, response)
   return response.body ?? Buffer.alloc(0)
 }
 
-export async function checkImage (deps: CheckDependencies, ref: ImageReference,
-  credential: Credential | undefined, signal: AbortSignal): Promise<PullableOutcome> {
+export async function checkImage(
+  deps: CheckDependencies,
+  ref: ImageReference,
+  credential: Credential | undefined,
+  signal: AbortSignal
+): Promise<PullableOutcome> {
   const session = new RegistrySession({
     transport: deps.transport,
     tokenCache: deps.tokenCache,
@@ -54,7 +58,7 @@ export async function checkImage (deps: CheckDependencies, ref: ImageReference,
   }
 }
 
-async function pull (deps: CheckDependencies, ref: ImageReference, session: RegistrySession): Promise<PullableOutcome> {
+async function pull(deps: CheckDependencies, ref: ImageReference, session: RegistrySession): Promise<PullableOutcome> {
   await session.ping()
   const scope = `repository:${ref.repository}:pull`
   // Docker pulls `latest` when a reference names neither tag nor digest.
@@ -76,7 +80,12 @@ async function pull (deps: CheckDependencies, ref: ImageReference, session: Regi
   if (manifest.kind === 'index') {
     return { ok: true, digest, mediaType, platforms: manifest.platforms, size: manifest.size }
   }
-  const config = await session.request({ method: 'GET', path: `/v2/${ref.repository}/blobs/${manifest.config.digest}`, scope, readBody: true })
+  const config = await session.request({
+    method: 'GET',
+    path: `/v2/${ref.repository}/blobs/${manifest.config.digest}`,
+    scope,
+    readBody: true
+  })
   const configBody = expectOk(config, 'config')
   verifyDigest(configBody, manifest.config.digest, 'image config')
   return { ok: true, digest, mediaType, platforms: [platformFromConfig(configBody)], size: manifest.size }

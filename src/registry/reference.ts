@@ -13,8 +13,7 @@ const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])'
 export const REPOSITORY_PATTERN = `^${PATH_COMPONENT}(?:/${PATH_COMPONENT})*$`
 export const TAG_PATTERN = '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$'
 export const DIGEST_PATTERN = '^(?:sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$'
-export const REGISTRY_HOST_PATTERN =
-  `^(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:.]+\\])(?::[0-9]{1,5})?$`
+export const REGISTRY_HOST_PATTERN = `^(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:.]+\\])(?::[0-9]{1,5})?$`
 
 const REPOSITORY_RE = new RegExp(REPOSITORY_PATTERN)
 const TAG_RE = new RegExp(TAG_PATTERN)
@@ -42,14 +41,17 @@ export interface ReferenceParts {
 }
 
 export class InvalidReferenceError extends Error {
-  constructor (readonly input: string, readonly problem: string) {
+  constructor(
+    readonly input: string,
+    readonly problem: string
+  ) {
     super(`invalid image reference "${input}": ${problem}`)
     this.name = 'InvalidReferenceError'
   }
 }
 
 /** Parses `[registry/]repository[:tag][@digest]` the way the distribution reference grammar does. */
-export function parseReference (input: string): ImageReference {
+export function parseReference(input: string): ImageReference {
   let rest = input
   let digest: string | undefined
   const at = rest.indexOf('@')
@@ -76,8 +78,9 @@ export function parseReference (input: string): ImageReference {
 }
 
 /** For callers holding the parts separately (forms, database rows); same validation as parsing. */
-export function buildReference (parts: ReferenceParts): ImageReference {
-  const shown = `${parts.registry ? `${parts.registry}/` : ''}${parts.repository}` +
+export function buildReference(parts: ReferenceParts): ImageReference {
+  const shown =
+    `${parts.registry ? `${parts.registry}/` : ''}${parts.repository}` +
     `${parts.tag !== undefined ? `:${parts.tag}` : ''}${parts.digest !== undefined ? `@${parts.digest}` : ''}`
   return normalise(shown, parts)
 }
@@ -85,7 +88,7 @@ export function buildReference (parts: ReferenceParts): ImageReference {
 // The grammar's shape lets through a port above 65535 or brackets around something that is no
 // IPv6 address; the URL parser (what the client will use) refuses those, so refuse them here, as a
 // 400 at submission rather than a check that fails later as if the registry were down.
-function isUrlHost (registry: string): boolean {
+function isUrlHost(registry: string): boolean {
   try {
     return new URL(`https://${registry}/`).host !== ''
   } catch {
@@ -94,7 +97,10 @@ function isUrlHost (registry: string): boolean {
 }
 
 export class InvalidRegistryHostError extends Error {
-  constructor (readonly host: string, readonly problem: string) {
+  constructor(
+    readonly host: string,
+    readonly problem: string
+  ) {
     super(`"${host}" ${problem}`)
     this.name = 'InvalidRegistryHostError'
   }
@@ -106,7 +112,7 @@ export class InvalidRegistryHostError extends Error {
  * A single label without a port is refused: Docker reads `harbor/app` as a Docker Hub namespace, so
  * a credential or version meant for an internal `harbor` would end up on Docker Hub.
  */
-export function normaliseRegistryHost (input: string): string {
+export function normaliseRegistryHost(input: string): string {
   let host = canonicalRegistry(input.toLowerCase())
   if (!REGISTRY_RE.test(host) || !isUrlHost(host)) throw new InvalidRegistryHostError(input, 'is not a valid registry host')
   if (isSingleLabelHost(host)) throw new InvalidRegistryHostError(input, `is a single name without a dot or port; ${SINGLE_LABEL_HINT}`)
@@ -117,7 +123,7 @@ export function normaliseRegistryHost (input: string): string {
   return host
 }
 
-function normalise (input: string, parts: ReferenceParts): ImageReference {
+function normalise(input: string, parts: ReferenceParts): ImageReference {
   let registry: string
   try {
     registry = normaliseRegistryHost(parts.registry ?? '')
@@ -153,14 +159,14 @@ function normalise (input: string, parts: ReferenceParts): ImageReference {
 }
 
 /** `registry/repository:tag`, or the digest form when the reference has no tag. */
-export function formatReference (ref: ImageReference): string {
+export function formatReference(ref: ImageReference): string {
   const name = `${ref.registry}/${ref.repository}`
   if (ref.tag !== undefined) return `${name}:${ref.tag}`
   return ref.digest !== undefined ? `${name}@${ref.digest}` : name
 }
 
 /** `registry/repository@sha256:…`: what a job should pull so a re-pushed tag cannot change it. */
-export function formatPinned (ref: ImageReference, digest: string | undefined = ref.digest): string {
+export function formatPinned(ref: ImageReference, digest: string | undefined = ref.digest): string {
   if (digest === undefined || !DIGEST_RE.test(digest)) {
     throw new InvalidReferenceError(formatReference(ref), 'a pinned reference needs a valid digest')
   }

@@ -13,12 +13,12 @@ const DOCKER_HUB_HOSTS = new Set(['docker.io', 'index.docker.io', 'registry-1.do
 export const SINGLE_LABEL_HINT = "use the registry's full host name, e.g. harbor.example.com, or host:port; for Docker Hub use docker.io"
 
 /** `true` for `harbor`: no dot, no port, not an IP literal; Docker itself would read it as a Docker Hub namespace. */
-export function isSingleLabelHost (host: string): boolean {
+export function isSingleLabelHost(host: string): boolean {
   return !host.includes('.') && !host.includes(':') && !host.startsWith('[') && host !== 'localhost'
 }
 
 /** Docker Hub under its one name, everything else as written (already lower case). */
-export function canonicalRegistry (host: string): string {
+export function canonicalRegistry(host: string): string {
   return DOCKER_HUB_ALIASES.has(host) ? DOCKER_HUB : host
 }
 
@@ -26,7 +26,7 @@ export function canonicalRegistry (host: string): string {
  * Whether a request to `url` may carry a credential bound to `registries`. An entry without a port
  * stands for the scheme's default port only; `host:port` for that port. Pure.
  */
-export function isBoundUrl (registries: readonly string[], url: URL): boolean {
+export function isBoundUrl(registries: readonly string[], url: URL): boolean {
   const { port } = urlHostPort(url)
   const hostname = url.hostname.toLowerCase().replace(/\.$/, '')
   const explicitPort = url.port !== ''
@@ -37,6 +37,6 @@ export function isBoundUrl (registries: readonly string[], url: URL): boolean {
 }
 
 /** Whether a version on `registry` (normalised, as stored) may be pulled with a credential bound to `registries`. */
-export function isBoundRegistry (registries: readonly string[], registry: string): boolean {
+export function isBoundRegistry(registries: readonly string[], registry: string): boolean {
   return registries.includes(canonicalRegistry(registry.toLowerCase()))
 }

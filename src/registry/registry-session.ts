@@ -26,7 +26,7 @@ export interface SessionRequest {
 export class RegistrySession {
   private readonly auth: RegistryAuth
 
-  constructor (private readonly options: SessionOptions) {
+  constructor(private readonly options: SessionOptions) {
     this.auth = new RegistryAuth({
       transport: options.transport,
       tokenCache: options.tokenCache,
@@ -38,18 +38,18 @@ export class RegistrySession {
   }
 
   /** The host the credential was held back from because it is not bound to it, if any. */
-  get withheldFrom (): string | undefined {
+  get withheldFrom(): string | undefined {
     return this.auth.withheldFrom
   }
 
   /** 200 means open, 401 tells how to authenticate; anything else means no usable registry. */
-  async ping (): Promise<void> {
+  async ping(): Promise<void> {
     const response = await this.send('GET', '/v2/', undefined)
     if (response.status === 401) this.auth.adopt(parseWwwAuthenticate(response.headers['www-authenticate']))
     else if (response.status !== 200) throw new UnexpectedStatusError('ping', response)
   }
 
-  async request (req: SessionRequest): Promise<HttpResponse> {
+  async request(req: SessionRequest): Promise<HttpResponse> {
     const sent = await this.auth.authorization(req.scope)
     const response = await this.send(req.method, req.path, sent, req)
     if (response.status !== 401) return response
@@ -63,8 +63,12 @@ export class RegistrySession {
     return this.send(req.method, req.path, retry, req)
   }
 
-  private async send (method: 'GET' | 'HEAD', path: string, authorization: string | undefined,
-    extra: Partial<SessionRequest> = {}): Promise<HttpResponse> {
+  private async send(
+    method: 'GET' | 'HEAD',
+    path: string,
+    authorization: string | undefined,
+    extra: Partial<SessionRequest> = {}
+  ): Promise<HttpResponse> {
     return this.options.transport({
       method,
       url: new URL(path, this.options.base),

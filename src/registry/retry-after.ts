@@ -1,6 +1,6 @@
 // Retry-After comes either as delta-seconds or as an HTTP-date (RFC 9110 §10.2.3); registries use both.
 
-export function parseRetryAfter (value: string | string[] | undefined, now: number = Date.now()): number | undefined {
+export function parseRetryAfter(value: string | string[] | undefined, now: number = Date.now()): number | undefined {
   const text = (Array.isArray(value) ? value[0] : value)?.trim()
   if (!text) return undefined
   if (/^\d+$/.test(text)) return Number(text) * 1000

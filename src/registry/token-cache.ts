@@ -14,35 +14,36 @@ export interface TokenKeyParts {
   realm: string
   service: string | undefined
   scope: string
-  credential: { username: string, password: string } | undefined
+  credential: { username: string; password: string } | undefined
 }
 
 export interface TokenCache {
-  get (key: string): string | undefined
+  get(key: string): string | undefined
   /** `expiresInSeconds` as the token service sent it; undefined means the spec default of 60 s. */
-  set (key: string, token: string, expiresInSeconds?: number): void
-  delete (key: string): void
+  set(key: string, token: string, expiresInSeconds?: number): void
+  delete(key: string): void
   readonly size: number
 }
 
 export const DEFAULT_TOKEN_LIFETIME_SECONDS = 60
 
 /** Credentials enter the key only as a hash, so the cache never holds a password in clear. */
-export function tokenCacheKey (parts: TokenKeyParts): string {
-  const identity = parts.credential === undefined
-    ? 'anonymous'
-    : createHash('sha256').update(`${parts.credential.username}\0${parts.credential.password}`).digest('hex')
+export function tokenCacheKey(parts: TokenKeyParts): string {
+  const identity =
+    parts.credential === undefined
+      ? 'anonymous'
+      : createHash('sha256').update(`${parts.credential.username}\0${parts.credential.password}`).digest('hex')
   return JSON.stringify([parts.registry, parts.realm, parts.service ?? '', parts.scope, identity])
 }
 
-export function createTokenCache (options: TokenCacheOptions = {}): TokenCache {
+export function createTokenCache(options: TokenCacheOptions = {}): TokenCache {
   const marginMs = options.marginMs ?? 10_000
   const maxEntries = options.maxEntries ?? 1000
   const now = options.now ?? Date.now
-  const entries = new Map<string, { token: string, expiresAt: number }>()
+  const entries = new Map<string, { token: string; expiresAt: number }>()
 
   return {
-    get (key) {
+    get(key) {
       const entry = entries.get(key)
       if (entry === undefined) return undefined
       if (now() >= entry.expiresAt) {
@@ -51,10 +52,8 @@ export function createTokenCache (options: TokenCacheOptions = {}): TokenCache {
       }
       return entry.token
     },
-    set (key, token, expiresInSeconds) {
-      const lifetime = expiresInSeconds !== undefined && expiresInSeconds > 0
-        ? expiresInSeconds
-        : DEFAULT_TOKEN_LIFETIME_SECONDS
+    set(key, token, expiresInSeconds) {
+      const lifetime = expiresInSeconds !== undefined && expiresInSeconds > 0 ? expiresInSeconds : DEFAULT_TOKEN_LIFETIME_SECONDS
       const expiresAt = now() + lifetime * 1000 - marginMs
       if (expiresAt <= now()) return // too short-lived to be worth keeping
       entries.delete(key)
@@ -65,10 +64,10 @@ export function createTokenCache (options: TokenCacheOptions = {}): TokenCache {
       }
       entries.set(key, { token, expiresAt })
     },
-    delete (key) {
+    delete(key) {
       entries.delete(key)
     },
-    get size () {
+    get size() {
       return entries.size
     }
   }

@@ -14,13 +14,15 @@ export interface Challenge {
 const TOKEN_CHAR = /[!#$%&'*+.^_`|~0-9A-Za-z-]/
 const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*/
 
-export function parseWwwAuthenticate (header: string | string[] | undefined): Challenge[] {
+export function parseWwwAuthenticate(header: string | string[] | undefined): Challenge[] {
   if (header === undefined) return []
   // Repeated header lines are equivalent to one comma-joined line.
   const text = Array.isArray(header) ? header.join(', ') : header
   const challenges: Challenge[] = []
   let pos = 0
-  const skip = (chars: string): void => { while (pos < text.length && chars.includes(text.charAt(pos))) pos++ }
+  const skip = (chars: string): void => {
+    while (pos < text.length && chars.includes(text.charAt(pos))) pos++
+  }
   const readToken = (): string => {
     const start = pos
     while (pos < text.length && TOKEN_CHAR.test(text.charAt(pos))) pos++
@@ -37,13 +39,16 @@ export function parseWwwAuthenticate (header: string | string[] | undefined): Ch
     return value
   }
   // A parameter starts with `name=` and is not a token68 ending in padding (`abc==`).
-  const atParam = (): boolean => /^[!#$%&'*+.^_`|~0-9A-Za-z-]+[ \t]*=(?!=)/.test(text.slice(pos)) &&
-    !/^[A-Za-z0-9\-._~+/]+=+[ \t]*(,|$)/.test(text.slice(pos))
+  const atParam = (): boolean =>
+    /^[!#$%&'*+.^_`|~0-9A-Za-z-]+[ \t]*=(?!=)/.test(text.slice(pos)) && !/^[A-Za-z0-9\-._~+/]+=+[ \t]*(,|$)/.test(text.slice(pos))
 
   while (pos < text.length) {
     skip(' \t,')
     const scheme = readToken()
-    if (scheme === '') { pos++; continue } // garbage: skip a character and resynchronise
+    if (scheme === '') {
+      pos++
+      continue
+    } // garbage: skip a character and resynchronise
     const challenge: Challenge = { scheme: scheme.toLowerCase(), params: {} }
     challenges.push(challenge)
     skip(' \t')
@@ -68,6 +73,6 @@ export function parseWwwAuthenticate (header: string | string[] | undefined): Ch
 }
 
 /** The first challenge of the given scheme, if the registry offered it. */
-export function findChallenge (challenges: Challenge[], scheme: 'bearer' | 'basic'): Challenge | undefined {
+export function findChallenge(challenges: Challenge[], scheme: 'bearer' | 'basic'): Challenge | undefined {
   return challenges.find((c) => c.scheme === scheme)
 }

@@ -80,7 +80,10 @@ export class BatchWriter<T> {
     // database is unreachable.
     while (this.buffer.size > 0 && (await this.shared())) continue
     if (this.buffer.size > 0 || this.droppedUnreported > 0) {
-      this.options.log.warn({ lost: this.buffer.size, dropped: this.droppedUnreported }, `${this.options.name}: rows not written at shutdown`)
+      this.options.log.warn(
+        { lost: this.buffer.size, dropped: this.droppedUnreported },
+        `${this.options.name}: rows not written at shutdown`
+      )
     }
   }
 
@@ -121,7 +124,8 @@ export class BatchWriter<T> {
         const lost = this.buffer.restore(batch)
         this.dropped += lost
         this.droppedUnreported += lost
-        if (this.shouldWarn()) this.options.log.warn({ err, buffered: this.buffer.size }, `${this.options.name}: write failed; rows kept for the next flush`)
+        if (this.shouldWarn())
+          this.options.log.warn({ err, buffered: this.buffer.size }, `${this.options.name}: write failed; rows kept for the next flush`)
         return false
       }
     }
@@ -131,7 +135,10 @@ export class BatchWriter<T> {
 
   private warnDropped(): void {
     if (!this.shouldWarn()) return
-    this.options.log.warn({ dropped: this.droppedUnreported, droppedTotal: this.dropped }, `${this.options.name}: buffer full, rows dropped`)
+    this.options.log.warn(
+      { dropped: this.droppedUnreported, droppedTotal: this.dropped },
+      `${this.options.name}: buffer full, rows dropped`
+    )
     this.droppedUnreported = 0
   }
 

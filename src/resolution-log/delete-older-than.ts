@@ -16,7 +16,9 @@ export async function deleteOlderThan(
   for (;;) {
     const result = await sql`
       delete from ${sql.table(table)} where id = any(array(
-        select id from ${sql.table(table)} where ${sql.ref(timeColumn)} < ${olderThan.toISOString()}::timestamptz limit ${chunk}))`.execute(db)
+        select id from ${sql.table(table)} where ${sql.ref(timeColumn)} < ${olderThan.toISOString()}::timestamptz limit ${chunk}))`.execute(
+      db
+    )
     const deleted = Number(result.numAffectedRows ?? 0)
     total += deleted
     if (deleted < chunk) return total

@@ -24,7 +24,12 @@ export class BufferedResolutionLog implements ResolutionLog {
   private readonly grants: BatchWriter<GrantRecord>
 
   constructor(db: Db, log: FastifyBaseLogger) {
-    this.resolutions = new BatchWriter({ name: 'resolution log', log, write: (rows) => insertResolutions(db, rows), coalesce: resolutionCoalescing })
+    this.resolutions = new BatchWriter({
+      name: 'resolution log',
+      log,
+      write: (rows) => insertResolutions(db, rows),
+      coalesce: resolutionCoalescing
+    })
     this.grants = new BatchWriter({ name: 'pull-secret grants', log, write: (rows) => insertGrants(db, rows) })
   }
 

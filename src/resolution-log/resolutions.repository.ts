@@ -35,7 +35,12 @@ export interface ResolutionFilter {
 }
 
 /** Newest first, keyset-paged on (resolved_at, id); each filter has its own index. */
-export async function listResolutions(db: Db, filter: ResolutionFilter, limit: number, after?: { resolvedAt: Date; id: number }): Promise<ResolutionRow[]> {
+export async function listResolutions(
+  db: Db,
+  filter: ResolutionFilter,
+  limit: number,
+  after?: { resolvedAt: Date; id: number }
+): Promise<ResolutionRow[]> {
   if (filter.projects?.length === 0) return []
   let query = db
     .selectFrom('resolutions')

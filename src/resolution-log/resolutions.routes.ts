@@ -9,18 +9,32 @@ import { findImageByCode, type ImageRecord } from '../images/images.repository.j
 import { parseVersion, type VersionNumber } from '../versions/version-number.js'
 import { versionExists } from '../versions/versions.repository.js'
 import { listResolutions, versionUsage } from './resolutions.repository.js'
-import { RESOLUTION_RECORD_EXAMPLE, ResolutionRecordSchema, ResolutionsParams, ResolutionsQuery, UsageParams, VersionUsageSchema } from './resolutions.schemas.js'
+import {
+  RESOLUTION_RECORD_EXAMPLE,
+  ResolutionRecordSchema,
+  ResolutionsParams,
+  ResolutionsQuery,
+  UsageParams,
+  VersionUsageSchema
+} from './resolutions.schemas.js'
 
 const resolutionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   /**
    * The image and the projects whose rows this token may read (404 when it may read none). The
    * owner project may narrow to any consumer with ?project=; a consumer only to one of its own.
    */
-  async function readableImage(p: Principal, code: string, project: string | undefined): Promise<{ image: ImageRecord; projects: string[] | null }> {
+  async function readableImage(
+    p: Principal,
+    code: string,
+    project: string | undefined
+  ): Promise<{ image: ImageRecord; projects: string[] | null }> {
     requireScope(p, 'images:read')
     const image = await findImageByCode(app.db, code)
     const readable = image && readableLogProjects(p, image)
-    if (!image || !readable) throw notFound('IMAGE_NOT_FOUND', `No image "${code}" is visible to token "${p.name}". Check the code in GET /v1/images.`, { image: code })
+    if (!image || !readable)
+      throw notFound('IMAGE_NOT_FOUND', `No image "${code}" is visible to token "${p.name}". Check the code in GET /v1/images.`, {
+        image: code
+      })
     const allowed = 'all' in readable ? null : readable.projects
     if (project === undefined) return { image, projects: allowed }
     // A consumer narrows to one of its own projects only; say so rather than answer an empty page.
@@ -38,7 +52,9 @@ const resolutionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         params: ResolutionsParams,
         querystring: ResolutionsQuery,
         response: {
-          200: Page(ref(ResolutionRecordSchema), 'A page of resolutions, newest first', [{ items: [RESOLUTION_RECORD_EXAMPLE], nextCursor: null }]),
+          200: Page(ref(ResolutionRecordSchema), 'A page of resolutions, newest first', [
+            { items: [RESOLUTION_RECORD_EXAMPLE], nextCursor: null }
+          ]),
           ...problemResponses(...AUTH_PROBLEMS, 404)
         }
       }
@@ -47,7 +63,12 @@ const resolutionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { limit, cursor, project, version, since } = request.query
       const { image, projects } = await readableImage(request.principal, request.params.code, project)
       const after = cursor ? decodeCursor(cursor, ['date', 'id'] as const) : undefined
-      const filter = { imageId: image.id, projects, ...(version ? { version } : {}), ...(since ? { since: requestTimestamp(since, 'since') } : {}) }
+      const filter = {
+        imageId: image.id,
+        projects,
+        ...(version ? { version } : {}),
+        ...(since ? { since: requestTimestamp(since, 'since') } : {})
+      }
       const rows = await listResolutions(app.db, filter, limit + 1, after && { resolvedAt: after[0], id: after[1] })
       return keysetPage(
         rows,
@@ -85,7 +106,11 @@ const resolutionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { image, projects } = await readableImage(request.principal, code, undefined)
       // The schema's pattern is version-number's own, so the text parses.
       if (!(await versionExists(app.db, image.id, parseVersion(version) as VersionNumber))) {
-        throw notFound('VERSION_NOT_FOUND', `Image "${code}" has no version ${version}; list its versions with GET /v1/images/${code}/versions.`, { image: code, version })
+        throw notFound(
+          'VERSION_NOT_FOUND',
+          `Image "${code}" has no version ${version}; list its versions with GET /v1/images/${code}/versions.`,
+          { image: code, version }
+        )
       }
       const usage = await versionUsage(app.db, image.id, version, projects)
       return { image: code, version, projects: usage.map((u) => ({ ...u, lastResolvedAt: u.lastResolvedAt.toISOString() })) }

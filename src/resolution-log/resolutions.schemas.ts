@@ -47,7 +47,10 @@ export const VersionUsageSchema = Type.Object(
     image: Type.String(),
     version: Type.String(),
     projects: Type.Array(
-      Type.Object({ project: ProjectId, resolutions: Type.Integer({ minimum: 1 }), lastResolvedAt: Timestamp }, { additionalProperties: false }),
+      Type.Object(
+        { project: ProjectId, resolutions: Type.Integer({ minimum: 1 }), lastResolvedAt: Timestamp },
+        { additionalProperties: false }
+      ),
       { description: 'Projects that resolved the version, most recent first (within the log retention)' }
     )
   },
@@ -56,7 +59,13 @@ export const VersionUsageSchema = Type.Object(
     title: 'VersionUsage',
     description: 'Which projects resolved one version',
     additionalProperties: false,
-    examples: [{ image: 'node-20', version: '1.4.2', projects: [{ project: 'payments-ci', resolutions: 212, lastResolvedAt: '2026-11-26T18:00:00.000Z' }] }]
+    examples: [
+      {
+        image: 'node-20',
+        version: '1.4.2',
+        projects: [{ project: 'payments-ci', resolutions: 212, lastResolvedAt: '2026-11-26T18:00:00.000Z' }]
+      }
+    ]
   }
 )
 export type VersionUsage = Static<typeof VersionUsageSchema>

@@ -8,7 +8,10 @@ import { SPEC_GRAMMAR, SPEC_GRAMMAR_TEXT } from './select-version.js'
 const show = (v: SnapshotVersion | undefined): string | null => (v ? formatVersion(v) : null)
 
 export const invalidSpec = (spec: string): ProblemError =>
-  badRequest('INVALID_VERSION_SPEC', `"${spec}" is not a version spec. Use one of: ${SPEC_GRAMMAR_TEXT}.`, { spec, grammar: [...SPEC_GRAMMAR] })
+  badRequest('INVALID_VERSION_SPEC', `"${spec}" is not a version spec. Use one of: ${SPEC_GRAMMAR_TEXT}.`, {
+    spec,
+    grammar: [...SPEC_GRAMMAR]
+  })
 
 /**
  * A private image must not be revealed to a project that cannot see it, so unknown and invisible
@@ -40,13 +43,19 @@ export function versionNotFound(code: string, spec: string, project: string, new
 
 export function versionWithdrawn(code: string, version: SnapshotVersion, serving: SnapshotVersion | undefined): ProblemError {
   const line = `${version.major}.latest`
-  const instead = serving ? `"${line}" now resolves to ${formatVersion(serving)}; use it or another exact version.` : `no other version serves "${line}"; use another major.`
-  return gone('VERSION_WITHDRAWN', `Version ${formatVersion(version)} of "${code}" was withdrawn (${version.withdrawReason ?? 'no reason given'}); ${instead}`, {
-    image: code,
-    version: formatVersion(version),
-    withdrawReason: version.withdrawReason,
-    servingVersion: show(serving)
-  })
+  const instead = serving
+    ? `"${line}" now resolves to ${formatVersion(serving)}; use it or another exact version.`
+    : `no other version serves "${line}"; use another major.`
+  return gone(
+    'VERSION_WITHDRAWN',
+    `Version ${formatVersion(version)} of "${code}" was withdrawn (${version.withdrawReason ?? 'no reason given'}); ${instead}`,
+    {
+      image: code,
+      version: formatVersion(version),
+      withdrawReason: version.withdrawReason,
+      servingVersion: show(serving)
+    }
+  )
 }
 
 export const credentialUnavailable = (code: string, credentialId: string): ProblemError =>

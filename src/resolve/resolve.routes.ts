@@ -52,7 +52,13 @@ const resolveRoutes: FastifyPluginAsyncTypebox<{ resolver: Resolver }> = async (
         params: ResolveParams,
         querystring: ResolveQuery,
         response: {
-          200: { ...ref(ResolutionSchema, 'The resolved version; answered from the last known state, marked by Warning and X-Cache-Stale, while the database is unreachable'), headers: StaleHeaderDocs },
+          200: {
+            ...ref(
+              ResolutionSchema,
+              'The resolved version; answered from the last known state, marked by Warning and X-Cache-Stale, while the database is unreachable'
+            ),
+            headers: StaleHeaderDocs
+          },
           ...problemResponses(...AUTH_PROBLEMS, 404, 409, 410)
         }
       }
@@ -84,7 +90,13 @@ const resolveRoutes: FastifyPluginAsyncTypebox<{ resolver: Resolver }> = async (
         summary: 'Resolve the images of many jobs at once (resolve); each entry gets a resolution or its own problem',
         body: ResolveBatchBody,
         response: {
-          200: { ...ref(ResolveBatchResultSchema, 'One result per entry, in order; marked by Warning and X-Cache-Stale when any is the last known state'), headers: StaleHeaderDocs },
+          200: {
+            ...ref(
+              ResolveBatchResultSchema,
+              'One result per entry, in order; marked by Warning and X-Cache-Stale when any is the last known state'
+            ),
+            headers: StaleHeaderDocs
+          },
           ...problemResponses(...AUTH_PROBLEMS)
         }
       }
@@ -97,7 +109,10 @@ const resolveRoutes: FastifyPluginAsyncTypebox<{ resolver: Resolver }> = async (
       const results: ResolveBatchResult['results'] = await Promise.all(
         images.map(async ({ image, version }) => {
           try {
-            const { resolution, stale } = await resolver.resolve({ code: image, spec: version, project, pipeline, build }, { principal: request.principal, log: request.log, secrets })
+            const { resolution, stale } = await resolver.resolve(
+              { code: image, spec: version, project, pipeline, build },
+              { principal: request.principal, log: request.log, secrets }
+            )
             anyStale ||= stale
             return { image, version, resolution }
           } catch (error) {

@@ -5,7 +5,12 @@ import { ImageCode } from '../images/images.schemas.js'
 import { PlatformSchema } from '../versions/versions.schemas.js'
 import { SPEC_GRAMMAR_TEXT } from './select-version.js'
 
-export const SpecText = Type.String({ minLength: 1, maxLength: 64, description: `Version spec: ${SPEC_GRAMMAR_TEXT}`, examples: ['1.latest'] })
+export const SpecText = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  description: `Version spec: ${SPEC_GRAMMAR_TEXT}`,
+  examples: ['1.latest']
+})
 const Pipeline = Text(200, { minLength: 1, description: 'The pipeline asking (recorded in the resolution log)', examples: ['p-8f3a1c'] })
 const Build = Text(200, { minLength: 1, description: 'The build asking (recorded in the resolution log)', examples: ['b-20261126-0042'] })
 
@@ -25,7 +30,10 @@ export const RESOLUTION_EXAMPLE = {
 
 export const PullSecretSchema = Type.Object(
   { username: Type.String(), password: Type.String() },
-  { description: 'Registry login for the credential; only for tokens with the pull-secrets scope. Every one handed out is recorded.', additionalProperties: false }
+  {
+    description: 'Registry login for the credential; only for tokens with the pull-secrets scope. Every one handed out is recorded.',
+    additionalProperties: false
+  }
 )
 export type PullSecret = Static<typeof PullSecretSchema>
 
@@ -40,7 +48,8 @@ export const ResolutionSchema = Type.Object(
     pinnedReference: Type.String({ description: 'registry/repository@digest: what the engine should pull' }),
     platforms: Type.Array(PlatformSchema),
     credential: Type.Union([Type.Object({ id: Uuid, project: ProjectId }, { additionalProperties: false }), Type.Null()], {
-      description: "The registry credential to pull with; null for an anonymous pull. Only ever a credential bound to the version's registry host."
+      description:
+        "The registry credential to pull with; null for an anonymous pull. Only ever a credential bound to the version's registry host."
     }),
     unboundCredential: Type.Optional(
       Type.Object(
@@ -56,7 +65,8 @@ export const ResolutionSchema = Type.Object(
     ),
     pullSecret: Type.Optional(
       Type.Union([PullSecretSchema, Type.Null()], {
-        description: "Present only with the pull-secrets scope; null when no credential is needed, or when the configured one is not bound to the version's registry (see unboundCredential)"
+        description:
+          "Present only with the pull-secrets scope; null when no credential is needed, or when the configured one is not bound to the version's registry (see unboundCredential)"
       })
     )
   },
@@ -158,5 +168,8 @@ export const STALE_HEADERS = { warning: '110 - "Response is stale"', 'x-cache-st
 
 export const StaleHeaderDocs = {
   warning: { type: 'string', description: 'Only on stale answers: 110 - "Response is stale"' },
-  'x-cache-stale': { type: 'string', description: 'Only on stale answers ("true"): the database was unreachable, this is the last known state' }
+  'x-cache-stale': {
+    type: 'string',
+    description: 'Only on stale answers ("true"): the database was unreachable, this is the last known state'
+  }
 }

@@ -65,13 +65,26 @@ export class Resolver {
     let resolution = this.select(snapshot, spec, input, caller)
     const now = new Date()
     if (hasScope(caller.principal, 'pull-secrets')) {
-      resolution = { ...resolution, pullSecret: resolution.credential ? await this.pullSecret(snapshot.code, resolution.credential.id, caller) : null }
+      resolution = {
+        ...resolution,
+        pullSecret: resolution.credential ? await this.pullSecret(snapshot.code, resolution.credential.id, caller) : null
+      }
       if (resolution.credential) {
         // Spelled out, not spread: see record().
         const credentialId = resolution.credential.id
         const { tokenId, name: tokenName } = caller.principal
         const { project, pipeline = null, build = null } = input
-        this.resolutionLog.granted({ credentialId, imageId: snapshot.id, version: resolution.version, project, pipeline, build, tokenId, tokenName, grantedAt: now })
+        this.resolutionLog.granted({
+          credentialId,
+          imageId: snapshot.id,
+          version: resolution.version,
+          project,
+          pipeline,
+          build,
+          tokenId,
+          tokenName,
+          grantedAt: now
+        })
       }
     }
     this.record(snapshot, resolution, input, caller, now)

@@ -66,7 +66,9 @@ export const isCandidate = (v: SnapshotVersion, debugProject: boolean): boolean 
 export function selectVersion(versions: readonly SnapshotVersion[], spec: VersionSpec, debugProject: boolean): Selection {
   const candidates = versions.filter((v) => isCandidate(v, debugProject))
   if (spec.kind === 'latest') {
-    const match = candidates.find((v) => (spec.major === undefined || v.major === spec.major) && (spec.minor === undefined || v.minor === spec.minor))
+    const match = candidates.find(
+      (v) => (spec.major === undefined || v.major === spec.major) && (spec.minor === undefined || v.minor === spec.minor)
+    )
     return match ? { kind: 'resolved', version: match } : { kind: 'no-match', newest: candidates[0] }
   }
   const exact = versions.find((v) => v.major === spec.major && v.minor === spec.minor && v.patch === spec.patch)

@@ -50,7 +50,10 @@ export default fp(
     // before this plugin (the contract and the docs) are public by construction.
     app.addHook('onRoute', (route) => {
       if (route.config?.public) return
-      route.onRequest = [authenticate, ...(route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest])]
+      route.onRequest = [
+        authenticate,
+        ...(route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest])
+      ]
     })
   },
   { name: 'auth', dependencies: ['database'] }

@@ -114,7 +114,8 @@ export class TokenVerifier {
       this.drop(revoked)
       // The others are verified again as of the check: revocation is the only change a token sees.
       for (const map of [this.cache, this.byToken]) {
-        for (const [key, entry] of map) if (entry.row && ids.has(entry.row.id) && entry.verifiedAt < since) map.set(key, { ...entry, verifiedAt: checkedAt })
+        for (const [key, entry] of map)
+          if (entry.row && ids.has(entry.row.id) && entry.verifiedAt < since) map.set(key, { ...entry, verifiedAt: checkedAt })
       }
       this.horizon.confirmed(since, revoked.size > 0)
     } catch (err) {

@@ -2,7 +2,6 @@ import { sql } from 'kysely'
 import type { Db } from '../db/schema.js'
 import type { ApiTokenRow, NewApiToken } from './tokens.table.js'
 
-
 export async function insertToken(db: Db, token: NewApiToken): Promise<ApiTokenRow> {
   return db.insertInto('apiTokens').values(token).returningAll().executeTakeFirstOrThrow()
 }
@@ -25,7 +24,13 @@ export async function listTokens(
   limit: number,
   after?: { createdKey: string; id: string }
 ): Promise<(ApiTokenRow & { createdKey: string })[]> {
-  let query = db.selectFrom('apiTokens').selectAll().select(createdKey.as('createdKey')).orderBy('createdAt', 'desc').orderBy('id', 'desc').limit(limit)
+  let query = db
+    .selectFrom('apiTokens')
+    .selectAll()
+    .select(createdKey.as('createdKey'))
+    .orderBy('createdAt', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
   if (after) {
     const at = sql<Date>`${after.createdKey}::timestamptz`
     query = query.where((eb) => eb.or([eb('createdAt', '<', at), eb.and([eb('createdAt', '=', at), eb('id', '<', after.id)])]))
@@ -58,6 +63,9 @@ export async function touchToken(db: Db, id: string, at: Date): Promise<void> {
 }
 
 export async function countTokens(db: Db): Promise<number> {
-  const row = await db.selectFrom('apiTokens').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+  const row = await db
+    .selectFrom('apiTokens')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow()
   return Number(row.n)
 }

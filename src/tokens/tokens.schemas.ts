@@ -50,12 +50,20 @@ export const CreatedTokenSchema = Type.Object(
   }
 )
 
-
 export const CreateTokenBody = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9][A-Za-z0-9._@ -]*$', description: 'Who holds it; becomes the owner name of images it associates' }),
+    name: Type.String({
+      minLength: 1,
+      maxLength: 100,
+      pattern: '^[A-Za-z0-9][A-Za-z0-9._@ -]*$',
+      description: 'Who holds it; becomes the owner name of images it associates'
+    }),
     scopes: Type.Array(ScopeSchema, { minItems: 1, uniqueItems: true }),
-    projects: Type.Optional(Type.Union([Type.Array(ProjectId, { minItems: 1, maxItems: 500, uniqueItems: true }), Type.Null()], { description: 'Omit or null for every project' })),
+    projects: Type.Optional(
+      Type.Union([Type.Array(ProjectId, { minItems: 1, maxItems: 500, uniqueItems: true }), Type.Null()], {
+        description: 'Omit or null for every project'
+      })
+    ),
     expiresAt: Type.Optional(Type.Union([Timestamp, Type.Null()], { description: 'Must be in the future; omit for no expiry' }))
   },
   {

@@ -16,9 +16,13 @@ export function normaliseLocation(input: { registry?: string | undefined; reposi
     return { registry: ref.registry, repository: ref.repository, tag: input.tag }
   } catch (error) {
     if (!(error instanceof InvalidReferenceError)) throw error
-    throw badRequest('INVALID_IMAGE_REFERENCE', `${error.problem}; give registry as host[:port] (empty for docker.io), repository as lower-case path components such as "team/tools/builder", and a tag such as "1.4.2".`, {
-      reference: error.input
-    })
+    throw badRequest(
+      'INVALID_IMAGE_REFERENCE',
+      `${error.problem}; give registry as host[:port] (empty for docker.io), repository as lower-case path components such as "team/tools/builder", and a tag such as "1.4.2".`,
+      {
+        reference: error.input
+      }
+    )
   }
 }
 

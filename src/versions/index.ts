@@ -6,7 +6,13 @@ import type { CheckQueue } from './check-queue.js'
 import { imageLines } from './image-lines.js'
 import versionsRoutes from './versions.routes.js'
 import versionActionsRoutes from './version-actions.routes.js'
-import { findImagesPullingWith, findLineVersions, findVersionsOutside, findVersionsWithCredential, hasPublishedVersions } from './versions.repository.js'
+import {
+  findImagesPullingWith,
+  findLineVersions,
+  findVersionsOutside,
+  findVersionsWithCredential,
+  hasPublishedVersions
+} from './versions.repository.js'
 import { versionSchemas } from './versions.schemas.js'
 
 export type { CheckQueue } from './check-queue.js'

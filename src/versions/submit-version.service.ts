@@ -40,7 +40,9 @@ const MAX_ATTEMPTS = 3
 export async function submitVersion(ctx: SubmitContext, image: VersionImage, body: SubmitVersionBody): Promise<StoredResponse> {
   checkSizes(body)
   const location = normaliseLocation(body)
-  const idempotency = ctx.idempotencyKey ? { tokenId: ctx.principal.tokenId, scope: `submit-version:${image.id}`, key: ctx.idempotencyKey } : undefined
+  const idempotency = ctx.idempotencyKey
+    ? { tokenId: ctx.principal.tokenId, scope: `submit-version:${image.id}`, key: ctx.idempotencyKey }
+    : undefined
   // Hashing a body of up to ~320 KiB only matters when there is a key to remember it under.
   const hash = idempotency ? requestHash(body) : ''
   const replay = async (): Promise<StoredResponse | undefined> => {
@@ -83,7 +85,11 @@ export async function submitVersion(ctx: SubmitContext, image: VersionImage, bod
           },
           body.line ?? null
         )
-        const answer: StoredResponse = { status: 202, headers: { location: versionPath(image.code, row) }, body: toVersion(row, image.code) }
+        const answer: StoredResponse = {
+          status: 202,
+          headers: { location: versionPath(image.code, row) },
+          body: toVersion(row, image.code)
+        }
         if (idempotency) await saveIdempotencyRecord(trx, idempotency, hash, answer, IDEMPOTENCY_TTL_MS)
         return answer
       })
@@ -108,7 +114,10 @@ async function explainViolation(db: Database, image: VersionImage, constraint: s
     if (inProgress) return inProgressConflict(image.code, inProgress)
   }
   if (constraint !== undefined) {
-    return conflict('CONCURRENT_SUBMISSION', `Another version of image "${image.code}" was submitted at the same moment; list its versions and retry if yours is still needed.`)
+    return conflict(
+      'CONCURRENT_SUBMISSION',
+      `Another version of image "${image.code}" was submitted at the same moment; list its versions and retry if yours is still needed.`
+    )
   }
   switch (violatedForeignKey(error)) {
     // The image was deleted (it had no release yet) while the version was being submitted.
@@ -122,7 +131,13 @@ async function explainViolation(db: Database, image: VersionImage, constraint: s
  * A credential given in the body must be one of the owner project's, and every credential must be
  * bound to the version's registry; its row stays share-locked until commit (PATCH takes the lock).
  */
-async function checkBinding(trx: Parameters<typeof lockCredentialBinding>[0], image: VersionImage, credentialId: string, registry: string, imageDefault: boolean): Promise<void> {
+async function checkBinding(
+  trx: Parameters<typeof lockCredentialBinding>[0],
+  image: VersionImage,
+  credentialId: string,
+  registry: string,
+  imageDefault: boolean
+): Promise<void> {
   const binding = await lockCredentialBinding(trx, credentialId)
   if (!binding) throw credentialNotFound(credentialId)
   if (!imageDefault && binding.project !== image.ownerProject) {
@@ -134,7 +149,10 @@ async function checkBinding(trx: Parameters<typeof lockCredentialBinding>[0], im
   }
   if (isBoundRegistry(binding.registries, registry)) return
   const which = imageDefault ? `The image's credential ${credentialId}` : `Credential ${credentialId}`
-  const bound = binding.registries.length > 0 ? `is bound to ${binding.registries.join(', ')}` : 'is bound to no registry yet (unbound: set its registries with PATCH before use)'
+  const bound =
+    binding.registries.length > 0
+      ? `is bound to ${binding.registries.join(', ')}`
+      : 'is bound to no registry yet (unbound: set its registries with PATCH before use)'
   throw badRequest(
     'CREDENTIAL_REGISTRY_MISMATCH',
     `${which} ${bound}, not to ${registry}, and is never sent elsewhere. Send "credentialId": null for an anonymous pull, another credential of the owner project that is bound to ${registry}, or add "${registry}" to this credential's registries with PATCH /v1/projects/${binding.project}/credentials/${credentialId}.`,
@@ -143,35 +161,67 @@ async function checkBinding(trx: Parameters<typeof lockCredentialBinding>[0], im
 }
 
 const credentialNotFound = (id: string) =>
-  notFound('CREDENTIAL_NOT_FOUND', `No registry credential ${id}; list the owner project's credentials with GET /v1/projects/{project}/credentials, or send null for an anonymous pull.`)
+  notFound(
+    'CREDENTIAL_NOT_FOUND',
+    `No registry credential ${id}; list the owner project's credentials with GET /v1/projects/{project}/credentials, or send null for an anonymous pull.`
+  )
 
 const imageDeleted = (code: string) =>
-  notFound('IMAGE_NOT_FOUND', `Image "${code}" was deleted while this version was being submitted; nothing was recorded. Associate the image again with POST /v1/images before submitting.`, {
-    image: code
-  })
+  notFound(
+    'IMAGE_NOT_FOUND',
+    `Image "${code}" was deleted while this version was being submitted; nothing was recorded. Associate the image again with POST /v1/images before submitting.`,
+    {
+      image: code
+    }
+  )
 
 const referenceReleased = (code: string, reference: string, version: string) =>
-  conflict('REFERENCE_ALREADY_RELEASED', `${reference} is already released as ${version} of image "${code}"; push the new image under a new tag and submit that.`, {
-    releasedVersion: version
-  })
+  conflict(
+    'REFERENCE_ALREADY_RELEASED',
+    `${reference} is already released as ${version} of image "${code}"; push the new image under a new tag and submit that.`,
+    {
+      releasedVersion: version
+    }
+  )
 
-function bumpProblem(error: 'RELEASE_TYPE_REQUIRED' | 'MAJOR_WITH_LINE' | 'LINE_NOT_FOUND', body: SubmitVersionBody, heads: Parameters<typeof describeLines>[0]): ProblemError {
+function bumpProblem(
+  error: 'RELEASE_TYPE_REQUIRED' | 'MAJOR_WITH_LINE' | 'LINE_NOT_FOUND',
+  body: SubmitVersionBody,
+  heads: Parameters<typeof describeLines>[0]
+): ProblemError {
   const lines = heads.map((v) => v.major).sort((a, b) => a - b)
   switch (error) {
     case 'RELEASE_TYPE_REQUIRED':
-      return unprocessable('RELEASE_TYPE_REQUIRED', `The image already has versions (${describeLines(heads)}); say how this one differs with releaseType "major", "minor" or "patch".`, { lines })
+      return unprocessable(
+        'RELEASE_TYPE_REQUIRED',
+        `The image already has versions (${describeLines(heads)}); say how this one differs with releaseType "major", "minor" or "patch".`,
+        { lines }
+      )
     case 'MAJOR_WITH_LINE':
-      return badRequest('MAJOR_WITH_LINE', `A major release starts a new line, so it cannot target line ${body.line}; drop "line", or use releaseType "minor" or "patch" for a change on line ${body.line}.`)
+      return badRequest(
+        'MAJOR_WITH_LINE',
+        `A major release starts a new line, so it cannot target line ${body.line}; drop "line", or use releaseType "minor" or "patch" for a change on line ${body.line}.`
+      )
     case 'LINE_NOT_FOUND':
-      return unprocessable('LINE_NOT_FOUND', `Line ${body.line} has no version to bump; the lines are: ${describeLines(heads)}. Pick one of them or drop "line".`, { lines })
+      return unprocessable(
+        'LINE_NOT_FOUND',
+        `Line ${body.line} has no version to bump; the lines are: ${describeLines(heads)}. Pick one of them or drop "line".`,
+        { lines }
+      )
   }
 }
 
 function checkSizes(body: SubmitVersionBody): void {
   if (body.dockerfile !== undefined && Buffer.byteLength(body.dockerfile) > MAX_DOCKERFILE_BYTES) {
-    throw badRequest('DOCKERFILE_TOO_LARGE', `dockerfile is ${Buffer.byteLength(body.dockerfile)} bytes; at most ${MAX_DOCKERFILE_BYTES} (256 KiB) are stored.`)
+    throw badRequest(
+      'DOCKERFILE_TOO_LARGE',
+      `dockerfile is ${Buffer.byteLength(body.dockerfile)} bytes; at most ${MAX_DOCKERFILE_BYTES} (256 KiB) are stored.`
+    )
   }
   if (body.releaseNotes !== undefined && Buffer.byteLength(body.releaseNotes) > MAX_RELEASE_NOTES_BYTES) {
-    throw badRequest('RELEASE_NOTES_TOO_LARGE', `releaseNotes is ${Buffer.byteLength(body.releaseNotes)} bytes; at most ${MAX_RELEASE_NOTES_BYTES} (64 KiB) are stored.`)
+    throw badRequest(
+      'RELEASE_NOTES_TOO_LARGE',
+      `releaseNotes is ${Buffer.byteLength(body.releaseNotes)} bytes; at most ${MAX_RELEASE_NOTES_BYTES} (64 KiB) are stored.`
+    )
   }
 }

@@ -24,18 +24,34 @@ export interface ActionContext {
   requestId: string
 }
 
-export async function applyVersionAction(ctx: ActionContext, image: VersionImage, number: VersionNumber, action: PublisherAction, reason?: string): Promise<VersionRow> {
+export async function applyVersionAction(
+  ctx: ActionContext,
+  image: VersionImage,
+  number: VersionNumber,
+  action: PublisherAction,
+  reason?: string
+): Promise<VersionRow> {
   try {
     return await commitChanges(ctx.db, ctx.changes, async (trx, record) => {
       const current = await findVersionByNumber(trx, image.id, number, { lock: true })
       if (!current) throw versionNotFound(image.code, formatVersion(number))
-      const row = await applyPublisherAction({ trx, record, actor: ctx.principal, requestId: ctx.requestId }, ctx.queue, image, current, action, reason)
+      const row = await applyPublisherAction(
+        { trx, record, actor: ctx.principal, requestId: ctx.requestId },
+        ctx.queue,
+        image,
+        current,
+        action,
+        reason
+      )
       if (!row) throw statusConflict(current, action)
       return row
     })
   } catch (error) {
     if (violatedUnique(error) === 'image_versions_released_reference') {
-      throw conflict('REFERENCE_ALREADY_RELEASED', `Another released version of image "${image.code}" already uses this registry/repository:tag; withdraw it first or submit the image under a new tag.`)
+      throw conflict(
+        'REFERENCE_ALREADY_RELEASED',
+        `Another released version of image "${image.code}" already uses this registry/repository:tag; withdraw it first or submit the image under a new tag.`
+      )
     }
     throw error
   }

@@ -3,7 +3,14 @@
 // compare-and-set on the current status.
 import type { VersionStatus } from './versions.table.js'
 
-export const VERSION_STATUSES = ['checking', 'check_failed', 'testing', 'released', 'cancelled', 'withdrawn'] as const satisfies readonly VersionStatus[]
+export const VERSION_STATUSES = [
+  'checking',
+  'check_failed',
+  'testing',
+  'released',
+  'cancelled',
+  'withdrawn'
+] as const satisfies readonly VersionStatus[]
 
 /** Statuses that count as "in progress": at most one per image (a partial unique index). */
 export const IN_PROGRESS_STATUSES = ['checking', 'check_failed', 'testing'] as const satisfies readonly VersionStatus[]
@@ -39,7 +46,8 @@ export const allowedActions = (status: VersionStatus): PublisherAction[] => PUBL
 /** Statuses resolve can meet: released, testing (for the debug project), withdrawn (for its 410). */
 export const RESOLVABLE_STATUSES = ['released', 'testing', 'withdrawn'] as const satisfies readonly VersionStatus[]
 
-const isResolvable = (status: VersionStatus | undefined): boolean => status !== undefined && (RESOLVABLE_STATUSES as readonly VersionStatus[]).includes(status)
+const isResolvable = (status: VersionStatus | undefined): boolean =>
+  status !== undefined && (RESOLVABLE_STATUSES as readonly VersionStatus[]).includes(status)
 
 /**
  * Whether a version moving from one status to another (from undefined: a new version) changes what

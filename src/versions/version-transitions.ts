@@ -32,7 +32,13 @@ export const CHECK_REQUESTED = new Set(['version.submitted', 'version.recheck_re
 const versionOf = (row: VersionRow) => ({ id: row.id, number: formatVersion(row), digest: row.digest })
 
 /** A new version, checking, with its check queued. */
-export async function submitVersionRow(ctx: TransitionContext, queue: CheckQueue, image: Image, values: NewVersion, line: number | null): Promise<VersionRow> {
+export async function submitVersionRow(
+  ctx: TransitionContext,
+  queue: CheckQueue,
+  image: Image,
+  values: NewVersion,
+  line: number | null
+): Promise<VersionRow> {
   const row = await insertVersion(ctx.trx, values)
   await queue.enqueue(ctx.trx, row.id)
   await ctx.record({
@@ -72,9 +78,21 @@ function publisherChanges(action: PublisherAction, by: string, at: Date, reason:
  * Recheck, release, cancel or withdraw `current` (locked by the caller, so the event's "from" is
  * the status this action changed). undefined when its status does not allow the action.
  */
-export async function applyPublisherAction(ctx: TransitionContext, queue: CheckQueue, image: Image, current: VersionRow, action: PublisherAction, reason?: string): Promise<VersionRow | undefined> {
+export async function applyPublisherAction(
+  ctx: TransitionContext,
+  queue: CheckQueue,
+  image: Image,
+  current: VersionRow,
+  action: PublisherAction,
+  reason?: string
+): Promise<VersionRow | undefined> {
   const now = new Date()
-  const row = await updateVersionIfStatus(ctx.trx, current.id, TRANSITIONS[action].from, publisherChanges(action, ctx.actor.name, now, reason))
+  const row = await updateVersionIfStatus(
+    ctx.trx,
+    current.id,
+    TRANSITIONS[action].from,
+    publisherChanges(action, ctx.actor.name, now, reason)
+  )
   if (!row) return undefined
   if (action === 'release') await markImageReleased(ctx.trx, image.id, now)
   if (action === 'recheck') await queue.enqueue(ctx.trx, row.id)
@@ -85,7 +103,12 @@ export async function applyPublisherAction(ctx: TransitionContext, queue: CheckQ
     action: PUBLISHER_EVENTS[action],
     actor: ctx.actor,
     version: versionOf(row),
-    details: { from: current.status, to: row.status, ...(reason !== undefined ? { reason } : {}), ...(action === 'recheck' ? { previousDigest: current.digest } : {}) },
+    details: {
+      from: current.status,
+      to: row.status,
+      ...(reason !== undefined ? { reason } : {}),
+      ...(action === 'recheck' ? { previousDigest: current.digest } : {})
+    },
     requestId: ctx.requestId,
     changesResolutions: changesResolutions(current.status, row.status)
   })
@@ -95,7 +118,13 @@ export async function applyPublisherAction(ctx: TransitionContext, queue: CheckQ
 type Pullable = Extract<PullabilityOutcome, { ok: true }>
 
 /** checking → testing, with what the check found. undefined when the version is no longer checking. */
-export async function passCheck(ctx: TransitionContext, image: Image, current: VersionRow, found: Pullable, attempts: number): Promise<VersionRow | undefined> {
+export async function passCheck(
+  ctx: TransitionContext,
+  image: Image,
+  current: VersionRow,
+  found: Pullable,
+  attempts: number
+): Promise<VersionRow | undefined> {
   const row = await updateVersionIfStatus(ctx.trx, current.id, TRANSITIONS.pass_check.from, {
     status: TRANSITIONS.pass_check.to,
     statusReason: null,
@@ -113,16 +142,36 @@ export async function passCheck(ctx: TransitionContext, image: Image, current: V
     action: 'version.check_passed',
     actor: ctx.actor,
     version: versionOf(row),
-    details: { from: current.status, to: row.status, digest: found.digest, previousDigest, digestChanged: previousDigest !== null && previousDigest !== found.digest, platforms: found.platforms, attempts },
+    details: {
+      from: current.status,
+      to: row.status,
+      digest: found.digest,
+      previousDigest,
+      digestChanged: previousDigest !== null && previousDigest !== found.digest,
+      platforms: found.platforms,
+      attempts
+    },
     changesResolutions: changesResolutions(current.status, row.status)
   })
   return row
 }
 
 /** checking → check_failed. undefined when the version is no longer checking. */
-export async function failCheck(ctx: TransitionContext, image: Image, current: VersionRow, checkClass: string, reason: string, attempts: number): Promise<VersionRow | undefined> {
+export async function failCheck(
+  ctx: TransitionContext,
+  image: Image,
+  current: VersionRow,
+  checkClass: string,
+  reason: string,
+  attempts: number
+): Promise<VersionRow | undefined> {
   const to = TRANSITIONS.fail_check.to
-  const row = await updateVersionIfStatus(ctx.trx, current.id, TRANSITIONS.fail_check.from, { status: to, checkClass, statusReason: reason, checkedAt: new Date() })
+  const row = await updateVersionIfStatus(ctx.trx, current.id, TRANSITIONS.fail_check.from, {
+    status: to,
+    checkClass,
+    statusReason: reason,
+    checkedAt: new Date()
+  })
   if (!row) return undefined
   await ctx.record({
     image,
@@ -136,7 +185,15 @@ export async function failCheck(ctx: TransitionContext, image: Image, current: V
 }
 
 /** Still checking, but the publisher can see why it takes long and when the next attempt is. */
-export async function scheduleCheckRetry(ctx: TransitionContext, image: Image, current: VersionRow, checkClass: string, reason: string, attempts: number, retryAt: Date): Promise<VersionRow | undefined> {
+export async function scheduleCheckRetry(
+  ctx: TransitionContext,
+  image: Image,
+  current: VersionRow,
+  checkClass: string,
+  reason: string,
+  attempts: number,
+  retryAt: Date
+): Promise<VersionRow | undefined> {
   const row = await updateVersionIfStatus(ctx.trx, current.id, ['checking'], { checkClass, statusReason: reason })
   if (!row) return undefined
   await ctx.record({

@@ -6,7 +6,12 @@ import type { ImageLocation } from './image-reference.js'
 import type { NewVersion, VersionRow, VersionStatus, VersionUpdate } from './versions.table.js'
 
 export async function findInProgressVersion(db: Db, imageId: string): Promise<VersionRow | undefined> {
-  return db.selectFrom('imageVersions').selectAll().where('imageId', '=', imageId).where('status', 'in', IN_PROGRESS_STATUSES).executeTakeFirst()
+  return db
+    .selectFrom('imageVersions')
+    .selectAll()
+    .where('imageId', '=', imageId)
+    .where('status', 'in', IN_PROGRESS_STATUSES)
+    .executeTakeFirst()
 }
 
 export async function findReleasedAt(db: Db, imageId: string, at: ImageLocation): Promise<VersionRow | undefined> {
@@ -40,7 +45,12 @@ export async function insertVersion(db: Db, version: NewVersion): Promise<Versio
 }
 
 /** A number names the non-cancelled version with it, else the newest cancelled one (numbers are reused after a cancel). */
-export async function findVersionByNumber(db: Db, imageId: string, n: VersionNumber, options: { lock?: boolean } = {}): Promise<VersionRow | undefined> {
+export async function findVersionByNumber(
+  db: Db,
+  imageId: string,
+  n: VersionNumber,
+  options: { lock?: boolean } = {}
+): Promise<VersionRow | undefined> {
   const query = db
     .selectFrom('imageVersions')
     .selectAll()
@@ -69,7 +79,13 @@ export interface ListFilter {
 const submittedMs = sql<Date>`date_trunc('milliseconds', submitted_at)`
 
 /** Newest first by number (then by submission, for reused numbers), keyset-paged. */
-export async function listVersions(db: Db, imageId: string, filter: ListFilter, limit: number, after?: VersionPosition): Promise<VersionRow[]> {
+export async function listVersions(
+  db: Db,
+  imageId: string,
+  filter: ListFilter,
+  limit: number,
+  after?: VersionPosition
+): Promise<VersionRow[]> {
   let query = db
     .selectFrom('imageVersions')
     .selectAll()
@@ -95,7 +111,12 @@ export async function listVersions(db: Db, imageId: string, filter: ListFilter, 
 }
 
 /** Compare-and-set: changes the version only if it is still in one of `from`; undefined otherwise. */
-export async function updateVersionIfStatus(db: Db, id: string, from: readonly VersionStatus[], values: VersionUpdate): Promise<VersionRow | undefined> {
+export async function updateVersionIfStatus(
+  db: Db,
+  id: string,
+  from: readonly VersionStatus[],
+  values: VersionUpdate
+): Promise<VersionRow | undefined> {
   return db
     .updateTable('imageVersions')
     .set({ ...values, updatedAt: new Date() })
@@ -221,7 +242,11 @@ export async function findLineVersions(db: Db, imageId: string): Promise<LineVer
 }
 
 /** Versions (of any image) that pull with this credential, by image code and number (at most `limit`). */
-export async function findVersionsWithCredential(db: Db, credentialId: string, limit: number): Promise<{ image: string; version: string }[]> {
+export async function findVersionsWithCredential(
+  db: Db,
+  credentialId: string,
+  limit: number
+): Promise<{ image: string; version: string }[]> {
   const rows = await db
     .selectFrom('imageVersions as v')
     .innerJoin('images as i', 'i.id', 'v.imageId')
@@ -237,7 +262,12 @@ export async function findVersionsWithCredential(db: Db, credentialId: string, l
 }
 
 /** Versions not cancelled that pull with this credential from a registry outside `registries` (at most `limit`). */
-export async function findVersionsOutside(db: Db, credentialId: string, registries: readonly string[], limit: number): Promise<{ image: string; version: string; registry: string }[]> {
+export async function findVersionsOutside(
+  db: Db,
+  credentialId: string,
+  registries: readonly string[],
+  limit: number
+): Promise<{ image: string; version: string; registry: string }[]> {
   let query = db
     .selectFrom('imageVersions as v')
     .innerJoin('images as i', 'i.id', 'v.imageId')
@@ -257,7 +287,13 @@ export async function findImagesPullingWith(db: Db, credentialId: string): Promi
     .where((eb) =>
       eb.or([
         eb('credentialId', '=', credentialId),
-        eb.exists(eb.selectFrom('imageVersions').select('id').whereRef('imageVersions.imageId', '=', 'images.id').where('imageVersions.credentialId', '=', credentialId))
+        eb.exists(
+          eb
+            .selectFrom('imageVersions')
+            .select('id')
+            .whereRef('imageVersions.imageId', '=', 'images.id')
+            .where('imageVersions.credentialId', '=', credentialId)
+        )
       ])
     )
     .execute()

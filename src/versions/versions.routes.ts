@@ -6,7 +6,15 @@ import { IdempotencyKeyHeader, IDEMPOTENCY_HEADER } from '../idempotency/idempot
 import { imageForPublishing, imageForReading } from './version-access.js'
 import { versionNotFound } from './version-actions.service.js'
 import { parseVersion } from './version-number.js'
-import { ImageCodeParams, ListVersionsQuery, SubmitVersionBody, VersionParams, VersionSchema, VERSION_EXAMPLE, type Version } from './versions.schemas.js'
+import {
+  ImageCodeParams,
+  ListVersionsQuery,
+  SubmitVersionBody,
+  VersionParams,
+  VersionSchema,
+  VERSION_EXAMPLE,
+  type Version
+} from './versions.schemas.js'
 import { findVersionByNumber, listVersions } from './versions.repository.js'
 import { submitVersion } from './submit-version.service.js'
 import { toVersion } from './version-view.js'
@@ -31,7 +39,11 @@ const versionsRoutes: FastifyPluginAsyncTypebox<{ queue: CheckQueue }> = async (
             description: 'Accepted: the version is checking; Location is its URL',
             headers: {
               Location: Type.String({ description: 'The URL of the new version', examples: ['/v1/images/node-20/versions/1.5.0'] }),
-              'Idempotency-Replayed': Type.Optional(Type.Literal('true', { description: 'Present when this is the stored answer to an earlier request with the same Idempotency-Key' }))
+              'Idempotency-Replayed': Type.Optional(
+                Type.Literal('true', {
+                  description: 'Present when this is the stored answer to an earlier request with the same Idempotency-Key'
+                })
+              )
             }
           },
           ...problemResponses(...AUTH_PROBLEMS, 404, 409, 422)
@@ -41,13 +53,23 @@ const versionsRoutes: FastifyPluginAsyncTypebox<{ queue: CheckQueue }> = async (
     async (request, reply) => {
       const image = await imageForPublishing(app.db, request.principal, request.params.code)
       const answer = await submitVersion(
-        { db: app.db, principal: request.principal, requestId: request.id, idempotencyKey: request.headers[IDEMPOTENCY_HEADER], changes: app.changes, queue },
+        {
+          db: app.db,
+          principal: request.principal,
+          requestId: request.id,
+          idempotencyKey: request.headers[IDEMPOTENCY_HEADER],
+          changes: app.changes,
+          queue
+        },
         image,
         request.body
       )
       request.log.info({ image: image.code, status: answer.status, location: answer.headers.location }, 'version submitted')
       // Only successes are stored, so a replayed answer is the 202 the original request got.
-      return reply.code(answer.status as 202).headers(answer.headers).send(answer.body as Version)
+      return reply
+        .code(answer.status as 202)
+        .headers(answer.headers)
+        .send(answer.body as Version)
     }
   )
 

@@ -14,14 +14,19 @@ export const MAX_RELEASE_NOTES_BYTES = 64 * 1024
 const VersionText = Type.String({ pattern: VERSION_PATTERN, description: 'A version number M.m.p', examples: ['1.4.2'] })
 
 export const VersionStatusSchema = StringEnum(VERSION_STATUSES, {
-  description: 'checking → testing (pullable) or check_failed; testing → released; checking/check_failed/testing → cancelled; released → withdrawn'
+  description:
+    'checking → testing (pullable) or check_failed; testing → released; checking/check_failed/testing → cancelled; released → withdrawn'
 })
 export const ReleaseTypeSchema = StringEnum(RELEASE_TYPES, { description: 'major → (M+1).0.0, minor → M.(m+1).0, patch → M.m.(p+1)' })
 const ActionSchema = StringEnum(PUBLISHER_ACTIONS)
 
 /** Where an image runs, as its manifest says (registry/outcome.ts's Platform). */
 export const PlatformSchema = Type.Object(
-  { os: Type.String({ examples: ['linux'] }), architecture: Type.String({ examples: ['amd64'] }), variant: Type.Optional(Type.String({ examples: ['v8'] })) },
+  {
+    os: Type.String({ examples: ['linux'] }),
+    architecture: Type.String({ examples: ['amd64'] }),
+    variant: Type.Optional(Type.String({ examples: ['v8'] }))
+  },
   { additionalProperties: false }
 )
 
@@ -42,7 +47,10 @@ export const VERSION_EXAMPLE = {
   reference: 'registry.example.com/ci/node:20.11-1',
   digest: 'sha256:4b1f5c0d8e9a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c',
   pinnedReference: 'registry.example.com/ci/node@sha256:4b1f5c0d8e9a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c',
-  platforms: [{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64', variant: 'v8' }],
+  platforms: [
+    { os: 'linux', architecture: 'amd64' },
+    { os: 'linux', architecture: 'arm64', variant: 'v8' }
+  ],
   mediaType: 'application/vnd.oci.image.index.v1+json',
   size: 1786,
   checkedAt: '2026-11-26T18:00:04.000Z',
@@ -70,7 +78,9 @@ export const VersionSchema = Type.Object(
     patch: Type.Integer({ minimum: 0 }),
     releaseType: Nullable(ReleaseTypeSchema, { description: 'null for the first version of an image (always 1.0.0)' }),
     status: VersionStatusSchema,
-    statusReason: Nullable(Type.String(), { description: 'Why the version is in its status: the check failure, the cancel or withdraw reason, or why a check is still retrying' }),
+    statusReason: Nullable(Type.String(), {
+      description: 'Why the version is in its status: the check failure, the cancel or withdraw reason, or why a check is still retrying'
+    }),
     checkClass: Nullable(StringEnum(CHECK_CLASSES), { description: 'Class of the last failed check (null after a successful one)' }),
     allowedActions: Type.Array(ActionSchema, { description: 'What a publisher may do from the current status' }),
     registry: Type.String({ description: 'Registry host; docker.io for Docker Hub', examples: ['registry.example.com'] }),
@@ -97,7 +107,13 @@ export const VersionSchema = Type.Object(
     withdrawReason: Nullable(Type.String()),
     updatedAt: Timestamp
   },
-  { $id: 'Version', title: 'Version', description: 'A version of an image and where it is in its release lifecycle', additionalProperties: false, examples: [VERSION_EXAMPLE] }
+  {
+    $id: 'Version',
+    title: 'Version',
+    description: 'A version of an image and where it is in its release lifecycle',
+    additionalProperties: false,
+    examples: [VERSION_EXAMPLE]
+  }
 )
 export type Version = Static<typeof VersionSchema>
 
@@ -105,7 +121,12 @@ export const SubmitVersionBody = Type.Object(
   {
     releaseType: Type.Optional(ReleaseTypeSchema),
     line: Type.Optional(
-      Type.Integer({ minimum: 1, maximum: 999_999_999, description: 'Bump the highest version of this major line instead of the highest overall (minor or patch only), e.g. a fix for 1.x while 2.x exists' })
+      Type.Integer({
+        minimum: 1,
+        maximum: 999_999_999,
+        description:
+          'Bump the highest version of this major line instead of the highest overall (minor or patch only), e.g. a fix for 1.x while 2.x exists'
+      })
     ),
     registry: Type.Optional(
       Type.String({
@@ -115,16 +136,29 @@ export const SubmitVersionBody = Type.Object(
           "Registry host[:port]; empty or absent = docker.io. A single name without dot or port (e.g. harbor) is refused with 400 INVALID_IMAGE_REFERENCE: use the registry's full host name. When the version pulls with a credential, the host must be one of the credential's registries (400 CREDENTIAL_REGISTRY_MISMATCH otherwise)."
       })
     ),
-    repository: Type.String({ pattern: REPOSITORY_PATTERN, maxLength: 255, description: 'Image name with its namespace, lower case', examples: ['team/tools/builder'] }),
+    repository: Type.String({
+      pattern: REPOSITORY_PATTERN,
+      maxLength: 255,
+      description: 'Image name with its namespace, lower case',
+      examples: ['team/tools/builder']
+    }),
     tag: Type.String({ pattern: TAG_PATTERN, description: 'Tag to check and release', examples: ['2.3.0'] }),
-    credentialId: Type.Optional(Nullable(Uuid, { description: "A credential of the image's owner project; absent = the image's credential; null = anonymous pull" })),
+    credentialId: Type.Optional(
+      Nullable(Uuid, { description: "A credential of the image's owner project; absent = the image's credential; null = anonymous pull" })
+    ),
     dockerfile: Type.Optional(Text(MAX_DOCKERFILE_BYTES, { description: 'Shown in the store (≤ 256 KiB)' })),
     releaseNotes: Type.Optional(Text(MAX_RELEASE_NOTES_BYTES, { description: '≤ 64 KiB' }))
   },
   {
     additionalProperties: false,
     examples: [
-      { releaseType: 'minor', registry: 'registry.example.com', repository: 'ci/node', tag: '20.12-1', releaseNotes: 'Node 20.12, pnpm 9.' },
+      {
+        releaseType: 'minor',
+        registry: 'registry.example.com',
+        repository: 'ci/node',
+        tag: '20.12-1',
+        releaseNotes: 'Node 20.12, pnpm 9.'
+      },
       { releaseType: 'patch', line: 1, repository: 'library/node', tag: '18.20.4' }
     ]
   }
@@ -137,7 +171,9 @@ export const VersionParams = Type.Object({ code: ImageCodeParams.properties.code
 export const ListVersionsQuery = Type.Object(
   {
     ...PageQuery,
-    status: Type.Optional(Type.Array(VersionStatusSchema, { uniqueItems: true, description: 'Only these statuses (repeat the parameter for several)' })),
+    status: Type.Optional(
+      Type.Array(VersionStatusSchema, { uniqueItems: true, description: 'Only these statuses (repeat the parameter for several)' })
+    ),
     line: Type.Optional(Type.Integer({ minimum: 1, maximum: 999_999_999, description: 'Only this major line' }))
   },
   { additionalProperties: false }

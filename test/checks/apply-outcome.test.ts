@@ -17,7 +17,8 @@ t.test('applying outcomes', async (t) => {
     if (!job) throw new Error('job not leased')
     return job
   }
-  const apply = async (versionId: string, outcome: PullabilityOutcome) => applyCheckOutcome(db, changes, await lease(versionId), outcome, options)
+  const apply = async (versionId: string, outcome: PullabilityOutcome) =>
+    applyCheckOutcome(db, changes, await lease(versionId), outcome, options)
 
   t.test('success → testing with digest, platforms, media type, size; the job is done', async (t) => {
     const { imageId, versionId } = await queuedVersion(db)
@@ -27,7 +28,10 @@ t.test('applying outcomes', async (t) => {
       status: 'testing',
       digest: digestOf(1),
       mediaType: 'application/vnd.oci.image.index.v1+json',
-      platforms: [{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64', variant: 'v8' }],
+      platforms: [
+        { os: 'linux', architecture: 'amd64' },
+        { os: 'linux', architecture: 'arm64', variant: 'v8' }
+      ],
       size: 1234,
       checkClass: null,
       statusReason: null
@@ -39,7 +43,18 @@ t.test('applying outcomes', async (t) => {
       {
         action: 'version.check_passed',
         actor: 'check-worker',
-        details: { from: 'checking', to: 'testing', digest: digestOf(1), previousDigest: null, digestChanged: false, platforms: [{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64', variant: 'v8' }], attempts: 1 }
+        details: {
+          from: 'checking',
+          to: 'testing',
+          digest: digestOf(1),
+          previousDigest: null,
+          digestChanged: false,
+          platforms: [
+            { os: 'linux', architecture: 'amd64' },
+            { os: 'linux', architecture: 'arm64', variant: 'v8' }
+          ],
+          attempts: 1
+        }
       }
     ])
   })
@@ -58,9 +73,16 @@ t.test('applying outcomes', async (t) => {
     const { imageId, versionId } = await queuedVersion(db)
     const applied = await apply(versionId, { ok: false, class: 'not_found', reason: 'registry.example.com/team/app:v1 was not found' })
     t.same(applied, { kind: 'check_failed', checkClass: 'not_found', reason: 'registry.example.com/team/app:v1 was not found' })
-    t.match(await versionRow(db, versionId), { status: 'check_failed', checkClass: 'not_found', statusReason: 'registry.example.com/team/app:v1 was not found', digest: null })
+    t.match(await versionRow(db, versionId), {
+      status: 'check_failed',
+      checkClass: 'not_found',
+      statusReason: 'registry.example.com/team/app:v1 was not found',
+      digest: null
+    })
     t.equal(await jobRow(db, versionId), undefined)
-    t.match(await checkEvents(db, imageId), [{ action: 'version.check_failed', details: { from: 'checking', to: 'check_failed', checkClass: 'not_found', attempts: 1 } }])
+    t.match(await checkEvents(db, imageId), [
+      { action: 'version.check_failed', details: { from: 'checking', to: 'check_failed', checkClass: 'not_found', attempts: 1 } }
+    ])
     for (const cls of ['unauthorized', 'invalid', 'refused'] as const) {
       const other = await queuedVersion(db)
       t.match(await apply(other.versionId, { ok: false, class: cls, reason: cls }), { kind: 'check_failed', checkClass: cls }, cls)
@@ -77,13 +99,20 @@ t.test('applying outcomes', async (t) => {
       const job = await jobRow(db, versionId)
       t.match(job, { attempts: attempt, lockedBy: null, lockedUntil: null, lastError: down.reason })
       const wait = (job?.runAt.getTime() ?? 0) - before
-      t.ok(wait > 5000 * 2 ** (attempt - 1) - 2000 && wait < 5000 * 2 ** (attempt - 1) + 2000, `runs again in about ${5 * 2 ** (attempt - 1)} s (${wait} ms)`)
+      t.ok(
+        wait > 5000 * 2 ** (attempt - 1) - 2000 && wait < 5000 * 2 ** (attempt - 1) + 2000,
+        `runs again in about ${5 * 2 ** (attempt - 1)} s (${wait} ms)`
+      )
       const v = await versionRow(db, versionId)
       t.equal(v.status, 'checking')
       t.equal(v.checkClass, 'unavailable')
       t.match(v.statusReason, new RegExp(`attempt ${attempt} of 3; next attempt around`))
       t.same(await leaseDueJobs(db, { limit: 10, workerId: 'w1', leaseMs: 1000 }), [], 'not due before its time')
-      await db.updateTable('checkJobs').set({ runAt: new Date(Date.now() - 1000) }).where('versionId', '=', versionId).execute()
+      await db
+        .updateTable('checkJobs')
+        .set({ runAt: new Date(Date.now() - 1000) })
+        .where('versionId', '=', versionId)
+        .execute()
     }
     const last = await apply(versionId, down)
     t.match(last, { kind: 'check_failed', checkClass: 'unavailable', reason: `${down.reason} (gave up after 3 attempts)` })
@@ -94,7 +123,11 @@ t.test('applying outcomes', async (t) => {
       ['version.check_retry_scheduled', 'version.check_retry_scheduled', 'version.check_failed'],
       'each retry is a change of the version (its statusReason), written to the outbox'
     )
-    t.same((await listEvents(db, imageId, 10)).map((e) => e.action), ['version.check_failed'], 'retries are not audit events; the verdict is')
+    t.same(
+      (await listEvents(db, imageId, 10)).map((e) => e.action),
+      ['version.check_failed'],
+      'retries are not audit events; the verdict is'
+    )
   })
 
   t.test("rate limiting honours the registry's Retry-After", async (t) => {
@@ -118,7 +151,11 @@ t.test('applying outcomes', async (t) => {
     const { versionId } = await queuedVersion(db)
     const stale = await lease(versionId)
     // The lease ran out and another worker took the job: same id, new holder, one more attempt.
-    await db.updateTable('checkJobs').set({ lockedBy: 'w2', attempts: stale.attempts + 1 }).where('id', '=', stale.id).execute()
+    await db
+      .updateTable('checkJobs')
+      .set({ lockedBy: 'w2', attempts: stale.attempts + 1 })
+      .where('id', '=', stale.id)
+      .execute()
     t.same(await applyCheckOutcome(db, changes, stale, pullable(digestOf(5)), options), { kind: 'dropped', why: 'lease_lost' })
     t.match(await versionRow(db, versionId), { status: 'checking', digest: null })
     t.ok(await jobRow(db, versionId), 'the job stays with its new holder')

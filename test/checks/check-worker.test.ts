@@ -2,7 +2,18 @@ import t from 'tap'
 import { CheckWorker } from '../../src/checks/check-worker.js'
 import { ChangeBus } from '../../src/changes/change-bus.js'
 import type { PullabilityOutcome } from '../../src/registry/index.js'
-import { digestOf, jobRow, pullable, queueDatabase, queuedVersion, ScriptedChecker, silent, startWorker, versionRow, waitFor } from './queue-fixtures.js'
+import {
+  digestOf,
+  jobRow,
+  pullable,
+  queueDatabase,
+  queuedVersion,
+  ScriptedChecker,
+  silent,
+  startWorker,
+  versionRow,
+  waitFor
+} from './queue-fixtures.js'
 
 const deferred = <T>() => {
   let resolve!: (value: T) => void
@@ -12,10 +23,11 @@ const deferred = <T>() => {
 
 t.test('the check worker', async (t) => {
   const db = await queueDatabase(t)
-  const settled = (versionId: string) => waitFor(async () => {
-    const v = await versionRow(db, versionId)
-    return v.status === 'checking' ? undefined : v
-  })
+  const settled = (versionId: string) =>
+    waitFor(async () => {
+      const v = await versionRow(db, versionId)
+      return v.status === 'checking' ? undefined : v
+    })
 
   t.test('checks queued versions and records the outcome', async (t) => {
     const { versionId } = await queuedVersion(db, { tag: 'one' })
@@ -72,7 +84,18 @@ t.test('the check worker', async (t) => {
     const { versionId } = await queuedVersion(db)
     const never = deferred<PullabilityOutcome>()
     const dead = new ScriptedChecker(() => never.promise)
-    const deadWorker = new CheckWorker({ db, changes: new ChangeBus(silent), log: silent, checker: dead, revealCredential: async () => ({ username: 'u', password: 'p', registries: ['registry.example.com'] }), concurrency: 1, pollIntervalMs: 20, maxAttempts: 3, leaseMs: 300, workerId: 'dead' })
+    const deadWorker = new CheckWorker({
+      db,
+      changes: new ChangeBus(silent),
+      log: silent,
+      checker: dead,
+      revealCredential: async () => ({ username: 'u', password: 'p', registries: ['registry.example.com'] }),
+      concurrency: 1,
+      pollIntervalMs: 20,
+      maxAttempts: 3,
+      leaseMs: 300,
+      workerId: 'dead'
+    })
     deadWorker.start()
     await waitFor(async () => (dead.calls.length > 0 ? true : undefined))
     t.match(await jobRow(db, versionId), { lockedBy: 'dead', attempts: 1 })
@@ -90,7 +113,17 @@ t.test('the check worker', async (t) => {
     const { versionId } = await queuedVersion(db)
     const gate = deferred<PullabilityOutcome>()
     const checker = new ScriptedChecker(() => gate.promise)
-    const worker = new CheckWorker({ db, changes: new ChangeBus(silent), log: silent, checker, revealCredential: async () => ({ username: 'u', password: 'p', registries: ['registry.example.com'] }), concurrency: 1, pollIntervalMs: 20, maxAttempts: 3, leaseMs: 30_000 })
+    const worker = new CheckWorker({
+      db,
+      changes: new ChangeBus(silent),
+      log: silent,
+      checker,
+      revealCredential: async () => ({ username: 'u', password: 'p', registries: ['registry.example.com'] }),
+      concurrency: 1,
+      pollIntervalMs: 20,
+      maxAttempts: 3,
+      leaseMs: 30_000
+    })
     worker.start()
     await waitFor(async () => (checker.calls.length > 0 ? true : undefined))
     let stopped = false
@@ -111,13 +144,23 @@ t.test('the check worker', async (t) => {
     const { versionId } = await queuedVersion(db)
     const credential = await db
       .insertInto('registryCredentials')
-      .values({ project: 'p1', name: `c-${versionId.slice(0, 8)}`, username: 'robot', registries: ['registry.example.com'], secretCiphertext: Buffer.from('x'), secretKeyId: 'k', createdBy: 'test' })
+      .values({
+        project: 'p1',
+        name: `c-${versionId.slice(0, 8)}`,
+        username: 'robot',
+        registries: ['registry.example.com'],
+        secretCiphertext: Buffer.from('x'),
+        secretKeyId: 'k',
+        createdBy: 'test'
+      })
       .returning('id')
       .executeTakeFirstOrThrow()
     await db.updateTable('imageVersions').set({ credentialId: credential.id }).where('id', '=', versionId).execute()
     const seen: unknown[] = []
     const checker = { checkPullability: async (_ref: string, login?: unknown) => (seen.push(login), pullable(digestOf(17))) }
-    startWorker(t, db, checker, { revealCredential: async (id) => ({ username: `user-of-${id.slice(0, 4)}`, password: 'pw', registries: ['registry.example.com'] }) })
+    startWorker(t, db, checker, {
+      revealCredential: async (id) => ({ username: `user-of-${id.slice(0, 4)}`, password: 'pw', registries: ['registry.example.com'] })
+    })
     await settled(versionId)
     t.same(seen, [{ username: `user-of-${credential.id.slice(0, 4)}`, password: 'pw', registries: ['registry.example.com'] }])
   })
@@ -126,16 +169,27 @@ t.test('the check worker', async (t) => {
     const { versionId } = await queuedVersion(db)
     const credential = await db
       .insertInto('registryCredentials')
-      .values({ project: 'p1', name: `c-${versionId.slice(0, 8)}`, username: 'robot', registries: [], secretCiphertext: Buffer.from('x'), secretKeyId: 'k', createdBy: 'test' })
+      .values({
+        project: 'p1',
+        name: `c-${versionId.slice(0, 8)}`,
+        username: 'robot',
+        registries: [],
+        secretCiphertext: Buffer.from('x'),
+        secretKeyId: 'k',
+        createdBy: 'test'
+      })
       .returning('id')
       .executeTakeFirstOrThrow()
     await db.updateTable('imageVersions').set({ credentialId: credential.id }).where('id', '=', versionId).execute()
     const checker = new ScriptedChecker(() => pullable(digestOf(20)))
-    startWorker(t, db, checker, { revealCredential: async () => ({ username: 'robot', password: 'pw', registries: ['elsewhere.example.com'] }) })
+    startWorker(t, db, checker, {
+      revealCredential: async () => ({ username: 'robot', password: 'pw', registries: ['elsewhere.example.com'] })
+    })
     t.match(await settled(versionId), {
       status: 'check_failed',
       checkClass: 'unauthorized',
-      statusReason: /is bound to elsewhere\.example\.com only, not to registry\.example\.com.*add "registry\.example\.com" to the credential's registries with PATCH/
+      statusReason:
+        /is bound to elsewhere\.example\.com only, not to registry\.example\.com.*add "registry\.example\.com" to the credential's registries with PATCH/
     })
     t.same(checker.calls, [], 'the registry was not contacted')
   })
@@ -145,7 +199,11 @@ t.test('the check worker', async (t) => {
     await db.updateTable('imageVersions').set({ registry: 'harbor' }).where('id', '=', versionId).execute()
     const checker = new ScriptedChecker(() => pullable(digestOf(21)))
     startWorker(t, db, checker)
-    t.match(await settled(versionId), { status: 'check_failed', checkClass: 'invalid', statusReason: /"harbor" is a single name without a dot or port/ })
+    t.match(await settled(versionId), {
+      status: 'check_failed',
+      checkClass: 'invalid',
+      statusReason: /"harbor" is a single name without a dot or port/
+    })
     t.same(checker.calls, [])
   })
 
@@ -153,12 +211,25 @@ t.test('the check worker', async (t) => {
     const { versionId } = await queuedVersion(db)
     const credential = await db
       .insertInto('registryCredentials')
-      .values({ project: 'p1', name: `c-${versionId.slice(0, 8)}`, username: 'robot', registries: ['registry.example.com'], secretCiphertext: Buffer.from('x'), secretKeyId: 'k', createdBy: 'test' })
+      .values({
+        project: 'p1',
+        name: `c-${versionId.slice(0, 8)}`,
+        username: 'robot',
+        registries: ['registry.example.com'],
+        secretCiphertext: Buffer.from('x'),
+        secretKeyId: 'k',
+        createdBy: 'test'
+      })
       .returning('id')
       .executeTakeFirstOrThrow()
     await db.updateTable('imageVersions').set({ credentialId: credential.id }).where('id', '=', versionId).execute()
     const checker = new ScriptedChecker(() => pullable(digestOf(18)))
-    startWorker(t, db, checker, { maxAttempts: 2, revealCredential: async () => { throw new Error('key missing') } })
+    startWorker(t, db, checker, {
+      maxAttempts: 2,
+      revealCredential: async () => {
+        throw new Error('key missing')
+      }
+    })
     const v = await settled(versionId)
     t.match(v, { status: 'check_failed', checkClass: 'unavailable', statusReason: /could not be read.*gave up after 2 attempts/ })
     t.same(checker.calls, [])

@@ -1,7 +1,17 @@
 import t from 'tap'
 import { build } from '../helpers/app.js'
 import { startFaultProxy, type ImageKind } from '../helpers/registry/index.js'
-import { action, createImage, getVersion, push, registryEnv, startTestRegistry, submit, versionEvents, waitForCheck } from '../versions/fixtures.js'
+import {
+  action,
+  createImage,
+  getVersion,
+  push,
+  registryEnv,
+  startTestRegistry,
+  submit,
+  versionEvents,
+  waitForCheck
+} from '../versions/fixtures.js'
 import { pushImage } from '../helpers/registry/index.js'
 import { createBoundCredential } from '../credentials/bound-credential.js'
 
@@ -41,7 +51,12 @@ t.test('submit → checking → testing against a real registry', async (t) => {
     t.match(failed.statusReason, /team\/missing:v1 was not found/)
     const pushed = await push(registry, 'team/missing', 'v1')
     t.equal((await action(app, 'flow-missing', '1.0.0', 'recheck')).statusCode, 202)
-    t.match(await waitForCheck(app, 'flow-missing', '1.0.0'), { status: 'testing', digest: pushed.digest, checkClass: null, statusReason: null })
+    t.match(await waitForCheck(app, 'flow-missing', '1.0.0'), {
+      status: 'testing',
+      digest: pushed.digest,
+      checkClass: null,
+      statusReason: null
+    })
   })
 
   t.test('recheck after a re-push records the new digest; the audit event says it changed', async (t) => {
@@ -57,14 +72,21 @@ t.test('submit → checking → testing against a real registry', async (t) => {
     const recheck = await action(app, 'flow-repush', '1.0.0', 'recheck')
     t.equal(recheck.json().status, 'checking')
     const v = await waitForCheck(app, 'flow-repush', '1.0.0')
-    t.match(v, { status: 'testing', digest: second.digest, mediaType: second.mediaType, pinnedReference: `${registry.host}/team/repush@${second.digest}` })
+    t.match(v, {
+      status: 'testing',
+      digest: second.digest,
+      mediaType: second.mediaType,
+      pinnedReference: `${registry.host}/team/repush@${second.digest}`
+    })
     const passed = (await versionEvents(app, 'flow-repush')).filter((e) => e.action === 'version.check_passed').map((e) => e.details)
     t.match(passed, [
       { previousDigest: null, digest: first.digest, digestChanged: false },
       { previousDigest: first.digest, digest: first.digest, digestChanged: false },
       { previousDigest: first.digest, digest: second.digest, digestChanged: true }
     ])
-    const requested = (await versionEvents(app, 'flow-repush')).filter((e) => e.action === 'version.recheck_requested').map((e) => e.details)
+    const requested = (await versionEvents(app, 'flow-repush'))
+      .filter((e) => e.action === 'version.recheck_requested')
+      .map((e) => e.details)
     t.same(requested.at(-1), { from: 'testing', to: 'checking', previousDigest: first.digest })
   })
 })
@@ -88,7 +110,10 @@ t.test('private registries: the credential of the version is used', async (t) =>
       t.match(refused, { status: 'check_failed', checkClass: 'unauthorized' })
       t.match(refused.statusReason, /puller/)
       t.notMatch(refused.statusReason, /right-password|wrong-password/)
-      t.notOk(app.logs.some((line) => line.includes('right-password') || line.includes('wrong-password')), 'no password in the logs')
+      t.notOk(
+        app.logs.some((line) => line.includes('right-password') || line.includes('wrong-password')),
+        'no password in the logs'
+      )
       await action(app, 'private-app', '1.0.0', 'cancel')
 
       await submit(app, 'private-app', { registry: registry.host, repository: 'private/app', tag: 'v1', credentialId: null })
@@ -135,7 +160,11 @@ t.test('transient registry failures, cancels during a check, and restarts', asyn
     await createImage(app, { code: 'faulty-hang' })
     proxy.setMode('hang')
     await submit(app, 'faulty-hang', { ...at, tag: 'v1' })
-    await waitFor(async () => (proxy.requests.length > 0 && (await app.app.db.selectFrom('checkJobs').select('lockedBy').executeTakeFirst())?.lockedBy ? true : undefined))
+    await waitFor(async () =>
+      proxy.requests.length > 0 && (await app.app.db.selectFrom('checkJobs').select('lockedBy').executeTakeFirst())?.lockedBy
+        ? true
+        : undefined
+    )
     const early = await action(app, 'faulty-hang', '1.0.0', 'release')
     t.equal(early.statusCode, 409)
     t.match(early.json(), { code: 'VERSION_STATUS_CONFLICT', currentStatus: 'checking', allowedActions: ['cancel'] })
@@ -146,7 +175,10 @@ t.test('transient registry failures, cancels during a check, and restarts', asyn
     await new Promise((resolve) => setTimeout(resolve, 1500))
     t.match(await getVersion(app, 'faulty-hang', '1.0.0'), { status: 'cancelled', digest: null, statusReason: 'taking too long' })
     t.same(await app.app.db.selectFrom('checkJobs').selectAll().execute(), [], 'no job left behind')
-    t.same((await versionEvents(app, 'faulty-hang')).map((e) => e.action), ['version.submitted', 'version.cancelled'])
+    t.same(
+      (await versionEvents(app, 'faulty-hang')).map((e) => e.action),
+      ['version.submitted', 'version.cancelled']
+    )
   })
 
   t.test('the app is closed while a job is pending; a new app on the same database completes it', async (t) => {

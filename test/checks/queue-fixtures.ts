@@ -25,7 +25,10 @@ export async function queueDatabase(t: Test): Promise<Database> {
 let imageCount = 0
 
 /** A version in `checking` with its job queued, as a submission leaves it. */
-export async function queuedVersion(db: Database, options: { digest?: string; tag?: string } = {}): Promise<{ imageId: string; versionId: string }> {
+export async function queuedVersion(
+  db: Database,
+  options: { digest?: string; tag?: string } = {}
+): Promise<{ imageId: string; versionId: string }> {
   const image = await db
     .insertInto('images')
     .values({ code: `queue-${++imageCount}`, name: 'Queue test', ownerProject: 'p1', debugProject: 'p1', createdBy: 'test' })
@@ -55,7 +58,10 @@ export const pullable = (digest: string): PullabilityOutcome => ({
   ok: true,
   digest,
   mediaType: 'application/vnd.oci.image.index.v1+json',
-  platforms: [{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64', variant: 'v8' }],
+  platforms: [
+    { os: 'linux', architecture: 'amd64' },
+    { os: 'linux', architecture: 'arm64', variant: 'v8' }
+  ],
   size: 1234
 })
 

@@ -11,7 +11,12 @@ t.test('submit → testing against the local registry', async (t) => {
   for (let i = 0; i < 11; i++) {
     await push(registry, 'team/timing', `t${i}`)
     const started = performance.now()
-    const res = await submit(app, 'timing', { registry: registry.host, repository: 'team/timing', tag: `t${i}`, ...(i > 0 ? { releaseType: 'minor' } : {}) })
+    const res = await submit(app, 'timing', {
+      registry: registry.host,
+      repository: 'team/timing',
+      tag: `t${i}`,
+      ...(i > 0 ? { releaseType: 'minor' } : {})
+    })
     t.equal(res.statusCode, 202)
     const checked = await waitForCheck(app, 'timing', res.json().version)
     samples.push(performance.now() - started)
@@ -20,5 +25,7 @@ t.test('submit → testing against the local registry', async (t) => {
   }
   const measured = samples.slice(1).sort((a, b) => a - b) // the first includes connection setup
   const median = measured[Math.floor(measured.length / 2)] ?? NaN
-  t.comment(`submit → testing: median ${median.toFixed(1)} ms over ${measured.length} runs (min ${measured[0]?.toFixed(1)}, max ${measured.at(-1)?.toFixed(1)}; first run ${samples[0]?.toFixed(1)} ms)`)
+  t.comment(
+    `submit → testing: median ${median.toFixed(1)} ms over ${measured.length} runs (min ${measured[0]?.toFixed(1)}, max ${measured.at(-1)?.toFixed(1)}; first run ${samples[0]?.toFixed(1)} ms)`
+  )
 })

@@ -21,8 +21,24 @@ t.test('a job queued by another replica wakes this one through NOTIFY, long befo
   const elsewhere = new ChangeBus(silent)
   const started = Date.now()
   await commitChanges(app.app.db, elsewhere, async (trx, record) => {
-    const values = { imageId: image.id, major: 1, minor: 0, patch: 0, status: 'checking' as const, registry: registry.host, repository: 'team/wake', tag: 'v1', submittedBy: 'elsewhere' }
-    await submitVersionRow({ trx, record, actor: { name: 'elsewhere', tokenId: null, projects: null } }, checkJobsQueue, image, values, null)
+    const values = {
+      imageId: image.id,
+      major: 1,
+      minor: 0,
+      patch: 0,
+      status: 'checking' as const,
+      registry: registry.host,
+      repository: 'team/wake',
+      tag: 'v1',
+      submittedBy: 'elsewhere'
+    }
+    await submitVersionRow(
+      { trx, record, actor: { name: 'elsewhere', tokenId: null, projects: null } },
+      checkJobsQueue,
+      image,
+      values,
+      null
+    )
   })
   const v = await waitForCheck(app, 'wake', '1.0.0', 20_000)
   t.match(v, { status: 'testing', digest: pushed.digest })

@@ -52,7 +52,13 @@ t.test('tampering, truncation and the wrong key are detected', async (t) => {
 
 t.test('CredentialCipher seals with the current key and opens with whichever key the row names', async (t) => {
   const oldRing = new CredentialCipher({ current: A, byId: new Map([[A.id, A]]) })
-  const rotated = new CredentialCipher({ current: B, byId: new Map([[B.id, B], [A.id, A]]) })
+  const rotated = new CredentialCipher({
+    current: B,
+    byId: new Map([
+      [B.id, B],
+      [A.id, A]
+    ])
+  })
   const onlyB = new CredentialCipher({ current: B, byId: new Map([[B.id, B]]) })
   const sealedA = oldRing.seal(ID1, 'old secret')
   t.equal(rotated.open(ID1, sealedA), 'old secret')

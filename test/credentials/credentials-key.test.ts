@@ -64,11 +64,19 @@ t.test('the app refuses to start on PostgreSQL without a key, and with a malform
   const databaseUrl = await freshDatabaseUrl(t)
   for (const [env, message] of [
     [{}, /CREDENTIALS_KEY is required with DATABASE_URL/],
-    [{ CREDENTIALS_KEY: 'too-short' }, /CREDENTIALS_KEY must be 32 bytes written as base64 \(44 characters\) or as 64 hex characters, got 9 characters/]
+    [
+      { CREDENTIALS_KEY: 'too-short' },
+      /CREDENTIALS_KEY must be 32 bytes written as base64 \(44 characters\) or as 64 hex characters, got 9 characters/
+    ]
   ] as const) {
     const handle = openDatabase({ databaseUrl, dataDir: tempDir(t), poolMax: 2 })
     t.teardown(() => handle.close())
-    const config = loadConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', ADMIN_TOKEN: 'cis_test-admin-token-0123456789abcdefghijklmnop', ...env })
+    const config = loadConfig({
+      DATABASE_URL: databaseUrl,
+      LOG_LEVEL: 'silent',
+      ADMIN_TOKEN: 'cis_test-admin-token-0123456789abcdefghijklmnop',
+      ...env
+    })
     await t.rejects(buildApp({ config, database: handle }), { message })
   }
 })

@@ -9,12 +9,34 @@ const HOSTS = ['harbor.example.com']
 
 t.test('create, read, list: metadata only, never the password', async (t) => {
   const { call, app } = await build(t, { env: WITH_KEY })
-  const res = await call({ method: 'POST', url: BASE, payload: { registries: HOSTS, name: 'harbor-robot', username: 'robot$payments+ci', password: PASSWORD, description: 'pull only' } })
+  const res = await call({
+    method: 'POST',
+    url: BASE,
+    payload: { registries: HOSTS, name: 'harbor-robot', username: 'robot$payments+ci', password: PASSWORD, description: 'pull only' }
+  })
   t.equal(res.statusCode, 201)
   const created = res.json()
   t.equal(res.headers.location, `${BASE}/${created.id}`)
-  t.same(Object.keys(created).sort(), ['createdAt', 'createdBy', 'description', 'id', 'name', 'project', 'registries', 'secretRotatedAt', 'updatedAt', 'username'])
-  t.match(created, { project: 'payments-ci', name: 'harbor-robot', username: 'robot$payments+ci', description: 'pull only', createdBy: 'admin', secretRotatedAt: null })
+  t.same(Object.keys(created).sort(), [
+    'createdAt',
+    'createdBy',
+    'description',
+    'id',
+    'name',
+    'project',
+    'registries',
+    'secretRotatedAt',
+    'updatedAt',
+    'username'
+  ])
+  t.match(created, {
+    project: 'payments-ci',
+    name: 'harbor-robot',
+    username: 'robot$payments+ci',
+    description: 'pull only',
+    createdBy: 'admin',
+    secretRotatedAt: null
+  })
 
   const one = await call({ method: 'GET', url: `${BASE}/${created.id}` })
   t.equal(one.statusCode, 200)
@@ -30,7 +52,11 @@ t.test('create, read, list: metadata only, never the password', async (t) => {
 
 t.test('registry usernames of every shape are accepted: AWS, _json_key, robot$project+name, e-mail', async (t) => {
   const { call, app } = await build(t, { env: WITH_KEY })
-  const gcrKey = JSON.stringify({ type: 'service_account', private_key: '-----BEGIN PRIVATE KEY-----\nMIIE…\n-----END PRIVATE KEY-----\n' }, null, 2)
+  const gcrKey = JSON.stringify(
+    { type: 'service_account', private_key: '-----BEGIN PRIVATE KEY-----\nMIIE…\n-----END PRIVATE KEY-----\n' },
+    null,
+    2
+  )
   for (const [name, username, password] of [
     ['ecr', 'AWS', 'eyJwYXlsb2FkIjoi'.repeat(100)],
     ['gcr', '_json_key', gcrKey],
@@ -45,7 +71,9 @@ t.test('registry usernames of every shape are accepted: AWS, _json_key, robot$pr
 
 t.test('the secret is encrypted at rest and absent from every response and log line', async (t) => {
   const { call, app, logs, databaseUrl } = await build(t, { env: WITH_KEY })
-  const created = (await call({ method: 'POST', url: BASE, payload: { registries: HOSTS, name: 'robot', username: 'robot$p+ci', password: PASSWORD } })).json()
+  const created = (
+    await call({ method: 'POST', url: BASE, payload: { registries: HOSTS, name: 'robot', username: 'robot$p+ci', password: PASSWORD } })
+  ).json()
   const NEW_PASSWORD = 'rotated-Pa55-7d3e9f1b'
   const responses = [
     await call({ method: 'GET', url: BASE }),
@@ -53,12 +81,29 @@ t.test('the secret is encrypted at rest and absent from every response and log l
     await call({ method: 'PATCH', url: `${BASE}/${created.id}`, payload: { password: NEW_PASSWORD } }),
     await call({ method: 'POST', url: BASE, payload: { registries: HOSTS, name: 'robot', username: 'robot$p+ci', password: PASSWORD } }),
     await call({ method: 'POST', url: BASE, payload: { registries: HOSTS, name: 'x', username: 'has space', password: PASSWORD } }),
-    await call({ method: 'POST', url: BASE, payload: { registries: HOSTS, name: 'x', username: 'u', password: PASSWORD, extra: PASSWORD } }),
-    await call({ method: 'POST', url: BASE, payload: `{"name":"x","username":"u","password":"${PASSWORD}" oops}`, headers: { 'content-type': 'application/json' } }),
+    await call({
+      method: 'POST',
+      url: BASE,
+      payload: { registries: HOSTS, name: 'x', username: 'u', password: PASSWORD, extra: PASSWORD }
+    }),
+    await call({
+      method: 'POST',
+      url: BASE,
+      payload: `{"name":"x","username":"u","password":"${PASSWORD}" oops}`,
+      headers: { 'content-type': 'application/json' }
+    }),
     await call({ method: 'POST', url: BASE, payload: { registries: HOSTS, name: 'x', username: 'u', password: PASSWORD.repeat(1000) } }),
-    await call({ method: 'POST', url: BASE, token: 'cis_wrong-token-0000000000000000000000000', payload: { name: 'x', username: 'u', password: PASSWORD } })
+    await call({
+      method: 'POST',
+      url: BASE,
+      token: 'cis_wrong-token-0000000000000000000000000',
+      payload: { name: 'x', username: 'u', password: PASSWORD }
+    })
   ]
-  t.same(responses.map((r) => r.statusCode), [200, 200, 200, 409, 400, 400, 400, 400, 401])
+  t.same(
+    responses.map((r) => r.statusCode),
+    [200, 200, 200, 409, 400, 400, 400, 400, 401]
+  )
   for (const r of responses) {
     t.notOk(r.body.includes(PASSWORD) || r.body.includes(NEW_PASSWORD), `no secret in the ${r.statusCode} response`)
     t.notOk(JSON.stringify(r.headers).includes(PASSWORD), 'nor in its headers')
@@ -84,7 +129,13 @@ t.test('the secret is encrypted at rest and absent from every response and log l
 
 t.test('PATCH renames, describes and rotates; rotation re-seals and records when', async (t) => {
   const { call, app } = await build(t, { env: WITH_KEY })
-  const created = (await call({ method: 'POST', url: BASE, payload: { registries: HOSTS, name: 'robot', username: 'u1', password: 'p1', description: 'd' } })).json()
+  const created = (
+    await call({
+      method: 'POST',
+      url: BASE,
+      payload: { registries: HOSTS, name: 'robot', username: 'u1', password: 'p1', description: 'd' }
+    })
+  ).json()
   const before = await app.db.selectFrom('registryCredentials').select('secretCiphertext').executeTakeFirstOrThrow()
 
   const renamed = await call({ method: 'PATCH', url: `${BASE}/${created.id}`, payload: { name: 'robot-2', description: null } })
@@ -92,7 +143,11 @@ t.test('PATCH renames, describes and rotates; rotation re-seals and records when
   t.match(renamed.json(), { name: 'robot-2', description: null, username: 'u1', secretRotatedAt: null })
   t.same(await app.credentialSecrets.reveal(created.id), { username: 'u1', password: 'p1', registries: HOSTS })
 
-  const rotated = await call({ method: 'PATCH', url: `${BASE}/${created.id}`, payload: { username: 'u2', password: 'p2', registries: HOSTS } })
+  const rotated = await call({
+    method: 'PATCH',
+    url: `${BASE}/${created.id}`,
+    payload: { username: 'u2', password: 'p2', registries: HOSTS }
+  })
   t.equal(rotated.statusCode, 200)
   t.match(rotated.json(), { username: 'u2', secretRotatedAt: String })
   t.same(await app.credentialSecrets.reveal(created.id), { username: 'u2', password: 'p2', registries: HOSTS })
@@ -123,7 +178,18 @@ t.test('bad input: a clear 4xx and nothing stored', async (t) => {
   }
   const problem = (await call({ method: 'POST', url: BASE, payload: { ...ok, registry: 'x' } })).json()
   t.match(problem.detail, 'body.registry is not a known property')
-  t.equal(Number((await app.db.selectFrom('registryCredentials').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n), 0, 'nothing stored')
+  t.equal(
+    Number(
+      (
+        await app.db
+          .selectFrom('registryCredentials')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n
+    ),
+    0,
+    'nothing stored'
+  )
 })
 
 t.test('names are unique per project (409), free in another project', async (t) => {
@@ -142,10 +208,16 @@ t.test('names are unique per project (409), free in another project', async (t) 
 
 t.test('PATCH and GET: unknown ids, other projects, empty and unknown bodies', async (t) => {
   const { call } = await build(t, { env: WITH_KEY })
-  const created = (await call({ method: 'POST', url: BASE, payload: { registries: HOSTS, name: 'robot', username: 'u', password: 'p' } })).json()
+  const created = (
+    await call({ method: 'POST', url: BASE, payload: { registries: HOSTS, name: 'robot', username: 'u', password: 'p' } })
+  ).json()
   const missing = '00000000-0000-4000-8000-000000000000'
   t.equal((await call({ method: 'GET', url: `${BASE}/${missing}` })).json().code, 'CREDENTIAL_NOT_FOUND')
-  t.equal((await call({ method: 'GET', url: `/v1/projects/web-ci/credentials/${created.id}` })).statusCode, 404, 'another project does not see it')
+  t.equal(
+    (await call({ method: 'GET', url: `/v1/projects/web-ci/credentials/${created.id}` })).statusCode,
+    404,
+    'another project does not see it'
+  )
   t.equal((await call({ method: 'PATCH', url: `/v1/projects/web-ci/credentials/${created.id}`, payload: { name: 'x' } })).statusCode, 404)
   t.equal((await call({ method: 'DELETE', url: `/v1/projects/web-ci/credentials/${created.id}` })).statusCode, 404)
   t.equal((await call({ method: 'GET', url: `${BASE}/not-a-uuid` })).statusCode, 400)
@@ -176,15 +248,26 @@ t.test('scopes: credentials:write to change, images:read to read, limited to the
     await call({ method: 'POST', url: BASE, token: elsewhere, payload: { ...body, name: 'r3' } }),
     await call({ method: 'GET', url: `${BASE}/${id}`, token: elsewhere })
   ]
-  t.same(denied.map((r) => r.statusCode), [403, 403, 403, 403, 403, 403])
-  t.same(denied.map((r) => r.json().code), ['INSUFFICIENT_SCOPE', 'INSUFFICIENT_SCOPE', 'INSUFFICIENT_SCOPE', 'INSUFFICIENT_SCOPE', 'PROJECT_NOT_ALLOWED', 'PROJECT_NOT_ALLOWED'])
+  t.same(
+    denied.map((r) => r.statusCode),
+    [403, 403, 403, 403, 403, 403]
+  )
+  t.same(
+    denied.map((r) => r.json().code),
+    ['INSUFFICIENT_SCOPE', 'INSUFFICIENT_SCOPE', 'INSUFFICIENT_SCOPE', 'INSUFFICIENT_SCOPE', 'PROJECT_NOT_ALLOWED', 'PROJECT_NOT_ALLOWED']
+  )
   t.equal((await call({ method: 'GET', url: BASE, token: null })).statusCode, 401)
-  t.same((await call({ method: 'GET', url: BASE })).json().items.map((c: { name: string }) => c.name), ['robot'], 'nothing else was created')
+  t.same(
+    (await call({ method: 'GET', url: BASE })).json().items.map((c: { name: string }) => c.name),
+    ['robot'],
+    'nothing else was created'
+  )
 })
 
 t.test('list is paged by name with a cursor', async (t) => {
   const { call } = await build(t, { env: WITH_KEY })
-  for (const name of ['e', 'b', 'd', 'a', 'c']) await call({ method: 'POST', url: BASE, payload: { registries: HOSTS, name, username: 'u', password: 'p' } })
+  for (const name of ['e', 'b', 'd', 'a', 'c'])
+    await call({ method: 'POST', url: BASE, payload: { registries: HOSTS, name, username: 'u', password: 'p' } })
   const seen: string[] = []
   let cursor: string | null = null
   do {
@@ -202,7 +285,8 @@ t.test('list is paged by name with a cursor', async (t) => {
 
 t.test('delete: 204 when unused; 409 naming the images and versions that use it', async (t) => {
   const { call, app } = await build(t, { env: WITH_KEY })
-  const mk = async (name: string) => (await call({ method: 'POST', url: BASE, payload: { registries: HOSTS, name, username: 'u', password: 'p' } })).json().id as string
+  const mk = async (name: string) =>
+    (await call({ method: 'POST', url: BASE, payload: { registries: HOSTS, name, username: 'u', password: 'p' } })).json().id as string
   const unused = await mk('unused')
   const byImage = await mk('by-image')
   const byVersion = await mk('by-version')
@@ -212,11 +296,26 @@ t.test('delete: 204 when unused; 409 naming the images and versions that use it'
   t.equal((await call({ method: 'DELETE', url: `${BASE}/${unused}` })).statusCode, 404)
   t.equal(await app.credentialSecrets.reveal(unused), undefined)
 
-  const image = await call({ method: 'POST', url: '/v1/images', payload: { code: 'node-20', name: 'Node 20', ownerProject: 'payments-ci', credentialId: byImage } })
+  const image = await call({
+    method: 'POST',
+    url: '/v1/images',
+    payload: { code: 'node-20', name: 'Node 20', ownerProject: 'payments-ci', credentialId: byImage }
+  })
   t.equal(image.statusCode, 201)
   await app.db
     .insertInto('imageVersions')
-    .values({ imageId: image.json().id, major: 1, minor: 2, patch: 3, status: 'testing', registry: 'r.example', repository: 'n/node', tag: '20', credentialId: byVersion, submittedBy: 'admin' })
+    .values({
+      imageId: image.json().id,
+      major: 1,
+      minor: 2,
+      patch: 3,
+      status: 'testing',
+      registry: 'r.example',
+      repository: 'n/node',
+      tag: '20',
+      credentialId: byVersion,
+      submittedBy: 'admin'
+    })
     .execute()
 
   const refused = await call({ method: 'DELETE', url: `${BASE}/${byImage}` })
@@ -244,7 +343,8 @@ t.test('reveal: unknown and malformed ids are undefined; a ciphertext copied to 
 
 t.test('delete racing an image that takes the credential: the RESTRICT foreign key makes it the same 409', async (t) => {
   const { call, app } = await build(t, { env: WITH_KEY })
-  const id = (await call({ method: 'POST', url: BASE, payload: { registries: HOSTS, name: 'raced', username: 'u', password: 'p' } })).json().id
+  const id = (await call({ method: 'POST', url: BASE, payload: { registries: HOSTS, name: 'raced', username: 'u', password: 'p' } })).json()
+    .id
   let release = () => {}
   const gate = new Promise<void>((resolve) => (release = resolve))
   let inserted = () => {}
@@ -252,7 +352,17 @@ t.test('delete racing an image that takes the credential: the RESTRICT foreign k
   // An image referencing the credential, inserted but not yet committed while the DELETE runs:
   // the usage check cannot see it, the DELETE then waits on the row and fails with 23503.
   const writer = app.db.transaction().execute(async (trx) => {
-    await trx.insertInto('images').values({ code: 'racer', name: 'Racer', ownerProject: 'payments-ci', debugProject: 'payments-ci', credentialId: id, createdBy: 'admin' }).execute()
+    await trx
+      .insertInto('images')
+      .values({
+        code: 'racer',
+        name: 'Racer',
+        ownerProject: 'payments-ci',
+        debugProject: 'payments-ci',
+        credentialId: id,
+        createdBy: 'admin'
+      })
+      .execute()
     inserted()
     await gate
   })

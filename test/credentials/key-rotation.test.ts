@@ -32,13 +32,25 @@ t.test('rotation: seal under A, read under B+old A, re-encrypt to B, read with B
   // 2. Restart with B current and A decrypt-only: old rows still open, new ones are sealed with B.
   const rotating = await build(t, { databaseUrl, env: { CREDENTIALS_KEY: KEY_B_BASE64, CREDENTIALS_OLD_KEYS: KEY_A_HEX } })
   for (const [i, login] of LOGINS.entries()) {
-    t.same(await rotating.app.credentialSecrets.reveal(ids[i] ?? ''), { username: login.username, password: login.password, registries: login.registries })
+    t.same(await rotating.app.credentialSecrets.reveal(ids[i] ?? ''), {
+      username: login.username,
+      password: login.password,
+      registries: login.registries
+    })
   }
-  const fresh = (await rotating.call({ method: 'POST', url: BASE, payload: { name: 'new', username: 'u', password: 'new-secret', registries: ['harbor.example.com'] } })).json().id
+  const fresh = (
+    await rotating.call({
+      method: 'POST',
+      url: BASE,
+      payload: { name: 'new', username: 'u', password: 'new-secret', registries: ['harbor.example.com'] }
+    })
+  ).json().id
   t.same(await keyIds(rotating.app), [KEY_A_ID, KEY_A_ID, KEY_A_ID, KEY_B_ID], 'ecr, gcr, harbor under A; new under B')
 
   // 3. The same function `npm run credentials:reencrypt` calls.
-  const cipher = new CredentialCipher(loadCredentialKeys({ databaseKind: 'postgres', dataDir: t.testdirName, key: KEY_B_BASE64, oldKeys: KEY_A_HEX }).keys)
+  const cipher = new CredentialCipher(
+    loadCredentialKeys({ databaseKind: 'postgres', dataDir: t.testdirName, key: KEY_B_BASE64, oldKeys: KEY_A_HEX }).keys
+  )
   const result = await reencryptCredentials(rotating.app.db, cipher, 2)
   t.same(result, { reencrypted: 3, failed: [] })
   t.same(await keyIds(rotating.app), [KEY_B_ID, KEY_B_ID, KEY_B_ID, KEY_B_ID], 'every row under B')
@@ -47,11 +59,18 @@ t.test('rotation: seal under A, read under B+old A, re-encrypt to B, read with B
   // 4. A can now be dropped.
   const onlyB = await build(t, { databaseUrl, env: { CREDENTIALS_KEY: KEY_B_BASE64 } })
   for (const [i, login] of LOGINS.entries()) {
-    t.same(await onlyB.app.credentialSecrets.reveal(ids[i] ?? ''), { username: login.username, password: login.password, registries: login.registries }, `${login.name} with B alone`)
+    t.same(
+      await onlyB.app.credentialSecrets.reveal(ids[i] ?? ''),
+      { username: login.username, password: login.password, registries: login.registries },
+      `${login.name} with B alone`
+    )
   }
   t.same(await onlyB.app.credentialSecrets.reveal(fresh), { username: 'u', password: 'new-secret', registries: ['harbor.example.com'] })
   const leaked = [...underA.logs, ...rotating.logs, ...onlyB.logs].join('')
-  t.notOk(LOGINS.some((l) => leaked.includes(l.password)), 'no secret in any log line')
+  t.notOk(
+    LOGINS.some((l) => leaked.includes(l.password)),
+    'no secret in any log line'
+  )
 })
 
 t.test('rows sealed with a key the process lacks: a startup warning, reveal and re-encryption say which key', async (t) => {
@@ -67,6 +86,13 @@ t.test('rows sealed with a key the process lacks: a startup warning, reveal and 
   const cipher = new CredentialCipher(loadCredentialKeys({ databaseKind: 'postgres', dataDir: t.testdirName, key: KEY_B_BASE64 }).keys)
   const result = await reencryptCredentials(withoutA.app.db, cipher)
   t.equal(result.reencrypted, 0)
-  t.same(result.failed.map((f) => [f.id, f.keyId]), [[id, KEY_A_ID]])
-  t.same(await underA.app.credentialSecrets.reveal(id), { username: LOGINS[0]?.username, password: LOGINS[0]?.password, registries: LOGINS[0]?.registries }, 'the row was left intact')
+  t.same(
+    result.failed.map((f) => [f.id, f.keyId]),
+    [[id, KEY_A_ID]]
+  )
+  t.same(
+    await underA.app.credentialSecrets.reveal(id),
+    { username: LOGINS[0]?.username, password: LOGINS[0]?.password, registries: LOGINS[0]?.registries },
+    'the row was left intact'
+  )
 })

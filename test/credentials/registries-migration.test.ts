@@ -23,11 +23,19 @@ t.test('existing credentials are bound to the hosts their pullable versions used
   if (up.error) throw up.error
 
   const credential = async (name: string) =>
-    (await sql<{ id: string }>`insert into registry_credentials (project, name, username, secret_ciphertext, secret_key_id, created_by)
-      values ('payments-ci', ${name}, 'u', ${Buffer.from('sealed')}, 'k', 'admin') returning id`.execute(db)).rows[0]!.id
-  const [used, byImage, failedOnly, unused] = [await credential('used'), await credential('by-image'), await credential('failed-only'), await credential('unused')]
+    (
+      await sql<{ id: string }>`insert into registry_credentials (project, name, username, secret_ciphertext, secret_key_id, created_by)
+      values ('payments-ci', ${name}, 'u', ${Buffer.from('sealed')}, 'k', 'admin') returning id`.execute(db)
+    ).rows[0]!.id
+  const [used, byImage, failedOnly, unused] = [
+    await credential('used'),
+    await credential('by-image'),
+    await credential('failed-only'),
+    await credential('unused')
+  ]
   // Whatever the images table looked like then (the owners column may or may not still exist).
-  const owners = (await sql`select 1 from information_schema.columns where table_name = 'images' and column_name = 'owners'`.execute(db)).rows.length > 0
+  const owners =
+    (await sql`select 1 from information_schema.columns where table_name = 'images' and column_name = 'owners'`.execute(db)).rows.length > 0
   const image = async (code: string, credentialId: string | null) =>
     (owners
       ? await sql<{ id: string }>`insert into images (code, name, owner_project, debug_project, credential_id, owners, created_by)
@@ -43,7 +51,9 @@ t.test('existing credentials are bound to the hosts their pullable versions used
   let patch = 0
   const version = async (imageId: string, status: string, registry: string, credentialId: string | null, digest: string | null) =>
     sql`insert into image_versions (image_id, major, minor, patch, status, registry, repository, tag, credential_id, digest, submitted_by)
-      values (${imageId}, 1, 0, ${patch++}, ${status}, ${registry}, 'ci/node', ${`t${patch}`}, ${credentialId}, ${digest}, 'admin')`.execute(db)
+      values (${imageId}, 1, 0, ${patch++}, ${status}, ${registry}, 'ci/node', ${`t${patch}`}, ${credentialId}, ${digest}, 'admin')`.execute(
+      db
+    )
   await version(a, 'released', 'harbor.example.com', used, DIGEST)
   await version(a, 'cancelled', 'registry-1.docker.io', used, DIGEST)
   await version(a, 'withdrawn', 'harbor.example.com', used, DIGEST)
@@ -57,14 +67,21 @@ t.test('existing credentials are bound to the hosts their pullable versions used
   await db.destroy()
 
   const { call } = await build(t, { databaseUrl, env: WITH_KEY })
-  const list = (await call({ method: 'GET', url: '/v1/projects/payments-ci/credentials' })).json().items as { id: string; registries: string[] }[]
+  const list = (await call({ method: 'GET', url: '/v1/projects/payments-ci/credentials' })).json().items as {
+    id: string
+    registries: string[]
+  }[]
   const hosts = Object.fromEntries(list.map((c) => [c.id, c.registries]))
   t.same(hosts[used], ['docker.io', 'harbor.example.com'])
   t.same(hosts[byImage], ['b.example.com:5000'])
   t.same(hosts[failedOnly], [], 'a host that never passed a check is not trusted with it')
   t.same(hosts[unused], [], 'unbound')
 
-  const refused = await call({ method: 'POST', url: '/v1/images/img-e/versions', payload: { registry: 'evil.example.com', repository: 'ci/node', tag: 'x', credentialId: unused } })
+  const refused = await call({
+    method: 'POST',
+    url: '/v1/images/img-e/versions',
+    payload: { registry: 'evil.example.com', repository: 'ci/node', tag: 'x', credentialId: unused }
+  })
   t.equal(refused.statusCode, 400)
   t.match(refused.json(), { code: 'CREDENTIAL_REGISTRY_MISMATCH', credentialRegistries: [], registry: 'evil.example.com' })
   t.match(refused.json().detail, /bound to no registry yet \(unbound: set its registries with PATCH before use\)/)

@@ -21,7 +21,18 @@ t.test('registries are required and normalised', async (t) => {
   const created = await call({
     method: 'POST',
     url: BASE,
-    payload: { ...login, registries: ['Harbor.Example.com', 'index.docker.io', 'registry-1.docker.io', '', '127.0.0.1:5000', '[FD00:0::1]:5000', 'harbor.example.com'] }
+    payload: {
+      ...login,
+      registries: [
+        'Harbor.Example.com',
+        'index.docker.io',
+        'registry-1.docker.io',
+        '',
+        '127.0.0.1:5000',
+        '[FD00:0::1]:5000',
+        'harbor.example.com'
+      ]
+    }
   })
   t.equal(created.statusCode, 201)
   t.same(created.json().registries, ['127.0.0.1:5000', '[fd00::1]:5000', 'docker.io', 'harbor.example.com'])
@@ -39,10 +50,32 @@ t.test('registries are required and normalised', async (t) => {
 
 t.test('PATCH changes the hosts; a version left outside them is a 409 naming it', async (t) => {
   const { call, app, logs } = await build(t, { env: WITH_KEY })
-  const id = (await call({ method: 'POST', url: BASE, payload: { name: 'robot', username: 'u', password: PASSWORD, registries: ['a.example.com'] } })).json().id as string
-  const image = (await call({ method: 'POST', url: '/v1/images', payload: { code: 'node-20', name: 'Node 20', ownerProject: 'payments-ci', credentialId: id } })).json()
+  const id = (
+    await call({ method: 'POST', url: BASE, payload: { name: 'robot', username: 'u', password: PASSWORD, registries: ['a.example.com'] } })
+  ).json().id as string
+  const image = (
+    await call({
+      method: 'POST',
+      url: '/v1/images',
+      payload: { code: 'node-20', name: 'Node 20', ownerProject: 'payments-ci', credentialId: id }
+    })
+  ).json()
   const addVersion = (patch: number, registry: string, status: 'testing' | 'cancelled') =>
-    app.db.insertInto('imageVersions').values({ imageId: image.id, major: 1, minor: 0, patch, status, registry, repository: 'ci/node', tag: `t${patch}`, credentialId: id, submittedBy: 'admin' }).execute()
+    app.db
+      .insertInto('imageVersions')
+      .values({
+        imageId: image.id,
+        major: 1,
+        minor: 0,
+        patch,
+        status,
+        registry,
+        repository: 'ci/node',
+        tag: `t${patch}`,
+        credentialId: id,
+        submittedBy: 'admin'
+      })
+      .execute()
   await addVersion(0, 'a.example.com', 'testing')
   await addVersion(1, 'gone.example.com', 'cancelled')
 
@@ -52,11 +85,22 @@ t.test('PATCH changes the hosts; a version left outside them is a 409 naming it'
 
   const narrowed = await call({ method: 'PATCH', url: `${BASE}/${id}`, payload: { registries: ['b.example.com'], name: 'renamed' } })
   t.equal(narrowed.statusCode, 409)
-  t.match(narrowed.json(), { code: 'CREDENTIAL_REGISTRIES_IN_USE', versions: [{ image: 'node-20', version: '1.0.0', registry: 'a.example.com' }] })
+  t.match(narrowed.json(), {
+    code: 'CREDENTIAL_REGISTRIES_IN_USE',
+    versions: [{ image: 'node-20', version: '1.0.0', registry: 'a.example.com' }]
+  })
   t.match(narrowed.json().detail, 'node-20 1.0.0 (a.example.com)')
-  t.match((await call({ method: 'GET', url: `${BASE}/${id}` })).json(), { name: 'robot', registries: ['a.example.com', 'b.example.com'] }, 'nothing changed')
+  t.match(
+    (await call({ method: 'GET', url: `${BASE}/${id}` })).json(),
+    { name: 'robot', registries: ['a.example.com', 'b.example.com'] },
+    'nothing changed'
+  )
 
-  t.equal((await call({ method: 'PATCH', url: `${BASE}/${id}`, payload: { registries: ['a.example.com'] } })).statusCode, 200, 'a cancelled version does not hold a host')
+  t.equal(
+    (await call({ method: 'PATCH', url: `${BASE}/${id}`, payload: { registries: ['a.example.com'] } })).statusCode,
+    200,
+    'a cancelled version does not hold a host'
+  )
   t.equal((await call({ method: 'PATCH', url: `${BASE}/${id}`, payload: { registries: ['harbor'] } })).json().code, 'INVALID_REGISTRY_HOST')
   t.equal((await call({ method: 'PATCH', url: `${BASE}/${id}`, payload: { registries: [] } })).statusCode, 400)
   t.notMatch(logs.join(''), PASSWORD)

@@ -40,7 +40,9 @@ t.test('one connection, several channels, reconnects after the server drops it',
   t.equal(connects, 1, 'onConnect runs on the first connection too')
   t.throws(() => listener.on('late_channel', () => {}), /after the listener started/)
 
-  const backends = await sender.query<{ n: number }>(`select count(*)::int as n from pg_stat_activity where application_name = 'ci-image-store-listen' and datname = current_database()`)
+  const backends = await sender.query<{ n: number }>(
+    `select count(*)::int as n from pg_stat_activity where application_name = 'ci-image-store-listen' and datname = current_database()`
+  )
   t.equal(backends.rows[0]?.n, 1, 'one LISTEN connection for every channel')
 
   await sender.query(`select pg_notify('first_channel', 'a'), pg_notify('second_channel', 'b'), pg_notify('other_channel', 'c')`)
@@ -59,7 +61,9 @@ t.test('one connection, several channels, reconnects after the server drops it',
   await until(() => heard.length === 4, 1000)
   t.same(heard.slice(3), ['first:committed'])
 
-  await sender.query(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'ci-image-store-listen' and datname = current_database()`)
+  await sender.query(
+    `select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'ci-image-store-listen' and datname = current_database()`
+  )
   await until(() => !listener.connected, 1000)
   const ms = await until(() => listener.connected, 5000)
   t.comment(`reconnected after ${ms} ms`)
@@ -82,7 +86,12 @@ t.test('the app exposes the listener: connected on PostgreSQL, never deaf on the
   t.equal(embedded.notifications.hearsOthers, true, 'one process, nobody else to hear')
   // Revoking notifies in its transaction; PGlite accepts pg_notify and the revocation holds.
   const admin = { authorization: `Bearer ${ADMIN_TOKEN}` }
-  const created = await embedded.inject({ method: 'POST', url: '/v1/tokens', headers: admin, payload: { name: 'leaver', scopes: ['resolve'] } })
+  const created = await embedded.inject({
+    method: 'POST',
+    url: '/v1/tokens',
+    headers: admin,
+    payload: { name: 'leaver', scopes: ['resolve'] }
+  })
   const { id, token } = created.json<{ id: string; token: string }>()
   t.equal((await embedded.inject({ method: 'GET', url: '/v1/whoami', headers: { authorization: `Bearer ${token}` } })).statusCode, 200)
   t.equal((await embedded.inject({ method: 'DELETE', url: `/v1/tokens/${id}`, headers: admin })).statusCode, 204)

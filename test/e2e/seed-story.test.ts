@@ -20,7 +20,15 @@ function expectStatus(t: Test, res: LightMyRequestResponse, status: number, what
   if (!t.equal(res.statusCode, status, what)) t.comment(res.body)
 }
 
-interface LoggedResolution { spec: string; version: string; status: string; digest: string; project: string; pipeline: string; build: string }
+interface LoggedResolution {
+  spec: string
+  version: string
+  status: string
+  digest: string
+  project: string
+  pipeline: string
+  build: string
+}
 
 t.test('the seed story through the API against a real registry', async (t) => {
   const registry = await startStoryRegistry(t, { auth: 'token', users: [ROBOT] })
@@ -58,7 +66,8 @@ t.test('the seed story through the API against a real registry', async (t) => {
     credential: { id: credentialId, project: 'payments' },
     ...(withSecret ? { pullSecret: ROBOT } : {})
   })
-  const publisherCall = (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown) => app.call({ method, url, token: tokens.publisher, ...(payload ? { payload } : {}) })
+  const publisherCall = (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown) =>
+    app.call({ method, url, token: tokens.publisher, ...(payload ? { payload } : {}) })
   /** Pushes `tag`, submits it, waits for the check; returns the submission answer. */
   const submitTag = async (t: Test, tag: string, kind: 'oci-image' | 'oci-index', bump: Record<string, unknown>) => {
     pushed.set(tag, await pushImage(registry, { repository: REPO, tag, kind }))
@@ -76,7 +85,13 @@ t.test('the seed story through the API against a real registry', async (t) => {
     expectStatus(t, res, 200, `${query.version} for ${query.project}`)
     t.same(res.json(), expected, `${query.version} for ${query.project}: the exact resolution`)
   }
-  const expectProblem = async (t: Test, token: string, query: Omit<ResolveQuery, 'pipeline' | 'build'>, status: number, problem: object) => {
+  const expectProblem = async (
+    t: Test,
+    token: string,
+    query: Omit<ResolveQuery, 'pipeline' | 'build'>,
+    status: number,
+    problem: object
+  ) => {
     const res = await resolve(token, query)
     expectStatus(t, res, status, `${query.version} for ${query.project}`)
     t.match(res.json(), problem, `${query.version} for ${query.project}: the problem`)
@@ -89,8 +104,17 @@ t.test('the seed story through the API against a real registry', async (t) => {
       return res.json()
     }
     // images:write for the debug project too: associating an image names both projects.
-    const publisher = await create({ name: PUBLISHER, scopes: ['images:read', 'images:write', 'credentials:write'], projects: ['payments', 'payments-debug'] })
-    t.match(publisher, { name: PUBLISHER, scopes: ['images:read', 'images:write', 'credentials:write'], projects: ['payments', 'payments-debug'], expiresAt: null })
+    const publisher = await create({
+      name: PUBLISHER,
+      scopes: ['images:read', 'images:write', 'credentials:write'],
+      projects: ['payments', 'payments-debug']
+    })
+    t.match(publisher, {
+      name: PUBLISHER,
+      scopes: ['images:read', 'images:write', 'credentials:write'],
+      projects: ['payments', 'payments-debug'],
+      expiresAt: null
+    })
     const pipeline = await create({ name: 'pipeline-engine', scopes: ['resolve', 'pull-secrets'] })
     t.match(pipeline, { name: 'pipeline-engine', scopes: ['resolve', 'pull-secrets'], projects: null })
     const resolveOnly = await create({ name: 'web-resolver', scopes: ['resolve'], projects: ['web'] })
@@ -99,9 +123,20 @@ t.test('the seed story through the API against a real registry', async (t) => {
   })
 
   t.test('2. the publisher creates a credential in payments and associates build-tools', async (t) => {
-    const cred = await publisherCall('POST', '/v1/projects/payments/credentials', { name: 'builder-robot', description: 'Pull robot for tools/*', ...ROBOT, registries: registry.hosts })
+    const cred = await publisherCall('POST', '/v1/projects/payments/credentials', {
+      name: 'builder-robot',
+      description: 'Pull robot for tools/*',
+      ...ROBOT,
+      registries: registry.hosts
+    })
     expectStatus(t, cred, 201, 'POST credentials')
-    t.match(cred.json(), { project: 'payments', name: 'builder-robot', username: ROBOT.username, createdBy: PUBLISHER, secretRotatedAt: null })
+    t.match(cred.json(), {
+      project: 'payments',
+      name: 'builder-robot',
+      username: ROBOT.username,
+      createdBy: PUBLISHER,
+      secretRotatedAt: null
+    })
     t.notOk(cred.body.includes(ROBOT.password), 'the password is never returned')
     credentialId = cred.json().id
 
@@ -131,10 +166,29 @@ t.test('the seed story through the API against a real registry', async (t) => {
   t.test('3. the first version is checked against the registry: testing, with the pushed digest and platforms', async (t) => {
     const res = await submitTag(t, '1.0', 'oci-index', { dockerfile: 'FROM debian:12\nRUN apt-get install -y make\n' })
     t.equal(res.headers.location, `${versions}/1.0.0`)
-    t.match(res.json(), { version: '1.0.0', releaseType: null, status: 'checking', reference: `${host}/${REPO}:1.0`, credentialId, digest: null, submittedBy: PUBLISHER })
+    t.match(res.json(), {
+      version: '1.0.0',
+      releaseType: null,
+      status: 'checking',
+      reference: `${host}/${REPO}:1.0`,
+      credentialId,
+      digest: null,
+      submittedBy: PUBLISHER
+    })
     const v = await waitUntilChecked(app, CODE, '1.0.0', tokens.publisher)
-    t.match(v, { status: 'testing', digest: pushed.get('1.0')?.digest, pinnedReference: pinned('1.0'), mediaType: pushed.get('1.0')?.mediaType, size: pushed.get('1.0')?.size, checkClass: null, statusReason: null })
-    t.same(v.platforms, [{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64', variant: 'v8' }])
+    t.match(v, {
+      status: 'testing',
+      digest: pushed.get('1.0')?.digest,
+      pinnedReference: pinned('1.0'),
+      mediaType: pushed.get('1.0')?.mediaType,
+      size: pushed.get('1.0')?.size,
+      checkClass: null,
+      statusReason: null
+    })
+    t.same(v.platforms, [
+      { os: 'linux', architecture: 'amd64' },
+      { os: 'linux', architecture: 'arm64', variant: 'v8' }
+    ])
   })
 
   t.test('4. only the debug project resolves the testing version', async (t) => {
@@ -142,14 +196,31 @@ t.test('the seed story through the API against a real registry', async (t) => {
     expectStatus(t, res, 200, '1.latest for payments-debug')
     t.same(res.json(), resolution('1.latest', '1.0.0', '1.0', 'testing', true))
     t.equal(res.headers['cache-control'], 'no-store')
-    await expectProblem(t, tokens.pipeline, { version: '1.latest', project: 'payments' }, 404, { code: 'VERSION_NOT_FOUND', newestVersion: null })
-    await expectProblem(t, tokens.resolveOnly, { version: '1.latest', project: 'web' }, 404, { code: 'IMAGE_NOT_FOUND', image: CODE, project: 'web' })
+    await expectProblem(t, tokens.pipeline, { version: '1.latest', project: 'payments' }, 404, {
+      code: 'VERSION_NOT_FOUND',
+      newestVersion: null
+    })
+    await expectProblem(t, tokens.resolveOnly, { version: '1.latest', project: 'web' }, 404, {
+      code: 'IMAGE_NOT_FOUND',
+      image: CODE,
+      project: 'web'
+    })
   })
 
   t.test('5. released: pinned by digest for every project that can see it; pull secrets only with pull-secrets', async (t) => {
     await release(t, '1.0.0')
-    await expectVersion(t, tokens.pipeline, { version: '1.latest', project: 'payments' }, resolution('1.latest', '1.0.0', '1.0', 'released', true))
-    await expectVersion(t, tokens.pipeline, { version: '1.latest', project: 'payments-debug' }, resolution('1.latest', '1.0.0', '1.0', 'released', true))
+    await expectVersion(
+      t,
+      tokens.pipeline,
+      { version: '1.latest', project: 'payments' },
+      resolution('1.latest', '1.0.0', '1.0', 'released', true)
+    )
+    await expectVersion(
+      t,
+      tokens.pipeline,
+      { version: '1.latest', project: 'payments-debug' },
+      resolution('1.latest', '1.0.0', '1.0', 'released', true)
+    )
     await expectProblem(t, tokens.resolveOnly, { version: '1.latest', project: 'web' }, 404, { code: 'IMAGE_NOT_FOUND' })
 
     const patched = await publisherCall('PATCH', `/v1/images/${CODE}`, { visibility: { projects: ['web'] } })
@@ -160,7 +231,12 @@ t.test('the seed story through the API against a real registry', async (t) => {
     expectStatus(t, web, 200, '1.latest for web')
     t.same(web.json(), resolution('1.latest', '1.0.0', '1.0', 'released', false))
     t.notOk('pullSecret' in web.json(), 'no pullSecret without the pull-secrets scope')
-    await expectVersion(t, tokens.pipeline, { version: '1.latest', project: 'web' }, resolution('1.latest', '1.0.0', '1.0', 'released', true))
+    await expectVersion(
+      t,
+      tokens.pipeline,
+      { version: '1.latest', project: 'web' },
+      resolution('1.latest', '1.0.0', '1.0', 'released', true)
+    )
     await expectVersion(t, tokens.pipeline, { version: '1.0.0', project: 'web' }, resolution('1.0.0', '1.0.0', '1.0', 'released', true))
     await expectProblem(t, tokens.pipeline, { version: '1.latest', project: 'billing' }, 404, { code: 'IMAGE_NOT_FOUND' })
   })
@@ -169,19 +245,54 @@ t.test('the seed story through the API against a real registry', async (t) => {
     const minor = await submitTag(t, '1.1', 'oci-image', { releaseType: 'minor', releaseNotes: 'ccache 4.10' })
     t.match(minor.json(), { version: '1.1.0', releaseType: 'minor', status: 'checking' })
     t.match(await waitUntilChecked(app, CODE, '1.1.0', tokens.publisher), { status: 'testing', digest: pushed.get('1.1')?.digest })
-    await expectVersion(t, tokens.pipeline, { version: '1.latest', project: 'payments-debug' }, resolution('1.latest', '1.1.0', '1.1', 'testing', true))
-    await expectVersion(t, tokens.resolveOnly, { version: '1.latest', project: 'web' }, resolution('1.latest', '1.0.0', '1.0', 'released', false))
+    await expectVersion(
+      t,
+      tokens.pipeline,
+      { version: '1.latest', project: 'payments-debug' },
+      resolution('1.latest', '1.1.0', '1.1', 'testing', true)
+    )
+    await expectVersion(
+      t,
+      tokens.resolveOnly,
+      { version: '1.latest', project: 'web' },
+      resolution('1.latest', '1.0.0', '1.0', 'released', false)
+    )
     await release(t, '1.1.0')
-    await expectVersion(t, tokens.resolveOnly, { version: '1.latest', project: 'web' }, resolution('1.latest', '1.1.0', '1.1', 'released', false))
+    await expectVersion(
+      t,
+      tokens.resolveOnly,
+      { version: '1.latest', project: 'web' },
+      resolution('1.latest', '1.1.0', '1.1', 'released', false)
+    )
 
     const major = await submitTag(t, '2.0', 'oci-index', { releaseType: 'major', releaseNotes: 'Debian 13 base' })
     t.match(major.json(), { version: '2.0.0', releaseType: 'major', status: 'checking' })
     t.match(await waitUntilChecked(app, CODE, '2.0.0', tokens.publisher), { status: 'testing', digest: pushed.get('2.0')?.digest })
-    await expectVersion(t, tokens.resolveOnly, { version: 'latest', project: 'web' }, resolution('latest', '1.1.0', '1.1', 'released', false))
+    await expectVersion(
+      t,
+      tokens.resolveOnly,
+      { version: 'latest', project: 'web' },
+      resolution('latest', '1.1.0', '1.1', 'released', false)
+    )
     await release(t, '2.0.0')
-    await expectVersion(t, tokens.resolveOnly, { version: '1.latest', project: 'web' }, resolution('1.latest', '1.1.0', '1.1', 'released', false))
-    await expectVersion(t, tokens.resolveOnly, { version: 'latest', project: 'web' }, resolution('latest', '2.0.0', '2.0', 'released', false))
-    await expectVersion(t, tokens.resolveOnly, { version: '2.latest', project: 'web' }, resolution('2.latest', '2.0.0', '2.0', 'released', false))
+    await expectVersion(
+      t,
+      tokens.resolveOnly,
+      { version: '1.latest', project: 'web' },
+      resolution('1.latest', '1.1.0', '1.1', 'released', false)
+    )
+    await expectVersion(
+      t,
+      tokens.resolveOnly,
+      { version: 'latest', project: 'web' },
+      resolution('latest', '2.0.0', '2.0', 'released', false)
+    )
+    await expectVersion(
+      t,
+      tokens.resolveOnly,
+      { version: '2.latest', project: 'web' },
+      resolution('2.latest', '2.0.0', '2.0', 'released', false)
+    )
   })
 
   const REASON = 'ccache 4.10 corrupts the build cache; use 1.0.0 or 2.0.0'
@@ -189,13 +300,23 @@ t.test('the seed story through the API against a real registry', async (t) => {
     const res = await publisherCall('POST', `${versions}/1.1.0/withdraw`, { reason: REASON })
     expectStatus(t, res, 200, 'POST withdraw 1.1.0')
     t.match(res.json(), { version: '1.1.0', status: 'withdrawn', withdrawnBy: PUBLISHER, withdrawReason: REASON, allowedActions: [] })
-    await expectVersion(t, tokens.resolveOnly, { version: '1.latest', project: 'web' }, resolution('1.latest', '1.0.0', '1.0', 'released', false))
+    await expectVersion(
+      t,
+      tokens.resolveOnly,
+      { version: '1.latest', project: 'web' },
+      resolution('1.latest', '1.0.0', '1.0', 'released', false)
+    )
     const gone = await resolve(tokens.resolveOnly, { version: '1.1.0', project: 'web' })
     expectStatus(t, gone, 410, '1.1.0 for web')
     t.match(gone.json(), { code: 'VERSION_WITHDRAWN', image: CODE, version: '1.1.0', withdrawReason: REASON, servingVersion: '1.0.0' })
     t.match(gone.json().detail, REASON)
     t.match(gone.json().detail, '"1.latest" now resolves to 1.0.0')
-    await expectVersion(t, tokens.resolveOnly, { version: 'latest', project: 'web' }, resolution('latest', '2.0.0', '2.0', 'released', false))
+    await expectVersion(
+      t,
+      tokens.resolveOnly,
+      { version: 'latest', project: 'web' },
+      resolution('latest', '2.0.0', '2.0', 'released', false)
+    )
   })
 
   t.test(`8. a backport patch on line 1 is ${BACKPORT}: 1.latest moves to it, latest stays 2.0.0`, async (t) => {
@@ -206,16 +327,40 @@ t.test('the seed story through the API against a real registry', async (t) => {
     backport = version
     t.match(await waitUntilChecked(app, CODE, version, tokens.publisher), { status: 'testing', digest: pushed.get(BACKPORT)?.digest })
     await release(t, version)
-    await expectVersion(t, tokens.resolveOnly, { version: '1.latest', project: 'web' }, resolution('1.latest', BACKPORT, BACKPORT, 'released', false))
-    await expectVersion(t, tokens.resolveOnly, { version: 'latest', project: 'web' }, resolution('latest', '2.0.0', '2.0', 'released', false))
+    await expectVersion(
+      t,
+      tokens.resolveOnly,
+      { version: '1.latest', project: 'web' },
+      resolution('1.latest', BACKPORT, BACKPORT, 'released', false)
+    )
+    await expectVersion(
+      t,
+      tokens.resolveOnly,
+      { version: 'latest', project: 'web' },
+      resolution('latest', '2.0.0', '2.0', 'released', false)
+    )
   })
 
   t.test('9. the audit trail shows the association, every submission and every transition in order', async (t) => {
     const res = await publisherCall('GET', `/v1/images/${CODE}/events?limit=100`)
     expectStatus(t, res, 200, 'GET events')
-    const events = (res.json().items as { action: string; version: string | null; actor: { name: string }; details: Record<string, unknown> }[]).reverse()
-    const seen = events.map((e) => ({ action: e.action, version: e.version, actor: e.actor.name, from: e.details.from ?? null, to: e.details.to ?? null }))
-    const step = (action: string, version: string | null, from: string | null, to: string | null, actor = PUBLISHER) => ({ action, version, actor, from, to })
+    const events = (
+      res.json().items as { action: string; version: string | null; actor: { name: string }; details: Record<string, unknown> }[]
+    ).reverse()
+    const seen = events.map((e) => ({
+      action: e.action,
+      version: e.version,
+      actor: e.actor.name,
+      from: e.details.from ?? null,
+      to: e.details.to ?? null
+    }))
+    const step = (action: string, version: string | null, from: string | null, to: string | null, actor = PUBLISHER) => ({
+      action,
+      version,
+      actor,
+      from,
+      to
+    })
     const published = (version: string) => [
       step('version.submitted', version, null, 'checking'),
       step('version.check_passed', version, 'checking', 'testing', 'check-worker'),
@@ -231,29 +376,45 @@ t.test('the seed story through the API against a real registry', async (t) => {
       ...published(backport)
     ])
     const tags = ['1.0', '1.1', '2.0', BACKPORT]
-    t.same(events.filter((e) => e.action === 'version.check_passed').map((e) => e.details.digest), tags.map((tag) => pushed.get(tag)?.digest))
+    t.same(
+      events.filter((e) => e.action === 'version.check_passed').map((e) => e.details.digest),
+      tags.map((tag) => pushed.get(tag)?.digest)
+    )
     t.same(events.find((e) => e.action === 'image.updated')?.details, { changes: { 'visibility.projects': { from: [], to: ['web'] } } })
     t.match(events.find((e) => e.action === 'version.withdrawn')?.details, { reason: REASON })
   })
 
   t.test('10. the resolution log lists every resolution; usage shows who resolved 1.0.0', async (t) => {
     const expected = [...resolved].reverse()
-    const { value: items, ms } = await pollUntil(async () => {
-      const res = await publisherCall('GET', `/v1/images/${CODE}/resolutions?limit=100`)
-      if (res.statusCode !== 200) throw new Error(`resolutions: ${res.statusCode} ${res.body}`)
-      const page = res.json().items as (LoggedResolution & { count: number; firstResolvedAt: string; resolvedAt: string })[]
-      return page.length >= expected.length ? page : undefined
-    }, 50, 5000)
+    const { value: items, ms } = await pollUntil(
+      async () => {
+        const res = await publisherCall('GET', `/v1/images/${CODE}/resolutions?limit=100`)
+        if (res.statusCode !== 200) throw new Error(`resolutions: ${res.statusCode} ${res.body}`)
+        const page = res.json().items as (LoggedResolution & { count: number; firstResolvedAt: string; resolvedAt: string })[]
+        return page.length >= expected.length ? page : undefined
+      },
+      50,
+      5000
+    )
     t.comment(`resolution log complete after ${ms} ms`)
     // Every job has its own build, so no two resolutions fold into one entry.
-    t.same(items?.map(({ resolvedAt: _at, firstResolvedAt: _first, ...rest }) => rest), expected.map((r) => ({ ...r, count: 1 })))
+    t.same(
+      items?.map(({ resolvedAt: _at, firstResolvedAt: _first, ...rest }) => rest),
+      expected.map((r) => ({ ...r, count: 1 }))
+    )
 
     const usage = await publisherCall('GET', `${versions}/1.0.0/usage`)
     expectStatus(t, usage, 200, 'GET usage of 1.0.0')
     const byProject = new Map<string, number>()
     for (const r of expected) if (r.version === '1.0.0') byProject.set(r.project, (byProject.get(r.project) ?? 0) + 1)
     // Most recent first: `expected` is newest first, and a Map keeps first-insertion order.
-    t.same(usage.json().projects.map(({ project, resolutions }: { project: string; resolutions: number }) => ({ project, resolutions })), [...byProject].map(([project, resolutions]) => ({ project, resolutions })))
-    t.same(usage.json().projects.map((p: { project: string }) => p.project), ['web', 'payments-debug', 'payments'])
+    t.same(
+      usage.json().projects.map(({ project, resolutions }: { project: string; resolutions: number }) => ({ project, resolutions })),
+      [...byProject].map(([project, resolutions]) => ({ project, resolutions }))
+    )
+    t.same(
+      usage.json().projects.map((p: { project: string }) => p.project),
+      ['web', 'payments-debug', 'payments']
+    )
   })
 })

@@ -44,7 +44,11 @@ export function resolveUrl(code: string, query: ResolveQuery): string {
 }
 
 /** Polls `probe` every `everyMs` until it returns a value or `limitMs` passes; returns it with the time taken. */
-export async function pollUntil<T>(probe: () => Promise<T | undefined>, everyMs: number, limitMs: number): Promise<{ value: T | undefined; ms: number }> {
+export async function pollUntil<T>(
+  probe: () => Promise<T | undefined>,
+  everyMs: number,
+  limitMs: number
+): Promise<{ value: T | undefined; ms: number }> {
   const started = Date.now()
   for (;;) {
     const value = await probe()

@@ -24,13 +24,21 @@ t.test('a release through replica A is resolved by replica B within one second',
   /** Releases the version through A, then polls B every 20 ms until it resolves `expected` (1 s at most). */
   const seenByB = async (t: Test, change: () => Promise<void>, expected: string, what: string) => {
     await change()
-    const { value, ms } = await pollUntil(async () => ((await resolveOn(b)).version === expected ? expected : undefined), EVERY_MS, LIMIT_MS)
+    const { value, ms } = await pollUntil(
+      async () => ((await resolveOn(b)).version === expected ? expected : undefined),
+      EVERY_MS,
+      LIMIT_MS
+    )
     t.equal(value, expected, `${what}: B resolves ${expected} within ${LIMIT_MS} ms`)
     t.comment(`${what}: B resolved ${expected} ${ms} ms after A answered`)
   }
   const publish = async (t: Test, tag: string, releaseType?: string) => {
     const pushed = await pushImage(registry, { repository: REPO, tag, kind: 'oci-image' })
-    const res = await a.call({ method: 'POST', url: `/v1/images/${CODE}/versions`, payload: { registry: registry.host, repository: REPO, tag, ...(releaseType ? { releaseType } : {}) } })
+    const res = await a.call({
+      method: 'POST',
+      url: `/v1/images/${CODE}/versions`,
+      payload: { registry: registry.host, repository: REPO, tag, ...(releaseType ? { releaseType } : {}) }
+    })
     t.equal(res.statusCode, 202, `submit ${tag} through A`)
     const version = String(res.json().version)
     t.match(await waitUntilChecked(a, CODE, version, a.config.ADMIN_TOKEN as string), { status: 'testing', digest: pushed.digest })
@@ -41,7 +49,11 @@ t.test('a release through replica A is resolved by replica B within one second',
     t.equal(res.statusCode, 200, `${action} ${version} through A`)
   }
 
-  const image = await a.call({ method: 'POST', url: '/v1/images', payload: { code: CODE, name: 'Shared tools', ownerProject: 'platform', visibility: { public: true } } })
+  const image = await a.call({
+    method: 'POST',
+    url: '/v1/images',
+    payload: { code: CODE, name: 'Shared tools', ownerProject: 'platform', visibility: { public: true } }
+  })
   t.equal(image.statusCode, 201, 'image associated through A')
 
   const first = await publish(t, '1.0')

@@ -26,35 +26,64 @@ type Visibility = 'private' | 'public'
 //   read      images:read for proj-a;  expired, revoked: owner-like tokens;  malformed: Basic header
 const EXPECTED: Record<string, string> = {
   //                  admin owner sameN debug resol pull  read  expir revok malf    admin owner sameN debug resol pull  read  expir revok malf
-  getHealth: '        ok    ok    ok    ok    ok    ok    ok    ok    ok    ok    | ok    ok    ok    ok    ok    ok    ok    ok    ok    ok',
-  getReadiness: '     ok    ok    ok    ok    ok    ok    ok    ok    ok    ok    | ok    ok    ok    ok    ok    ok    ok    ok    ok    ok',
-  whoAmI: '           ok    ok    ok    ok    ok    ok    ok    401   401   401   | ok    ok    ok    ok    ok    ok    ok    401   401   401',
-  createToken: '      ok    403   403   403   403   403   403   401   401   401   | ok    403   403   403   403   403   403   401   401   401',
-  listTokens: '       ok    403   403   403   403   403   403   401   401   401   | ok    403   403   403   403   403   403   401   401   401',
-  getToken: '         ok    403   403   403   403   403   403   401   401   401   | ok    403   403   403   403   403   403   401   401   401',
-  revokeToken: '      ok    403   403   403   403   403   403   401   401   401   | ok    403   403   403   403   403   403   401   401   401',
-  createCredential: ' ok    ok    403   403   403   403   403   401   401   401   | ok    ok    403   403   403   403   403   401   401   401',
-  listCredentials: '  ok    ok    403   403   403   403   ok    401   401   401   | ok    ok    403   403   403   403   ok    401   401   401',
-  getCredential: '    ok    ok    403   403   403   403   ok    401   401   401   | ok    ok    403   403   403   403   ok    401   401   401',
-  updateCredential: ' ok    ok    403   403   403   403   403   401   401   401   | ok    ok    403   403   403   403   403   401   401   401',
-  deleteCredential: ' ok    ok    403   403   403   403   403   401   401   401   | ok    ok    403   403   403   403   403   401   401   401',
-  createImage: '      ok    ok    403   403   403   403   403   401   401   401   | ok    ok    403   403   403   403   403   401   401   401',
-  listImages: '       ok    ok    ok    ok    403   403   ok    401   401   401   | ok    ok    ok    ok    403   403   ok    401   401   401',
-  getImage: '         ok    ok    404   ok    403   403   ok    401   401   401   | ok    ok    ok    ok    403   403   ok    401   401   401',
-  updateImage: '      ok    ok    404   403   403   403   403   401   401   401   | ok    ok    403   403   403   403   403   401   401   401',
-  deleteImage: '      ok    ok    404   403   403   403   403   401   401   401   | ok    ok    403   403   403   403   403   401   401   401',
-  listImageEvents: '  ok    ok    404   ok    403   403   ok    401   401   401   | ok    ok    ok    ok    403   403   ok    401   401   401',
-  submitVersion: '    ok    ok    404   403   403   403   403   401   401   401   | ok    ok    403   403   403   403   403   401   401   401',
-  listVersions: '     ok    ok    404   ok    403   403   ok    401   401   401   | ok    ok    ok    ok    403   403   ok    401   401   401',
-  getVersion: '       ok    ok    404   ok    403   403   ok    401   401   401   | ok    ok    ok    ok    403   403   ok    401   401   401',
-  recheckVersion: '   ok    ok    404   403   403   403   403   401   401   401   | ok    ok    403   403   403   403   403   401   401   401',
-  releaseVersion: '   ok    ok    404   403   403   403   403   401   401   401   | ok    ok    403   403   403   403   403   401   401   401',
-  cancelVersion: '    ok    ok    404   403   403   403   403   401   401   401   | ok    ok    403   403   403   403   403   401   401   401',
-  withdrawVersion: '  ok    ok    404   403   403   403   403   401   401   401   | ok    ok    403   403   403   403   403   401   401   401',
-  resolveVersion: '   ok    ok    404   ok    404   404   403   401   401   401   | ok    ok    ok    ok    ok    ok    403   401   401   401',
-  resolveBatch: '     ok    ok    404   ok    404   404   403   401   401   401   | ok    ok    ok    ok    ok    ok    403   401   401   401',
-  listResolutions: '  ok    ok    404   ok    403   403   ok    401   401   401   | ok    ok    ok    ok    403   403   ok    401   401   401',
-  getVersionUsage: '  ok    ok    404   ok    403   403   ok    401   401   401   | ok    ok    ok    ok    403   403   ok    401   401   401'
+  getHealth:
+    '        ok    ok    ok    ok    ok    ok    ok    ok    ok    ok    | ok    ok    ok    ok    ok    ok    ok    ok    ok    ok',
+  getReadiness:
+    '     ok    ok    ok    ok    ok    ok    ok    ok    ok    ok    | ok    ok    ok    ok    ok    ok    ok    ok    ok    ok',
+  whoAmI:
+    '           ok    ok    ok    ok    ok    ok    ok    401   401   401   | ok    ok    ok    ok    ok    ok    ok    401   401   401',
+  createToken:
+    '      ok    403   403   403   403   403   403   401   401   401   | ok    403   403   403   403   403   403   401   401   401',
+  listTokens:
+    '       ok    403   403   403   403   403   403   401   401   401   | ok    403   403   403   403   403   403   401   401   401',
+  getToken:
+    '         ok    403   403   403   403   403   403   401   401   401   | ok    403   403   403   403   403   403   401   401   401',
+  revokeToken:
+    '      ok    403   403   403   403   403   403   401   401   401   | ok    403   403   403   403   403   403   401   401   401',
+  createCredential:
+    ' ok    ok    403   403   403   403   403   401   401   401   | ok    ok    403   403   403   403   403   401   401   401',
+  listCredentials:
+    '  ok    ok    403   403   403   403   ok    401   401   401   | ok    ok    403   403   403   403   ok    401   401   401',
+  getCredential:
+    '    ok    ok    403   403   403   403   ok    401   401   401   | ok    ok    403   403   403   403   ok    401   401   401',
+  updateCredential:
+    ' ok    ok    403   403   403   403   403   401   401   401   | ok    ok    403   403   403   403   403   401   401   401',
+  deleteCredential:
+    ' ok    ok    403   403   403   403   403   401   401   401   | ok    ok    403   403   403   403   403   401   401   401',
+  createImage:
+    '      ok    ok    403   403   403   403   403   401   401   401   | ok    ok    403   403   403   403   403   401   401   401',
+  listImages:
+    '       ok    ok    ok    ok    403   403   ok    401   401   401   | ok    ok    ok    ok    403   403   ok    401   401   401',
+  getImage:
+    '         ok    ok    404   ok    403   403   ok    401   401   401   | ok    ok    ok    ok    403   403   ok    401   401   401',
+  updateImage:
+    '      ok    ok    404   403   403   403   403   401   401   401   | ok    ok    403   403   403   403   403   401   401   401',
+  deleteImage:
+    '      ok    ok    404   403   403   403   403   401   401   401   | ok    ok    403   403   403   403   403   401   401   401',
+  listImageEvents:
+    '  ok    ok    404   ok    403   403   ok    401   401   401   | ok    ok    ok    ok    403   403   ok    401   401   401',
+  submitVersion:
+    '    ok    ok    404   403   403   403   403   401   401   401   | ok    ok    403   403   403   403   403   401   401   401',
+  listVersions:
+    '     ok    ok    404   ok    403   403   ok    401   401   401   | ok    ok    ok    ok    403   403   ok    401   401   401',
+  getVersion:
+    '       ok    ok    404   ok    403   403   ok    401   401   401   | ok    ok    ok    ok    403   403   ok    401   401   401',
+  recheckVersion:
+    '   ok    ok    404   403   403   403   403   401   401   401   | ok    ok    403   403   403   403   403   401   401   401',
+  releaseVersion:
+    '   ok    ok    404   403   403   403   403   401   401   401   | ok    ok    403   403   403   403   403   401   401   401',
+  cancelVersion:
+    '    ok    ok    404   403   403   403   403   401   401   401   | ok    ok    403   403   403   403   403   401   401   401',
+  withdrawVersion:
+    '  ok    ok    404   403   403   403   403   401   401   401   | ok    ok    403   403   403   403   403   401   401   401',
+  resolveVersion:
+    '   ok    ok    404   ok    404   404   403   401   401   401   | ok    ok    ok    ok    ok    ok    403   401   401   401',
+  resolveBatch:
+    '     ok    ok    404   ok    404   404   403   401   401   401   | ok    ok    ok    ok    ok    ok    403   401   401   401',
+  listResolutions:
+    '  ok    ok    404   ok    403   403   ok    401   401   401   | ok    ok    ok    ok    403   403   ok    401   401   401',
+  getVersionUsage:
+    '  ok    ok    404   ok    403   403   ok    401   401   401   | ok    ok    ok    ok    403   403   ok    401   401   401'
 }
 
 function expected(operationId: string, kind: Kind, visibility: Visibility): Outcome | undefined {
@@ -100,22 +129,34 @@ const REQUESTS: Record<string, (c: Cell) => Omit<CallOptions, 'method' | 'token'
   getHealth: () => ({ url: '/healthz' }),
   getReadiness: () => ({ url: '/readyz' }),
   whoAmI: () => ({ url: '/v1/whoami' }),
-  createToken: (c) => ({ url: '/v1/tokens', payload: { name: `matrix-${c.kind}-${c.visibility}`, scopes: ['resolve'], projects: ['web'] } }),
+  createToken: (c) => ({
+    url: '/v1/tokens',
+    payload: { name: `matrix-${c.kind}-${c.visibility}`, scopes: ['resolve'], projects: ['web'] }
+  }),
   listTokens: () => ({ url: '/v1/tokens' }),
   getToken: (c) => ({ url: `/v1/tokens/${c.fixture.spareTokenId}` }),
   revokeToken: (c) => ({ url: `/v1/tokens/${c.fixture.spareTokenId}` }),
-  createCredential: () => ({ url: '/v1/projects/proj-a/credentials', payload: { name: 'matrix-cred', username: 'robot', password: 'pw', registries: ['registry.example.com'] } }),
+  createCredential: () => ({
+    url: '/v1/projects/proj-a/credentials',
+    payload: { name: 'matrix-cred', username: 'robot', password: 'pw', registries: ['registry.example.com'] }
+  }),
   listCredentials: () => ({ url: '/v1/projects/proj-a/credentials' }),
   getCredential: (c) => ({ url: `/v1/projects/proj-a/credentials/${c.fixture.credentialId}` }),
   updateCredential: (c) => ({ url: `/v1/projects/proj-a/credentials/${c.fixture.credentialId}`, payload: { name: 'spare-cred' } }),
   deleteCredential: (c) => ({ url: `/v1/projects/proj-a/credentials/${c.fixture.credentialId}` }),
-  createImage: (c) => ({ url: '/v1/images', payload: { code: c.code, name: 'taken', ownerProject: 'proj-a', debugProject: 'proj-a-debug' } }),
+  createImage: (c) => ({
+    url: '/v1/images',
+    payload: { code: c.code, name: 'taken', ownerProject: 'proj-a', debugProject: 'proj-a-debug' }
+  }),
   listImages: () => ({ url: '/v1/images' }),
   getImage: (c) => ({ url: `/v1/images/${c.code}` }),
   updateImage: (c) => ({ url: `/v1/images/${c.code}`, payload: { summary: 'changed' }, headers: { 'if-match': '"r999"' } }),
   deleteImage: (c) => ({ url: `/v1/images/${c.code}`, headers: { 'if-match': '"r999"' } }),
   listImageEvents: (c) => ({ url: `/v1/images/${c.code}/events` }),
-  submitVersion: (c) => ({ url: `/v1/images/${c.code}/versions`, payload: { releaseType: 'minor', registry: 'registry.example.com', repository: 'ci/other', tag: 'x', credentialId: null } }),
+  submitVersion: (c) => ({
+    url: `/v1/images/${c.code}/versions`,
+    payload: { releaseType: 'minor', registry: 'registry.example.com', repository: 'ci/other', tag: 'x', credentialId: null }
+  }),
   listVersions: (c) => ({ url: `/v1/images/${c.code}/versions` }),
   getVersion: (c) => ({ url: `/v1/images/${c.code}/versions/1.0.0` }),
   recheckVersion: (c) => ({ url: `/v1/images/${c.code}/versions/1.1.0/recheck` }),
@@ -140,22 +181,38 @@ function outcomeOf(operationId: string, res: LightMyRequestResponse): Outcome | 
   // A batch answers 200 with a problem per entry: the entry tells.
   if (operationId === 'resolveBatch') {
     const entry = (body.results as { problem?: { status: number; code: string } }[] | undefined)?.[0]
-    if (entry?.problem) return entry.problem.status === 404 && entry.problem.code === 'IMAGE_NOT_FOUND' ? '404' : `entry ${JSON.stringify(entry.problem)}`
+    if (entry?.problem)
+      return entry.problem.status === 404 && entry.problem.code === 'IMAGE_NOT_FOUND' ? '404' : `entry ${JSON.stringify(entry.problem)}`
   }
   return 'ok'
 }
 
 async function fixture(test: TestApp): Promise<{ tokens: Record<Kind, string | null>; fixture: Fixture }> {
   const { call, token } = test
-  const credential = await call({ method: 'POST', url: '/v1/projects/proj-a/credentials', payload: { name: 'matrix-cred', username: 'robot', password: 'matrix-secret', registries: ['registry.example.com'] } })
+  const credential = await call({
+    method: 'POST',
+    url: '/v1/projects/proj-a/credentials',
+    payload: { name: 'matrix-cred', username: 'robot', password: 'matrix-secret', registries: ['registry.example.com'] }
+  })
   if (credential.statusCode !== 201) throw new Error(`credential: ${credential.body}`)
-  await call({ method: 'POST', url: '/v1/projects/proj-a/credentials', payload: { name: 'spare-cred', username: 'robot', password: 'x', registries: ['registry.example.com'] } })
+  await call({
+    method: 'POST',
+    url: '/v1/projects/proj-a/credentials',
+    payload: { name: 'spare-cred', username: 'robot', password: 'x', registries: ['registry.example.com'] }
+  })
   const credentialId = credential.json<{ id: string }>().id
   for (const visibility of ['private', 'public'] as const) {
     const res = await call({
       method: 'POST',
       url: '/v1/images',
-      payload: { code: IMAGE[visibility], name: visibility, ownerProject: 'proj-a', debugProject: 'proj-a-debug', credentialId, visibility: { public: visibility === 'public' } }
+      payload: {
+        code: IMAGE[visibility],
+        name: visibility,
+        ownerProject: 'proj-a',
+        debugProject: 'proj-a-debug',
+        credentialId,
+        visibility: { public: visibility === 'public' }
+      }
     })
     if (res.statusCode !== 201) throw new Error(`image: ${res.body}`)
     const imageId = res.json<{ id: string }>().id
@@ -163,7 +220,15 @@ async function fixture(test: TestApp): Promise<{ tokens: Record<Kind, string | n
     await test.app.db
       .insertInto('imageVersions')
       .values([
-        { ...version, major: 1, tag: '1.0', status: 'released', digest: DIGEST, platforms: JSON.stringify([{ os: 'linux', architecture: 'amd64' }]), releasedAt: new Date() },
+        {
+          ...version,
+          major: 1,
+          tag: '1.0',
+          status: 'released',
+          digest: DIGEST,
+          platforms: JSON.stringify([{ os: 'linux', architecture: 'amd64' }]),
+          releasedAt: new Date()
+        },
         { ...version, major: 1, minor: 1, tag: '1.1', status: 'checking' }
       ])
       .execute()
@@ -198,7 +263,9 @@ t.test('authorization matrix: every operation × token kind × private/public im
   const contract = JSON.parse(readFileSync(new URL('../../openapi/openapi.json', import.meta.url), 'utf8')) as {
     paths: Record<string, Record<string, { operationId: string }>>
   }
-  const operations = Object.values(contract.paths).flatMap((item) => Object.entries(item).map(([method, op]) => ({ method: method.toUpperCase(), id: op.operationId })))
+  const operations = Object.values(contract.paths).flatMap((item) =>
+    Object.entries(item).map(([method, op]) => ({ method: method.toUpperCase(), id: op.operationId }))
+  )
   const missing = operations.filter((op) => !EXPECTED[op.id] || !REQUESTS[op.id]).map((op) => op.id)
   t.same(missing, [], 'every operation of the contract has its rows (and a request) here')
   const stale = Object.keys(EXPECTED).filter((id) => !operations.some((op) => op.id === id))
@@ -235,8 +302,19 @@ t.test('authorization matrix: every operation × token kind × private/public im
 async function snapshot(test: TestApp): Promise<unknown> {
   const db = test.app.db
   return {
-    images: await db.selectFrom('images').select(['code', 'revision', 'summary', 'credentialId', 'visibilityPublic']).orderBy('code').execute(),
-    versions: await db.selectFrom('imageVersions').select(['imageId', 'major', 'minor', 'patch', 'status', 'digest', 'registry', 'repository', 'tag']).orderBy('imageId').orderBy('major').orderBy('minor').orderBy('patch').execute(),
+    images: await db
+      .selectFrom('images')
+      .select(['code', 'revision', 'summary', 'credentialId', 'visibilityPublic'])
+      .orderBy('code')
+      .execute(),
+    versions: await db
+      .selectFrom('imageVersions')
+      .select(['imageId', 'major', 'minor', 'patch', 'status', 'digest', 'registry', 'repository', 'tag'])
+      .orderBy('imageId')
+      .orderBy('major')
+      .orderBy('minor')
+      .orderBy('patch')
+      .execute(),
     credentials: await db.selectFrom('registryCredentials').select(['id', 'name', 'username', 'secretCiphertext']).orderBy('name').execute()
   }
 }

@@ -14,7 +14,18 @@ t.test('errors outside any route are problems on a real connection', async (t) =
     t.equal(res.status, status, `${name}: status (${res.body})`)
     t.equal(res.headers['content-type'], PROBLEM, `${name}: media type`)
     const body = JSON.parse(res.body || '{}') as Record<string, unknown>
-    t.match(body, { type: `urn:ci-image-store:problem:${code.toLowerCase().replaceAll('_', '-')}`, title: String, status, detail: String, code, requestId: res.headers['x-request-id'] }, name)
+    t.match(
+      body,
+      {
+        type: `urn:ci-image-store:problem:${code.toLowerCase().replaceAll('_', '-')}`,
+        title: String,
+        status,
+        detail: String,
+        code,
+        requestId: res.headers['x-request-id']
+      },
+      name
+    )
     t.match(res.headers['x-request-id'], /^[0-9a-f-]{36}$/, `${name}: a request id`)
     if (close) {
       t.equal(res.headers.connection, 'close', `${name}: Connection: close`)
@@ -24,21 +35,43 @@ t.test('errors outside any route are problems on a real connection', async (t) =
   }
   const host = 'Host: 127.0.0.1\r\n'
 
-  const badUrl = expectProblem('bad percent-encoding', await rawRequest(port, [`GET /v1/images/%E0%A4%A HTTP/1.1\r\n${host}Connection: close\r\n\r\n`]), 400, 'MALFORMED_URL')
+  const badUrl = expectProblem(
+    'bad percent-encoding',
+    await rawRequest(port, [`GET /v1/images/%E0%A4%A HTTP/1.1\r\n${host}Connection: close\r\n\r\n`]),
+    400,
+    'MALFORMED_URL'
+  )
   t.equal(badUrl.instance, '/v1/images/%E0%A4%A')
-  const long = expectProblem('a 200-character path parameter', await rawRequest(port, [`GET /v1/images/${'a'.repeat(200)} HTTP/1.1\r\n${host}Connection: close\r\n\r\n`]), 414, 'PATH_PARAMETER_TOO_LONG')
+  const long = expectProblem(
+    'a 200-character path parameter',
+    await rawRequest(port, [`GET /v1/images/${'a'.repeat(200)} HTTP/1.1\r\n${host}Connection: close\r\n\r\n`]),
+    414,
+    'PATH_PARAMETER_TOO_LONG'
+  )
   t.match(long.detail, /longer than 100 characters/)
 
   expectProblem('a backslash in the URL', await rawRequest(port, [`GET \\v1\\images HTTP/1.1\r\n${host}\r\n`]), 400, 'MALFORMED_REQUEST')
   expectProblem(
     'Transfer-Encoding and Content-Length together',
-    await rawRequest(port, [`POST /v1/tokens HTTP/1.1\r\n${host}Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n`]),
+    await rawRequest(port, [
+      `POST /v1/tokens HTTP/1.1\r\n${host}Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n`
+    ]),
     400,
     'MALFORMED_REQUEST'
   )
-  const badHeader = expectProblem('an invalid header name', await rawRequest(port, [`GET /healthz HTTP/1.1\r\n${host}Bad Header: x\r\n\r\n`]), 400, 'MALFORMED_REQUEST')
+  const badHeader = expectProblem(
+    'an invalid header name',
+    await rawRequest(port, [`GET /healthz HTTP/1.1\r\n${host}Bad Header: x\r\n\r\n`]),
+    400,
+    'MALFORMED_REQUEST'
+  )
   t.match(badHeader.detail, /not valid HTTP\/1\.1 \(Invalid header/)
-  expectProblem('headers over the limit', await rawRequest(port, [`GET /healthz HTTP/1.1\r\n${host}X-Big: ${'b'.repeat(20_000)}\r\n\r\n`]), 431, 'HEADERS_TOO_LARGE')
+  expectProblem(
+    'headers over the limit',
+    await rawRequest(port, [`GET /healthz HTTP/1.1\r\n${host}X-Big: ${'b'.repeat(20_000)}\r\n\r\n`]),
+    431,
+    'HEADERS_TOO_LARGE'
+  )
 
   const noHost = expectProblem('HTTP/1.1 without Host', await rawRequest(port, ['GET /healthz HTTP/1.1\r\n\r\n']), 400, 'HOST_REQUIRED')
   t.equal(noHost.instance, '/healthz')
@@ -47,8 +80,14 @@ t.test('errors outside any route are problems on a real connection', async (t) =
   const fine = await rawRequest(port, [`GET /healthz HTTP/1.1\r\n${host}Connection: close\r\n\r\n`])
   t.same([fine.status, fine.body], [200, '{"status":"ok"}'], 'a well-formed request on the same server is served')
 
-  t.notOk(logs.some((l) => JSON.parse(l).level >= 50), 'none of these is logged as a server error')
-  t.ok(logs.some((l) => l.includes('"code":"MALFORMED_REQUEST"') && l.includes('"level":30')), 'each is logged at info with its code')
+  t.notOk(
+    logs.some((l) => JSON.parse(l).level >= 50),
+    'none of these is logged as a server error'
+  )
+  t.ok(
+    logs.some((l) => l.includes('"code":"MALFORMED_REQUEST"') && l.includes('"level":30')),
+    'each is logged at info with its code'
+  )
 })
 
 t.test('a client that goes away in the middle of its body is logged at info, never as a database outage', async (t) => {
@@ -62,8 +101,14 @@ t.test('a client that goes away in the middle of its body is logged at info, nev
   t.ok(aborted, `the abort is logged (${logs.join('')})`)
   t.equal(aborted?.level, 30, 'at info')
   t.equal(aborted?.err, undefined, 'without an error')
-  t.notOk(lines.some((l) => l.level >= 50), `no error line (${JSON.stringify(lines.filter((l) => l.level >= 50))})`)
-  t.notOk(logs.some((l) => l.includes('DATABASE_UNAVAILABLE') || l.includes('"statusCode":503')), 'not taken for the database')
+  t.notOk(
+    lines.some((l) => l.level >= 50),
+    `no error line (${JSON.stringify(lines.filter((l) => l.level >= 50))})`
+  )
+  t.notOk(
+    logs.some((l) => l.includes('DATABASE_UNAVAILABLE') || l.includes('"statusCode":503')),
+    'not taken for the database'
+  )
 })
 
 t.test("a request stream's reset is not the database's", async (t) => {

@@ -38,7 +38,13 @@ t.test('every operation of the contract, fuzzed: no 5xx, errors as documented, t
   const fixture = await createFuzzFixture(app, doc, operations, registry)
   const before = await fixtureSnapshot(app, fixture)
 
-  const secrets: Record<TokenKind, string | null> = { admin: ADMIN_TOKEN, owner: fixture.tokens.owner, other: fixture.tokens.other, none: null, malformed: null }
+  const secrets: Record<TokenKind, string | null> = {
+    admin: ADMIN_TOKEN,
+    owner: fixture.tokens.owner,
+    other: fixture.tokens.other,
+    none: null,
+    malformed: null
+  }
   const log = new FindingLog()
   const perOperationMs = Math.floor(BUDGET_MS / operations.length)
   const started = Date.now()
@@ -53,20 +59,30 @@ t.test('every operation of the contract, fuzzed: no 5xx, errors as documented, t
         const headers = { ...(secret ? { authorization: `Bearer ${secret}` } : {}), ...req.headers }
         let res
         try {
-          res = await app.app.inject({ method: req.method, url: req.url, headers, ...(req.payload !== undefined ? { payload: req.payload } : {}) })
+          res = await app.app.inject({
+            method: req.method,
+            url: req.url,
+            headers,
+            ...(req.payload !== undefined ? { payload: req.payload } : {})
+          })
         } catch {
           refusedByClient++ // light-my-request refuses some headers Node would never send; nothing reached the server
           return
         }
         log.requests++
-        if (TRACE.has(op.id)) t.comment(`${req.token} ${req.method} ${req.url} ${req.payload?.slice(0, 200) ?? ''} → ${res.statusCode} ${res.body.slice(0, 200)}`)
+        if (TRACE.has(op.id))
+          t.comment(
+            `${req.token} ${req.method} ${req.url} ${req.payload?.slice(0, 200) ?? ''} → ${res.statusCode} ${res.body.slice(0, 200)}`
+          )
         log.record(op, req, res, breaches(op, req, res, validator))
       }),
       { numRuns: RUNS, seed: SEED + i, interruptAfterTimeLimit: perOperationMs, markInterruptAsFailure: false }
     )
   }
   const seconds = ((Date.now() - started) / 1000).toFixed(1)
-  t.comment(`contract fuzz: ${operations.length} operations, ${log.requests} requests (${refusedByClient} refused by inject), seed ${SEED}, ${seconds} s, ${log.findings.size} distinct findings`)
+  t.comment(
+    `contract fuzz: ${operations.length} operations, ${log.requests} requests (${refusedByClient} refused by inject), seed ${SEED}, ${seconds} s, ${log.findings.size} distinct findings`
+  )
 
   for (const f of log.findings.values()) {
     t.fail(`${f.key} (×${f.count})`, { request: f.request, response: f.response })

@@ -32,6 +32,10 @@ t.test('embedded PGlite: migrations, bootstrap token, a request, and persistence
   const second = await buildApp({ config, onAdminTokenCreated: (token) => announced.push(token) })
   t.teardown(() => second.close())
   t.equal(announced.length, 1, 'no second token on a later start')
-  const kept = await second.inject({ method: 'GET', url: '/v1/whoami', headers: { authorization: `Bearer ${created.json<{ token: string }>().token}` } })
+  const kept = await second.inject({
+    method: 'GET',
+    url: '/v1/whoami',
+    headers: { authorization: `Bearer ${created.json<{ token: string }>().token}` }
+  })
   t.equal(kept.statusCode, 200, 'data survived the restart')
 })

@@ -19,7 +19,16 @@ t.test('every kind of error is an RFC 9457 problem with code and requestId', asy
     t.equal(res.statusCode, status, `${name}: status`)
     t.equal(res.headers['content-type'], PROBLEM, `${name}: media type`)
     const body = res.json<Record<string, unknown>>()
-    t.match(body, { type: `urn:ci-image-store:problem:${code.toLowerCase().replaceAll('_', '-')}`, status, code, requestId: res.headers['x-request-id'] }, name)
+    t.match(
+      body,
+      {
+        type: `urn:ci-image-store:problem:${code.toLowerCase().replaceAll('_', '-')}`,
+        status,
+        code,
+        requestId: res.headers['x-request-id']
+      },
+      name
+    )
     t.match(body.detail, detail, `${name}: detail`)
     t.type(body.title, 'string')
     t.type(body.instance, 'string')
@@ -30,8 +39,20 @@ t.test('every kind of error is an RFC 9457 problem with code and requestId', asy
   const body = await expectProblem('unknown property', unknownProperty, 400, 'VALIDATION_FAILED', /body\.colour is not a known property/)
   t.same(body.errors, [{ path: 'body.colour', message: 'is not a known property; remove it' }])
 
-  await expectProblem('invalid enum', await call({ method: 'POST', url: '/v1/tokens', payload: { name: 'x', scopes: ['root'] } }), 400, 'VALIDATION_FAILED', /body\.scopes\.0/)
-  await expectProblem('unknown route', await call({ method: 'GET', url: '/v1/nothing-here' }), 404, 'ROUTE_NOT_FOUND', /No route GET \/v1\/nothing-here/)
+  await expectProblem(
+    'invalid enum',
+    await call({ method: 'POST', url: '/v1/tokens', payload: { name: 'x', scopes: ['root'] } }),
+    400,
+    'VALIDATION_FAILED',
+    /body\.scopes\.0/
+  )
+  await expectProblem(
+    'unknown route',
+    await call({ method: 'GET', url: '/v1/nothing-here' }),
+    404,
+    'ROUTE_NOT_FOUND',
+    /No route GET \/v1\/nothing-here/
+  )
   const wrongMethod = await call({ method: 'PUT', url: '/v1/tokens' })
   await expectProblem('wrong method', wrongMethod, 405, 'METHOD_NOT_ALLOWED', /PUT is not supported on \/v1\/tokens; use GET, HEAD, POST/)
   t.equal(wrongMethod.headers.allow, 'GET, HEAD, POST')
@@ -71,13 +92,33 @@ t.test('every kind of error is an RFC 9457 problem with code and requestId', asy
     /body must be object/
   )
   const created = await call({ method: 'POST', url: '/v1/tokens', payload: { name: 'short-lived', scopes: ['resolve'] } })
-  const revoke = await call({ method: 'DELETE', url: `/v1/tokens/${created.json<{ id: string }>().id}`, payload: '', headers: { 'content-type': 'application/json' } })
+  const revoke = await call({
+    method: 'DELETE',
+    url: `/v1/tokens/${created.json<{ id: string }>().id}`,
+    payload: '',
+    headers: { 'content-type': 'application/json' }
+  })
   t.equal(revoke.statusCode, 204, 'curl -H "Content-Type: application/json" on a body-less action is fine')
-  await expectProblem('no token', await call({ method: 'GET', url: '/v1/tokens', token: null }), 401, 'AUTHENTICATION_REQUIRED', /Authorization: Bearer/)
+  await expectProblem(
+    'no token',
+    await call({ method: 'GET', url: '/v1/tokens', token: null }),
+    401,
+    'AUTHENTICATION_REQUIRED',
+    /Authorization: Bearer/
+  )
 
-  const failure = await expectProblem('unexpected exception', await call({ method: 'GET', url: '/v1/test-failure' }), 500, 'INTERNAL_ERROR', /unexpected error/)
+  const failure = await expectProblem(
+    'unexpected exception',
+    await call({ method: 'GET', url: '/v1/test-failure' }),
+    500,
+    'INTERNAL_ERROR',
+    /unexpected error/
+  )
   t.notMatch(JSON.stringify(failure), /secret_table|SELECT|password|at /, 'a 500 leaks no SQL and no stack')
-  t.ok(logs.some((line) => line.includes('secret_table') && line.includes('"level":50')), 'the 500 is logged in full for operators')
+  t.ok(
+    logs.some((line) => line.includes('secret_table') && line.includes('"level":50')),
+    'the 500 is logged in full for operators'
+  )
 
   const merge = await call({
     method: 'POST',
@@ -106,7 +147,14 @@ t.test('secrets sent in a request never reach the logs', async (t) => {
   const { app, call, logs } = await build(t, { env: { LOG_LEVEL: 'trace' } })
   // A careless feature that logs whole objects holding secrets: redaction must still catch them.
   app.post('/v1/test-careless', async (request) => {
-    request.log.info({ body: request.body, headers: request.headers, credential: { username: 'u', password: (request.body as { password: string }).password } }, 'careless')
+    request.log.info(
+      {
+        body: request.body,
+        headers: request.headers,
+        credential: { username: 'u', password: (request.body as { password: string }).password }
+      },
+      'careless'
+    )
     return { ok: true }
   })
   const secret = 'cis_do-not-log-me-0123456789abcdefghij'
@@ -116,6 +164,12 @@ t.test('secrets sent in a request never reach the logs', async (t) => {
   await call({ method: 'POST', url: '/v1/tokens', payload: { name: 'x', scopes: ['resolve'], password: secret } })
   await call({ method: 'GET', url: '/v1/whoami', headers: { cookie: `session=${secret}` } })
   t.ok(logs.length > 4, 'requests were logged')
-  t.notOk(logs.some((line) => line.includes(secret)), 'the secret appears in no log line')
-  t.ok(logs.some((line) => line.includes('careless') && line.includes('[redacted]')), 'secret fields were censored, the rest of the line kept')
+  t.notOk(
+    logs.some((line) => line.includes(secret)),
+    'the secret appears in no log line'
+  )
+  t.ok(
+    logs.some((line) => line.includes('careless') && line.includes('[redacted]')),
+    'secret fields were censored, the rest of the line kept'
+  )
 })

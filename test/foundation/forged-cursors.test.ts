@@ -16,7 +16,10 @@ t.test('decodeCursor: each kind as strict as the column it is compared with', as
     new Date('2026-11-26T18:00:00.000Z'),
     UUID
   ])
-  t.same(decodeCursor(forge('2026-11-26T18:00:00.123456Z', null), ['timestamp', 'timestamp|null'] as const), ['2026-11-26T18:00:00.123456Z', null])
+  t.same(decodeCursor(forge('2026-11-26T18:00:00.123456Z', null), ['timestamp', 'timestamp|null'] as const), [
+    '2026-11-26T18:00:00.123456Z',
+    null
+  ])
   rejects(forge(1.5), ['int'], 'a fraction')
   rejects(forge(2 ** 31), ['int'], 'beyond int4')
   rejects(forge(-1), ['id'], 'negative')

@@ -13,7 +13,9 @@ const ROOT_FILES = new Set(['app', 'server'])
 const TABLE_REGISTRY = 'db/schema.ts'
 
 function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []))
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []
+  )
 }
 
 /** src/versions/x.ts → versions; src/config.ts → config; undefined outside src/ (migrations). */
@@ -51,11 +53,7 @@ t.test('no cycle between the folders of src/', async (t) => {
     }
   }
   for (const folder of edges.keys()) walk(folder, folder, [folder])
-  t.same(
-    cycles,
-    [],
-    'folders that import each other'
-  )
+  t.same(cycles, [], 'folders that import each other')
 })
 
 t.test('foundations (db, http, config, registry, auth) import no feature', async (t) => {

@@ -8,7 +8,10 @@ interface Operation {
   summary?: string
   security?: unknown[]
   requestBody?: { content: Record<string, { schema?: unknown; example?: unknown; examples?: unknown }> }
-  responses: Record<string, { description?: string; content?: Record<string, { schema?: { $ref?: string }; example?: unknown; examples?: unknown }> }>
+  responses: Record<
+    string,
+    { description?: string; content?: Record<string, { schema?: { $ref?: string }; example?: unknown; examples?: unknown }> }
+  >
 }
 
 const committed = JSON.parse(readFileSync(new URL('../../openapi/openapi.json', import.meta.url), 'utf8'))
@@ -43,7 +46,11 @@ t.test('every operation is complete: id, tag, summary, examples, documented prob
       for (const [status, response] of Object.entries(op.responses)) {
         t.ok(response.description && response.description !== 'Default Response', `${where} ${status} has a description`)
         if (Number(status) >= 400) {
-          t.equal(response.content?.['application/problem+json']?.schema?.$ref, '#/components/schemas/Problem', `${where} ${status} is a problem`)
+          t.equal(
+            response.content?.['application/problem+json']?.schema?.$ref,
+            '#/components/schemas/Problem',
+            `${where} ${status} is a problem`
+          )
         }
       }
       const body = op.requestBody?.content['application/json']

@@ -21,7 +21,11 @@ export async function listen(app: FastifyInstance): Promise<number> {
 }
 
 /** Sends `chunks` (waiting `pauseMs` between them), then reads until the server closes or `waitMs` passes. */
-export function rawRequest(port: number, chunks: string[], { waitMs = 3000, pauseMs = 0, destroyAfterMs }: { waitMs?: number; pauseMs?: number; destroyAfterMs?: number } = {}): Promise<RawAnswer> {
+export function rawRequest(
+  port: number,
+  chunks: string[],
+  { waitMs = 3000, pauseMs = 0, destroyAfterMs }: { waitMs?: number; pauseMs?: number; destroyAfterMs?: number } = {}
+): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1')
     const received: Buffer[] = []
@@ -38,7 +42,13 @@ export function rawRequest(port: number, chunks: string[], { waitMs = 3000, paus
         const i = line.indexOf(':')
         if (i > 0) headers[line.slice(0, i).toLowerCase()] = line.slice(i + 1).trim()
       }
-      resolve({ status: Number(statusLine.split(' ')[1] ?? 0), headers, body: rest.join('\r\n\r\n'), closed, elapsed: Date.now() - started })
+      resolve({
+        status: Number(statusLine.split(' ')[1] ?? 0),
+        headers,
+        body: rest.join('\r\n\r\n'),
+        closed,
+        elapsed: Date.now() - started
+      })
     }
     const timer = setTimeout(finish, waitMs)
     socket.on('data', (d: Buffer) => received.push(d))

@@ -53,7 +53,15 @@ t.test('a token revoked on replica A is refused by replica B within one second',
 t.test('a replica that cannot hear revocations trusts a cached token for about a second only', async (t) => {
   const { app } = await build(t)
   const secret = 'cis_unheard-revocation-0000000000000000000000'
-  const row = await insertToken(app.db, { name: 'unheard', scopes: ['images:read'], projects: null, tokenHash: hashToken(secret), tokenPrefix: 'cis_unhear', createdBy: 'test', expiresAt: null })
+  const row = await insertToken(app.db, {
+    name: 'unheard',
+    scopes: ['images:read'],
+    projects: null,
+    tokenHash: hashToken(secret),
+    tokenPrefix: 'cis_unhear',
+    createdBy: 'test',
+    expiresAt: null
+  })
   const deaf = new TokenVerifier({ db: app.db, log: app.log, hearsRevocations: () => false })
   t.match(await deaf.verify(secret), { tokenId: row.id })
   await revokeToken(app.db, row.id) // on "another replica": no notification reaches `deaf`
@@ -100,7 +108,11 @@ t.test('cut off from the database, a replica serves only tokens verified after t
   t.equal(served.headers['x-cache-stale'], 'true')
 
   const revoked = await resolve(leaver)
-  t.match({ status: revoked.statusCode, code: revoked.json().code }, { status: 401, code: 'TOKEN_REVOKED' }, 'a revoked token stays refused')
+  t.match(
+    { status: revoked.statusCode, code: revoked.json().code },
+    { status: 401, code: 'TOKEN_REVOKED' },
+    'a revoked token stays refused'
+  )
 
   await proxy.restore()
   const back = await pollUntil(async () => ((await resolve(before)).statusCode === 200 ? true : undefined), 10_000)
@@ -121,7 +133,9 @@ t.test('a revocation missed while not listening is found when the listener recon
   // Revoked without a notification: what a replica misses while its listener is away.
   await revokeToken(direct.app.db, await tokenIdOf(direct, missed))
   t.equal((await whoami(replica, missed)).statusCode, 200, 'cached, and nobody told this replica')
-  await sql`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'ci-image-store-listen' and datname = current_database()`.execute(direct.app.db)
+  await sql`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'ci-image-store-listen' and datname = current_database()`.execute(
+    direct.app.db
+  )
 
   const found = await pollUntil(async () => {
     const res = await whoami(replica, missed)

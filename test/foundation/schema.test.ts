@@ -24,6 +24,14 @@ t.test('snake_case names and timestamptz timestamps', async (t) => {
     from information_schema.columns
     where table_schema = 'public' and table_name not like 'kysely_%'`.execute(app.db)
   t.ok(rows.length > 20)
-  t.same(rows.filter((r) => !/^[a-z][a-z0-9_]*$/.test(r.table) || !/^[a-z][a-z0-9_]*$/.test(r.column)), [], 'not snake_case')
-  t.same(rows.filter((r) => r.type.startsWith('timestamp') && r.type !== 'timestamp with time zone'), [], 'timestamps without time zone')
+  t.same(
+    rows.filter((r) => !/^[a-z][a-z0-9_]*$/.test(r.table) || !/^[a-z][a-z0-9_]*$/.test(r.column)),
+    [],
+    'not snake_case'
+  )
+  t.same(
+    rows.filter((r) => r.type.startsWith('timestamp') && r.type !== 'timestamp with time zone'),
+    [],
+    'timestamps without time zone'
+  )
 })

@@ -36,7 +36,11 @@ t.test('JSON bodies are validated without type coercion', async (t) => {
   await refused('an empty string for credentialId in a PATCH', '/v1/images/strict', { credentialId: '' }, 'body.credentialId', 'PATCH')
   t.match((await call({ method: 'GET', url: '/v1/images/strict' })).json(), { summary: null, credentialId: null }, 'the image is unchanged')
 
-  const good = await call({ method: 'POST', url: '/v1/tokens', payload: { ...token, projects: ['payments-ci'], expiresAt: '2099-01-01T00:00:00Z' } })
+  const good = await call({
+    method: 'POST',
+    url: '/v1/tokens',
+    payload: { ...token, projects: ['payments-ci'], expiresAt: '2099-01-01T00:00:00Z' }
+  })
   t.equal(good.statusCode, 201, 'well-typed bodies still pass')
   t.match(good.json(), { projects: ['payments-ci'], expiresAt: '2099-01-01T00:00:00.000Z' })
 })
@@ -74,10 +78,17 @@ t.test('query strings and path parameters still coerce as documented', async (t)
   t.equal(page.json().items.length, 2)
   t.equal((await call({ method: 'GET', url: '/v1/tokens?limit=two' })).statusCode, 400, 'but not a word')
 
-  await call({ method: 'POST', url: '/v1/images', payload: { code: 'labelled', name: 'Labelled', ownerProject: 'payments-ci', labels: ['build'] } })
+  await call({
+    method: 'POST',
+    url: '/v1/images',
+    payload: { code: 'labelled', name: 'Labelled', ownerProject: 'payments-ci', labels: ['build'] }
+  })
   const one = await call({ method: 'GET', url: '/v1/images?label=build' })
   t.equal(one.statusCode, 200, 'a single label is a list of one')
-  t.same(one.json().items.map((i: { code: string }) => i.code), ['labelled'])
+  t.same(
+    one.json().items.map((i: { code: string }) => i.code),
+    ['labelled']
+  )
   const two = await call({ method: 'GET', url: '/v1/images?label=build&label=lts' })
   t.equal(two.statusCode, 200, 'a repeated parameter is a list')
   t.same(two.json().items, [])

@@ -45,7 +45,11 @@ t.test('an unknown query parameter is a 400 problem on every operation of the co
       })
       t.equal(res.statusCode, 400, `${operation.operationId}: ${res.body}`)
       t.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8', `${operation.operationId}: problem`)
-      t.match(res.json(), { code: 'VALIDATION_FAILED', errors: [{ path: 'querystring.zz-unknown', message: 'is not a known property; remove it' }] }, operation.operationId)
+      t.match(
+        res.json(),
+        { code: 'VALIDATION_FAILED', errors: [{ path: 'querystring.zz-unknown', message: 'is not a known property; remove it' }] },
+        operation.operationId
+      )
     }
   }
   t.ok(operations > 20, `${operations} operations walked`)
@@ -55,6 +59,10 @@ t.test('the contract and its reference page take no notice of query parameters',
   const { call } = await build(t)
   t.equal((await call({ method: 'GET', url: '/openapi.json?v=2', token: null })).statusCode, 200)
   t.equal((await call({ method: 'GET', url: '/docs/?x=1', token: null })).statusCode, 200)
-  t.equal((await call({ method: 'GET', url: '/healthz', token: null })).statusCode, 200, 'the probes without a query string answer as before')
+  t.equal(
+    (await call({ method: 'GET', url: '/healthz', token: null })).statusCode,
+    200,
+    'the probes without a query string answer as before'
+  )
   t.equal((await call({ method: 'GET', url: '/readyz', token: null })).statusCode, 200)
 })

@@ -25,11 +25,22 @@ t.test('a client that sends half a body is answered 408 and cut off', async (t) 
     code: 'REQUEST_TIMEOUT',
     requestId: res.headers['x-request-id']
   })
-  for (let i = 0; i < 50 && !logs.some((l) => l.includes('timed out before it was complete')); i++) await new Promise((r) => setTimeout(r, 20))
+  for (let i = 0; i < 50 && !logs.some((l) => l.includes('timed out before it was complete')); i++)
+    await new Promise((r) => setTimeout(r, 20))
   const lines = logs.map((l) => JSON.parse(l) as { level: number; msg: string })
-  t.ok(lines.some((l) => l.level === 30 && l.msg === 'the request timed out before it was complete'), 'the request is logged at info as timed out')
-  t.notOk(lines.some((l) => l.level >= 50), 'and not as a server error')
-  t.equal((await app.inject({ method: 'GET', url: '/v1/tokens', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json().items.length, 1, 'no token was created')
+  t.ok(
+    lines.some((l) => l.level === 30 && l.msg === 'the request timed out before it was complete'),
+    'the request is logged at info as timed out'
+  )
+  t.notOk(
+    lines.some((l) => l.level >= 50),
+    'and not as a server error'
+  )
+  t.equal(
+    (await app.inject({ method: 'GET', url: '/v1/tokens', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json().items.length,
+    1,
+    'no token was created'
+  )
 })
 
 t.test('a client that never finishes its headers is answered 408 after the headers time limit', async (t) => {
@@ -54,6 +65,9 @@ t.test('a request sent in time is served, also in pieces', async (t) => {
 t.test('time limits are settings with defaults, and the headers limit is part of the request limit', async (t) => {
   const defaults = loadConfig({})
   t.same([defaults.REQUEST_TIMEOUT_MS, defaults.HEADERS_TIMEOUT_MS, defaults.KEEP_ALIVE_TIMEOUT_MS], [30_000, 10_000, 72_000])
-  t.throws(() => loadConfig({ REQUEST_TIMEOUT_MS: '5000', HEADERS_TIMEOUT_MS: '10000' }), /HEADERS_TIMEOUT_MS=10000 must not exceed REQUEST_TIMEOUT_MS=5000/)
+  t.throws(
+    () => loadConfig({ REQUEST_TIMEOUT_MS: '5000', HEADERS_TIMEOUT_MS: '10000' }),
+    /HEADERS_TIMEOUT_MS=10000 must not exceed REQUEST_TIMEOUT_MS=5000/
+  )
   t.throws(() => loadConfig({ REQUEST_TIMEOUT_MS: '0' }), /REQUEST_TIMEOUT_MS="0"/)
 })

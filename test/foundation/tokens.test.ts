@@ -5,7 +5,11 @@ import { insertToken } from '../../src/tokens/tokens.repository.js'
 
 t.test('admin creates a token; its secret is shown once and stored only as a hash', async (t) => {
   const { app, call } = await build(t)
-  const res = await call({ method: 'POST', url: '/v1/tokens', payload: { name: 'pipeline-engine', scopes: ['resolve'], projects: ['payments'] } })
+  const res = await call({
+    method: 'POST',
+    url: '/v1/tokens',
+    payload: { name: 'pipeline-engine', scopes: ['resolve'], projects: ['payments'] }
+  })
   t.equal(res.statusCode, 201)
   const created = res.json<{ id: string; token: string; prefix: string; scopes: string[]; projects: string[] }>()
   t.equal(res.headers.location, `/v1/tokens/${created.id}`)
@@ -93,7 +97,11 @@ t.test('403 for a valid token without the scope; project limits', async (t) => {
   const reader = await token({ name: 'reader', scopes: ['images:read'], projects: ['alpha'] })
   const res = await call({ method: 'POST', url: '/v1/tokens', token: reader, payload: { name: 'x', scopes: ['admin'] } })
   t.equal(res.statusCode, 403)
-  t.match(res.json(), { code: 'INSUFFICIENT_SCOPE', requiredScope: 'admin', detail: /needs the "admin" scope; token "reader" has images:read/ })
+  t.match(res.json(), {
+    code: 'INSUFFICIENT_SCOPE',
+    requiredScope: 'admin',
+    detail: /needs the "admin" scope; token "reader" has images:read/
+  })
   t.equal(res.headers['www-authenticate'], undefined, '403 carries no challenge')
   t.equal((await call({ method: 'GET', url: '/v1/tokens', token: reader })).statusCode, 403)
 })
@@ -128,7 +136,11 @@ t.test('last use is recorded', async (t) => {
   // The write happens off the request path; give it a moment.
   let row
   for (let i = 0; i < 50; i++) {
-    row = await app.db.selectFrom('apiTokens').select('lastUsedAt').where('tokenHash', '=', hashToken(ADMIN_TOKEN)).executeTakeFirstOrThrow()
+    row = await app.db
+      .selectFrom('apiTokens')
+      .select('lastUsedAt')
+      .where('tokenHash', '=', hashToken(ADMIN_TOKEN))
+      .executeTakeFirstOrThrow()
     if (row.lastUsedAt) break
     await new Promise((r) => setTimeout(r, 20))
   }

@@ -41,7 +41,13 @@ export interface BuildTestOptions {
 
 export async function build(t: Test, options: BuildTestOptions = {}): Promise<TestApp> {
   const databaseUrl = options.databaseUrl ?? (await freshDatabaseUrl(t))
-  const config = loadConfig({ DATABASE_URL: databaseUrl, ADMIN_TOKEN, CREDENTIALS_KEY: TEST_CREDENTIALS_KEY, LOG_LEVEL: 'info', ...options.env })
+  const config = loadConfig({
+    DATABASE_URL: databaseUrl,
+    ADMIN_TOKEN,
+    CREDENTIALS_KEY: TEST_CREDENTIALS_KEY,
+    LOG_LEVEL: 'info',
+    ...options.env
+  })
   const logs: string[] = []
   const logStream = new Writable({
     write(chunk: Buffer, _enc, done) {

@@ -82,7 +82,10 @@ t.test('imageLines: per major, newest release and version in progress, highest m
         { major: 2, minor: 0, patch: 1, releasedAt: at },
         { major: 1, minor: 10, patch: 0, releasedAt: null }
       ],
-      inProgress: [{ major: 3, minor: 0, patch: 0, status: 'checking' }, { major: 1, minor: 10, patch: 1, status: 'testing' }]
+      inProgress: [
+        { major: 3, minor: 0, patch: 0, status: 'checking' },
+        { major: 1, minor: 10, patch: 1, status: 'testing' }
+      ]
     }),
     [
       { major: 3, latest: null, inProgress: { version: '3.0.0', status: 'checking' } },
@@ -93,7 +96,13 @@ t.test('imageLines: per major, newest release and version in progress, highest m
 })
 
 t.test('canSeeImage: admin and unrestricted tokens see all; limited tokens what is visible to one of their projects', async (t) => {
-  const p = (projects: string[] | null, scopes: Principal['scopes'] = ['images:read']): Principal => ({ tokenId: 't', name: 'n', scopes, projects, expiresAt: null })
+  const p = (projects: string[] | null, scopes: Principal['scopes'] = ['images:read']): Principal => ({
+    tokenId: 't',
+    name: 'n',
+    scopes,
+    projects,
+    expiresAt: null
+  })
   const image = { ownerProject: 'own', debugProject: 'dbg', visibilityPublic: false, visibilityProjects: ['vis'] }
   t.ok(canSeeImage(p(null), image))
   t.ok(canSeeImage(p(['other'], ['admin']), image))
@@ -104,18 +113,31 @@ t.test('canSeeImage: admin and unrestricted tokens see all; limited tokens what 
 })
 
 t.test('requireImageManager: images:write and the owner project; debug and shared projects see but never change', async (t) => {
-  const p = (projects: string[] | null, scopes: Principal['scopes'] = ['images:write']): Principal => ({ tokenId: 't', name: 'owner-name', scopes, projects, expiresAt: null })
+  const p = (projects: string[] | null, scopes: Principal['scopes'] = ['images:write']): Principal => ({
+    tokenId: 't',
+    name: 'owner-name',
+    scopes,
+    projects,
+    expiresAt: null
+  })
   const image = { code: 'node-20', ownerProject: 'own' }
   t.doesNotThrow(() => requireImageManager(p(['own']), image))
   t.doesNotThrow(() => requireImageManager(p(['other', 'own']), image))
   t.doesNotThrow(() => requireImageManager(p(null), image), 'a token for every project')
   t.doesNotThrow(() => requireImageManager(p(['other'], ['admin']), image))
   t.throws(() => requireImageManager(p(['own'], ['images:read']), image), { code: 'INSUFFICIENT_SCOPE', status: 403 })
-  for (const project of ['dbg', 'vis', 'other']) t.throws(() => requireImageManager(p([project]), image), { code: 'NOT_IMAGE_OWNER', status: 403 }, project)
+  for (const project of ['dbg', 'vis', 'other'])
+    t.throws(() => requireImageManager(p([project]), image), { code: 'NOT_IMAGE_OWNER', status: 403 }, project)
 })
 
 t.test('readableLogProjects: owner project and admin read every row, a consumer its own rows, others nothing', async (t) => {
-  const p = (projects: string[] | null, scopes: Principal['scopes'] = ['images:read']): Principal => ({ tokenId: 't', name: 'n', scopes, projects, expiresAt: null })
+  const p = (projects: string[] | null, scopes: Principal['scopes'] = ['images:read']): Principal => ({
+    tokenId: 't',
+    name: 'n',
+    scopes,
+    projects,
+    expiresAt: null
+  })
   const image = { ownerProject: 'own', debugProject: 'dbg', visibilityPublic: false, visibilityProjects: ['vis'] }
   t.same(readableLogProjects(p(['own']), image), { all: true })
   t.same(readableLogProjects(p(null), image), { all: true })
@@ -123,5 +145,9 @@ t.test('readableLogProjects: owner project and admin read every row, a consumer 
   t.same(readableLogProjects(p(['dbg']), image), { projects: ['dbg'] }, 'the debug project is a consumer')
   t.same(readableLogProjects(p(['vis', 'x']), image), { projects: ['vis'] })
   t.equal(readableLogProjects(p(['x']), image), undefined)
-  t.same(readableLogProjects(p(['x']), { ...image, visibilityPublic: true }), { projects: ['x'] }, 'a public image: each project reads its own rows')
+  t.same(
+    readableLogProjects(p(['x']), { ...image, visibilityPublic: true }),
+    { projects: ['x'] },
+    'a public image: each project reads its own rows'
+  )
 })

@@ -27,7 +27,12 @@ t.test('create: 201 with Location and ETag; defaults; the token becomes the firs
   })
   const events = (await test.call({ method: 'GET', url: '/v1/images/node-20/events' })).json().items
   t.equal(events.length, 1)
-  t.match(events[0], { action: 'image.associated', actor: { name: 'payments-publisher', projects: [OWNER] }, version: null, details: { code: 'node-20', ownerProject: OWNER, debugProject: OWNER, credentialId: null } })
+  t.match(events[0], {
+    action: 'image.associated',
+    actor: { name: 'payments-publisher', projects: [OWNER] },
+    version: null,
+    details: { code: 'node-20', ownerProject: OWNER, debugProject: OWNER, credentialId: null }
+  })
   t.notOk('owners' in events[0].details, 'ownership is the owner project, not a list of names')
   t.equal(events[0].requestId, res.headers['x-request-id'])
 })
@@ -45,8 +50,18 @@ t.test('create with every field: debug project, own credential, labels, visibili
   })
   const res = await test.call({ method: 'POST', url: '/v1/images', payload: body })
   t.equal(res.statusCode, 201)
-  t.match(res.json(), { debugProject: 'payments-sandbox', credentialId, summary: 'Node.js 20 and npm', labels: ['nodejs', 'build'], visibility: { public: false, projects: ['web-ci', 'mobile-ci'] } })
-  t.equal((await test.call({ method: 'POST', url: '/v1/images', payload: imageBody({ code: 'pub', visibility: { public: true } }) })).json().visibility.public, true)
+  t.match(res.json(), {
+    debugProject: 'payments-sandbox',
+    credentialId,
+    summary: 'Node.js 20 and npm',
+    labels: ['nodejs', 'build'],
+    visibility: { public: false, projects: ['web-ci', 'mobile-ci'] }
+  })
+  t.equal(
+    (await test.call({ method: 'POST', url: '/v1/images', payload: imageBody({ code: 'pub', visibility: { public: true } }) })).json()
+      .visibility.public,
+    true
+  )
 })
 
 t.test('a taken code is a 409 naming the code; nothing changes', async (t) => {
@@ -63,7 +78,11 @@ t.test('a taken code is a 409 naming the code; nothing changes', async (t) => {
 
 t.test('20 concurrent creations of one code: exactly one 201, nineteen 409, one image, one event', async (t) => {
   const test = await build(t, { env: WITH_KEY })
-  const results = await Promise.all(Array.from({ length: 20 }, (_, i) => test.call({ method: 'POST', url: '/v1/images', payload: imageBody({ code: 'race', name: `attempt ${i}` }) })))
+  const results = await Promise.all(
+    Array.from({ length: 20 }, (_, i) =>
+      test.call({ method: 'POST', url: '/v1/images', payload: imageBody({ code: 'race', name: `attempt ${i}` }) })
+    )
+  )
   const statuses = results.map((r) => r.statusCode).sort()
   t.same(statuses, [201, ...Array(19).fill(409)])
   t.ok(results.filter((r) => r.statusCode === 409).every((r) => r.json().code === 'IMAGE_CODE_TAKEN'))
@@ -106,7 +125,17 @@ t.test('bad input: a clear 400 and nothing stored', async (t) => {
   const unknown = await test.call({ method: 'POST', url: '/v1/images', payload: imageBody({ owner: 'me' }) })
   t.match(unknown.json().detail, 'body.owner is not a known property')
   t.same(await counts(test), { images: 0, events: 0 })
-  const max = await test.call({ method: 'POST', url: '/v1/images', payload: imageBody({ code: `a${'b'.repeat(63)}`, name: 'n'.repeat(200), summary: 's'.repeat(500), description: 'd'.repeat(65536), labels: Array.from({ length: 50 }, (_, i) => `l${i}`) }) })
+  const max = await test.call({
+    method: 'POST',
+    url: '/v1/images',
+    payload: imageBody({
+      code: `a${'b'.repeat(63)}`,
+      name: 'n'.repeat(200),
+      summary: 's'.repeat(500),
+      description: 'd'.repeat(65536),
+      labels: Array.from({ length: 50 }, (_, i) => `l${i}`)
+    })
+  })
   t.equal(max.statusCode, 201, 'every limit itself is accepted')
 })
 
@@ -116,7 +145,12 @@ t.test('credential must belong to the owner project: another project or an unkno
   for (const credentialId of [foreign, '00000000-0000-4000-8000-000000000000']) {
     const res = await test.call({ method: 'POST', url: '/v1/images', payload: imageBody({ credentialId }) })
     t.equal(res.statusCode, 422)
-    t.match(res.json(), { code: 'CREDENTIAL_NOT_IN_PROJECT', credentialId, project: OWNER, detail: /does not exist in project "payments-ci"/ })
+    t.match(res.json(), {
+      code: 'CREDENTIAL_NOT_IN_PROJECT',
+      credentialId,
+      project: OWNER,
+      detail: /does not exist in project "payments-ci"/
+    })
   }
   t.same(await counts(test), { images: 0, events: 0 })
 })
@@ -138,6 +172,13 @@ t.test('who may create: images:write for the owner and the debug project', async
     t.equal(res.json().code, code)
   }
   t.same(await counts(test), { images: 0, events: 0 })
-  t.equal((await test.call({ method: 'POST', url: '/v1/images', token: both, payload: imageBody({ debugProject: 'payments-sandbox' }) })).statusCode, 201)
-  t.equal((await test.call({ method: 'POST', url: '/v1/images', token: ownerOnly, payload: imageBody({ code: 'node-22' }) })).statusCode, 201)
+  t.equal(
+    (await test.call({ method: 'POST', url: '/v1/images', token: both, payload: imageBody({ debugProject: 'payments-sandbox' }) }))
+      .statusCode,
+    201
+  )
+  t.equal(
+    (await test.call({ method: 'POST', url: '/v1/images', token: ownerOnly, payload: imageBody({ code: 'node-22' }) })).statusCode,
+    201
+  )
 })

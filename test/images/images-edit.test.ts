@@ -12,11 +12,28 @@ t.test('PATCH: changes the fields given, bumps the ETag, records from → to; a 
     method: 'PATCH',
     url: URL,
     headers: { 'if-match': '"r1"' },
-    payload: { name: 'Node 20 LTS', summary: null, description: 'long', labels: ['a', 'b'], visibility: { public: true }, debugProject: 'sandbox' }
+    payload: {
+      name: 'Node 20 LTS',
+      summary: null,
+      description: 'long',
+      labels: ['a', 'b'],
+      visibility: { public: true },
+      debugProject: 'sandbox'
+    }
   })
   t.equal(res.statusCode, 200)
   t.equal(res.headers.etag, '"r2"')
-  t.match(res.json(), { name: 'Node 20 LTS', summary: null, description: 'long', labels: ['a', 'b'], visibility: { public: true, projects: [] }, debugProject: 'sandbox', revision: 2, code: 'node-20', ownerProject: OWNER })
+  t.match(res.json(), {
+    name: 'Node 20 LTS',
+    summary: null,
+    description: 'long',
+    labels: ['a', 'b'],
+    visibility: { public: true, projects: [] },
+    debugProject: 'sandbox',
+    revision: 2,
+    code: 'node-20',
+    ownerProject: OWNER
+  })
   const [event] = (await test.call({ method: 'GET', url: `${URL}/events?limit=1` })).json().items
   t.same(event.details, {
     changes: {
@@ -49,18 +66,28 @@ t.test('PATCH If-Match: a stale ETag is a 412 and changes nothing; without If-Ma
   t.equal(current.json().summary, 'first')
   t.equal(current.headers.etag, '"r2"')
   t.equal((await test.call({ method: 'PATCH', url: URL, headers: { 'if-match': '*' }, payload: { summary: 'any' } })).statusCode, 200)
-  t.equal((await test.call({ method: 'PATCH', url: URL, headers: { 'if-match': '"r3"' }, payload: { summary: 'third' } })).headers.etag, '"r4"')
+  t.equal(
+    (await test.call({ method: 'PATCH', url: URL, headers: { 'if-match': '"r3"' }, payload: { summary: 'third' } })).headers.etag,
+    '"r4"'
+  )
 })
 
 t.test('PATCH under concurrency: with one If-Match exactly one of ten wins; without, every edit lands once', async (t) => {
   const test = await build(t, { env: WITH_KEY })
   await createImage(test)
   const guarded = await Promise.all(
-    Array.from({ length: 10 }, (_, i) => test.call({ method: 'PATCH', url: URL, headers: { 'if-match': '"r1"' }, payload: { summary: `guarded ${i}` } }))
+    Array.from({ length: 10 }, (_, i) =>
+      test.call({ method: 'PATCH', url: URL, headers: { 'if-match': '"r1"' }, payload: { summary: `guarded ${i}` } })
+    )
   )
   t.same(guarded.map((r) => r.statusCode).sort(), [200, ...Array(9).fill(412)])
-  const free = await Promise.all(Array.from({ length: 10 }, (_, i) => test.call({ method: 'PATCH', url: URL, payload: { name: `name ${i}` } })))
-  t.same(free.map((r) => r.statusCode), Array(10).fill(200))
+  const free = await Promise.all(
+    Array.from({ length: 10 }, (_, i) => test.call({ method: 'PATCH', url: URL, payload: { name: `name ${i}` } }))
+  )
+  t.same(
+    free.map((r) => r.statusCode),
+    Array(10).fill(200)
+  )
   const image = (await test.call({ method: 'GET', url: URL })).json()
   t.equal(image.revision, 12)
   const events = (await test.call({ method: 'GET', url: `${URL}/events?limit=100` })).json().items
@@ -133,12 +160,35 @@ t.test('PATCH and DELETE: any token of the owner project with images:write, or a
   const lookalike = await test.token({ name: 'alice', scopes: ['images:write', 'images:read'], projects: ['web-ci'] })
   await createImage(test, {}, alice)
 
-  t.equal((await test.call({ method: 'PATCH', url: URL, token: bob, payload: { summary: 'bob' } })).statusCode, 200, 'another token of the owner project manages it')
-  t.equal((await test.call({ method: 'PATCH', url: URL, token: aliceReadOnly, payload: { summary: 'x' } })).json().code, 'INSUFFICIENT_SCOPE')
-  t.equal((await test.call({ method: 'PATCH', url: URL, token: outsider, payload: { summary: 'x' } })).statusCode, 404, 'a private image stays hidden')
-  t.equal((await test.call({ method: 'PATCH', url: URL, token: lookalike, payload: { summary: 'x' } })).statusCode, 404, 'the same name does not reach it')
-  t.equal((await test.call({ method: 'PATCH', url: URL, token: alice, payload: { debugProject: 'sandbox' } })).json().code, 'PROJECT_NOT_ALLOWED', 'images:write for the new debug project too')
-  t.equal((await test.call({ method: 'PATCH', url: URL, token: alice, payload: { owners: ['alice'] } })).json().code, 'VALIDATION_FAILED', 'there is no list of owner names any more')
+  t.equal(
+    (await test.call({ method: 'PATCH', url: URL, token: bob, payload: { summary: 'bob' } })).statusCode,
+    200,
+    'another token of the owner project manages it'
+  )
+  t.equal(
+    (await test.call({ method: 'PATCH', url: URL, token: aliceReadOnly, payload: { summary: 'x' } })).json().code,
+    'INSUFFICIENT_SCOPE'
+  )
+  t.equal(
+    (await test.call({ method: 'PATCH', url: URL, token: outsider, payload: { summary: 'x' } })).statusCode,
+    404,
+    'a private image stays hidden'
+  )
+  t.equal(
+    (await test.call({ method: 'PATCH', url: URL, token: lookalike, payload: { summary: 'x' } })).statusCode,
+    404,
+    'the same name does not reach it'
+  )
+  t.equal(
+    (await test.call({ method: 'PATCH', url: URL, token: alice, payload: { debugProject: 'sandbox' } })).json().code,
+    'PROJECT_NOT_ALLOWED',
+    'images:write for the new debug project too'
+  )
+  t.equal(
+    (await test.call({ method: 'PATCH', url: URL, token: alice, payload: { owners: ['alice'] } })).json().code,
+    'VALIDATION_FAILED',
+    'there is no list of owner names any more'
+  )
 
   // Shared with web-ci: its tokens now see the image, and still may not change it.
   t.equal((await test.call({ method: 'PATCH', url: URL, token: alice, payload: { visibility: { projects: ['web-ci'] } } })).statusCode, 200)
@@ -171,7 +221,7 @@ t.test('DELETE: 204 without released versions (unreleased ones go with it); 409 
   t.equal((await test.call({ method: 'DELETE', url: '/v1/images/unreleased', headers: { 'if-match': '"r1"' } })).statusCode, 204)
   t.equal((await test.call({ method: 'GET', url: '/v1/images/unreleased' })).statusCode, 404)
   t.equal((await test.call({ method: 'DELETE', url: '/v1/images/unreleased' })).statusCode, 404)
-  t.same(await counts(test), { images: 2, events: 4 }, 'three associations and the deletion: the outbox keeps a deleted image\'s events')
+  t.same(await counts(test), { images: 2, events: 4 }, "three associations and the deletion: the outbox keeps a deleted image's events")
   const deleted = await test.app.db.selectFrom('imageEvents').selectAll().where('imageId', '=', unreleased.id).orderBy('id').execute()
   t.same(
     deleted.map((e) => [e.action, e.imageCode]),
@@ -180,7 +230,12 @@ t.test('DELETE: 204 without released versions (unreleased ones go with it); 409 
       ['image.deleted', 'unreleased']
     ]
   )
-  t.equal((await test.call({ method: 'POST', url: '/v1/images', payload: { code: 'unreleased', name: 'again', ownerProject: OWNER } })).statusCode, 201, 'the code is free again')
+  t.equal(
+    (await test.call({ method: 'POST', url: '/v1/images', payload: { code: 'unreleased', name: 'again', ownerProject: OWNER } }))
+      .statusCode,
+    201,
+    'the code is free again'
+  )
   const trail = (await test.call({ method: 'GET', url: '/v1/images/unreleased/events' })).json()
   t.same(
     trail.items.map((e: { action: string }) => e.action),
@@ -198,7 +253,10 @@ t.test('events: newest first, paged', async (t) => {
   do {
     const res = await test.call({ method: 'GET', url: `${URL}/events?limit=2${cursor ? `&cursor=${cursor}` : ''}` })
     t.equal(res.statusCode, 200)
-    const page = res.json() as { items: { action: string; details: { changes?: { summary?: { to: string } } } }[]; nextCursor: string | null }
+    const page = res.json() as {
+      items: { action: string; details: { changes?: { summary?: { to: string } } } }[]
+      nextCursor: string | null
+    }
     seen.push(...page.items.map((e) => e.details.changes?.summary?.to ?? e.action))
     cursor = page.nextCursor
   } while (cursor)

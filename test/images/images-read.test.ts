@@ -11,7 +11,11 @@ async function walk(test: TestApp, url: string, token?: string): Promise<string[
   let cursor: string | null = null
   do {
     const sep = url.includes('?') ? '&' : '?'
-    const res = await test.call({ method: 'GET', url: `${url}${sep}limit=2${cursor ? `&cursor=${cursor}` : ''}`, ...(token ? { token } : {}) })
+    const res = await test.call({
+      method: 'GET',
+      url: `${url}${sep}limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+      ...(token ? { token } : {})
+    })
     if (res.statusCode !== 200) throw new Error(`${res.statusCode} ${res.body}`)
     const page = res.json() as { items: { code: string }[]; nextCursor: string | null }
     seen.push(...page.items.map((i) => i.code))
@@ -81,8 +85,19 @@ t.test('list: keyset pages by code; filters by project, label and free text', as
   const test = await build(t, { env: WITH_KEY })
   await createImage(test, { code: 'node-20', name: 'Node.js 20', summary: 'JavaScript build tools', labels: ['nodejs', 'build'] })
   await createImage(test, { code: 'node-22', name: 'Node.js 22', labels: ['nodejs'] })
-  await createImage(test, { code: 'python-3', name: 'Python 3', summary: 'pip and poetry', labels: ['python', 'build'], ownerProject: 'data-ci' })
-  await createImage(test, { code: 'go-1', name: "Gopher's toolbox", ownerProject: 'web-ci', visibility: { public: false, projects: [OWNER] } })
+  await createImage(test, {
+    code: 'python-3',
+    name: 'Python 3',
+    summary: 'pip and poetry',
+    labels: ['python', 'build'],
+    ownerProject: 'data-ci'
+  })
+  await createImage(test, {
+    code: 'go-1',
+    name: "Gopher's toolbox",
+    ownerProject: 'web-ci',
+    visibility: { public: false, projects: [OWNER] }
+  })
   await createImage(test, { code: 'rust', name: 'Rust stable', ownerProject: 'web-ci' })
 
   t.same(await walk(test, '/v1/images'), ['go-1', 'node-20', 'node-22', 'python-3', 'rust'])
@@ -108,12 +123,26 @@ t.test('list: keyset pages by code; filters by project, label and free text', as
 
 t.test('list: bad queries are 400s', async (t) => {
   const test = await build(t, { env: WITH_KEY })
-  for (const query of ['limit=0', 'limit=101', 'sort=name', 'project=Bad', 'label=Two%20Words', 'cursor=nope', 'unknown=1', `q=${'x'.repeat(201)}`, 'q=a%00b']) {
+  for (const query of [
+    'limit=0',
+    'limit=101',
+    'sort=name',
+    'project=Bad',
+    'label=Two%20Words',
+    'cursor=nope',
+    'unknown=1',
+    `q=${'x'.repeat(201)}`,
+    'q=a%00b'
+  ]) {
     const res = await test.call({ method: 'GET', url: `/v1/images?${query}` })
     t.equal(res.statusCode, 400, query)
   }
   const codeCursor = Buffer.from(JSON.stringify(['node-20'])).toString('base64url')
-  t.equal((await test.call({ method: 'GET', url: `/v1/images?sort=lastRelease&cursor=${codeCursor}` })).json().code, 'INVALID_CURSOR', 'a cursor of another sort')
+  t.equal(
+    (await test.call({ method: 'GET', url: `/v1/images?sort=lastRelease&cursor=${codeCursor}` })).json().code,
+    'INVALID_CURSOR',
+    'a cursor of another sort'
+  )
   const forged = Buffer.from(JSON.stringify(['yesterday', 'a'])).toString('base64url')
   t.equal((await test.call({ method: 'GET', url: `/v1/images?sort=lastRelease&cursor=${forged}` })).json().code, 'INVALID_CURSOR')
   const impossibleDate = Buffer.from(JSON.stringify(['2026-13-45T99:99:99.000000Z', 'a'])).toString('base64url')
@@ -125,7 +154,11 @@ t.test('list: bad queries are 400s', async (t) => {
 t.test('sort=lastRelease: newest release first (to the microsecond), never released last, then code', async (t) => {
   const test = await build(t, { env: WITH_KEY })
   const at = (code: string, ts: string | null) =>
-    test.app.db.updateTable('images').set({ lastReleasedAt: ts === null ? null : sql<Date>`${ts}::timestamptz` }).where('code', '=', code).execute()
+    test.app.db
+      .updateTable('images')
+      .set({ lastReleasedAt: ts === null ? null : sql<Date>`${ts}::timestamptz` })
+      .where('code', '=', code)
+      .execute()
   for (const code of ['aaa', 'bbb', 'ccc', 'ddd', 'eee', 'fff', 'ggg']) await createImage(test, { code })
   // Same millisecond, different microseconds: a millisecond cursor would skip or repeat these.
   await at('ccc', '2026-11-20 10:00:00.123456+00')

@@ -19,7 +19,7 @@ interface FakeHost extends Listening {
   hosts: string[]
 }
 
-async function fakeHost (t: Test, handle: (req: IncomingMessage, res: ServerResponse) => void): Promise<FakeHost> {
+async function fakeHost(t: Test, handle: (req: IncomingMessage, res: ServerResponse) => void): Promise<FakeHost> {
   const seen: Seen[] = []
   const server = createServer((req, res) => {
     seen.push({ path: req.url ?? '', authorization: req.headers.authorization })
@@ -43,10 +43,18 @@ t.test('Basic challenge on a host the credential is not bound to: nothing is sen
   const credential = { username: 'robot', password: PASSWORD, registries: ['harbor.example.com', '127.0.0.1:1'] }
 
   const outcome = await client.checkPullability(`${outside.host}/team/app:1`, credential)
-  t.match(outcome, { ok: false, class: 'unauthorized', reason: new RegExp(`${outside.host} is not among its registries \\(harbor\\.example\\.com, 127\\.0\\.0\\.1:1\\)`) })
+  t.match(outcome, {
+    ok: false,
+    class: 'unauthorized',
+    reason: new RegExp(`${outside.host} is not among its registries \\(harbor\\.example\\.com, 127\\.0\\.0\\.1:1\\)`)
+  })
   t.notMatch(JSON.stringify(outcome), PASSWORD)
   t.ok(outside.seen.length > 0, 'the host was asked')
-  t.same(outside.seen.filter((s) => s.authorization !== undefined), [], 'no Authorization header at all')
+  t.same(
+    outside.seen.filter((s) => s.authorization !== undefined),
+    [],
+    'no Authorization header at all'
+  )
 
   // The same host, once bound, does get the credential: the log would have shown a leak.
   const bound = await client.checkPullability(`${outside.host}/team/app:1`, { ...credential, registries: [outside.host] })
@@ -60,7 +68,8 @@ t.test('Bearer realm on another host: the token is asked for anonymously', async
     answer(res, 200, { 'content-type': 'application/json' }, '{"token":"t0k"}')
   })
   const registry = await fakeHost(t, (_req, res) =>
-    answer(res, 401, { 'www-authenticate': `Bearer realm="${tokens.url}/token",service="fake",scope="repository:team/app:pull"` }))
+    answer(res, 401, { 'www-authenticate': `Bearer realm="${tokens.url}/token",service="fake",scope="repository:team/app:pull"` })
+  )
   const client = createRigClient([tokens, registry])
   t.teardown(() => client.close())
   const credential = { username: 'robot', password: PASSWORD, registries: [registry.host] }
@@ -69,7 +78,9 @@ t.test('Bearer realm on another host: the token is asked for anonymously', async
   t.match(outcome, {
     ok: false,
     class: 'unauthorized',
-    reason: new RegExp(`${tokens.host} refused anonymous access .*not among its registries \\(${registry.host}\\).*add "${tokens.host}" to the credential's registries with PATCH`)
+    reason: new RegExp(
+      `${tokens.host} refused anonymous access .*not among its registries \\(${registry.host}\\).*add "${tokens.host}" to the credential's registries with PATCH`
+    )
   })
   t.ok(tokens.seen.length > 0, 'the realm was asked')
   t.same(leaked(tokens), [], 'the token service never saw the credential')
@@ -91,7 +102,11 @@ t.test('a redirect to another origin never carries the Authorization header', as
   t.match(outcome, { ok: false, class: 'not_found' })
   t.ok(leaked(registry).length > 0, 'the bound registry got the credential')
   t.ok(blobs.seen.length > 0, 'the redirect was followed')
-  t.same(blobs.seen.filter((s) => s.authorization !== undefined), [], 'the other origin got no Authorization')
+  t.same(
+    blobs.seen.filter((s) => s.authorization !== undefined),
+    [],
+    'the other origin got no Authorization'
+  )
 })
 
 t.test('real token registry: a realm the credential is not bound to gets no credential; bound, the pull works', async (t) => {
@@ -106,7 +121,11 @@ t.test('real token registry: a realm the credential is not bound to gets no cred
 
   const before = tokenServer.requests.length
   const registryOnly = await client.checkPullability(`${registry.host}/team/private:1`, { ...user, registries: [registry.host] })
-  t.match(registryOnly, { ok: false, class: 'unauthorized', reason: new RegExp(`add "${tokenServer.host}" to the credential's registries`) })
+  t.match(registryOnly, {
+    ok: false,
+    class: 'unauthorized',
+    reason: new RegExp(`add "${tokenServer.host}" to the credential's registries`)
+  })
   const asked = tokenServer.requests.slice(before)
   t.ok(asked.length > 0 && asked.every((r) => r.username === undefined), 'asked, and only anonymously')
 

@@ -1,5 +1,12 @@
 import t from 'tap'
-import { InvalidManifestError, MANIFEST_ACCEPT, MEDIA_TYPES, bareMediaType, parseManifest, platformFromConfig } from '../../src/registry/manifest.js'
+import {
+  InvalidManifestError,
+  MANIFEST_ACCEPT,
+  MEDIA_TYPES,
+  bareMediaType,
+  parseManifest,
+  platformFromConfig
+} from '../../src/registry/manifest.js'
 import { DigestMismatchError, computeDigest, verifyDigest } from '../../src/registry/digest.js'
 import { parseRetryAfter } from '../../src/registry/retry-after.js'
 
@@ -7,28 +14,45 @@ const d = (n: number): string => `sha256:${String(n).repeat(64).slice(0, 64)}`
 const body = (value: unknown): Buffer => Buffer.from(JSON.stringify(value))
 
 t.test('an image manifest: size is config + layers', async (t) => {
-  const parsed = parseManifest(body({
-    schemaVersion: 2,
+  const parsed = parseManifest(
+    body({
+      schemaVersion: 2,
+      mediaType: MEDIA_TYPES.dockerManifest,
+      config: { mediaType: 'application/vnd.docker.container.image.v1+json', digest: d(1), size: 100 },
+      layers: [
+        { digest: d(2), size: 1000 },
+        { digest: d(3), size: 24 }
+      ]
+    }),
+    'application/vnd.docker.distribution.manifest.v2+json'
+  )
+  t.same(parsed, {
+    kind: 'image',
     mediaType: MEDIA_TYPES.dockerManifest,
     config: { mediaType: 'application/vnd.docker.container.image.v1+json', digest: d(1), size: 100 },
-    layers: [{ digest: d(2), size: 1000 }, { digest: d(3), size: 24 }]
-  }), 'application/vnd.docker.distribution.manifest.v2+json')
-  t.same(parsed, { kind: 'image', mediaType: MEDIA_TYPES.dockerManifest, config: { mediaType: 'application/vnd.docker.container.image.v1+json', digest: d(1), size: 100 }, size: 1124 })
+    size: 1124
+  })
 })
 
 t.test('an index: platforms without unknown/unknown, size of the listed manifests', async (t) => {
-  const parsed = parseManifest(body({
-    schemaVersion: 2,
-    manifests: [
-      { digest: d(1), size: 500, platform: { os: 'linux', architecture: 'amd64' } },
-      { digest: d(2), size: 501, platform: { os: 'linux', architecture: 'arm', variant: 'v7' } },
-      { digest: d(3), size: 566, platform: { os: 'unknown', architecture: 'unknown' } }
-    ]
-  }), 'application/vnd.oci.image.index.v1+json; charset=utf-8')
+  const parsed = parseManifest(
+    body({
+      schemaVersion: 2,
+      manifests: [
+        { digest: d(1), size: 500, platform: { os: 'linux', architecture: 'amd64' } },
+        { digest: d(2), size: 501, platform: { os: 'linux', architecture: 'arm', variant: 'v7' } },
+        { digest: d(3), size: 566, platform: { os: 'unknown', architecture: 'unknown' } }
+      ]
+    }),
+    'application/vnd.oci.image.index.v1+json; charset=utf-8'
+  )
   t.same(parsed, {
     kind: 'index',
     mediaType: MEDIA_TYPES.ociIndex,
-    platforms: [{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm', variant: 'v7' }],
+    platforms: [
+      { os: 'linux', architecture: 'amd64' },
+      { os: 'linux', architecture: 'arm', variant: 'v7' }
+    ],
     size: 1567
   })
 })
@@ -46,23 +70,67 @@ t.test('rejects what a runtime cannot pull', async (t) => {
   invalid(Buffer.from('<html>'), MEDIA_TYPES.ociManifest, /not valid JSON/)
   invalid([1, 2], MEDIA_TYPES.ociManifest, /not a JSON object/)
   invalid({ schemaVersion: 2, mediaType: 'application/vnd.example+json' }, undefined, /media type application\/vnd.example\+json/)
-  invalid({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociManifest, config: { mediaType: 'application/vnd.cncf.helm.config.v1+json', digest: d(1), size: 1 }, layers: [] }, undefined, /artifact/)
+  invalid(
+    {
+      schemaVersion: 2,
+      mediaType: MEDIA_TYPES.ociManifest,
+      config: { mediaType: 'application/vnd.cncf.helm.config.v1+json', digest: d(1), size: 1 },
+      layers: []
+    },
+    undefined,
+    /artifact/
+  )
   invalid({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociManifest, config: { digest: d(1) }, layers: [] }, undefined, /malformed config/)
   invalid({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociManifest, config: { digest: d(1), size: 1 } }, undefined, /no layers/)
-  invalid({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociIndex, manifests: [{ digest: d(1), size: 1, platform: { os: 'unknown', architecture: 'unknown' } }] }, undefined, /no runnable platform/)
+  invalid(
+    {
+      schemaVersion: 2,
+      mediaType: MEDIA_TYPES.ociIndex,
+      manifests: [{ digest: d(1), size: 1, platform: { os: 'unknown', architecture: 'unknown' } }]
+    },
+    undefined,
+    /no runnable platform/
+  )
   invalid({ schemaVersion: 2, mediaType: MEDIA_TYPES.dockerList }, undefined, /no manifests list/)
   // Values PostgreSQL could not store: the check's outcome would fail to be recorded, again and again.
-  const index = (entry: object) => ({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociIndex, manifests: [{ digest: d(1), size: 1, platform: { os: 'linux', architecture: 'amd64' }, ...entry }] })
+  const index = (entry: object) => ({
+    schemaVersion: 2,
+    mediaType: MEDIA_TYPES.ociIndex,
+    manifests: [{ digest: d(1), size: 1, platform: { os: 'linux', architecture: 'amd64' }, ...entry }]
+  })
   invalid(index({ size: 1.5 }), undefined, /malformed index entry/)
   invalid(index({ size: 1e300 }), undefined, /malformed index entry/)
   invalid(index({ platform: { os: 'linux', architecture: 'amd\u000064' } }), undefined, /NUL character/)
-  invalid({ ...index({}), manifests: [index({}).manifests[0], { digest: d(2), size: Number.MAX_SAFE_INTEGER, platform: { os: 'linux', architecture: 'arm64' } }] }, undefined, /impossible size/)
-  invalid({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociManifest, config: { digest: d(1), size: 1 }, layers: [{ digest: d(2), size: Number.MAX_SAFE_INTEGER }] }, undefined, /impossible size/)
-  t.throws(() => platformFromConfig(body({ os: 'linux\u0000', architecture: 'amd64' })), { name: 'InvalidManifestError', message: /NUL character/ })
+  invalid(
+    {
+      ...index({}),
+      manifests: [index({}).manifests[0], { digest: d(2), size: Number.MAX_SAFE_INTEGER, platform: { os: 'linux', architecture: 'arm64' } }]
+    },
+    undefined,
+    /impossible size/
+  )
+  invalid(
+    {
+      schemaVersion: 2,
+      mediaType: MEDIA_TYPES.ociManifest,
+      config: { digest: d(1), size: 1 },
+      layers: [{ digest: d(2), size: Number.MAX_SAFE_INTEGER }]
+    },
+    undefined,
+    /impossible size/
+  )
+  t.throws(() => platformFromConfig(body({ os: 'linux\u0000', architecture: 'amd64' })), {
+    name: 'InvalidManifestError',
+    message: /NUL character/
+  })
 })
 
 t.test('reads the platform of a single image from its config', async (t) => {
-  t.same(platformFromConfig(body({ os: 'linux', architecture: 'arm64', variant: 'v8', rootfs: {} })), { os: 'linux', architecture: 'arm64', variant: 'v8' })
+  t.same(platformFromConfig(body({ os: 'linux', architecture: 'arm64', variant: 'v8', rootfs: {} })), {
+    os: 'linux',
+    architecture: 'arm64',
+    variant: 'v8'
+  })
   t.throws(() => platformFromConfig(body({ rootfs: {} })), InvalidManifestError)
 })
 

@@ -32,14 +32,26 @@ t.test('basic auth: wrong credentials, no credentials, missing image', async (t)
   t.teardown(() => client.close())
   const pushed = await pushImage(registry, { repository: 'team/app', tag: '1', kind: 'docker-v2' })
 
-  const ok = await client.checkPullability(`${registry.host}/team/app:1`, { username: 'robot$team+ci', password: 'p@ss:w0rd', registries: registry.hosts })
+  const ok = await client.checkPullability(`${registry.host}/team/app:1`, {
+    username: 'robot$team+ci',
+    password: 'p@ss:w0rd',
+    registries: registry.hosts
+  })
   t.equal(ok.ok && ok.digest, pushed.digest, 'a Harbor-style robot name and a colon in the password work')
-  const wrong = await client.checkPullability(`${registry.host}/team/app:1`, { username: 'robot$team+ci', password: 'wrong-password', registries: registry.hosts })
+  const wrong = await client.checkPullability(`${registry.host}/team/app:1`, {
+    username: 'robot$team+ci',
+    password: 'wrong-password',
+    registries: registry.hosts
+  })
   t.match(wrong, { ok: false, class: 'unauthorized', reason: /for user "robot\$team\+ci" \(HTTP 401\)/ })
   t.notMatch(wrong.ok ? '' : wrong.reason, /wrong-password/, 'the password never appears in a reason')
   const anonymous = await client.checkPullability(`${registry.host}/team/app:1`)
   t.match(anonymous, { ok: false, class: 'unauthorized', reason: /refused anonymous access .*attach a credential/ })
-  const missing = await client.checkPullability(`${registry.host}/team/app:9`, { username: 'robot$team+ci', password: 'p@ss:w0rd', registries: registry.hosts })
+  const missing = await client.checkPullability(`${registry.host}/team/app:9`, {
+    username: 'robot$team+ci',
+    password: 'p@ss:w0rd',
+    registries: registry.hosts
+  })
   t.match(missing, { ok: false, class: 'not_found' })
 })
 
@@ -52,9 +64,21 @@ t.test('token auth: anonymous on a private repository, wrong credentials, missin
   const user = { ...registry.users[0]!, registries: registry.hosts }
 
   const anonymous = await client.checkPullability(`${registry.host}/team/private:1`)
-  t.match(anonymous, { ok: false, class: 'unauthorized', reason: /refused anonymous access to .*team\/private:1 \(HTTP 401\): it does not exist or is private/ })
-  const wrong = await client.checkPullability(`${registry.host}/team/private:1`, { username: 'rig-user', password: 'not-it', registries: registry.hosts })
-  t.match(wrong, { ok: false, class: 'unauthorized', reason: new RegExp(`token service at ${registry.tokenServer?.host ?? '?'} rejected the credential of user "rig-user"`) })
+  t.match(anonymous, {
+    ok: false,
+    class: 'unauthorized',
+    reason: /refused anonymous access to .*team\/private:1 \(HTTP 401\): it does not exist or is private/
+  })
+  const wrong = await client.checkPullability(`${registry.host}/team/private:1`, {
+    username: 'rig-user',
+    password: 'not-it',
+    registries: registry.hosts
+  })
+  t.match(wrong, {
+    ok: false,
+    class: 'unauthorized',
+    reason: new RegExp(`token service at ${registry.tokenServer?.host ?? '?'} rejected the credential of user "rig-user"`)
+  })
   t.notMatch(JSON.stringify(wrong), /not-it/)
   const missingRepo = await client.checkPullability(`${registry.host}/team/none:1`, user)
   t.match(missingRepo, { ok: false, class: 'not_found' })
@@ -70,5 +94,9 @@ t.test('a stopped registry is unavailable', async (t) => {
   const client = createRigClient([registry])
   t.teardown(() => client.close())
   const outcome = await client.checkPullability(`${registry.host}/team/app:1`)
-  t.match(outcome, { ok: false, class: 'unavailable', reason: `could not connect to ${registry.host} (connection refused) while checking ${registry.host}/team/app:1` })
+  t.match(outcome, {
+    ok: false,
+    class: 'unavailable',
+    reason: `could not connect to ${registry.host} (connection refused) while checking ${registry.host}/team/app:1`
+  })
 })

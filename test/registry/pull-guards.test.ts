@@ -24,11 +24,19 @@ t.test('SSRF guard against a real registry on 127.0.0.1', async (t) => {
 
   const otherPort = createRigClient([registry], { allowedPrivateHosts: ['127.0.0.1:1'] })
   t.teardown(() => otherPort.close())
-  t.match(await otherPort.checkPullability(`${registry.host}/team/app:1`), { ok: false, class: 'refused' }, 'an allow-list entry with another port does not match')
+  t.match(
+    await otherPort.checkPullability(`${registry.host}/team/app:1`),
+    { ok: false, class: 'refused' },
+    'an allow-list entry with another port does not match'
+  )
 
   const allowedHost = createRigClient([registry], { allowedPrivateHosts: ['127.0.0.1'] })
   t.teardown(() => allowedHost.close())
-  t.match(await allowedHost.checkPullability(`${registry.host}/team/app:1`), { ok: true, digest: pushed.digest }, 'a host entry allows any port')
+  t.match(
+    await allowedHost.checkPullability(`${registry.host}/team/app:1`),
+    { ok: true, digest: pushed.digest },
+    'a host entry allows any port'
+  )
 
   // The machine's own name usually resolves to a loopback or private address: that exercises the
   // connect-time lookup rather than the literal-address check.

@@ -23,14 +23,25 @@ for (const auth of ['none', 'basic', 'token'] as RigAuth[]) {
       const pushed = await pushImage(registry, { repository: 'team/app', tag: kind, kind })
       t.equal(pushed.mediaType, EXPECTED_TYPES[kind])
       const outcome = await client.checkPullability(`${registry.host}/team/app:${kind}`, credential)
-      t.same(outcome, { ok: true, digest: pushed.digest, mediaType: EXPECTED_TYPES[kind], platforms: pushed.platforms, size: pushed.size }, kind)
+      t.same(
+        outcome,
+        { ok: true, digest: pushed.digest, mediaType: EXPECTED_TYPES[kind], platforms: pushed.platforms, size: pushed.size },
+        kind
+      )
     }
 
     const index = await pushImage(registry, { repository: 'team/multi', tag: '1.0', kind: 'oci-index' })
-    t.same(index.platforms, [{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64', variant: 'v8' }])
+    t.same(index.platforms, [
+      { os: 'linux', architecture: 'amd64' },
+      { os: 'linux', architecture: 'arm64', variant: 'v8' }
+    ])
     t.equal(index.children.length, 3, 'two platforms plus an attestation were pushed')
     const pinned = await client.checkPullability(`${registry.host}/team/multi@${index.digest}`, credential)
-    t.same(pinned, { ok: true, digest: index.digest, mediaType: EXPECTED_TYPES['oci-index'], platforms: index.platforms, size: index.size }, 'by digest')
+    t.same(
+      pinned,
+      { ok: true, digest: index.digest, mediaType: EXPECTED_TYPES['oci-index'], platforms: index.platforms, size: index.size },
+      'by digest'
+    )
 
     // A re-push moves the tag: the check must report the new digest, not a cached one.
     const again = await pushImage(registry, { repository: 'team/app', tag: 'oci-image', kind: 'oci-image' })

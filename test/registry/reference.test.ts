@@ -1,7 +1,14 @@
 import t from 'tap'
 import {
-  buildReference, formatPinned, formatReference, parseReference, InvalidReferenceError,
-  DIGEST_PATTERN, REGISTRY_HOST_PATTERN, REPOSITORY_PATTERN, TAG_PATTERN
+  buildReference,
+  formatPinned,
+  formatReference,
+  parseReference,
+  InvalidReferenceError,
+  DIGEST_PATTERN,
+  REGISTRY_HOST_PATTERN,
+  REPOSITORY_PATTERN,
+  TAG_PATTERN
 } from '../../src/registry/reference.js'
 
 const DIGEST = `sha256:${'a'.repeat(64)}`
@@ -25,8 +32,12 @@ t.test('recognises a registry by dot, colon or localhost', async (t) => {
 })
 
 t.test('splits tag and digest', async (t) => {
-  t.same(parseReference(`127.0.0.1:5000/team/app@${DIGEST}`),
-    { registry: '127.0.0.1:5000', apiHost: '127.0.0.1:5000', repository: 'team/app', digest: DIGEST })
+  t.same(parseReference(`127.0.0.1:5000/team/app@${DIGEST}`), {
+    registry: '127.0.0.1:5000',
+    apiHost: '127.0.0.1:5000',
+    repository: 'team/app',
+    digest: DIGEST
+  })
   const both = parseReference(`r.example/app:1.0@${DIGEST}`)
   t.equal(both.tag, '1.0')
   t.equal(both.digest, DIGEST)
@@ -35,16 +46,35 @@ t.test('splits tag and digest', async (t) => {
 
 t.test('rejects malformed references', async (t) => {
   const bad = [
-    '', 'Nginx', 'registry.example/Team/app', 'app:', 'app:-bad', `app:${'x'.repeat(129)}`, 'app@sha256:abc',
-    `app@SHA256:${'a'.repeat(64)}`, `app@md5:${'a'.repeat(32)}`, 'a//b', 'a/b/', '-app', 'app_', 'app..x',
-    'registry..example/app', 'https://registry.example/app', 'app name', `r.example/${'a'.repeat(250)}`,
+    '',
+    'Nginx',
+    'registry.example/Team/app',
+    'app:',
+    'app:-bad',
+    `app:${'x'.repeat(129)}`,
+    'app@sha256:abc',
+    `app@SHA256:${'a'.repeat(64)}`,
+    `app@md5:${'a'.repeat(32)}`,
+    'a//b',
+    'a/b/',
+    '-app',
+    'app_',
+    'app..x',
+    'registry..example/app',
+    'https://registry.example/app',
+    'app name',
+    `r.example/${'a'.repeat(250)}`,
     // The shape of a host, but nothing a client can connect to.
-    'registry.example:99999/app', '[:::]/app', '[1.2.3.4]/app'
+    'registry.example:99999/app',
+    '[:::]/app',
+    '[1.2.3.4]/app'
   ]
   for (const input of bad) t.throws(() => parseReference(input), InvalidReferenceError, JSON.stringify(input))
   t.throws(() => parseReference('Team/App'), { message: /repository name must be lower case/ })
   t.throws(() => parseReference('app@sha256:abc'), { message: /not a valid sha256\/sha512 digest/ })
-  t.throws(() => buildReference({ registry: 'host:99999', repository: 'a/b', tag: '1' }), { message: /"host:99999" is not a valid registry host/ })
+  t.throws(() => buildReference({ registry: 'host:99999', repository: 'a/b', tag: '1' }), {
+    message: /"host:99999" is not a valid registry host/
+  })
 })
 
 t.test('accepts the separators of the grammar', async (t) => {
@@ -55,12 +85,20 @@ t.test('accepts the separators of the grammar', async (t) => {
 })
 
 t.test('buildReference normalises separately held parts', async (t) => {
-  t.same(buildReference({ repository: 'nginx', tag: '1' }),
-    { registry: 'docker.io', apiHost: 'registry-1.docker.io', repository: 'library/nginx', tag: '1' })
+  t.same(buildReference({ repository: 'nginx', tag: '1' }), {
+    registry: 'docker.io',
+    apiHost: 'registry-1.docker.io',
+    repository: 'library/nginx',
+    tag: '1'
+  })
   t.equal(buildReference({ registry: '', repository: 'a/b', tag: '1' }).registry, 'docker.io')
   t.equal(buildReference({ registry: 'index.docker.io', repository: 'alpine', tag: '3' }).repository, 'library/alpine')
-  t.same(buildReference({ registry: 'harbor.example:8443', repository: 'proj/app', tag: 'v2' }),
-    { registry: 'harbor.example:8443', apiHost: 'harbor.example:8443', repository: 'proj/app', tag: 'v2' })
+  t.same(buildReference({ registry: 'harbor.example:8443', repository: 'proj/app', tag: 'v2' }), {
+    registry: 'harbor.example:8443',
+    apiHost: 'harbor.example:8443',
+    repository: 'proj/app',
+    tag: 'v2'
+  })
   t.throws(() => buildReference({ registry: 'bad host', repository: 'a', tag: '1' }), InvalidReferenceError)
   t.throws(() => buildReference({ registry: 'r.example', repository: 'A', tag: '1' }), InvalidReferenceError)
   t.throws(() => buildReference({ registry: 'r.example', repository: 'a', tag: 'no spaces' }), InvalidReferenceError)

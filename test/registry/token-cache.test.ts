@@ -1,9 +1,14 @@
 import t from 'tap'
 import { createTokenCache, tokenCacheKey } from '../../src/registry/token-cache.js'
 
-function clock (): { now: () => number, advance: (ms: number) => void } {
+function clock(): { now: () => number; advance: (ms: number) => void } {
   let current = 1_000_000
-  return { now: () => current, advance: (ms) => { current += ms } }
+  return {
+    now: () => current,
+    advance: (ms) => {
+      current += ms
+    }
+  }
 }
 
 const parts = { registry: 'r.example', realm: 'https://r.example/token', service: 'r.example', scope: 'repository:a:pull' }

@@ -3,16 +3,20 @@ import { findChallenge, parseWwwAuthenticate } from '../../src/registry/www-auth
 
 t.test('parses a Docker Hub bearer challenge', async (t) => {
   const challenges = parseWwwAuthenticate(
-    'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/nginx:pull"')
-  t.same(challenges, [{
-    scheme: 'bearer',
-    params: { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:library/nginx:pull' }
-  }])
+    'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/nginx:pull"'
+  )
+  t.same(challenges, [
+    {
+      scheme: 'bearer',
+      params: { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:library/nginx:pull' }
+    }
+  ])
 })
 
 t.test('keeps commas inside quoted values', async (t) => {
   const [challenge] = parseWwwAuthenticate(
-    'Bearer realm="https://r.example/token",scope="repository:a/b:pull,push",error="insufficient_scope"')
+    'Bearer realm="https://r.example/token",scope="repository:a/b:pull,push",error="insufficient_scope"'
+  )
   t.equal(challenge?.params.scope, 'repository:a/b:pull,push')
   t.equal(challenge?.params.error, 'insufficient_scope')
 })
@@ -32,10 +36,15 @@ t.test('unescapes quoted-pairs and lower-cases names, not values', async (t) => 
 })
 
 t.test('accepts repeated header lines, extra whitespace, token68 and empty input', async (t) => {
-  t.same(parseWwwAuthenticate(['Basic realm="a"', 'Bearer realm="b"']).map((c) => c.scheme), ['basic', 'bearer'])
+  t.same(
+    parseWwwAuthenticate(['Basic realm="a"', 'Bearer realm="b"']).map((c) => c.scheme),
+    ['basic', 'bearer']
+  )
   t.same(parseWwwAuthenticate('  Bearer   realm = "x" ,  service = y  '), [{ scheme: 'bearer', params: { realm: 'x', service: 'y' } }])
-  t.same(parseWwwAuthenticate('Negotiate YWJjZA==, Basic realm="r"'),
-    [{ scheme: 'negotiate', params: {}, token68: 'YWJjZA==' }, { scheme: 'basic', params: { realm: 'r' } }])
+  t.same(parseWwwAuthenticate('Negotiate YWJjZA==, Basic realm="r"'), [
+    { scheme: 'negotiate', params: {}, token68: 'YWJjZA==' },
+    { scheme: 'basic', params: { realm: 'r' } }
+  ])
   t.same(parseWwwAuthenticate('Basic'), [{ scheme: 'basic', params: {} }])
   t.same(parseWwwAuthenticate(undefined), [])
   t.same(parseWwwAuthenticate(''), [])

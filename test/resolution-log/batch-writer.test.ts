@@ -20,7 +20,13 @@ const unreachable = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.
 t.test('writes in batches of batchSize', async (t) => {
   const { log } = capture()
   const batches: number[][] = []
-  const writer = new BatchWriter<number>({ name: 'test', log, batchSize: 3, flushIntervalMs: 60_000, write: async (rows) => void batches.push(rows) })
+  const writer = new BatchWriter<number>({
+    name: 'test',
+    log,
+    batchSize: 3,
+    flushIntervalMs: 60_000,
+    write: async (rows) => void batches.push(rows)
+  })
   for (let i = 1; i <= 7; i++) writer.push(i)
   await writer.flush()
   t.same(batches, [[1, 2, 3], [4, 5, 6], [7]])
@@ -56,7 +62,14 @@ t.test('a flush writes the rows due when it began; rows arriving meanwhile wait 
   for (let i = 4; i <= 8; i++) writer.push(i)
   release()
   await second
-  t.same(batches, [[2, 3], [4, 5, 6]], 'a batch that filled up during the flush is written by it')
+  t.same(
+    batches,
+    [
+      [2, 3],
+      [4, 5, 6]
+    ],
+    'a batch that filled up during the flush is written by it'
+  )
   t.equal(writer.buffered, 2)
   await writer.close()
 })
@@ -83,7 +96,14 @@ t.test('close writes everything, including rows that arrive while it writes', as
 
 t.test('bounded: drops and counts when full, with one warning', async (t) => {
   const { log, lines } = capture()
-  const writer = new BatchWriter<number>({ name: 'test log', log, batchSize: 100, maxBuffered: 3, flushIntervalMs: 60_000, write: async () => {} })
+  const writer = new BatchWriter<number>({
+    name: 'test log',
+    log,
+    batchSize: 100,
+    maxBuffered: 3,
+    flushIntervalMs: 60_000,
+    write: async () => {}
+  })
   for (let i = 0; i < 5; i++) writer.push(i)
   t.equal(writer.buffered, 3)
   t.equal(writer.dropped, 2)
@@ -151,7 +171,12 @@ t.test('while the database is unreachable, full batches are retried by the timer
 
 t.test('close reports what could not be written', async (t) => {
   const { log, lines } = capture()
-  const writer = new BatchWriter<number>({ name: 'test log', log, flushIntervalMs: 60_000, write: async () => Promise.reject(unreachable()) })
+  const writer = new BatchWriter<number>({
+    name: 'test log',
+    log,
+    flushIntervalMs: 60_000,
+    write: async () => Promise.reject(unreachable())
+  })
   writer.push(1)
   await writer.close()
   t.match(lines.at(-1), { msg: 'test log: rows not written at shutdown', lost: 1 })
@@ -167,7 +192,14 @@ const coalesce = { key: (r: Tally) => r.key, merge: (into: Tally, r: Tally) => v
 t.test('coalescing: rows with one key fold into one, in order of first arrival', async (t) => {
   const { log } = capture()
   const batches: Tally[][] = []
-  const writer = new BatchWriter<Tally>({ name: 'test', log, batchSize: 10, flushIntervalMs: 60_000, coalesce, write: async (rows) => void batches.push(rows.map((r) => ({ ...r }))) })
+  const writer = new BatchWriter<Tally>({
+    name: 'test',
+    log,
+    batchSize: 10,
+    flushIntervalMs: 60_000,
+    coalesce,
+    write: async (rows) => void batches.push(rows.map((r) => ({ ...r })))
+  })
   for (const key of ['a', 'b', 'a', 'a']) writer.push(tally(key))
   t.equal(writer.buffered, 2, 'two keys held')
   await writer.flush()
@@ -179,7 +211,15 @@ t.test('coalescing: rows with one key fold into one, in order of first arrival',
 
 t.test('coalescing: the bound counts keys; a known key still folds when full', async (t) => {
   const { log } = capture()
-  const writer = new BatchWriter<Tally>({ name: 'test', log, batchSize: 100, maxBuffered: 2, flushIntervalMs: 60_000, coalesce, write: async () => {} })
+  const writer = new BatchWriter<Tally>({
+    name: 'test',
+    log,
+    batchSize: 100,
+    maxBuffered: 2,
+    flushIntervalMs: 60_000,
+    coalesce,
+    write: async () => {}
+  })
   writer.push(tally('a'))
   writer.push(tally('b'))
   writer.push(tally('c'))
@@ -239,6 +279,9 @@ t.test('a batch the database refuses (not an outage) is dropped and reported, so
   t.same(written, [14, 15], 'the next batch is written in the same flush')
   t.equal(writer.buffered, 0, 'nothing kept to fail again')
   t.equal(writer.dropped, 2)
-  t.match(lines.find((l) => l.level === 50), { msg: 'test log: the database refused a batch; its rows are dropped', dropped: 2 })
+  t.match(
+    lines.find((l) => l.level === 50),
+    { msg: 'test log: the database refused a batch; its rows are dropped', dropped: 2 }
+  )
   await writer.close()
 })

@@ -63,8 +63,13 @@ t.test('the jobs of one build resolving the same image are one log entry with a 
   await insertVersion(app.db, tools, '1.0.0', 'released')
   const engine = await token({ name: 'engine', scopes: ['resolve'] })
   const resolve = (buildId: string, spec = '1.latest') =>
-    call({ method: 'GET', url: `/v1/images/tools/resolve?version=${spec}&project=payments&pipeline=pay-main&build=${buildId}`, token: engine })
-  const list = async () => (await call({ method: 'GET', url: '/v1/images/tools/resolutions' })).json().items as Array<Record<string, unknown>>
+    call({
+      method: 'GET',
+      url: `/v1/images/tools/resolve?version=${spec}&project=payments&pipeline=pay-main&build=${buildId}`,
+      token: engine
+    })
+  const list = async () =>
+    (await call({ method: 'GET', url: '/v1/images/tools/resolutions' })).json().items as Array<Record<string, unknown>>
 
   const before = Date.now()
   for (let job = 0; job < 5; job++) t.equal((await resolve('b1')).statusCode, 200)
@@ -87,7 +92,10 @@ t.test('the jobs of one build resolving the same image are one log entry with a 
     ].sort()
   )
   const folded = items.find((i) => i.count === 5) as { firstResolvedAt: string; resolvedAt: string }
-  t.ok(Date.parse(folded.firstResolvedAt) >= before && Date.parse(folded.firstResolvedAt) < Date.parse(folded.resolvedAt), 'first and last of the five')
+  t.ok(
+    Date.parse(folded.firstResolvedAt) >= before && Date.parse(folded.firstResolvedAt) < Date.parse(folded.resolvedAt),
+    'first and last of the five'
+  )
 
   // The next job after the batch was written starts a new entry rather than changing a written one.
   t.equal((await resolve('b2')).statusCode, 200)
@@ -95,5 +103,9 @@ t.test('the jobs of one build resolving the same image are one log entry with a 
   t.equal((await list()).filter((i) => i.build === 'b2').length, 2)
 
   const usage = await call({ method: 'GET', url: '/v1/images/tools/versions/1.0.0/usage' })
-  t.same(usage.json().projects.map((p: { project: string; resolutions: number }) => [p.project, p.resolutions]), [['payments', 7]], 'usage counts resolutions (5 + 1 + 1), not entries')
+  t.same(
+    usage.json().projects.map((p: { project: string; resolutions: number }) => [p.project, p.resolutions]),
+    [['payments', 7]],
+    'usage counts resolutions (5 + 1 + 1), not entries'
+  )
 })

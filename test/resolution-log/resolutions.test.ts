@@ -11,7 +11,11 @@ t.test('the resolution log answers "which pipelines ran which version"', async (
   const v110 = await insertVersion(app.db, tools, '1.1.0', 'released')
   const engine = await token({ name: 'engine', scopes: ['resolve'] })
   const resolve = (version: string, project: string, pipeline: string, buildId: string) =>
-    call({ method: 'GET', url: `/v1/images/tools/resolve?version=${version}&project=${project}&pipeline=${pipeline}&build=${buildId}`, token: engine })
+    call({
+      method: 'GET',
+      url: `/v1/images/tools/resolve?version=${version}&project=${project}&pipeline=${pipeline}&build=${buildId}`,
+      token: engine
+    })
 
   t.equal((await resolve('1.latest', 'payments', 'pay-main', 'b1')).statusCode, 200)
   t.equal((await resolve('1.0.0', 'search', 'search-nightly', 'b2')).statusCode, 200)
@@ -23,7 +27,8 @@ t.test('the resolution log answers "which pipelines ran which version"', async (
   t.equal((await resolve('1.latest', 'search', 'search-main', 'b4')).statusCode, 200)
   await app.resolutionLog.flush()
 
-  const list = (query = '', as?: string) => call({ method: 'GET', url: `/v1/images/tools/resolutions${query}`, ...(as ? { token: as } : {}) })
+  const list = (query = '', as?: string) =>
+    call({ method: 'GET', url: `/v1/images/tools/resolutions${query}`, ...(as ? { token: as } : {}) })
 
   await t.test('newest first, with every recorded field', async (t) => {
     const res = await list()
@@ -43,10 +48,22 @@ t.test('the resolution log answers "which pipelines ran which version"', async (
   })
 
   await t.test('filters: project, version, since', async (t) => {
-    t.same((await list('?project=payments')).json().items.map((i: { build: string }) => i.build), ['b3', 'b1'])
-    t.same((await list('?version=1.0.0')).json().items.map((i: { build: string }) => i.build), ['b2'])
-    t.same((await list(`?since=${beforeLast.toISOString()}`)).json().items.map((i: { build: string }) => i.build), ['b4'])
-    t.same((await list('?project=search&version=1.1.0')).json().items.map((i: { build: string }) => i.build), ['b4'])
+    t.same(
+      (await list('?project=payments')).json().items.map((i: { build: string }) => i.build),
+      ['b3', 'b1']
+    )
+    t.same(
+      (await list('?version=1.0.0')).json().items.map((i: { build: string }) => i.build),
+      ['b2']
+    )
+    t.same(
+      (await list(`?since=${beforeLast.toISOString()}`)).json().items.map((i: { build: string }) => i.build),
+      ['b4']
+    )
+    t.same(
+      (await list('?project=search&version=1.1.0')).json().items.map((i: { build: string }) => i.build),
+      ['b4']
+    )
   })
 
   await t.test('keyset pages', async (t) => {
@@ -64,23 +81,46 @@ t.test('the resolution log answers "which pipelines ran which version"', async (
     const res = await call({ method: 'GET', url: '/v1/images/tools/versions/1.1.0/usage' })
     t.equal(res.statusCode, 200)
     const body = res.json()
-    t.same(body.projects.map((p: { project: string; resolutions: number }) => [p.project, p.resolutions]), [
-      ['search', 1],
-      ['payments', 2]
-    ])
+    t.same(
+      body.projects.map((p: { project: string; resolutions: number }) => [p.project, p.resolutions]),
+      [
+        ['search', 1],
+        ['payments', 2]
+      ]
+    )
     t.equal(body.image, 'tools')
     t.equal(body.version, '1.1.0')
     t.ok(Date.parse(body.projects[0].lastResolvedAt) >= beforeLast.getTime())
-    const unused = await app.db.insertInto('imageVersions').values({ imageId: tools.id, major: 0, minor: 9, patch: 0, status: 'cancelled', registry: 'r', repository: 'x', tag: 't', submittedBy: 'p' }).returning('id').executeTakeFirstOrThrow()
+    const unused = await app.db
+      .insertInto('imageVersions')
+      .values({
+        imageId: tools.id,
+        major: 0,
+        minor: 9,
+        patch: 0,
+        status: 'cancelled',
+        registry: 'r',
+        repository: 'x',
+        tag: 't',
+        submittedBy: 'p'
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow()
     t.ok(unused.id && v110.id)
     t.same((await call({ method: 'GET', url: '/v1/images/tools/versions/0.9.0/usage' })).json().projects, [], 'a version nobody resolved')
   })
 
   await t.test('a token limited to projects sees only their rows; 404 where it sees no image', async (t) => {
     const payments = await token({ name: 'pay-reader', scopes: ['images:read'], projects: ['payments'] })
-    t.same((await list('', payments)).json().items.map((i: { project: string }) => i.project), ['payments', 'payments'])
+    t.same(
+      (await list('', payments)).json().items.map((i: { project: string }) => i.project),
+      ['payments', 'payments']
+    )
     const usage = await call({ method: 'GET', url: '/v1/images/tools/versions/1.1.0/usage', token: payments })
-    t.same(usage.json().projects.map((p: { project: string }) => p.project), ['payments'])
+    t.same(
+      usage.json().projects.map((p: { project: string }) => p.project),
+      ['payments']
+    )
     const owner = await token({ name: 'owner-reader', scopes: ['images:read'], projects: ['owner-proj'] })
     t.equal((await list('', owner)).json().items.length, 4, "the owner project sees every project's rows")
     const stranger = await token({ name: 'stranger', scopes: ['images:read'], projects: ['stranger'] })
@@ -105,20 +145,52 @@ t.test('the resolution log answers "which pipelines ran which version"', async (
     t.match((await list('?limit=0')).json(), { status: 400, code: 'VALIDATION_FAILED' })
     t.match((await call({ method: 'GET', url: '/v1/images/nope/resolutions' })).json(), { status: 404, code: 'IMAGE_NOT_FOUND' })
     t.match((await call({ method: 'GET', url: '/v1/images/nope/versions/1.0.0/usage' })).json(), { status: 404, code: 'IMAGE_NOT_FOUND' })
-    t.match((await call({ method: 'GET', url: '/v1/images/tools/versions/7.0.0/usage' })).json(), { status: 404, code: 'VERSION_NOT_FOUND', version: '7.0.0' })
-    t.match((await call({ method: 'GET', url: '/v1/images/tools/versions/1.latest/usage' })).json(), { status: 400, code: 'VALIDATION_FAILED' })
-    t.match((await call({ method: 'GET', url: '/v1/images/tools/versions/1.0.0/usage', token: engine })).json(), { status: 403, code: 'INSUFFICIENT_SCOPE' })
+    t.match((await call({ method: 'GET', url: '/v1/images/tools/versions/7.0.0/usage' })).json(), {
+      status: 404,
+      code: 'VERSION_NOT_FOUND',
+      version: '7.0.0'
+    })
+    t.match((await call({ method: 'GET', url: '/v1/images/tools/versions/1.latest/usage' })).json(), {
+      status: 400,
+      code: 'VALIDATION_FAILED'
+    })
+    t.match((await call({ method: 'GET', url: '/v1/images/tools/versions/1.0.0/usage', token: engine })).json(), {
+      status: 403,
+      code: 'INSUFFICIENT_SCOPE'
+    })
   })
 
   await t.test('rows older than the retention are pruned', async (t) => {
     const old = new Date(Date.now() - (app.config.RESOLUTION_RETENTION_DAYS + 1) * 86_400_000)
     await app.db
       .insertInto('resolutions')
-      .values({ imageId: tools.id, spec: '1.latest', version: '1.0.0', status: 'released', digest: 'sha256:x', project: 'payments', pipeline: null, build: 'ancient', tokenId: null, firstResolvedAt: old, resolvedAt: old })
+      .values({
+        imageId: tools.id,
+        spec: '1.latest',
+        version: '1.0.0',
+        status: 'released',
+        digest: 'sha256:x',
+        project: 'payments',
+        pipeline: null,
+        build: 'ancient',
+        tokenId: null,
+        firstResolvedAt: old,
+        resolvedAt: old
+      })
       .execute()
     await app.db
       .insertInto('pullSecretGrants')
-      .values({ credentialId: tools.id, imageId: tools.id, version: '1.0.0', project: 'payments', pipeline: null, build: null, tokenId: tools.id, tokenName: 'x', grantedAt: old })
+      .values({
+        credentialId: tools.id,
+        imageId: tools.id,
+        version: '1.0.0',
+        project: 'payments',
+        pipeline: null,
+        build: null,
+        tokenId: tools.id,
+        tokenName: 'x',
+        grantedAt: old
+      })
       .execute()
     t.same(await pruneOldRecords(app), { resolutions: 1, grants: 1 })
     t.equal((await list()).json().items.length, 4, 'recent rows stay')
@@ -127,7 +199,11 @@ t.test('the resolution log answers "which pipelines ran which version"', async (
   await t.test('a row of an image deleted before the flush is dropped, not the batch', async (t) => {
     const doomed = await insertImage(app.db, 'doomed', { visibilityPublic: true })
     await insertVersion(app.db, doomed, '1.0.0', 'released')
-    t.equal((await call({ method: 'GET', url: '/v1/images/doomed/resolve?version=1.latest&project=payments&build=doomed', token: engine })).statusCode, 200)
+    t.equal(
+      (await call({ method: 'GET', url: '/v1/images/doomed/resolve?version=1.latest&project=payments&build=doomed', token: engine }))
+        .statusCode,
+      200
+    )
     t.equal((await resolve('1.latest', 'payments', 'pay-main', 'survivor')).statusCode, 200)
     await app.db.deleteFrom('images').where('id', '=', doomed.id).execute()
     await app.resolutionLog.flush()
@@ -139,7 +215,11 @@ t.test('the resolution log answers "which pipelines ran which version"', async (
 
   await t.test('the buffer is flushed when the app closes', async (t) => {
     const replica = await build(t, { databaseUrl: first.databaseUrl })
-    const res = await replica.call({ method: 'GET', url: '/v1/images/tools/resolve?version=1.0.0&project=payments&build=at-close', token: engine })
+    const res = await replica.call({
+      method: 'GET',
+      url: '/v1/images/tools/resolve?version=1.0.0&project=payments&build=at-close',
+      token: engine
+    })
     t.equal(res.statusCode, 200)
     t.equal(replica.app.resolutionLog.buffered, 1, 'not written yet')
     await replica.app.close()

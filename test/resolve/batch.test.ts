@@ -31,7 +31,12 @@ t.test('POST /v1/resolve: one result per entry, in order', async (t) => {
     }
   })
   t.equal(res.statusCode, 200)
-  const results = res.json().results as Array<{ image: string; version: string; resolution?: { version: string }; problem?: Record<string, unknown> }>
+  const results = res.json().results as Array<{
+    image: string
+    version: string
+    resolution?: { version: string }
+    problem?: Record<string, unknown>
+  }>
   t.same(
     results.map((r) => [r.image, r.version, r.resolution?.version ?? r.problem?.code, r.problem?.status]),
     [
@@ -53,21 +58,44 @@ t.test('POST /v1/resolve: one result per entry, in order', async (t) => {
   })
 
   await app.resolutionLog.flush()
-  const logged = await app.db.selectFrom('resolutions').select(['spec', 'version', 'pipeline', 'build', 'project']).orderBy('version').execute()
-  t.same(logged, [
-    { spec: '1.latest', version: '1.0.0', pipeline: 'p1', build: 'b7', project: 'payments' },
-    { spec: 'latest', version: '2.0.0', pipeline: 'p1', build: 'b7', project: 'payments' }
-  ], 'only resolutions are logged, not problems')
+  const logged = await app.db
+    .selectFrom('resolutions')
+    .select(['spec', 'version', 'pipeline', 'build', 'project'])
+    .orderBy('version')
+    .execute()
+  t.same(
+    logged,
+    [
+      { spec: '1.latest', version: '1.0.0', pipeline: 'p1', build: 'b7', project: 'payments' },
+      { spec: 'latest', version: '2.0.0', pipeline: 'p1', build: 'b7', project: 'payments' }
+    ],
+    'only resolutions are logged, not problems'
+  )
 
   await t.test('400 for a malformed batch; nothing is resolved', async (t) => {
     const entry = { image: 'tools', version: '1.latest' }
-    const tooMany = await call({ method: 'POST', url: '/v1/resolve', token: engine, payload: { project: 'payments', images: Array(101).fill(entry) } })
+    const tooMany = await call({
+      method: 'POST',
+      url: '/v1/resolve',
+      token: engine,
+      payload: { project: 'payments', images: Array(101).fill(entry) }
+    })
     t.equal(tooMany.statusCode, 400)
     t.match(tooMany.json(), { code: 'VALIDATION_FAILED', errors: [{ path: 'body.images' }] })
-    const hundred = await call({ method: 'POST', url: '/v1/resolve', token: engine, payload: { project: 'payments', images: Array(100).fill(entry) } })
+    const hundred = await call({
+      method: 'POST',
+      url: '/v1/resolve',
+      token: engine,
+      payload: { project: 'payments', images: Array(100).fill(entry) }
+    })
     t.equal(hundred.statusCode, 200)
     t.equal(hundred.json().results.length, 100)
-    for (const payload of [{ project: 'payments', images: [] }, { images: [entry] }, { project: 'payments', images: [{ image: 'tools' }] }, { project: 'payments', images: [entry], extra: 1 }]) {
+    for (const payload of [
+      { project: 'payments', images: [] },
+      { images: [entry] },
+      { project: 'payments', images: [{ image: 'tools' }] },
+      { project: 'payments', images: [entry], extra: 1 }
+    ]) {
       const bad = await call({ method: 'POST', url: '/v1/resolve', token: engine, payload })
       t.equal(bad.statusCode, 400, JSON.stringify(payload))
       t.equal(bad.json().code, 'VALIDATION_FAILED')
@@ -78,7 +106,13 @@ t.test('POST /v1/resolve: one result per entry, in order', async (t) => {
     const payload = { project: 'payments', images: [{ image: 'tools', version: '1.latest' }] }
     t.equal((await call({ method: 'POST', url: '/v1/resolve', token: null, payload })).statusCode, 401)
     const reader = await token({ name: 'reader', scopes: ['images:read'] })
-    t.match((await call({ method: 'POST', url: '/v1/resolve', token: reader, payload })).json(), { status: 403, code: 'INSUFFICIENT_SCOPE' })
-    t.match((await call({ method: 'POST', url: '/v1/resolve', token: engine, payload: { ...payload, project: 'other' } })).json(), { status: 403, code: 'PROJECT_NOT_ALLOWED' })
+    t.match((await call({ method: 'POST', url: '/v1/resolve', token: reader, payload })).json(), {
+      status: 403,
+      code: 'INSUFFICIENT_SCOPE'
+    })
+    t.match((await call({ method: 'POST', url: '/v1/resolve', token: engine, payload: { ...payload, project: 'other' } })).json(), {
+      status: 403,
+      code: 'PROJECT_NOT_ALLOWED'
+    })
   })
 })

@@ -17,7 +17,11 @@ t.test('embedded PGlite: resolve, a change and the resolution log', async (t) =>
   const image = await insertImage(app.db, 'tools', { visibilityPublic: true })
   await insertVersion(app.db, image, '1.0.0', 'released')
   const resolve = () =>
-    app.inject({ method: 'GET', url: '/v1/images/tools/resolve?version=1.latest&project=payments&pipeline=p&build=b', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+    app.inject({
+      method: 'GET',
+      url: '/v1/images/tools/resolve?version=1.latest&project=payments&pipeline=p&build=b',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` }
+    })
 
   t.equal((await resolve()).json().version, '1.0.0')
   await insertVersion(app.db, image, '1.1.0', 'released')
@@ -30,6 +34,10 @@ t.test('embedded PGlite: resolve, a change and the resolution log', async (t) =>
     { version: '1.0.0', pipeline: 'p', build: 'b' },
     { version: '1.1.0', pipeline: 'p', build: 'b' }
   ])
-  const usage = await app.inject({ method: 'GET', url: '/v1/images/tools/versions/1.1.0/usage', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+  const usage = await app.inject({
+    method: 'GET',
+    url: '/v1/images/tools/versions/1.1.0/usage',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` }
+  })
   t.match(usage.json(), { projects: [{ project: 'payments', resolutions: 1 }] })
 })

@@ -9,7 +9,8 @@ import type { Database } from '../../src/db/database.js'
 import type { NewImage } from '../../src/images/images.table.js'
 import type { NewVersion, VersionStatus, VersionUpdate } from '../../src/versions/versions.table.js'
 
-export const digestOf = (code: string, version: string): string => `sha256:${createHash('sha256').update(`${code}@${version}`).digest('hex')}`
+export const digestOf = (code: string, version: string): string =>
+  `sha256:${createHash('sha256').update(`${code}@${version}`).digest('hex')}`
 
 export async function insertImage(db: Database, code: string, fields: Partial<NewImage> = {}): Promise<{ id: string; code: string }> {
   return db
@@ -49,7 +50,11 @@ export async function insertVersion(
 }
 
 export async function setStatus(db: Database, versionId: string, status: VersionStatus, fields: VersionUpdate = {}): Promise<void> {
-  await db.updateTable('imageVersions').set({ status, ...fields }).where('id', '=', versionId).execute()
+  await db
+    .updateTable('imageVersions')
+    .set({ status, ...fields })
+    .where('id', '=', versionId)
+    .execute()
 }
 
 /**

@@ -12,7 +12,11 @@ t.test('pull secrets keep being handed out from the last known state while Postg
   const app = await build(t, { databaseUrl: proxy.url(direct.databaseUrl) })
 
   const credential = async (name: string) => {
-    const res = await direct.call({ method: 'POST', url: '/v1/projects/owner-proj/credentials', payload: { name, username: `robot-${name}`, password: PASSWORD, registries: ['registry.example.com'] } })
+    const res = await direct.call({
+      method: 'POST',
+      url: '/v1/projects/owner-proj/credentials',
+      payload: { name, username: `robot-${name}`, password: PASSWORD, registries: ['registry.example.com'] }
+    })
     t.equal(res.statusCode, 201, res.body)
     return res.json<{ id: string }>().id
   }
@@ -25,7 +29,8 @@ t.test('pull secrets keep being handed out from the last known state while Postg
 
   const engine = await app.token({ name: 'engine', scopes: ['resolve', 'pull-secrets'] })
   const namesOnly = await app.token({ name: 'engine-names', scopes: ['resolve'] })
-  const resolve = (code: string, token = engine) => app.call({ method: 'GET', url: `/v1/images/${code}/resolve?version=1.latest&project=payments&build=outage`, token })
+  const resolve = (code: string, token = engine) =>
+    app.call({ method: 'GET', url: `/v1/images/${code}/resolve?version=1.latest&project=payments&build=outage`, token })
 
   const before = await resolve('tools')
   t.equal(before.statusCode, 200)
@@ -48,6 +53,10 @@ t.test('pull secrets keep being handed out from the last known state while Postg
 
   await proxy.restore()
   await app.app.resolutionLog.flush()
-  const grants = await direct.app.db.selectFrom('pullSecretGrants').select(['credentialId', 'build']).where('credentialId', '=', known).execute()
+  const grants = await direct.app.db
+    .selectFrom('pullSecretGrants')
+    .select(['credentialId', 'build'])
+    .where('credentialId', '=', known)
+    .execute()
   t.equal(grants.length, 2, 'the hand-out during the outage is recorded once the database is back')
 })

@@ -54,7 +54,13 @@ t.test('resolve keeps answering from the last known state while PostgreSQL is un
       method: 'POST',
       url: '/v1/resolve',
       token: engine,
-      payload: { project: 'payments', images: [{ image: 'tools', version: '1.latest' }, { image: 'never-cached', version: '1.latest' }] }
+      payload: {
+        project: 'payments',
+        images: [
+          { image: 'tools', version: '1.latest' },
+          { image: 'never-cached', version: '1.latest' }
+        ]
+      }
     })
     t.equal(batch.statusCode, 200)
     t.equal(batch.headers['x-cache-stale'], 'true')
@@ -66,7 +72,10 @@ t.test('resolve keeps answering from the last known state while PostgreSQL is un
     t.equal(write.headers['content-type'], 'application/problem+json; charset=utf-8')
     t.equal(write.headers['retry-after'], '5')
     t.match(write.json(), { code: 'DATABASE_UNAVAILABLE' })
-    t.notOk(await direct.app.db.selectFrom('apiTokens').select('id').where('name', '=', 'during-outage').executeTakeFirst(), 'nothing written')
+    t.notOk(
+      await direct.app.db.selectFrom('apiTokens').select('id').where('name', '=', 'during-outage').executeTakeFirst(),
+      'nothing written'
+    )
 
     // A release while this replica is cut off: its notification is missed.
     await insertVersion(direct.app.db, tools, '1.1.0', 'released')
@@ -89,7 +98,11 @@ t.test('resolve keeps answering from the last known state while PostgreSQL is un
 
     // Resolutions answered during the outage were kept (identical ones folded) and are written now.
     await app.app.resolutionLog.flush()
-    const logged = await direct.app.db.selectFrom('resolutions').select((eb) => eb.fn.sum<number>('count').as('n')).where('build', '=', 'outage').executeTakeFirstOrThrow()
+    const logged = await direct.app.db
+      .selectFrom('resolutions')
+      .select((eb) => eb.fn.sum<number>('count').as('n'))
+      .where('build', '=', 'outage')
+      .executeTakeFirstOrThrow()
     t.ok(Number(logged.n) >= 7, `${logged.n} resolutions logged`)
     t.equal(app.app.resolutionLog.dropped, 0)
   })

@@ -9,7 +9,11 @@ t.test('pull secrets: only with the pull-secrets scope, every one recorded', asy
   const first = await build(t)
   const { app, call, token, logs } = first
   const createCredential = async (name: string, password: string) => {
-    const res = await call({ method: 'POST', url: '/v1/projects/owner-proj/credentials', payload: { name, username: `robot-${name}`, password, registries: ['registry.example.com'] } })
+    const res = await call({
+      method: 'POST',
+      url: '/v1/projects/owner-proj/credentials',
+      payload: { name, username: `robot-${name}`, password, registries: ['registry.example.com'] }
+    })
     t.equal(res.statusCode, 201, res.body)
     return res.json<{ id: string }>().id
   }
@@ -44,7 +48,12 @@ t.test('pull secrets: only with the pull-secrets scope, every one recorded', asy
   // engine is told which credential was held back.
   const elsewhere = await call({ method: 'GET', url: url('private-tools', '3.latest'), token: withSecrets })
   t.equal(elsewhere.statusCode, 200)
-  t.match(elsewhere.json(), { reference: 'mirror.example.com/ci/private-tools:3.0.0', credential: null, pullSecret: null, unboundCredential: { id: imageCredential, project: 'owner-proj' } })
+  t.match(elsewhere.json(), {
+    reference: 'mirror.example.com/ci/private-tools:3.0.0',
+    credential: null,
+    pullSecret: null,
+    unboundCredential: { id: imageCredential, project: 'owner-proj' }
+  })
   t.notOk(elsewhere.body.includes(PASSWORD))
   const elsewherePlain = await call({ method: 'GET', url: url('private-tools', '3.latest'), token: resolveOnly })
   t.match(elsewherePlain.json(), { credential: null, unboundCredential: { id: imageCredential } })
@@ -58,7 +67,13 @@ t.test('pull secrets: only with the pull-secrets scope, every one recorded', asy
     method: 'POST',
     url: '/v1/resolve',
     token: withSecrets,
-    payload: { project: 'payments', images: [{ image: 'private-tools', version: '1.latest' }, { image: 'private-tools', version: '1.0.0' }] }
+    payload: {
+      project: 'payments',
+      images: [
+        { image: 'private-tools', version: '1.latest' },
+        { image: 'private-tools', version: '1.0.0' }
+      ]
+    }
   })
   t.same(
     batch.json().results.map((r: { resolution: { pullSecret: unknown } }) => r.resolution.pullSecret),
@@ -95,10 +110,26 @@ t.test('pull secrets: only with the pull-secrets scope, every one recorded', asy
 
   await t.test('a host taken off the credential stops the secret at once (the cached image is invalidated)', async (t) => {
     const url1 = url('private-tools', '1.latest')
-    t.same((await call({ method: 'GET', url: url1, token: withSecrets })).json().pullSecret, { username: 'robot-image-robot', password: PASSWORD }, 'cached with the host')
-    const moved = await call({ method: 'PATCH', url: `/v1/projects/owner-proj/credentials/${imageCredential}`, payload: { registries: ['mirror.example.com'] } })
+    t.same(
+      (await call({ method: 'GET', url: url1, token: withSecrets })).json().pullSecret,
+      { username: 'robot-image-robot', password: PASSWORD },
+      'cached with the host'
+    )
+    const moved = await call({
+      method: 'PATCH',
+      url: `/v1/projects/owner-proj/credentials/${imageCredential}`,
+      payload: { registries: ['mirror.example.com'] }
+    })
     t.equal(moved.statusCode, 200, 'no version holds the host with this credential as its own')
-    t.match((await call({ method: 'GET', url: url1, token: withSecrets })).json(), { credential: null, pullSecret: null, unboundCredential: { id: imageCredential } })
-    t.match((await call({ method: 'GET', url: url('private-tools', '3.latest'), token: withSecrets })).json(), { pullSecret: { username: 'robot-image-robot' } }, 'the new host gets it')
+    t.match((await call({ method: 'GET', url: url1, token: withSecrets })).json(), {
+      credential: null,
+      pullSecret: null,
+      unboundCredential: { id: imageCredential }
+    })
+    t.match(
+      (await call({ method: 'GET', url: url('private-tools', '3.latest'), token: withSecrets })).json(),
+      { pullSecret: { username: 'robot-image-robot' } },
+      'the new host gets it'
+    )
   })
 })

@@ -90,7 +90,11 @@ t.test('resolve rules through the API', async (t) => {
     for (const bad of ['1', 'v1.latest', '1.2.3.4', '01.latest', '*']) {
       const res = await resolve(`version=${encodeURIComponent(bad)}&project=payments`)
       t.equal(res.statusCode, 400, bad)
-      t.match(res.json(), { code: 'INVALID_VERSION_SPEC', spec: bad, grammar: ['N.latest', 'N.M.latest', 'latest', 'X.Y.Z', 'N.*', 'N.M.*'] })
+      t.match(res.json(), {
+        code: 'INVALID_VERSION_SPEC',
+        spec: bad,
+        grammar: ['N.latest', 'N.M.latest', 'latest', 'X.Y.Z', 'N.*', 'N.M.*']
+      })
       t.match(res.json().detail, 'N.latest (newest in major N)')
     }
     const missing = await resolve('version=1.latest')

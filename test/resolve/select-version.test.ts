@@ -21,8 +21,32 @@ t.test('accepts every form of the grammar', async (t) => {
 
 t.test('rejects everything else', async (t) => {
   for (const bad of [
-    '', '1', '1.2', '*', '.latest', '.*', 'latest.1', '1.latest.2', '1.2.3.4', '1.2.3.latest', 'v1.latest', '01.latest', '1.02.latest', '1.02.3', '1.-1.0',
-    '1.2.x', '1.2.3-rc1', 'LATEST', '1.Latest', ' 1.latest', '1..latest', '1000000000.latest', '1000000000.0.0', '1.2.3 ', '1.latest ', '1.2.0.*'
+    '',
+    '1',
+    '1.2',
+    '*',
+    '.latest',
+    '.*',
+    'latest.1',
+    '1.latest.2',
+    '1.2.3.4',
+    '1.2.3.latest',
+    'v1.latest',
+    '01.latest',
+    '1.02.latest',
+    '1.02.3',
+    '1.-1.0',
+    '1.2.x',
+    '1.2.3-rc1',
+    'LATEST',
+    '1.Latest',
+    ' 1.latest',
+    '1..latest',
+    '1000000000.latest',
+    '1000000000.0.0',
+    '1.2.3 ',
+    '1.latest ',
+    '1.2.0.*'
   ])
     t.equal(parseVersionSpec(bad), undefined, JSON.stringify(bad))
 })
@@ -38,7 +62,19 @@ t.test('who is asking: nobody outside visibility, the debug project apart', asyn
 
 const v = (text: string, status: SnapshotStatus, digest: string | null = `sha256:${text}`): SnapshotVersion => {
   const [major, minor, patch] = text.split('.').map(Number) as [number, number, number]
-  return { major, minor, patch, status, registry: 'r', repository: 'x', tag: text, digest, platforms: [], credential: null, withdrawReason: status === 'withdrawn' ? 'bad' : null }
+  return {
+    major,
+    minor,
+    patch,
+    status,
+    registry: 'r',
+    repository: 'x',
+    tag: text,
+    digest,
+    platforms: [],
+    credential: null,
+    withdrawReason: status === 'withdrawn' ? 'bad' : null
+  }
 }
 
 const versions = [
@@ -95,10 +131,30 @@ t.test('a withdrawn version with nothing left in its major line', async (t) => {
 
 t.test('a snapshot keeps its versions newest first, numerically, never as text', async (t) => {
   const image = { id: 'i', code: 'tools', ownerProject: 'o', debugProject: 'd', visibilityPublic: true, visibilityProjects: [] }
-  const none = { imageCredentialId: null, imageCredentialProject: null, imageCredentialRegistries: null, versionCredentialId: null, versionCredentialProject: null, versionCredentialRegistries: null }
+  const none = {
+    imageCredentialId: null,
+    imageCredentialProject: null,
+    imageCredentialRegistries: null,
+    versionCredentialId: null,
+    versionCredentialProject: null,
+    versionCredentialRegistries: null
+  }
   const row = (text: string, status: ResolvableVersionRow['status']): ResolvableVersionRow => {
     const [major, minor, patch] = text.split('.').map(Number) as [number, number, number]
-    return { ...image, ...none, major, minor, patch, status, registry: 'r', repository: 'x', tag: text, digest: `sha256:${text}`, platforms: [], withdrawReason: null }
+    return {
+      ...image,
+      ...none,
+      major,
+      minor,
+      patch,
+      status,
+      registry: 'r',
+      repository: 'x',
+      tag: text,
+      digest: `sha256:${text}`,
+      platforms: [],
+      withdrawReason: null
+    }
   }
   const snapshot = toSnapshot([row('1.9.0', 'released'), row('1.10.0', 'released'), row('2.0.0', 'testing'), row('1.10.2', 'withdrawn')])
   t.same(snapshot?.versions.map(formatVersion), ['2.0.0', '1.10.2', '1.10.0', '1.9.0'])

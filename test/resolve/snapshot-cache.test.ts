@@ -10,7 +10,21 @@ const snapshot = (id: string, marker: number): ImageSnapshot => ({
   visibilityPublic: true,
   visibilityProjects: [],
   credential: null,
-  versions: [{ major: marker, minor: 0, patch: 0, status: 'released', registry: 'r', repository: 'x', tag: 't', digest: 'sha256:x', platforms: [], credential: null, withdrawReason: null }]
+  versions: [
+    {
+      major: marker,
+      minor: 0,
+      patch: 0,
+      status: 'released',
+      registry: 'r',
+      repository: 'x',
+      tag: 't',
+      digest: 'sha256:x',
+      platforms: [],
+      credential: null,
+      withdrawReason: null
+    }
+  ]
 })
 const marker = (l: { snapshot: ImageSnapshot | undefined }) => l.snapshot?.versions[0]?.major
 const unreachable = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })

@@ -42,10 +42,17 @@ t.test('concurrent submissions, also through two replicas on one database', asyn
   t.test('50 minor bumps after a release: one 1.1.0, no repeated number', async (t) => {
     await createImage(one, { code: 'race-bump' })
     await publish(one, 'race-bump', { ...at, tag: 't0' })
-    const { winners, losers } = await race('race-bump', (i) => ({ ...at, tag: `t${i + 1 === 50 ? 1 : i + 1}`, releaseType: i % 3 === 0 ? 'minor' : i % 3 === 1 ? 'patch' : 'major' }))
+    const { winners, losers } = await race('race-bump', (i) => ({
+      ...at,
+      tag: `t${i + 1 === 50 ? 1 : i + 1}`,
+      releaseType: i % 3 === 0 ? 'minor' : i % 3 === 1 ? 'patch' : 'major'
+    }))
     t.equal(winners.length, 1)
     t.equal(losers.length, 49)
-    t.ok(losers.every((r) => r.statusCode === 409 && r.json().code === 'VERSION_IN_PROGRESS'), 'every loser is VERSION_IN_PROGRESS')
+    t.ok(
+      losers.every((r) => r.statusCode === 409 && r.json().code === 'VERSION_IN_PROGRESS'),
+      'every loser is VERSION_IN_PROGRESS'
+    )
     const all = await numbers('race-bump')
     t.equal(all.length, 2)
     t.equal(new Set(all).size, 2, 'no number repeats')
@@ -80,13 +87,23 @@ t.test('concurrent submissions, also through two replicas on one database', asyn
       t.equal(res.statusCode, 202)
       const version: string = res.json().version
       t.equal((await waitForCheck(one, 'race-actions', version)).status, 'testing')
-      const before = await one.app.db.selectFrom('imageEvents').select((eb) => eb.fn.max('id').as('id')).executeTakeFirstOrThrow()
-      const [release, cancel] = await Promise.all([action(one, 'race-actions', version, 'release'), action(two, 'race-actions', version, 'cancel')])
+      const before = await one.app.db
+        .selectFrom('imageEvents')
+        .select((eb) => eb.fn.max('id').as('id'))
+        .executeTakeFirstOrThrow()
+      const [release, cancel] = await Promise.all([
+        action(one, 'race-actions', version, 'release'),
+        action(two, 'race-actions', version, 'cancel')
+      ])
       const codes = [release.statusCode, cancel.statusCode].sort()
       t.same(codes, [200, 409], `round ${round}: one 200 and one 409`)
       const loser = release.statusCode === 409 ? release : cancel
       const winnerStatus = release.statusCode === 200 ? 'released' : 'cancelled'
-      t.match(loser.json(), { code: 'VERSION_STATUS_CONFLICT', currentStatus: winnerStatus, allowedActions: winnerStatus === 'released' ? ['withdraw'] : [] })
+      t.match(loser.json(), {
+        code: 'VERSION_STATUS_CONFLICT',
+        currentStatus: winnerStatus,
+        allowedActions: winnerStatus === 'released' ? ['withdraw'] : []
+      })
       const events = await one.app.db
         .selectFrom('imageEvents')
         .select('action')

@@ -5,7 +5,15 @@
 import type { Test } from 'tap'
 import type { LightMyRequestResponse } from 'fastify'
 import type { TestApp } from '../helpers/app.js'
-import { pushImage, startRegistry, trustedHosts, type ImageKind, type PushedImage, type RigRegistry, type StartRegistryOptions } from '../helpers/registry/index.js'
+import {
+  pushImage,
+  startRegistry,
+  trustedHosts,
+  type ImageKind,
+  type PushedImage,
+  type RigRegistry,
+  type StartRegistryOptions
+} from '../helpers/registry/index.js'
 import type { Version } from '../../src/versions/versions.schemas.js'
 
 export interface ImageFixture {
@@ -29,8 +37,16 @@ export async function createImage(app: TestApp, image: ImageFixture): Promise<vo
   if (res.statusCode !== 201) throw new Error(`image fixture: ${res.statusCode} ${res.body}`)
 }
 
-export async function createCredential(app: TestApp, project: string, login: { name?: string; username: string; password: string; registries: string[] }): Promise<string> {
-  const res = await app.call({ method: 'POST', url: `/v1/projects/${project}/credentials`, payload: { name: login.name ?? `cred-${Math.random().toString(36).slice(2, 8)}`, ...login } })
+export async function createCredential(
+  app: TestApp,
+  project: string,
+  login: { name?: string; username: string; password: string; registries: string[] }
+): Promise<string> {
+  const res = await app.call({
+    method: 'POST',
+    url: `/v1/projects/${project}/credentials`,
+    payload: { name: login.name ?? `cred-${Math.random().toString(36).slice(2, 8)}`, ...login }
+  })
   if (res.statusCode !== 201) throw new Error(`credential fixture: ${res.statusCode} ${res.body}`)
   return res.json<{ id: string }>().id
 }
@@ -53,7 +69,13 @@ export async function push(registry: RigRegistry, repository: string, tag: strin
 
 export const versionsUrl = (code: string) => `/v1/images/${code}/versions`
 
-export async function submit(app: TestApp, code: string, payload: Record<string, unknown>, headers?: Record<string, string>, token?: string): Promise<LightMyRequestResponse> {
+export async function submit(
+  app: TestApp,
+  code: string,
+  payload: Record<string, unknown>,
+  headers?: Record<string, string>,
+  token?: string
+): Promise<LightMyRequestResponse> {
   return app.call({ method: 'POST', url: versionsUrl(code), payload, ...(headers ? { headers } : {}), ...(token ? { token } : {}) })
 }
 
@@ -73,8 +95,20 @@ export async function waitForCheck(app: TestApp, code: string, version: string, 
   }
 }
 
-export async function action(app: TestApp, code: string, version: string, name: 'recheck' | 'release' | 'cancel' | 'withdraw', payload?: unknown, token?: string) {
-  return app.call({ method: 'POST', url: `${versionsUrl(code)}/${version}/${name}`, ...(payload !== undefined ? { payload } : {}), ...(token ? { token } : {}) })
+export async function action(
+  app: TestApp,
+  code: string,
+  version: string,
+  name: 'recheck' | 'release' | 'cancel' | 'withdraw',
+  payload?: unknown,
+  token?: string
+) {
+  return app.call({
+    method: 'POST',
+    url: `${versionsUrl(code)}/${version}/${name}`,
+    ...(payload !== undefined ? { payload } : {}),
+    ...(token ? { token } : {})
+  })
 }
 
 /** Submits, waits for the check to pass and releases; returns the released version. */

@@ -5,9 +5,21 @@ import type { ProblemError } from '../../src/http/problem.js'
 // Pure, so the Docker Hub defaults are tested without the check worker contacting Docker Hub.
 t.test('docker.io is the default registry, and library/ its default namespace', async (t) => {
   t.same(normaliseLocation({ repository: 'node', tag: '20' }), { registry: 'docker.io', repository: 'library/node', tag: '20' })
-  t.same(normaliseLocation({ registry: '', repository: 'library/node', tag: '20' }), { registry: 'docker.io', repository: 'library/node', tag: '20' })
-  t.same(normaliseLocation({ registry: 'Index.Docker.IO', repository: 'team/tools/builder', tag: 'v1' }), { registry: 'docker.io', repository: 'team/tools/builder', tag: 'v1' })
-  t.same(normaliseLocation({ registry: 'Registry.Example.com:5000', repository: 'node', tag: 'V1' }), { registry: 'registry.example.com:5000', repository: 'node', tag: 'V1' }, 'no library/ outside Docker Hub; tags keep their case')
+  t.same(normaliseLocation({ registry: '', repository: 'library/node', tag: '20' }), {
+    registry: 'docker.io',
+    repository: 'library/node',
+    tag: '20'
+  })
+  t.same(normaliseLocation({ registry: 'Index.Docker.IO', repository: 'team/tools/builder', tag: 'v1' }), {
+    registry: 'docker.io',
+    repository: 'team/tools/builder',
+    tag: 'v1'
+  })
+  t.same(
+    normaliseLocation({ registry: 'Registry.Example.com:5000', repository: 'node', tag: 'V1' }),
+    { registry: 'registry.example.com:5000', repository: 'node', tag: 'V1' },
+    'no library/ outside Docker Hub; tags keep their case'
+  )
 })
 
 t.test('references built from the parts', async (t) => {

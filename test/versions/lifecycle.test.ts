@@ -1,6 +1,18 @@
 import t from 'tap'
 import { build } from '../helpers/app.js'
-import { action, createImage, getVersion, publish, push, registryEnv, startTestRegistry, submit, versionEvents, versionsUrl, waitForCheck } from './fixtures.js'
+import {
+  action,
+  createImage,
+  getVersion,
+  publish,
+  push,
+  registryEnv,
+  startTestRegistry,
+  submit,
+  versionEvents,
+  versionsUrl,
+  waitForCheck
+} from './fixtures.js'
 
 t.test('the release lifecycle', async (t) => {
   const registry = await startTestRegistry(t)
@@ -24,7 +36,11 @@ t.test('the release lifecycle', async (t) => {
     t.match(res.json(), { version: '1.0.0', status: 'released', releasedBy: 'admin', allowedActions: ['withdraw'], statusReason: null })
     const releasedAt = Date.parse(res.json().releasedAt)
     t.ok(releasedAt >= before - 1000 && releasedAt <= Date.now() + 1000, 'releasedAt is now')
-    const image = await app.app.db.selectFrom('images').select('lastReleasedAt').where('code', '=', 'life-release').executeTakeFirstOrThrow()
+    const image = await app.app.db
+      .selectFrom('images')
+      .select('lastReleasedAt')
+      .where('code', '=', 'life-release')
+      .executeTakeFirstOrThrow()
     t.equal(image.lastReleasedAt?.toISOString(), res.json().releasedAt)
 
     const again = await action(app, 'life-release', '1.0.0', 'release')
@@ -41,7 +57,13 @@ t.test('the release lifecycle', async (t) => {
     t.equal((await getVersion(app, 'life-withdraw', '1.0.0')).status, 'released', 'nothing changed')
     const res = await action(app, 'life-withdraw', '1.0.0', 'withdraw', { reason: 'CVE-2026-1 in openssl' })
     t.equal(res.statusCode, 200)
-    t.match(res.json(), { status: 'withdrawn', withdrawnBy: 'admin', withdrawReason: 'CVE-2026-1 in openssl', statusReason: 'CVE-2026-1 in openssl', allowedActions: [] })
+    t.match(res.json(), {
+      status: 'withdrawn',
+      withdrawnBy: 'admin',
+      withdrawReason: 'CVE-2026-1 in openssl',
+      statusReason: 'CVE-2026-1 in openssl',
+      allowedActions: []
+    })
     t.type(res.json().withdrawnAt, 'string')
     for (const name of ['release', 'cancel', 'recheck'] as const) {
       const refused = await action(app, 'life-withdraw', '1.0.0', name)
@@ -80,7 +102,10 @@ t.test('the release lifecycle', async (t) => {
     const badBody = await action(app, 'life-cancel', '1.0.0', 'cancel', { reason: 'x', extra: true })
     t.equal(badBody.statusCode, 400)
     const list = await app.call({ method: 'GET', url: versionsUrl('life-cancel') })
-    t.same(list.json().items.map((v: { tag: string; status: string }) => `${v.tag} ${v.status}`), ['v1 cancelled', 'never-pushed cancelled'])
+    t.same(
+      list.json().items.map((v: { tag: string; status: string }) => `${v.tag} ${v.status}`),
+      ['v1 cancelled', 'never-pushed cancelled']
+    )
   })
 
   t.test('recheck: from check_failed after the push → checking → testing', async (t) => {
@@ -104,7 +129,12 @@ t.test('the release lifecycle', async (t) => {
     await createImage(app, { code: 'life-audit' })
     await tested('life-audit', { tag: 'v1' })
     await app.call({ method: 'POST', url: `${versionsUrl('life-audit')}/1.0.0/release`, headers: { 'x-request-id': 'req-release' } })
-    await app.call({ method: 'POST', url: `${versionsUrl('life-audit')}/1.0.0/withdraw`, payload: { reason: 'superseded' }, headers: { 'x-request-id': 'req-withdraw' } })
+    await app.call({
+      method: 'POST',
+      url: `${versionsUrl('life-audit')}/1.0.0/withdraw`,
+      payload: { reason: 'superseded' },
+      headers: { 'x-request-id': 'req-withdraw' }
+    })
     const events = await versionEvents(app, 'life-audit')
     t.same(
       events.map((e) => [e.action, e.actor, e.version, e.details.from ?? null, e.details.to]),

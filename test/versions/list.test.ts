@@ -17,9 +17,25 @@ t.test('listing and reading versions', async (t) => {
   await publish(app, 'many', { ...at, tag: 't12', releaseType: 'patch', line: 1 })
   const last = await submit(app, 'many', { ...at, tag: 't13', releaseType: 'minor', dockerfile: 'FROM alpine\n' })
   await waitForCheck(app, 'many', last.json().version)
-  const all = ['2.1.0', '2.0.0', '1.10.1', '1.10.0', '1.9.0', '1.8.0', '1.7.0', '1.6.0', '1.5.0', '1.4.0', '1.3.0', '1.2.0', '1.1.0', '1.0.0']
+  const all = [
+    '2.1.0',
+    '2.0.0',
+    '1.10.1',
+    '1.10.0',
+    '1.9.0',
+    '1.8.0',
+    '1.7.0',
+    '1.6.0',
+    '1.5.0',
+    '1.4.0',
+    '1.3.0',
+    '1.2.0',
+    '1.1.0',
+    '1.0.0'
+  ]
 
-  const list = async (query: string, token?: string) => app.call({ method: 'GET', url: `${versionsUrl('many')}${query}`, ...(token ? { token } : {}) })
+  const list = async (query: string, token?: string) =>
+    app.call({ method: 'GET', url: `${versionsUrl('many')}${query}`, ...(token ? { token } : {}) })
   const versions = (res: Awaited<ReturnType<typeof list>>) => res.json<{ items: Version[] }>().items.map((v) => v.version)
 
   t.test('newest first by number, never as strings', async (t) => {

@@ -10,7 +10,10 @@ t.test('version changes are visible to resolve immediately', async (t) => {
   const at = { registry: registry.host, repository: 'team/res' }
   await createImage(app, { code: 'res-cache', visibility: { public: true } })
   const resolve = async (project: string) => {
-    const res = await app.call({ method: 'GET', url: `/v1/images/res-cache/resolve?version=1.latest&project=${project}&pipeline=p&build=b` })
+    const res = await app.call({
+      method: 'GET',
+      url: `/v1/images/res-cache/resolve?version=1.latest&project=${project}&pipeline=p&build=b`
+    })
     return res.statusCode === 200 ? (res.json().version as string) : `${res.statusCode} ${res.json().code}`
   }
 

@@ -33,7 +33,9 @@ async function deleteInOpenTransaction(t: Test, databaseUrl: string, statement: 
 async function waitUntilBlockedBy(app: TestApp, pid: number): Promise<void> {
   const deadline = Date.now() + 10_000
   while (Date.now() < deadline) {
-    const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where ${pid} = any(pg_blocking_pids(pid))`.execute(app.app.db)
+    const { rows } = await sql<{
+      n: number
+    }>`select count(*)::int as n from pg_stat_activity where ${pid} = any(pg_blocking_pids(pid))`.execute(app.app.db)
     if (rows[0]!.n > 0) return
     await new Promise((resolve) => setTimeout(resolve, 20))
   }

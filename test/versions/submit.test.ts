@@ -12,7 +12,13 @@ t.test('submitting versions', async (t) => {
 
   t.test('the first version is 1.0.0, whatever the release type', async (t) => {
     await createImage(app, { code: 'first-one' })
-    const res = await submit(app, 'first-one', { ...at, tag: 'v1', releaseType: 'major', dockerfile: 'FROM scratch\n', releaseNotes: 'First.' })
+    const res = await submit(app, 'first-one', {
+      ...at,
+      tag: 'v1',
+      releaseType: 'major',
+      dockerfile: 'FROM scratch\n',
+      releaseNotes: 'First.'
+    })
     t.equal(res.statusCode, 202)
     t.equal(res.headers.location, '/v1/images/first-one/versions/1.0.0')
     const v = res.json<Version>()
@@ -76,7 +82,10 @@ t.test('submitting versions', async (t) => {
       const res = await submit(app, 'invalid-refs', payload)
       t.equal(res.statusCode, 400, JSON.stringify(payload).slice(0, 80))
       t.equal(res.json().code, 'VALIDATION_FAILED')
-      t.ok(res.json().errors.some((e: { path: string }) => e.path.startsWith(path)), `${path} is named`)
+      t.ok(
+        res.json().errors.some((e: { path: string }) => e.path.startsWith(path)),
+        `${path} is named`
+      )
     }
     const long = await submit(app, 'invalid-refs', { registry: 'r.example.com', repository: 'a'.repeat(250), tag: 'v1' })
     t.equal(long.statusCode, 400)
@@ -97,9 +106,17 @@ t.test('submitting versions', async (t) => {
     await createImage(app, { code: 'backports' })
     await publish(app, 'backports', { ...at, tag: 'v1' })
     await publish(app, 'backports', { ...at, tag: 'v2', releaseType: 'major' })
-    t.equal((await publish(app, 'backports', { ...at, tag: 'v3', releaseType: 'patch', line: 1 })).version, '1.0.1', 'a fix for 1.x while 2.x exists')
+    t.equal(
+      (await publish(app, 'backports', { ...at, tag: 'v3', releaseType: 'patch', line: 1 })).version,
+      '1.0.1',
+      'a fix for 1.x while 2.x exists'
+    )
     t.equal((await publish(app, 'backports', { ...at, tag: 'v4', releaseType: 'minor', line: 1 })).version, '1.1.0')
-    t.equal((await publish(app, 'backports', { ...at, tag: 'v5', releaseType: 'patch' })).version, '2.0.1', 'without a line, the highest version')
+    t.equal(
+      (await publish(app, 'backports', { ...at, tag: 'v5', releaseType: 'patch' })).version,
+      '2.0.1',
+      'without a line, the highest version'
+    )
 
     const major = await submit(app, 'backports', { ...at, tag: 'v6', releaseType: 'major', line: 1 })
     t.equal(major.statusCode, 400)
@@ -121,7 +138,11 @@ t.test('submitting versions', async (t) => {
     t.equal((await submit(app, 'other-image', { ...at, tag: 'v1' })).statusCode, 202, 'another image may use the same tag')
     const withdrawn = await app.call({ method: 'POST', url: `${versionsUrl('same-tag')}/1.0.0/withdraw`, payload: { reason: 'broken' } })
     t.equal(withdrawn.statusCode, 200)
-    t.equal((await submit(app, 'same-tag', { ...at, tag: 'v1', releaseType: 'patch' })).statusCode, 202, 'allowed again once the release is withdrawn')
+    t.equal(
+      (await submit(app, 'same-tag', { ...at, tag: 'v1', releaseType: 'patch' })).statusCode,
+      202,
+      'allowed again once the release is withdrawn'
+    )
   })
 
   t.test('the credential: the image default, null for anonymous, one of the owner project, never another project', async (t) => {
@@ -150,25 +171,42 @@ t.test('submitting versions', async (t) => {
 
   t.test('the credential must be bound to the version registry; a single-label registry is refused', async (t) => {
     const bound = await createBoundCredential(app, 'payments-ci', { username: 'robot', password: 'bound-Secret-1' }, [registry.host])
-    const elsewhere = await createBoundCredential(app, 'payments-ci', { username: 'robot', password: 'other-Secret-2' }, ['harbor.example.com'])
+    const elsewhere = await createBoundCredential(app, 'payments-ci', { username: 'robot', password: 'other-Secret-2' }, [
+      'harbor.example.com'
+    ])
     await createImage(app, { code: 'bound-cred', credentialId: elsewhere })
     const versions = async () => (await app.call({ method: 'GET', url: versionsUrl('bound-cred') })).json().items.length
 
     const byDefault = await submit(app, 'bound-cred', { ...at, tag: 'v1' })
     t.equal(byDefault.statusCode, 400)
-    t.match(byDefault.json(), { code: 'CREDENTIAL_REGISTRY_MISMATCH', credentialId: elsewhere, credentialRegistries: ['harbor.example.com'], registry: registry.host })
-    t.match(byDefault.json().detail, /The image's credential .* is bound to harbor\.example\.com, not to .*"credentialId": null for an anonymous pull.*add ".*" to this credential's registries with PATCH/)
+    t.match(byDefault.json(), {
+      code: 'CREDENTIAL_REGISTRY_MISMATCH',
+      credentialId: elsewhere,
+      credentialRegistries: ['harbor.example.com'],
+      registry: registry.host
+    })
+    t.match(
+      byDefault.json().detail,
+      /The image's credential .* is bound to harbor\.example\.com, not to .*"credentialId": null for an anonymous pull.*add ".*" to this credential's registries with PATCH/
+    )
     const explicit = await submit(app, 'bound-cred', { registry: '127.0.0.1:1', repository: 'team/app', tag: 'v1', credentialId: bound })
     t.match(explicit.json(), { code: 'CREDENTIAL_REGISTRY_MISMATCH', credentialRegistries: [registry.host], registry: '127.0.0.1:1' })
     t.equal(await versions(), 0, 'nothing recorded')
 
     const single = await submit(app, 'bound-cred', { registry: 'harbor', repository: 'team/app', tag: 'v1', credentialId: null })
     t.equal(single.statusCode, 400)
-    t.match(single.json(), { code: 'INVALID_IMAGE_REFERENCE', detail: /"harbor" is a single name without a dot or port; use the registry's full host name, e.g\. harbor\.example\.com, or host:port; for Docker Hub use docker\.io/ })
+    t.match(single.json(), {
+      code: 'INVALID_IMAGE_REFERENCE',
+      detail:
+        /"harbor" is a single name without a dot or port; use the registry's full host name, e.g\. harbor\.example\.com, or host:port; for Docker Hub use docker\.io/
+    })
     t.equal(await versions(), 0)
 
     t.equal((await submit(app, 'bound-cred', { ...at, tag: 'v1', credentialId: bound })).statusCode, 202, 'a bound credential')
-    t.notOk(app.logs.some((line) => line.includes('bound-Secret-1') || line.includes('other-Secret-2')), 'no password in the logs')
+    t.notOk(
+      app.logs.some((line) => line.includes('bound-Secret-1') || line.includes('other-Secret-2')),
+      'no password in the logs'
+    )
   })
 
   t.test('one version in progress: a second submission names it', async (t) => {
@@ -207,7 +245,11 @@ t.test('submitting versions', async (t) => {
     const anonymous = await app.call({ method: 'POST', url: versionsUrl('guarded'), payload: { ...at, tag: 'v1' }, token: null })
     t.equal(anonymous.statusCode, 401)
 
-    const publisher = await app.token({ name: 'publisher', scopes: ['images:write', 'images:read'], projects: ['payments-ci', 'payments-sandbox'] })
+    const publisher = await app.token({
+      name: 'publisher',
+      scopes: ['images:write', 'images:read'],
+      projects: ['payments-ci', 'payments-sandbox']
+    })
     await createImage(app, { code: 'owned', token: publisher })
     const owned = await submit(app, 'owned', { ...at, tag: 'v1' }, undefined, publisher)
     t.equal(owned.statusCode, 202)

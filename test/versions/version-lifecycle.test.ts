@@ -1,32 +1,33 @@
 import t from 'tap'
-import { allowedActions, canApply, changesResolutions, isInProgress, TRANSITIONS, VERSION_STATUSES } from '../../src/versions/version-lifecycle.js'
+import {
+  allowedActions,
+  canApply,
+  changesResolutions,
+  isInProgress,
+  TRANSITIONS,
+  VERSION_STATUSES
+} from '../../src/versions/version-lifecycle.js'
 
 t.test('publisher actions allowed from each status', async (t) => {
-  t.same(
-    Object.fromEntries(VERSION_STATUSES.map((s) => [s, allowedActions(s)])),
-    {
-      checking: ['cancel'],
-      check_failed: ['recheck', 'cancel'],
-      testing: ['recheck', 'release', 'cancel'],
-      released: ['withdraw'],
-      cancelled: [],
-      withdrawn: []
-    }
-  )
+  t.same(Object.fromEntries(VERSION_STATUSES.map((s) => [s, allowedActions(s)])), {
+    checking: ['cancel'],
+    check_failed: ['recheck', 'cancel'],
+    testing: ['recheck', 'release', 'cancel'],
+    released: ['withdraw'],
+    cancelled: [],
+    withdrawn: []
+  })
 })
 
 t.test('transitions lead where the lifecycle says', async (t) => {
-  t.same(
-    Object.fromEntries(Object.entries(TRANSITIONS).map(([action, tr]) => [action, `${tr.from.join('|')} -> ${tr.to}`])),
-    {
-      pass_check: 'checking -> testing',
-      fail_check: 'checking -> check_failed',
-      recheck: 'check_failed|testing -> checking',
-      release: 'testing -> released',
-      cancel: 'checking|check_failed|testing -> cancelled',
-      withdraw: 'released -> withdrawn'
-    }
-  )
+  t.same(Object.fromEntries(Object.entries(TRANSITIONS).map(([action, tr]) => [action, `${tr.from.join('|')} -> ${tr.to}`])), {
+    pass_check: 'checking -> testing',
+    fail_check: 'checking -> check_failed',
+    recheck: 'check_failed|testing -> checking',
+    release: 'testing -> released',
+    cancel: 'checking|check_failed|testing -> cancelled',
+    withdraw: 'released -> withdrawn'
+  })
 })
 
 t.test('only the check leaves checking for testing or check_failed', async (t) => {

@@ -41,22 +41,40 @@ export function breaches(op: Operation, req: FuzzRequest, res: LightMyRequestRes
   const found: string[] = []
   if (status >= 500) found.push(`answers ${status}`)
   // a dot segment or an encoded slash can make the URL another route's (or none): the router's answer is then not this operation's
-  const routed = typeof body?.code === 'string' && ['ROUTE_NOT_FOUND', 'METHOD_NOT_ALLOWED'].includes(body.code) && !reachesOperation(op, req.url)
-  if (!op.statuses.includes(status) && !routed) found.push(`answers ${status}${typeof body?.code === 'string' ? ` ${body.code}` : ''}, which the contract does not list for it`)
+  const routed =
+    typeof body?.code === 'string' && ['ROUTE_NOT_FOUND', 'METHOD_NOT_ALLOWED'].includes(body.code) && !reachesOperation(op, req.url)
+  if (!op.statuses.includes(status) && !routed)
+    found.push(`answers ${status}${typeof body?.code === 'string' ? ` ${body.code}` : ''}, which the contract does not list for it`)
   if (status >= 400) {
-    if (!contentType.startsWith('application/problem+json')) found.push(`a ${status} is ${contentType || 'without content type'}, not application/problem+json`)
-    else if (!validator.problem(body)) found.push(`a ${status} problem breaks the Problem schema (${validator.problem.errors?.[0]?.instancePath} ${validator.problem.errors?.[0]?.message})`)
+    if (!contentType.startsWith('application/problem+json'))
+      found.push(`a ${status} is ${contentType || 'without content type'}, not application/problem+json`)
+    else if (!validator.problem(body))
+      found.push(
+        `a ${status} problem breaks the Problem schema (${validator.problem.errors?.[0]?.instancePath} ${validator.problem.errors?.[0]?.message})`
+      )
     else {
       if (body?.status !== status) found.push(`a ${status} problem says status ${String(body?.status)}`)
-      if (typeof body?.code !== 'string' || !/^[A-Z][A-Z0-9_]*$/.test(body.code)) found.push(`a ${status} problem has code ${JSON.stringify(body?.code)}`)
+      if (typeof body?.code !== 'string' || !/^[A-Z][A-Z0-9_]*$/.test(body.code))
+        found.push(`a ${status} problem has code ${JSON.stringify(body?.code)}`)
     }
   } else if (status >= 200 && status < 300) {
-    if (req.write) found.push(`accepts (${status}) a write the contract refuses: ${req.defects.filter((d) => !d.startsWith('(')).join('; ') || 'see request'}`)
-    else if (req.defects.some((d) => d.startsWith('body ') || d.startsWith('path ') || d === 'malformed JSON' || d.startsWith('content type')))
-      found.push(`accepts (${status}) a request the contract refuses: ${req.defects.filter((d) => !d.startsWith('(') && !d.startsWith('token')).join('; ')}`)
-    if ((req.token === 'none' || req.token === 'malformed') && op.statuses.includes(401)) found.push(`answers ${status} without a valid token`)
+    if (req.write)
+      found.push(
+        `accepts (${status}) a write the contract refuses: ${req.defects.filter((d) => !d.startsWith('(')).join('; ') || 'see request'}`
+      )
+    else if (
+      req.defects.some((d) => d.startsWith('body ') || d.startsWith('path ') || d === 'malformed JSON' || d.startsWith('content type'))
+    )
+      found.push(
+        `accepts (${status}) a request the contract refuses: ${req.defects.filter((d) => !d.startsWith('(') && !d.startsWith('token')).join('; ')}`
+      )
+    if ((req.token === 'none' || req.token === 'malformed') && op.statuses.includes(401))
+      found.push(`answers ${status} without a valid token`)
     const pointer = op.responsePointers.get(status)
-    if (pointer && !validator.at(pointer)(body)) found.push(`a ${status} body breaks its documented schema (${validator.at(pointer).errors?.[0]?.instancePath} ${validator.at(pointer).errors?.[0]?.message})`)
+    if (pointer && !validator.at(pointer)(body))
+      found.push(
+        `a ${status} body breaks its documented schema (${validator.at(pointer).errors?.[0]?.instancePath} ${validator.at(pointer).errors?.[0]?.message})`
+      )
   }
   return found
 }
@@ -79,7 +97,14 @@ export class FindingLog {
         operation: op.id,
         what: w,
         count: 1,
-        request: { method: req.method, url: clip(req.url, 200), token: req.token, headers, ...(req.payload !== undefined ? { payload: clip(req.payload) } : {}), defects: req.defects },
+        request: {
+          method: req.method,
+          url: clip(req.url, 200),
+          token: req.token,
+          headers,
+          ...(req.payload !== undefined ? { payload: clip(req.payload) } : {}),
+          defects: req.defects
+        },
         response: { status: res.statusCode, contentType: String(res.headers['content-type'] ?? ''), body: clip(res.body) }
       })
     }

@@ -15,7 +15,10 @@ export interface OpenApiDocument {
 interface RawOperation {
   operationId?: string
   parameters?: RawParameter[]
-  requestBody?: { required?: boolean; content: Record<string, { schema: JsonSchema; example?: unknown; examples?: Record<string, { value: unknown }> }> }
+  requestBody?: {
+    required?: boolean
+    content: Record<string, { schema: JsonSchema; example?: unknown; examples?: Record<string, { value: unknown }> }>
+  }
   responses: Record<string, { content?: Record<string, { schema: JsonSchema }> }>
 }
 
@@ -65,11 +68,14 @@ export function listOperations(doc: OpenApiDocument): Operation[] {
       const base = `#/paths/${pointerPart(path)}/${method}`
       const params = raw.parameters ?? []
       const pick = (where: RawParameter['in']) =>
-        params.filter((p) => p.in === where).map((p) => ({ name: p.name, required: p.required === true, schema: p.schema, example: p.example }))
+        params
+          .filter((p) => p.in === where)
+          .map((p) => ({ name: p.name, required: p.required === true, schema: p.schema, example: p.example }))
       const json = raw.requestBody?.content['application/json']
       const responsePointers = new Map<number, string>()
       for (const [status, response] of Object.entries(raw.responses)) {
-        if (response.content?.['application/json']) responsePointers.set(Number(status), `${base}/responses/${status}/content/application~1json/schema`)
+        if (response.content?.['application/json'])
+          responsePointers.set(Number(status), `${base}/responses/${status}/content/application~1json/schema`)
       }
       operations.push({
         id: raw.operationId ?? `${method} ${path}`,
@@ -100,7 +106,10 @@ export function listOperations(doc: OpenApiDocument): Operation[] {
 export function deref(doc: OpenApiDocument, schema: JsonSchema): JsonSchema {
   let s = schema
   while (typeof s.$ref === 'string') {
-    const parts = s.$ref.replace(/^#\//, '').split('/').map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'))
+    const parts = s.$ref
+      .replace(/^#\//, '')
+      .split('/')
+      .map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'))
     let target: unknown = doc
     for (const part of parts) target = (target as Record<string, unknown>)[part]
     if (!target) throw new Error(`unresolved $ref ${s.$ref}`)

@@ -24,7 +24,12 @@ export interface ContractValidator {
 }
 
 function ajvFor(doc: OpenApiDocument, coerce: boolean): Ajv {
-  const ajv = new Ajv({ strict: false, allErrors: false, validateFormats: true, ...(coerce ? { coerceTypes: 'array' as const, useDefaults: true } : {}) })
+  const ajv = new Ajv({
+    strict: false,
+    allErrors: false,
+    validateFormats: true,
+    ...(coerce ? { coerceTypes: 'array' as const, useDefaults: true } : {})
+  })
   addFormats(ajv)
   ajv.addSchema({ $id: DOC_ID, paths: doc.paths, components: doc.components })
   return ajv
@@ -40,7 +45,8 @@ export function contractValidator(doc: OpenApiDocument): ContractValidator {
     return v
   }
   // refs inside an inline schema point at the document's components: make them absolute
-  const compileInline = (ajv: Ajv, schema: JsonSchema) => ajv.compile(JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', `"${DOC_ID}#/components/`)) as JsonSchema)
+  const compileInline = (ajv: Ajv, schema: JsonSchema) =>
+    ajv.compile(JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', `"${DOC_ID}#/components/`)) as JsonSchema)
   return {
     problem: compiled('problem', () => strictAjv.getSchema(`${DOC_ID}#/components/schemas/Problem`) as ValidateFunction),
     at: (pointer) =>

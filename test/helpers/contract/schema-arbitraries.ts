@@ -9,12 +9,57 @@ import { deref, type JsonSchema, type OpenApiDocument } from './openapi-operatio
 
 /** Values that break type, length, encoding or meaning somewhere. */
 export const HOSTILE_VALUES: unknown[] = [
-  0, -1, 1.5, 1e308, 2 ** 53 + 1, true, false,
-  '', ' ', 'x', '0', '1', 'true', 'null', '[]', '{}',
-  null, [], [''], [null], [1, 1], {}, { a: 1 },
-  'A'.repeat(5000), '\u0000', 'a\u0000b', 'bad\u202eevil\u200b', '\ud800', '😀'.repeat(40), 'Ǆ\u0301\uFEFF',
-  '../..', '..', '%00', '%E0%A4%A', '__proto__', 'constructor', 'line\r\nInjected: yes', '<script>alert(1)</script>', "' OR 1=1 --",
-  '9'.repeat(400), '-0', '1e3', ' 1', 'ADMIN', 'admin', '*', 'docker.io', 'harbor', '127.0.0.1:1', '[::1]', 'localhost'
+  0,
+  -1,
+  1.5,
+  1e308,
+  2 ** 53 + 1,
+  true,
+  false,
+  '',
+  ' ',
+  'x',
+  '0',
+  '1',
+  'true',
+  'null',
+  '[]',
+  '{}',
+  null,
+  [],
+  [''],
+  [null],
+  [1, 1],
+  {},
+  { a: 1 },
+  'A'.repeat(5000),
+  '\u0000',
+  'a\u0000b',
+  'bad\u202eevil\u200b',
+  '\ud800',
+  '😀'.repeat(40),
+  'Ǆ\u0301\uFEFF',
+  '../..',
+  '..',
+  '%00',
+  '%E0%A4%A',
+  '__proto__',
+  'constructor',
+  'line\r\nInjected: yes',
+  '<script>alert(1)</script>',
+  "' OR 1=1 --",
+  '9'.repeat(400),
+  '-0',
+  '1e3',
+  ' 1',
+  'ADMIN',
+  'admin',
+  '*',
+  'docker.io',
+  'harbor',
+  '127.0.0.1:1',
+  '[::1]',
+  'localhost'
 ]
 
 export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
@@ -46,7 +91,8 @@ function stringArbitrary(s: JsonSchema, hints: Hints, name?: string): fc.Arbitra
         : pattern
           ? fc.stringMatching(pattern).filter((v) => v.length <= Number(s.maxLength ?? 200))
           : fc.string({ minLength: Number(s.minLength ?? 0), maxLength: Math.min(Number(s.maxLength ?? 30), 30) })
-  const some = seeds.length > 0 ? fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...seeds) }, { weight: 1, arbitrary: generated }) : generated
+  const some =
+    seeds.length > 0 ? fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...seeds) }, { weight: 1, arbitrary: generated }) : generated
   return named.length > 0 ? fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...named) }, { weight: 1, arbitrary: some }) : some
 }
 
@@ -72,7 +118,10 @@ export function validValue(doc: OpenApiDocument, schema: JsonSchema, hints: Hint
       // small numbers are the ones that mean something here (a line, a page size)
       const min = Number(s.minimum ?? -1000)
       const max = Number(s.maximum ?? 1000)
-      return fc.oneof({ weight: 3, arbitrary: fc.integer({ min, max: Math.min(max, min + 5) }) }, { weight: 1, arbitrary: fc.integer({ min, max }) })
+      return fc.oneof(
+        { weight: 3, arbitrary: fc.integer({ min, max: Math.min(max, min + 5) }) },
+        { weight: 1, arbitrary: fc.integer({ min, max }) }
+      )
     }
     case 'number':
       return fc.double({ min: Number(s.minimum ?? -1000), max: Number(s.maximum ?? 1000), noNaN: true })
@@ -83,7 +132,9 @@ export function validValue(doc: OpenApiDocument, schema: JsonSchema, hints: Hint
     case 'array': {
       const items = s.items ? validValue(doc, s.items as JsonSchema, hints, depth + 1, name) : fc.string()
       const minLength = Number(s.minItems ?? 0)
-      return fc.array(items, { minLength, maxLength: Math.max(minLength, Math.min(Number(s.maxItems ?? 3), 3)) }).map((a) => (s.uniqueItems ? [...new Set(a)] : a))
+      return fc
+        .array(items, { minLength, maxLength: Math.max(minLength, Math.min(Number(s.maxItems ?? 3), 3)) })
+        .map((a) => (s.uniqueItems ? [...new Set(a)] : a))
     }
     case 'object': {
       if (depth > 4) return fc.constant({})
@@ -101,14 +152,34 @@ export function wrongValue(doc: OpenApiDocument, schema: JsonSchema): fc.Arbitra
   const s = deref(doc, schema)
   const type = Array.isArray(s.type) ? (s.type as string[])[0] : s.type
   const wrongTypes: unknown[] =
-    type === 'string' ? [0, 12345, true, null, [], {}, ['x']]
-      : type === 'integer' || type === 'number' ? ['', '1', '1.0', 'one', true, null, [], {}, [1], 1.5]
-        : type === 'boolean' ? ['', 'true', 'false', 0, 1, null, [], {}]
-          : type === 'array' ? ['', 'x', 0, null, {}, { 0: 'x' }]
-            : type === 'object' ? ['', 'x', 0, null, [], true]
+    type === 'string'
+      ? [0, 12345, true, null, [], {}, ['x']]
+      : type === 'integer' || type === 'number'
+        ? ['', '1', '1.0', 'one', true, null, [], {}, [1], 1.5]
+        : type === 'boolean'
+          ? ['', 'true', 'false', 0, 1, null, [], {}]
+          : type === 'array'
+            ? ['', 'x', 0, null, {}, { 0: 'x' }]
+            : type === 'object'
+              ? ['', 'x', 0, null, [], true]
               : ['', 0, null, [], {}]
   return fc.oneof({ weight: 2, arbitrary: fc.constantFrom(...wrongTypes) }, { weight: 1, arbitrary: hostileValue })
 }
 
 /** Property names no schema here declares, including ones that poison naive merging. */
-export const UNKNOWN_KEYS = ['isAdmin', 'admin', 'role', 'owners', 'id', 'status', 'digest', 'project', 'tokenId', 'constructor', 'prototype', 'Name', 'name ', '']
+export const UNKNOWN_KEYS = [
+  'isAdmin',
+  'admin',
+  'role',
+  'owners',
+  'id',
+  'status',
+  'digest',
+  'project',
+  'tokenId',
+  'constructor',
+  'prototype',
+  'Name',
+  'name ',
+  ''
+]

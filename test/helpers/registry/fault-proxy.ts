@@ -33,33 +33,49 @@ export interface FaultProxy {
   host: string
   url: string
   mode: FaultMode
-  setMode (mode: FaultMode, options?: { retryAfter?: string }): void
+  setMode(mode: FaultMode, options?: { retryAfter?: string }): void
   /** Requests the proxy received: method, path and the mode it applied. */
-  requests: { method: string, path: string, mode: FaultMode }[]
+  requests: { method: string; path: string; mode: FaultMode }[]
   /** The second origin used by `redirect` mode. */
-  redirectTarget: { host: string, url: string, requests: RedirectTargetRecord[] }
+  redirectTarget: { host: string; url: string; requests: RedirectTargetRecord[] }
   /** Every host:port of the proxy, for a client's insecureHosts / allowedPrivateHosts. */
   hosts: string[]
-  stop (): Promise<void>
+  stop(): Promise<void>
 }
 
 const MANIFEST_PATH = /^\/v2\/.+\/manifests\/[^/]+$/
 
-function forward (target: URL, req: IncomingMessage, res: ServerResponse, path: string,
-  headers: IncomingMessage['headers'], edit?: (headers: IncomingMessage['headers']) => void): void {
-  const upstream = request({
-    host: target.hostname, port: target.port, method: req.method, path, headers: { ...headers, host: target.host }
-  }, (answer) => {
-    const answerHeaders = { ...answer.headers }
-    edit?.(answerHeaders)
-    res.writeHead(answer.statusCode ?? 502, answerHeaders)
-    answer.pipe(res)
+function forward(
+  target: URL,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  headers: IncomingMessage['headers'],
+  edit?: (headers: IncomingMessage['headers']) => void
+): void {
+  const upstream = request(
+    {
+      host: target.hostname,
+      port: target.port,
+      method: req.method,
+      path,
+      headers: { ...headers, host: target.host }
+    },
+    (answer) => {
+      const answerHeaders = { ...answer.headers }
+      edit?.(answerHeaders)
+      res.writeHead(answer.statusCode ?? 502, answerHeaders)
+      answer.pipe(res)
+    }
+  )
+  upstream.on('error', () => {
+    if (!res.headersSent) res.writeHead(502).end()
+    else res.destroy()
   })
-  upstream.on('error', () => { if (!res.headersSent) res.writeHead(502).end(); else res.destroy() })
   req.pipe(upstream)
 }
 
-export async function startFaultProxy (target: { url: string } | string, options: FaultProxyOptions = {}): Promise<FaultProxy> {
+export async function startFaultProxy(target: { url: string } | string, options: FaultProxyOptions = {}): Promise<FaultProxy> {
   const targetUrl = new URL(typeof target === 'string' ? target : target.url)
   let retryAfter = options.retryAfter ?? '7'
   const tickets = new Map<string, string | undefined>()
@@ -81,7 +97,7 @@ export async function startFaultProxy (target: { url: string } | string, options
     host: '',
     url: '',
     mode: options.mode ?? 'pass',
-    setMode (mode, modeOptions) {
+    setMode(mode, modeOptions) {
       proxy.mode = mode
       if (modeOptions?.retryAfter !== undefined) retryAfter = modeOptions.retryAfter
     },
@@ -100,21 +116,34 @@ export async function startFaultProxy (target: { url: string } | string, options
     if (mode === 'unavailable') return void res.writeHead(503, { 'content-type': 'text/plain' }).end('maintenance')
     if (mode === 'rate-limit' && isManifest) {
       const body = JSON.stringify({ errors: [{ code: 'TOOMANYREQUESTS', message: 'rate limit exceeded' }] })
-      return void res.writeHead(429, { 'content-type': 'application/json', 'retry-after': retryAfter }).end(req.method === 'HEAD' ? undefined : body)
+      return void res
+        .writeHead(429, { 'content-type': 'application/json', 'retry-after': retryAfter })
+        .end(req.method === 'HEAD' ? undefined : body)
     }
     if (mode === 'redirect' && isManifest) {
       const ticket = randomUUID()
       tickets.set(ticket, req.headers.authorization)
       return void res.writeHead(307, { location: `${redirectListening.url}${path}?ticket=${ticket}` }).end()
     }
-    forward(targetUrl, req, res, path, req.headers, mode === 'strip-digest' && isManifest && req.method === 'HEAD'
-      ? (headers) => { delete headers['docker-content-digest'] }
-      : undefined)
+    forward(
+      targetUrl,
+      req,
+      res,
+      path,
+      req.headers,
+      mode === 'strip-digest' && isManifest && req.method === 'HEAD'
+        ? (headers) => {
+            delete headers['docker-content-digest']
+          }
+        : undefined
+    )
   })
   const listening = await listenLocal(server)
   proxy.host = listening.host
   proxy.url = listening.url
   proxy.hosts = [listening.host, redirectListening.host]
-  proxy.stop = async () => { await Promise.all([listening.close(), redirectListening.close()]) }
+  proxy.stop = async () => {
+    await Promise.all([listening.close(), redirectListening.close()])
+  }
   return proxy
 }

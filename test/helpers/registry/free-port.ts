@@ -4,7 +4,7 @@
  */
 import { createServer } from 'node:net'
 
-export async function freePort (): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer()
     server.once('error', reject)

@@ -20,6 +20,6 @@ export type { RigPlatform } from './image-content.js'
 export { RIG_MEDIA_TYPES } from './image-content.js'
 
 /** Every host:port the given rig parts serve, for insecureHosts and allowedPrivateHosts. */
-export function trustedHosts (...parts: { hosts: string[] }[]): string[] {
+export function trustedHosts(...parts: { hosts: string[] }[]): string[] {
   return [...new Set(parts.flatMap((part) => part.hosts))]
 }

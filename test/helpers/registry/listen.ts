@@ -10,10 +10,10 @@ export interface Listening {
   /** `http://127.0.0.1:PORT` */
   url: string
   port: number
-  close (): Promise<void>
+  close(): Promise<void>
 }
 
-export async function listenLocal (server: Server): Promise<Listening> {
+export async function listenLocal(server: Server): Promise<Listening> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(0, '127.0.0.1', () => resolve())
@@ -26,7 +26,7 @@ export async function listenLocal (server: Server): Promise<Listening> {
     host,
     url: `http://${host}`,
     port: address.port,
-    close () {
+    close() {
       closed ??= new Promise<void>((resolve) => {
         server.close(() => resolve())
         server.closeAllConnections()

@@ -5,9 +5,7 @@
  */
 import { TOKEN_SERVICE, type RigRegistry } from './start-registry.js'
 import type { RigUser } from './token-server.js'
-import {
-  buildAttestation, buildImageManifest, buildIndex, type BuiltManifest, type Content, type RigPlatform
-} from './image-content.js'
+import { buildAttestation, buildImageManifest, buildIndex, type BuiltManifest, type Content, type RigPlatform } from './image-content.js'
 
 export type ImageKind = 'oci-image' | 'oci-index' | 'docker-v2' | 'docker-list'
 
@@ -35,7 +33,7 @@ const ARM64: RigPlatform = { os: 'linux', architecture: 'arm64', variant: 'v8' }
 
 const basic = (user: RigUser): string => `Basic ${Buffer.from(`${user.username}:${user.password}`).toString('base64')}`
 
-async function authorization (registry: RigRegistry, repository: string, credential: RigUser | undefined): Promise<string | undefined> {
+async function authorization(registry: RigRegistry, repository: string, credential: RigUser | undefined): Promise<string | undefined> {
   const user = credential ?? registry.users[0]
   if (registry.auth === 'none' || user === undefined) return undefined
   if (registry.auth === 'basic' || registry.tokenServer === undefined) return basic(user)
@@ -44,35 +42,44 @@ async function authorization (registry: RigRegistry, repository: string, credent
   url.searchParams.set('scope', `repository:${repository}:pull,push`)
   const res = await fetch(url, { headers: { authorization: basic(user) } })
   if (!res.ok) throw new Error(`token server refused the push token: HTTP ${res.status}`)
-  return `Bearer ${(await res.json() as { token: string }).token}`
+  return `Bearer ${((await res.json()) as { token: string }).token}`
 }
 
-async function expectStatus (res: Response, status: number, what: string): Promise<void> {
+async function expectStatus(res: Response, status: number, what: string): Promise<void> {
   if (res.status !== status) throw new Error(`${what}: HTTP ${res.status} ${await res.text()}`)
 }
 
-async function uploadBlob (base: string, repository: string, blob: Content, headers: Record<string, string>): Promise<void> {
+async function uploadBlob(base: string, repository: string, blob: Content, headers: Record<string, string>): Promise<void> {
   const started = await fetch(`${base}/v2/${repository}/blobs/uploads/`, { method: 'POST', headers })
   await expectStatus(started, 202, `starting upload of ${blob.digest}`)
   const target = new URL(started.headers.get('location') ?? '', base)
   target.searchParams.set('digest', blob.digest)
   const put = await fetch(target, {
-    method: 'PUT', headers: { ...headers, 'content-type': 'application/octet-stream' }, body: blob.data
+    method: 'PUT',
+    headers: { ...headers, 'content-type': 'application/octet-stream' },
+    body: blob.data
   })
   await expectStatus(put, 201, `uploading ${blob.digest}`)
 }
 
-async function putManifest (base: string, repository: string, reference: string, manifest: Content,
-  headers: Record<string, string>): Promise<void> {
+async function putManifest(
+  base: string,
+  repository: string,
+  reference: string,
+  manifest: Content,
+  headers: Record<string, string>
+): Promise<void> {
   const res = await fetch(`${base}/v2/${repository}/manifests/${reference}`, {
-    method: 'PUT', headers: { ...headers, 'content-type': manifest.mediaType }, body: manifest.data
+    method: 'PUT',
+    headers: { ...headers, 'content-type': manifest.mediaType },
+    body: manifest.data
   })
   await expectStatus(res, 201, `putting manifest ${repository}:${reference}`)
   const stored = res.headers.get('docker-content-digest')
   if (stored !== manifest.digest) throw new Error(`registry stored ${stored ?? 'no digest'}, expected ${manifest.digest}`)
 }
 
-export async function pushImage (registry: RigRegistry, options: PushImageOptions): Promise<PushedImage> {
+export async function pushImage(registry: RigRegistry, options: PushImageOptions): Promise<PushedImage> {
   const auth = await authorization(registry, options.repository, options.credential)
   const headers: Record<string, string> = auth === undefined ? {} : { authorization: auth }
   const push = async (manifest: BuiltManifest, reference: string): Promise<void> => {

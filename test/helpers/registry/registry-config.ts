@@ -15,17 +15,32 @@ const run = promisify(execFile)
 export const TOKEN_SERVICE = 'registry-rig'
 export const TOKEN_ISSUER = 'registry-rig-issuer'
 
-export function configYaml (port: number, dir: string, authBlock: string): string {
-  return [
-    'version: 0.1',
-    'log:', '  level: error', '  accesslog:', '    disabled: true',
-    'storage:', `  filesystem:`, `    rootdirectory: ${join(dir, 'data')}`, '  delete:', '    enabled: true',
-    'http:', `  addr: 127.0.0.1:${port}`, `  secret: ${randomBytes(16).toString('hex')}`,
-    authBlock
-  ].join('\n') + '\n'
+export function configYaml(port: number, dir: string, authBlock: string): string {
+  return (
+    [
+      'version: 0.1',
+      'log:',
+      '  level: error',
+      '  accesslog:',
+      '    disabled: true',
+      'storage:',
+      `  filesystem:`,
+      `    rootdirectory: ${join(dir, 'data')}`,
+      '  delete:',
+      '    enabled: true',
+      'http:',
+      `  addr: 127.0.0.1:${port}`,
+      `  secret: ${randomBytes(16).toString('hex')}`,
+      authBlock
+    ].join('\n') + '\n'
+  )
 }
 
-export async function authConfig (options: StartRegistryOptions, users: RigUser[], dir: string): Promise<{ block: string, tokenServer?: TokenServer }> {
+export async function authConfig(
+  options: StartRegistryOptions,
+  users: RigUser[],
+  dir: string
+): Promise<{ block: string; tokenServer?: TokenServer }> {
   if (options.auth === 'none') return { block: '' }
   if (options.auth === 'basic') {
     const lines = await Promise.all(users.map(async (u) => (await run('htpasswd', ['-Bbn', u.username, u.password])).stdout.trim()))
@@ -35,11 +50,21 @@ export async function authConfig (options: StartRegistryOptions, users: RigUser[
   const issuer = await createTokenIssuer(dir)
   await writeFile(join(dir, 'token-bundle.pem'), issuer.certificatePem)
   const tokenServer = await startTokenServer({
-    issuer, issuerName: TOKEN_ISSUER, service: TOKEN_SERVICE, users, anonymousPull: options.anonymousPull
+    issuer,
+    issuerName: TOKEN_ISSUER,
+    service: TOKEN_SERVICE,
+    users,
+    anonymousPull: options.anonymousPull
   })
   return {
     tokenServer,
-    block: ['auth:', '  token:', `    realm: ${tokenServer.realm}`, `    service: ${TOKEN_SERVICE}`,
-      `    issuer: ${TOKEN_ISSUER}`, `    rootcertbundle: ${join(dir, 'token-bundle.pem')}`].join('\n')
+    block: [
+      'auth:',
+      '  token:',
+      `    realm: ${tokenServer.realm}`,
+      `    service: ${TOKEN_SERVICE}`,
+      `    issuer: ${TOKEN_ISSUER}`,
+      `    rootcertbundle: ${join(dir, 'token-bundle.pem')}`
+    ].join('\n')
   }
 }

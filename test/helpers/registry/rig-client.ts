@@ -4,7 +4,7 @@
  */
 import { createRegistryClient, type RegistryClient, type RegistryClientOptions } from '../../../src/registry/index.js'
 
-export function createRigClient (trusted: { hosts: string[] }[], overrides: Partial<RegistryClientOptions> = {}): RegistryClient {
+export function createRigClient(trusted: { hosts: string[] }[], overrides: Partial<RegistryClientOptions> = {}): RegistryClient {
   const hosts = [...new Set(trusted.flatMap((part) => part.hosts))]
   return createRegistryClient({
     insecureHosts: hosts,

@@ -35,12 +35,12 @@ export interface RigRegistry {
   tokenServer?: TokenServer
   /** Every host:port the rig serves, for a client's insecureHosts / allowedPrivateHosts. */
   hosts: string[]
-  stop (): Promise<void>
+  stop(): Promise<void>
 }
 
 const DEFAULT_USERS: RigUser[] = [{ username: 'rig-user', password: 'rig-password' }]
 
-async function waitForRegistry (url: string, child: ChildProcess, output: () => string): Promise<void> {
+async function waitForRegistry(url: string, child: ChildProcess, output: () => string): Promise<void> {
   const deadline = Date.now() + 15_000
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`docker-registry exited with ${child.exitCode}: ${output()}`)
@@ -57,17 +57,23 @@ async function waitForRegistry (url: string, child: ChildProcess, output: () => 
 // A crashed test must not leave registries behind; one process listener for all of them.
 const running = new Set<ChildProcess>()
 let exitHookInstalled = false
-function track (child: ChildProcess): void {
+function track(child: ChildProcess): void {
   running.add(child)
   child.once('exit', () => running.delete(child))
   if (exitHookInstalled) return
   exitHookInstalled = true
-  process.once('exit', () => { for (const c of running) c.kill('SIGKILL') })
+  process.once('exit', () => {
+    for (const c of running) c.kill('SIGKILL')
+  })
 }
 
-interface Launched { host: string, child: ChildProcess, exited: Promise<void> }
+interface Launched {
+  host: string
+  child: ChildProcess
+  exited: Promise<void>
+}
 
-async function launch (dir: string, authBlock: string): Promise<Launched> {
+async function launch(dir: string, authBlock: string): Promise<Launched> {
   // The free port can be taken between probing and binding; try again on another one.
   for (let attempt = 1; ; attempt++) {
     const port = await freePort()
@@ -76,7 +82,9 @@ async function launch (dir: string, authBlock: string): Promise<Launched> {
     track(child)
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
     let output = ''
-    const collect = (chunk: Buffer): void => { output = (output + chunk.toString()).slice(-4000) }
+    const collect = (chunk: Buffer): void => {
+      output = (output + chunk.toString()).slice(-4000)
+    }
     child.stdout?.on('data', collect)
     child.stderr?.on('data', collect)
     const host = `127.0.0.1:${port}`
@@ -91,7 +99,7 @@ async function launch (dir: string, authBlock: string): Promise<Launched> {
   }
 }
 
-export async function startRegistry (options: StartRegistryOptions): Promise<RigRegistry> {
+export async function startRegistry(options: StartRegistryOptions): Promise<RigRegistry> {
   const users = options.users ?? DEFAULT_USERS
   const dir = await mkdtemp(join(tmpdir(), 'registry-rig-'))
   let tokenServer: TokenServer | undefined

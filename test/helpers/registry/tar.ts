@@ -3,14 +3,14 @@
  * without depending on a tar package.
  */
 
-function field (header: Buffer, offset: number, length: number, value: string): void {
+function field(header: Buffer, offset: number, length: number, value: string): void {
   header.write(value, offset, Math.min(length, Buffer.byteLength(value)), 'ascii')
 }
 
 const octal = (value: number, width: number): string => value.toString(8).padStart(width - 1, '0') + '\0'
 
 /** A tar archive holding regular files (names under 100 bytes), ending with two zero blocks. */
-export function tarArchive (files: { name: string, content: Buffer }[]): Buffer {
+export function tarArchive(files: { name: string; content: Buffer }[]): Buffer {
   const blocks: Buffer[] = []
   for (const file of files) {
     const header = Buffer.alloc(512)

@@ -14,7 +14,7 @@ const run = promisify(execFile)
 export interface TokenIssuer {
   /** PEM certificate, to be written as the registry's `rootcertbundle`. */
   certificatePem: string
-  issue (claims: { issuer: string, audience: string, subject: string, access: RepositoryAccess[], lifetimeSeconds: number }): string
+  issue(claims: { issuer: string; audience: string; subject: string; access: RepositoryAccess[]; lifetimeSeconds: number }): string
 }
 
 export interface RepositoryAccess {
@@ -25,23 +25,46 @@ export interface RepositoryAccess {
 
 const base64url = (data: Buffer | string): string => Buffer.from(data).toString('base64url')
 
-export async function createTokenIssuer (dir: string): Promise<TokenIssuer> {
+export async function createTokenIssuer(dir: string): Promise<TokenIssuer> {
   const keyPath = join(dir, 'token-key.pem')
   const certPath = join(dir, 'token-cert.pem')
-  await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', '2',
-    '-subj', '/CN=registry-rig-token', '-keyout', keyPath, '-out', certPath])
+  await run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-sha256',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=registry-rig-token',
+    '-keyout',
+    keyPath,
+    '-out',
+    certPath
+  ])
   const certificatePem = await readFile(certPath, 'utf8')
   const key: KeyObject = createPrivateKey(await readFile(keyPath, 'utf8'))
   const x5c = new X509Certificate(certificatePem).raw.toString('base64')
 
   return {
     certificatePem,
-    issue ({ issuer, audience, subject, access, lifetimeSeconds }) {
+    issue({ issuer, audience, subject, access, lifetimeSeconds }) {
       const now = Math.floor(Date.now() / 1000)
       const header = base64url(JSON.stringify({ typ: 'JWT', alg: 'RS256', x5c: [x5c] }))
-      const payload = base64url(JSON.stringify({
-        iss: issuer, sub: subject, aud: audience, iat: now, nbf: now - 30, exp: now + lifetimeSeconds, jti: randomUUID(), access
-      }))
+      const payload = base64url(
+        JSON.stringify({
+          iss: issuer,
+          sub: subject,
+          aud: audience,
+          iat: now,
+          nbf: now - 30,
+          exp: now + lifetimeSeconds,
+          jti: randomUUID(),
+          access
+        })
+      )
       const signature = sign('sha256', Buffer.from(`${header}.${payload}`), key)
       return `${header}.${payload}.${base64url(signature)}`
     }

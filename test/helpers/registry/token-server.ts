@@ -26,7 +26,7 @@ export interface TokenServer {
   /** The realm to configure in the registry. */
   realm: string
   requests: TokenRequestRecord[]
-  close (): Promise<void>
+  close(): Promise<void>
 }
 
 export interface TokenServerOptions {
@@ -38,14 +38,14 @@ export interface TokenServerOptions {
   lifetimeSeconds?: number
 }
 
-function basicCredentials (header: string | undefined): RigUser | undefined {
+function basicCredentials(header: string | undefined): RigUser | undefined {
   if (header === undefined || !header.startsWith('Basic ')) return undefined
   const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8')
   const colon = decoded.indexOf(':')
   return colon < 0 ? undefined : { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) }
 }
 
-export async function startTokenServer (options: TokenServerOptions): Promise<TokenServer> {
+export async function startTokenServer(options: TokenServerOptions): Promise<TokenServer> {
   const requests: TokenRequestRecord[] = []
   const lifetimeSeconds = options.lifetimeSeconds ?? 300
 
@@ -53,9 +53,10 @@ export async function startTokenServer (options: TokenServerOptions): Promise<To
     const url = new URL(req.url ?? '/', 'http://token.invalid')
     const scopes = url.searchParams.getAll('scope')
     const presented = basicCredentials(req.headers.authorization)
-    const user = presented === undefined
-      ? undefined
-      : options.users.find((u) => u.username === presented.username && u.password === presented.password)
+    const user =
+      presented === undefined
+        ? undefined
+        : options.users.find((u) => u.username === presented.username && u.password === presented.password)
     const reply = (status: number, body: object): void => {
       requests.push({ username: presented?.username, scopes, status })
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body))
@@ -72,7 +73,11 @@ export async function startTokenServer (options: TokenServerOptions): Promise<To
       return [{ type: 'repository' as const, name, actions: actions.split(',').filter((a) => allowed.includes(a)) }]
     })
     const token = options.issuer.issue({
-      issuer: options.issuerName, audience: options.service, subject: user?.username ?? '', access, lifetimeSeconds
+      issuer: options.issuerName,
+      audience: options.service,
+      subject: user?.username ?? '',
+      access,
+      lifetimeSeconds
     })
     reply(200, { token, access_token: token, expires_in: lifetimeSeconds, issued_at: new Date().toISOString() })
   })
