@@ -1,6 +1,6 @@
 import { sql, type ExpressionBuilder } from 'kysely'
 import type { DB, Db } from '../db/schema.js'
-import type { ImageRecord } from './images.repository.js'
+import { IMAGE_COLUMNS, type ImageRecord } from './images.repository.js'
 
 export interface ImageFilter {
   /** to_tsquery inputs, all of which must match (see image-search.ts). */
@@ -39,25 +39,7 @@ export async function listImages(
 ): Promise<ImageListRow[]> {
   let query = db
     .selectFrom('images')
-    .select([
-      'id',
-      'code',
-      'name',
-      'ownerProject',
-      'debugProject',
-      'credentialId',
-      'summary',
-      'description',
-      'labels',
-      'visibilityPublic',
-      'visibilityProjects',
-      'revision',
-      'lastReleasedAt',
-      'createdAt',
-      'createdBy',
-      'updatedAt',
-      releasedKey.as('releasedKey')
-    ])
+    .select([...IMAGE_COLUMNS, releasedKey.as('releasedKey')])
     .limit(limit)
   for (const term of filter.searchTerms) query = query.where(sql<boolean>`search @@ to_tsquery('simple', ${term})`)
   if (filter.labels.length > 0) query = query.where('labels', '@>', sql<string[]>`${filter.labels}::text[]`)

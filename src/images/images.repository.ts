@@ -3,7 +3,7 @@ import type { DB, Db } from '../db/schema.js'
 import type { ImageRow, ImageUpdate, NewImage } from './images.table.js'
 
 // Every column but the generated search vector, which only where clauses use.
-const COLUMNS = [
+export const IMAGE_COLUMNS = [
   'id',
   'code',
   'name',
@@ -24,19 +24,19 @@ const COLUMNS = [
 export type ImageRecord = Omit<ImageRow, 'search'>
 
 export async function insertImage(db: Db, image: NewImage): Promise<ImageRecord> {
-  return db.insertInto('images').values(image).returning(COLUMNS).executeTakeFirstOrThrow()
+  return db.insertInto('images').values(image).returning(IMAGE_COLUMNS).executeTakeFirstOrThrow()
 }
 
 export async function findImageByCode(db: Db, code: string): Promise<ImageRecord | undefined> {
-  return db.selectFrom('images').select(COLUMNS).where('code', '=', code).executeTakeFirst()
+  return db.selectFrom('images').select(IMAGE_COLUMNS).where('code', '=', code).executeTakeFirst()
 }
 
 export async function findImageById(db: Db, id: string): Promise<ImageRecord | undefined> {
-  return db.selectFrom('images').select(COLUMNS).where('id', '=', id).executeTakeFirst()
+  return db.selectFrom('images').select(IMAGE_COLUMNS).where('id', '=', id).executeTakeFirst()
 }
 
 export async function lockImageByCode(trx: Transaction<DB>, code: string): Promise<ImageRecord | undefined> {
-  return trx.selectFrom('images').select(COLUMNS).where('code', '=', code).forUpdate().executeTakeFirst()
+  return trx.selectFrom('images').select(IMAGE_COLUMNS).where('code', '=', code).forUpdate().executeTakeFirst()
 }
 
 /** Compare-and-set: applies only if the image is still at `revision`; undefined otherwise. */
@@ -46,7 +46,7 @@ export async function updateImageAtRevision(db: Db, id: string, revision: number
     .set((eb) => ({ ...set, revision: eb('revision', '+', 1), updatedAt: sql<Date>`now()` }))
     .where('id', '=', id)
     .where('revision', '=', revision)
-    .returning(COLUMNS)
+    .returning(IMAGE_COLUMNS)
     .executeTakeFirst()
 }
 

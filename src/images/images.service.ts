@@ -169,6 +169,14 @@ export async function updateImage(
   }
 }
 
+/** The image, locked, if the caller may see (else 404) and manage it (else 403). */
+async function lockManagedImage(trx: Transaction<DB>, caller: Caller, code: string): Promise<ImageRecord> {
+  const current = await lockImageByCode(trx, code)
+  if (!current || !canSeeImage(caller.principal, current)) throw imageNotFound(code)
+  requireImageManager(caller.principal, current)
+  return current
+}
+
 async function applyImageUpdate(
   db: Database,
   deps: ImageDeps,
@@ -178,9 +186,7 @@ async function applyImageUpdate(
   ifMatch: string | undefined
 ): Promise<ImageRecord> {
   return commitChanges(db, deps.changes, async (trx, record) => {
-    const current = await lockImageByCode(trx, code)
-    if (!current || !canSeeImage(caller.principal, current)) throw imageNotFound(code)
-    requireImageManager(caller.principal, current)
+    const current = await lockManagedImage(trx, caller, code)
     if (body.debugProject !== undefined && body.debugProject !== current.debugProject)
       requireScope(caller.principal, 'images:write', body.debugProject)
     if (!ifMatchAllows(ifMatch, current.revision)) throw staleIfMatch(code, current.revision)
@@ -212,9 +218,7 @@ export async function deleteImage(
   return commitChanges(db, deps.changes, async (trx, record) => {
     // Locked: releasing a version updates images.last_released_at, so it waits for (or is seen by)
     // this check and cannot land between the check and the delete.
-    const current = await lockImageByCode(trx, code)
-    if (!current || !canSeeImage(caller.principal, current)) throw imageNotFound(code)
-    requireImageManager(caller.principal, current)
+    const current = await lockManagedImage(trx, caller, code)
     if (!ifMatchAllows(ifMatch, current.revision)) throw staleIfMatch(code, current.revision)
     if (await deps.versions.hasPublished(trx, current.id)) {
       throw conflict(
