@@ -28,8 +28,8 @@ const LEVEL_VALUES: Record<string, number> = pino.levels.values
 /**
  * The per-request logger (Fastify's `childLoggerFactory`), made on the first line actually written.
  * Fastify makes one child per request to bind its request id, and with redaction configured pino
- * passes those bindings through the redactor: that child cost about 5 % of a resolve request in
- * the profile, though resolve logs at warn and almost never writes a line. The real child, with the
+ * passes those bindings through the redactor: a visible share of every resolve request in the
+ * profile, though resolve logs at warn and almost never writes a line. The real child, with the
  * request id, is still the one that writes every line, so every line carries the id.
  */
 class RequestLogger implements FastifyBaseLogger {

@@ -40,9 +40,9 @@ export interface TokenVerifierOptions {
 
 export class TokenVerifier {
   private readonly cache = new Map<string, Entry>()
-  // The same entries of valid tokens by the token itself: hashing it was a tenth of the CPU of a
-  // resolve request. It holds nothing a request does not carry anyway, only while the token is in
-  // use, and is cleared with the cache.
+  // The same entries of valid tokens by the token itself, so the hot path does not hash it on every
+  // request. It holds nothing a request does not carry anyway, only while the token is in use, and
+  // is cleared with the cache.
   private readonly byToken = new Map<string, Entry>()
   private readonly touched = new Map<string, number>()
 
