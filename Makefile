@@ -7,9 +7,10 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 export TEST_DATABASE_URL
 
 # Debian packages the tests use: a real registry, skopeo (operator baseline in the bench),
-# htpasswd (bcrypt users for the Basic-auth registry), openssl (token-auth certificates).
-TEST_TOOLS := /usr/bin/docker-registry /usr/bin/skopeo /usr/bin/htpasswd /usr/bin/openssl
-TEST_PACKAGES := docker-registry skopeo apache2-utils openssl
+# htpasswd (bcrypt users for the Basic-auth registry), openssl (token-auth certificates),
+# kubectl (renders the kustomize base in deploy/; Debian's package is kubernetes-client).
+TEST_TOOLS := /usr/bin/docker-registry /usr/bin/skopeo /usr/bin/htpasswd /usr/bin/openssl /usr/bin/kubectl
+TEST_PACKAGES := docker-registry skopeo apache2-utils openssl kubernetes-client
 
 .PHONY: help install start dev test test-deps test-db typecheck lint format format-check openapi openapi-check migrate bench docker
 
