@@ -23,6 +23,8 @@ const { config, app } = await start()
 closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS }, async ({ signal, err }) => {
   if (err) app.log.error({ err }, 'shutting down after an error')
   else app.log.info({ signal }, 'shutting down')
+  // /readyz answers 503 from here on, so load balancers stop sending new requests.
+  app.readiness.draining()
   await app.close()
 })
 

@@ -16,7 +16,7 @@ t.test('embedded PGlite: migrations, bootstrap token, a request, and persistence
   const first = await buildApp({ config, onAdminTokenCreated: (token) => announced.push(token) })
   t.equal(announced.length, 1, 'an admin token is announced on the first start')
   const ready = await first.inject({ method: 'GET', url: '/readyz' })
-  t.same(ready.json(), { status: 'ready', database: 'embedded' })
+  t.same(ready.json(), { status: 'ready', mode: 'normal', database: 'reachable', backend: 'embedded' })
   const who = await first.inject({ method: 'GET', url: '/v1/whoami', headers: { authorization: `Bearer ${announced[0]}` } })
   t.equal(who.statusCode, 200)
   t.equal(who.json<{ name: string }>().name, 'admin')
