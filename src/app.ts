@@ -6,6 +6,7 @@ import databasePlugin from './db/database.plugin.js'
 import authPlugin from './tokens/authentication.plugin.js'
 import changesPlugin from './changes/changes.plugin.js'
 import openapiPlugin from './http/openapi.plugin.js'
+import rateLimitsPlugin from './http/rate-limits.js'
 import { installErrorHandler } from './http/error-handler.js'
 import { installNotFound } from './http/not-found.js'
 import { answerClientError, answerFrameworkError } from './http/client-errors.js'
@@ -117,6 +118,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(openapiPlugin)
   for (const feature of FEATURES) for (const schema of feature.schemas) app.addSchema(schema)
   await app.register(authPlugin)
+  await app.register(rateLimitsPlugin)
   await app.register(changesPlugin)
 
   await app.register(healthRoutes)

@@ -92,7 +92,31 @@ export const ConfigSchema = Type.Object({
     description: 'How often the check worker looks for due jobs when not woken by a notification'
   }),
   RESOLVE_CACHE: Type.Boolean({ default: true, description: 'Serve resolve from the in-process cache (false only for benchmarks)' }),
-  RESOLUTION_RETENTION_DAYS: Type.Integer({ default: 90, minimum: 1, description: 'Resolution log rows older than this are pruned' })
+  RESOLUTION_RETENTION_DAYS: Type.Integer({ default: 90, minimum: 1, description: 'Resolution log rows older than this are pruned' }),
+  RATE_LIMIT_ENABLED: Type.Boolean({
+    default: true,
+    description: 'Refuse requests over the RATE_LIMIT_* budgets with 429 (false: no limits)'
+  }),
+  RATE_LIMIT_RESOLVE_PER_MINUTE: Type.Integer({
+    default: 600000,
+    minimum: 1,
+    description: 'Resolve requests (single and batch) per token per minute; generous so the pipeline engine is never throttled by surprise'
+  }),
+  RATE_LIMIT_READ_PER_MINUTE: Type.Integer({ default: 6000, minimum: 1, description: 'Other GET requests per token per minute' }),
+  RATE_LIMIT_WRITE_PER_MINUTE: Type.Integer({ default: 1200, minimum: 1, description: 'POST/PATCH/DELETE requests per token per minute' }),
+  RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: Type.Integer({
+    default: 300,
+    minimum: 1,
+    description:
+      '401 answers per client address per minute; past it the address gets 429 before its token is even checked (TRUST_PROXY decides the address)'
+  }),
+  REDIS_URL: Type.Optional(
+    Type.String({
+      secret: true,
+      pattern: '^rediss?://',
+      description: 'Redis URL: rate-limit counters shared by every replica; unset = counted in memory by each replica'
+    })
+  )
 })
 
 export type Config = Static<typeof ConfigSchema>

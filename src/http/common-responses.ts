@@ -18,11 +18,26 @@ export function commonProblems(method: string, url: string): number[] {
   return statuses.sort((a, b) => a - b)
 }
 
+const RATE_LIMITED = {
+  429: {
+    ...problemResponses(429)[429]!,
+    description: 'Too many requests for this token, or too many failed authentications from this address; retry after Retry-After',
+    headers: {
+      'retry-after': { type: 'string', description: 'Seconds until the budget is renewed' },
+      'ratelimit-limit': { type: 'string', description: 'Requests allowed per minute' },
+      'ratelimit-remaining': { type: 'string', description: 'Requests left in this window (0)' },
+      'ratelimit-reset': { type: 'string', description: 'Seconds until the window ends' }
+    }
+  }
+}
+
 export function installCommonResponses(app: FastifyInstance): void {
   app.addHook('onRoute', (route) => {
     if (!route.schema?.response || route.schema.hide) return
     const methods = Array.isArray(route.method) ? route.method : [route.method]
     const statuses = [...new Set(methods.flatMap((method) => commonProblems(method, route.url)))]
-    route.schema.response = { ...problemResponses(...statuses), ...(route.schema.response as Record<number, unknown>) }
+    // Every route that needs a token is rate limited (see rate-limits.ts); public ones are not.
+    const limited = route.config?.public ? {} : RATE_LIMITED
+    route.schema.response = { ...problemResponses(...statuses), ...limited, ...(route.schema.response as Record<number, unknown>) }
   })
 }
