@@ -1,17 +1,26 @@
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
-import { ConfigError, loadConfig } from './config.js'
+import { loadConfig, type Config } from './config.js'
+import { checkCredentialKeys } from './credentials/credentials-key.js'
+import { checkDataDir, explainStartupFailure } from './db/start-up.js'
 
-// The only entry point that listens. Configuration errors (a bad variable, or a missing key found
-// while the app is built) end the process with one clear line instead of a stack trace.
+// The only entry point that listens. Every foreseen start-up failure ends the process with one line
+// on stderr naming what is wrong and what to set: exit 78 (EX_CONFIG) for a setting, 69
+// (EX_UNAVAILABLE) for a database that cannot be reached. What needs no database is checked first,
+// so a bad setting changes nothing (no migration is applied before the key is known to be good).
 async function start() {
+  let config: Config | undefined
   try {
-    const config = loadConfig()
+    config = loadConfig()
+    const databaseKind = config.DATABASE_URL ? 'postgres' : 'embedded'
+    checkCredentialKeys({ key: config.CREDENTIALS_KEY, oldKeys: config.CREDENTIALS_OLD_KEYS, databaseKind })
+    if (databaseKind === 'embedded') checkDataDir(config.DATA_DIR)
     return { config, app: await buildApp({ config }) }
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`)
-      process.exit(78) // EX_CONFIG
+    const failure = explainStartupFailure(error, config?.DATABASE_URL)
+    if (failure) {
+      process.stderr.write(`${failure.line}\n`)
+      process.exit(failure.exitCode)
     }
     throw error
   }
@@ -31,6 +40,14 @@ closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS }, async ({ signal, err }) =>
 try {
   await app.listen({ host: config.HOST, port: config.PORT })
 } catch (error) {
+  const code = (error as NodeJS.ErrnoException).code
+  if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+    process.stderr.write(
+      `Invalid configuration: cannot listen on HOST=${config.HOST} PORT=${config.PORT} (${code}); set HOST and PORT to a free address.\n`
+    )
+    await app.close()
+    process.exit(78)
+  }
   app.log.fatal({ err: error }, 'could not listen')
   process.exit(1)
 }

@@ -106,3 +106,13 @@ export function loadCredentialKeys(source: KeySource): LoadedKeys {
   mkdirSync(resolve(source.dataDir), { recursive: true, mode: 0o700 })
   return { keys: ring(createKeyFile(path), old), keyFile: { path, generated: true } }
 }
+
+/**
+ * The checks of loadCredentialKeys that need neither the database nor DATA_DIR, so the entry point
+ * can refuse a bad or missing key before anything is migrated or written.
+ */
+export function checkCredentialKeys(source: Omit<KeySource, 'dataDir'>): void {
+  splitList(source.oldKeys ?? '').forEach((value, i) => parseCredentialKey(value, `CREDENTIALS_OLD_KEYS (entry ${i + 1})`))
+  if (source.key) parseCredentialKey(source.key, 'CREDENTIALS_KEY')
+  else if (source.databaseKind === 'postgres') loadCredentialKeys({ ...source, dataDir: '.' })
+}
