@@ -1,10 +1,15 @@
 // `npm run migrate`: applies pending migrations to DATABASE_URL (or the embedded database) and exits.
-import { loadConfig, ConfigError } from '../src/config.js'
+// A failure it foresees is one line on stderr with the entry point's exit codes (78 a setting, 69 an
+// unreachable database); anything else is a failed migration (exit 1).
+import { loadConfig, type Config } from '../src/config.js'
 import { openDatabase } from '../src/db/database.js'
 import { migrateToLatest } from '../src/db/migrator.js'
+import { checkDataDir, explainStartupFailure } from '../src/db/start-up.js'
 
+let config: Config | undefined
 try {
-  const config = loadConfig()
+  config = loadConfig()
+  if (!config.DATABASE_URL) checkDataDir(config.DATA_DIR)
   const handle = openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolMax: 1 })
   try {
     const result = await migrateToLatest(handle.db)
@@ -14,6 +19,7 @@ try {
     await handle.close()
   }
 } catch (error) {
-  process.stderr.write(`${error instanceof ConfigError ? error.message : `migration failed: ${(error as Error).message}`}\n`)
-  process.exitCode = 1
+  const failure = explainStartupFailure(error, config?.DATABASE_URL)
+  process.stderr.write(`${failure ? failure.line : `migration failed: ${(error as Error).message}`}\n`)
+  process.exitCode = failure ? failure.exitCode : 1
 }

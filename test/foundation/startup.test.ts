@@ -13,8 +13,10 @@ import { freshDatabaseUrl } from '../helpers/database.js'
 // exit code a supervisor can tell apart (78 a setting, 69 a dependency that cannot be reached).
 const SERVER = new URL('../../src/server.ts', import.meta.url).pathname
 
-async function startFails(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVER], {
+const MIGRATE = new URL('../../scripts/migrate.ts', import.meta.url).pathname
+
+async function startFails(env: Record<string, string>, entry = SERVER) {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', ...env },
     stdio: ['ignore', 'ignore', 'pipe']
   })
@@ -98,4 +100,17 @@ t.test('a port in use: 78 and one line', async (t) => {
   const { code, stderr } = await startFails({ DATA_DIR: dataDir, PORT: String(port), ADMIN_TOKEN })
   t.equal(code, 78)
   oneLine(t, stderr, 'PORT')
+})
+
+t.test('npm run migrate explains itself the same way', async (t) => {
+  const down = await startFails({ DATABASE_URL: 'postgres://app:s3cret-password@127.0.0.1:1/store' }, MIGRATE)
+  t.equal(down.code, 69)
+  oneLine(t, down.stderr, 'DATABASE_URL')
+  t.notMatch(down.stderr, /s3cret/)
+  const dir = scratch()
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  writeFileSync(join(dir, 'file-not-dir'), '')
+  const noDir = await startFails({ DATA_DIR: join(dir, 'file-not-dir', 'sub') }, MIGRATE)
+  t.equal(noDir.code, 78)
+  oneLine(t, noDir.stderr, 'DATA_DIR')
 })
