@@ -12,7 +12,7 @@ export TEST_DATABASE_URL
 TEST_TOOLS := /usr/bin/docker-registry /usr/bin/skopeo /usr/bin/htpasswd /usr/bin/openssl /usr/bin/kubectl
 TEST_PACKAGES := docker-registry skopeo apache2-utils openssl kubernetes-client
 
-.PHONY: help install start dev test test-deps test-db typecheck lint format format-check openapi openapi-check migrate bench docker
+.PHONY: help install start dev test test-deps test-db typecheck lint format format-check openapi openapi-check migrate bench docker docker-pin
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -57,7 +57,7 @@ openapi: ## Regenerate openapi/openapi.json from the route schemas
 openapi-check: ## Fail when the committed contract is stale; lint it
 	npm run openapi:check
 
-migrate: ## Apply migrations to DATABASE_URL (or the embedded database)
+migrate: ## Apply migrations to DATABASE_URL (or the embedded database), from the compiled code
 	npm run migrate
 
 test: install test-deps test-db typecheck lint format-check openapi-check ## Everything CI runs
@@ -66,5 +66,15 @@ test: install test-deps test-db typecheck lint format-check openapi-check ## Eve
 bench: install test-deps test-db ## Resolve and check benchmarks, after the same set-up as the tests (README has the latest figures)
 	npm run bench
 
-docker: ## Build the container image
+# The base image's tag, written next to its pinned digest in the Dockerfile.
+NODE_IMAGE_TAG := $(shell sed -n 's/^\#   tag: //p' Dockerfile)
+
+docker: ## Build the container image (its base image must be pinned: make docker-pin)
+	@! grep -q '^ARG NODE_IMAGE=.*@sha256:0\{64\}$$' Dockerfile || \
+	  { echo "Dockerfile: the base image $(NODE_IMAGE_TAG) is not pinned by digest; run make docker-pin where its registry is reachable"; exit 1; }
 	docker build -t ci-image-store .
+
+docker-pin: ## Pin the Dockerfile's base image tag to the digest its registry serves now
+	@digest=$$(docker buildx imagetools inspect $(NODE_IMAGE_TAG) --format '{{json .Manifest.Digest}}' | tr -d '"') && \
+	  [[ $$digest == sha256:* ]] && sed -i "s|^ARG NODE_IMAGE=.*|ARG NODE_IMAGE=$(NODE_IMAGE_TAG)@$$digest|" Dockerfile && \
+	  echo "base image pinned: $(NODE_IMAGE_TAG)@$$digest"
