@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { ConfigError } from '../../src/config.js'
 import { build } from '../helpers/app.js'
+import { startTcpProxy } from '../resolve/helpers/tcp-proxy.js'
 
 const WRONG = 'cis_wrong-token-0123456789abcdefghijklmnopqrstuv'
 const resolve = { method: 'GET', url: '/v1/images/nope/resolve?version=1.latest&project=web' } as const
@@ -81,4 +82,17 @@ t.test('Redis unreachable at start: one line naming REDIS_URL, no secret', async
   t.type(error, ConfigError)
   t.match((error as Error).message, /^Cannot reach Redis at REDIS_URL \(127\.0\.0\.1:1\): .*unset REDIS_URL/)
   t.notMatch((error as Error).message, /hunter2|\n/)
+})
+
+t.test('Redis lost while running: requests go through uncounted, with one warning', async (t) => {
+  const proxy = await startTcpProxy({ host: '127.0.0.1', port: 6379 })
+  t.teardown(() => proxy.close())
+  const { call, logs } = await build(t, { env: { REDIS_URL: `redis://127.0.0.1:${proxy.port}`, RATE_LIMIT_WRITE_PER_MINUTE: '1' } })
+  await proxy.cut('refuse')
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  const started = Date.now()
+  for (let i = 0; i < 3; i++) t.equal((await call(write)).statusCode, 400, 'answered, not refused or failed')
+  t.equal((await call({ ...resolve, token: WRONG })).statusCode, 401)
+  t.ok(Date.now() - started < 2000, 'without waiting for Redis')
+  t.equal(logs.filter((l) => l.includes('rate limits: Redis unreachable')).length, 1, 'one warning, not one per request')
 })
