@@ -9,8 +9,8 @@ export TEST_DATABASE_URL
 # Debian packages the tests use: a real registry, skopeo (operator baseline in the bench),
 # htpasswd (bcrypt users for the Basic-auth registry), openssl (token-auth certificates),
 # kubectl (renders the kustomize base in deploy/; Debian's package is kubernetes-client).
-TEST_TOOLS := /usr/bin/docker-registry /usr/bin/skopeo /usr/bin/htpasswd /usr/bin/openssl /usr/bin/kubectl
-TEST_PACKAGES := docker-registry skopeo apache2-utils openssl kubernetes-client
+TEST_TOOLS := /usr/bin/docker-registry /usr/bin/skopeo /usr/bin/htpasswd /usr/bin/openssl /usr/bin/kubectl /usr/bin/redis-server
+TEST_PACKAGES := docker-registry skopeo apache2-utils openssl kubernetes-client redis-server
 
 .PHONY: help install start dev test test-deps test-db typecheck lint format format-check openapi openapi-check migrate bench docker docker-pin
 
@@ -33,11 +33,15 @@ test-deps: ## Install the Debian packages the tests need, if missing
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(TEST_PACKAGES) >/dev/null; \
 	fi
 
-test-db: ## Make sure PostgreSQL runs and the test database exists
+test-db: ## Make sure PostgreSQL and Redis run and the test database exists
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
 	@psql "$${TEST_DATABASE_URL%/*}/postgres" -tAc "select 1 from pg_database where datname = 'test'" | grep -q 1 || \
 	  psql "$${TEST_DATABASE_URL%/*}/postgres" -c 'create database test' >/dev/null
+	@# Redis (shared rate-limit counters) on 127.0.0.1:6379, keeping nothing on disk.
+	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || \
+	  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no --dir /tmp >/dev/null
+	@for i in $$(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 1; done
 
 typecheck: ## TypeScript, strict
 	npx tsc -p tsconfig.json --noEmit
