@@ -33,7 +33,12 @@ t.test('every operation of the contract, fuzzed: no 5xx, errors as documented, t
   // Thousands of malformed tokens from one address: past the failed-authentication limit they would
   // meet 429 before validation and test less (the limit has its own tests).
   const app = await build(t, {
-    env: { REGISTRY_INSECURE_HOSTS: hosts, REGISTRY_ALLOWED_PRIVATE_HOSTS: hosts, LOG_LEVEL: 'warn', RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '1000000' }
+    env: {
+      REGISTRY_INSECURE_HOSTS: hosts,
+      REGISTRY_ALLOWED_PRIVATE_HOSTS: hosts,
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '1000000'
+    }
   })
 
   const doc = readDocument()
