@@ -5,7 +5,7 @@ import type { DB } from '../db/schema.js'
 import { requireScope, type Principal } from '../auth/scopes.js'
 import { conflict, notFound, preconditionFailed, unprocessable } from '../http/problem.js'
 import { findCredential } from '../credentials/credentials.repository.js'
-import { commitChanges } from '../changes/commit-changes.js'
+import { commitChanges, type RecordChange } from '../changes/commit-changes.js'
 import type { ChangeNotifier } from '../changes/change-bus.js'
 import { canSeeImage, requireImageManager } from './image-access.js'
 import { imageChanges } from './image-changes.js'
@@ -160,7 +160,7 @@ export async function updateImage(
   ifMatch: string | undefined
 ): Promise<ImageRecord> {
   try {
-    return await applyImageUpdate(db, deps, caller, code, body, ifMatch)
+    return await commitChanges(db, deps.changes, (trx, record) => applyImageUpdate(trx, record, caller, code, body, ifMatch))
   } catch (error) {
     // The new credential was deleted between our check and the update.
     if (violatedForeignKey(error) !== undefined && body.credentialId)
@@ -178,34 +178,32 @@ async function lockManagedImage(trx: Transaction<DB>, caller: Caller, code: stri
 }
 
 async function applyImageUpdate(
-  db: Database,
-  deps: ImageDeps,
+  trx: Transaction<DB>,
+  record: RecordChange,
   caller: Caller,
   code: string,
   body: UpdateImageBody,
   ifMatch: string | undefined
 ): Promise<ImageRecord> {
-  return commitChanges(db, deps.changes, async (trx, record) => {
-    const current = await lockManagedImage(trx, caller, code)
-    if (body.debugProject !== undefined && body.debugProject !== current.debugProject)
-      requireScope(caller.principal, 'images:write', body.debugProject)
-    if (!ifMatchAllows(ifMatch, current.revision)) throw staleIfMatch(code, current.revision)
-    const { set, changes } = imageChanges(current, body)
-    if (Object.keys(changes).length === 0) return current
-    if (set.credentialId) await requireOwnCredential(trx, set.credentialId, current.ownerProject)
-    const updated = await updateImageAtRevision(trx, current.id, current.revision, set)
-    if (!updated) throw staleIfMatch(code, current.revision + 1)
-    // Visibility, projects or credential may have changed: what resolve answers may differ.
-    await record({
-      image: current,
-      action: 'image.updated',
-      actor: caller.principal,
-      details: { changes },
-      requestId: caller.requestId,
-      changesResolutions: true
-    })
-    return updated
+  const current = await lockManagedImage(trx, caller, code)
+  if (body.debugProject !== undefined && body.debugProject !== current.debugProject)
+    requireScope(caller.principal, 'images:write', body.debugProject)
+  if (!ifMatchAllows(ifMatch, current.revision)) throw staleIfMatch(code, current.revision)
+  const { set, changes } = imageChanges(current, body)
+  if (Object.keys(changes).length === 0) return current
+  if (set.credentialId) await requireOwnCredential(trx, set.credentialId, current.ownerProject)
+  const updated = await updateImageAtRevision(trx, current.id, current.revision, set)
+  if (!updated) throw staleIfMatch(code, current.revision + 1)
+  // Visibility, projects or credential may have changed: what resolve answers may differ.
+  await record({
+    image: current,
+    action: 'image.updated',
+    actor: caller.principal,
+    details: { changes },
+    requestId: caller.requestId,
+    changesResolutions: true
   })
+  return updated
 }
 
 export async function deleteImage(
