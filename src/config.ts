@@ -19,6 +19,14 @@ export const ConfigSchema = Type.Object({
   DATABASE_URL: Type.Optional(
     Type.String({ secret: true, pattern: '^postgres(ql)?://', description: 'PostgreSQL URL; unset = embedded PGlite under DATA_DIR' })
   ),
+  DATABASE_DIRECT_URL: Type.Optional(
+    Type.String({
+      secret: true,
+      pattern: '^postgres(ql)?://',
+      description:
+        'PostgreSQL URL reached directly, not through a transaction pooler such as PgBouncer: used for LISTEN and migrations; unset = DATABASE_URL'
+    })
+  ),
   DATABASE_POOL_MAX: Type.Integer({ default: 10, minimum: 1, maximum: 200, description: 'PostgreSQL connection pool size' }),
   DATA_DIR: Type.String({
     default: './data',
@@ -55,11 +63,20 @@ export const ConfigSchema = Type.Object({
     maximum: 3600000,
     description: 'How long an idle keep-alive connection stays open; above the idle timeout of a load balancer in front'
   }),
-  SHUTDOWN_TIMEOUT_MS: Type.Integer({
-    default: 10000,
-    minimum: 100,
-    description: 'Time in-flight requests get to finish on SIGTERM/SIGINT'
+  DRAIN_DELAY_MS: Type.Integer({
+    default: 5000,
+    minimum: 0,
+    maximum: 600000,
+    description:
+      'On SIGTERM, how long the replica keeps serving while /readyz answers 503, so load balancers take it out before it stops accepting'
   }),
+  SHUTDOWN_TIMEOUT_MS: Type.Optional(
+    Type.Integer({
+      minimum: 100,
+      description:
+        'Time after the drain delay for in-flight requests, checks and the log flush; unset = derived from the other timeouts (never shorter than them)'
+    })
+  ),
   CREDENTIALS_KEY: Type.Optional(
     Type.String({
       secret: true,
@@ -110,6 +127,26 @@ export const ConfigSchema = Type.Object({
     description:
       '401 answers per client address per minute; past it the address gets 429 before its token is even checked (TRUST_PROXY decides the address)'
   }),
+  METRICS_PUBLIC: Type.Boolean({
+    default: false,
+    description: 'Serve /metrics to anyone who reaches the port (false: an admin token or METRICS_TOKEN is needed)'
+  }),
+  METRICS_TOKEN: Type.Optional(
+    Type.String({
+      secret: true,
+      minLength: 32,
+      maxLength: 256,
+      pattern: '^[A-Za-z0-9_\\-.~]+$',
+      description: 'Bearer token a Prometheus scraper sends to read /metrics (≥ 32 URL-safe characters); admin tokens always may'
+    })
+  ),
+  OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(
+    Type.String({
+      pattern: '^https?://',
+      description: 'OTLP/HTTP collector base URL (traces go to <url>/v1/traces); unset = no tracing'
+    })
+  ),
+  OTEL_SERVICE_NAME: Type.String({ default: 'ci-image-store', minLength: 1, description: 'service.name of the traces' }),
   REDIS_URL: Type.Optional(
     Type.String({
       secret: true,
@@ -154,5 +191,28 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       `Invalid configuration: HEADERS_TIMEOUT_MS=${config.HEADERS_TIMEOUT_MS} must not exceed REQUEST_TIMEOUT_MS=${config.REQUEST_TIMEOUT_MS} (the headers are part of the request)`
     )
   }
+  const minimumShutdown = derivedShutdownTimeout(config)
+  if (config.SHUTDOWN_TIMEOUT_MS !== undefined && config.SHUTDOWN_TIMEOUT_MS < minimumShutdown) {
+    throw new ConfigError(
+      `Invalid configuration: SHUTDOWN_TIMEOUT_MS=${config.SHUTDOWN_TIMEOUT_MS} is shorter than what a shutdown may need (${minimumShutdown} ms: the longer of REQUEST_TIMEOUT_MS and REGISTRY_TIMEOUT_MS, plus ${CLOSE_MARGIN_MS} ms to flush and close); raise it or leave it unset`
+    )
+  }
   return config
+}
+
+// After the last request and check: the resolution log's final flush and closing the pool, each
+// bounded by the pool's connection timeout.
+const CLOSE_MARGIN_MS = 10_000
+
+/**
+ * The least time shutdown may need after the drain delay: a request still arriving may take
+ * REQUEST_TIMEOUT_MS, a request or check talking to a registry REGISTRY_TIMEOUT_MS.
+ */
+export function derivedShutdownTimeout(config: Pick<Config, 'REQUEST_TIMEOUT_MS' | 'REGISTRY_TIMEOUT_MS'>): number {
+  return Math.max(config.REQUEST_TIMEOUT_MS, config.REGISTRY_TIMEOUT_MS) + CLOSE_MARGIN_MS
+}
+
+/** SHUTDOWN_TIMEOUT_MS as set, or derived from the other timeouts. */
+export function shutdownTimeout(config: Config): number {
+  return config.SHUTDOWN_TIMEOUT_MS ?? derivedShutdownTimeout(config)
 }
