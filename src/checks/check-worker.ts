@@ -45,6 +45,20 @@ export interface CheckWorkerOptions {
   backoff?: BackoffOptions
   random?: () => number
   workerId?: string
+  /** Told about every check run this worker finishes (metrics). */
+  observer?: CheckObserver
+}
+
+/** How one run of a job ended: the applied outcome's kind, or `error` when it could not be recorded. */
+export interface FinishedCheck {
+  result: AppliedOutcome['kind'] | 'error'
+  /** The failure class of a check_failed or retried run (e.g. `unavailable`, `not_found`). */
+  checkClass?: string
+  durationSeconds: number
+}
+
+export interface CheckObserver {
+  checkFinished(finished: FinishedCheck): void
 }
 
 const NOT_CHECKED = failure('invalid', 'the version is no longer being checked')
@@ -123,7 +137,10 @@ export class CheckWorker {
   }
 
   private async run(job: LeasedJob): Promise<void> {
-    const { db, log } = this.options
+    const { db, log, observer } = this.options
+    const startedAt = performance.now()
+    const finished = (result: FinishedCheck['result'], checkClass?: string) =>
+      observer?.checkFinished({ result, ...(checkClass ? { checkClass } : {}), durationSeconds: (performance.now() - startedAt) / 1000 })
     try {
       const version = await findVersionToCheck(db, job.versionId)
       const reference = version ? imageReference(version) : undefined
@@ -138,7 +155,9 @@ export class CheckWorker {
         { versionId: job.versionId, version: version && formatVersion(version), reference, attempt: job.attempts, ...summary(applied) },
         'pullability check done'
       )
+      finished(applied.kind, outcome.ok ? undefined : outcome.class)
     } catch (err) {
+      finished('error')
       // The lease runs out and the job is taken again; nothing is lost.
       log.error({ err, versionId: job.versionId }, 'pullability check could not be recorded; it will be retried when its lease expires')
     }
