@@ -8,9 +8,11 @@ export TEST_DATABASE_URL
 
 # Debian packages the tests use: a real registry, skopeo (operator baseline in the bench),
 # htpasswd (bcrypt users for the Basic-auth registry), openssl (token-auth certificates),
-# kubectl (renders the kustomize base in deploy/; Debian's package is kubernetes-client).
-TEST_TOOLS := /usr/bin/docker-registry /usr/bin/skopeo /usr/bin/htpasswd /usr/bin/openssl /usr/bin/kubectl /usr/bin/redis-server
-TEST_PACKAGES := docker-registry skopeo apache2-utils openssl kubernetes-client redis-server
+# kubectl (renders the kustomize base in deploy/; Debian's package is kubernetes-client), Prometheus and
+# promtool (scrape /metrics), PgBouncer (replicas behind transaction pooling).
+TEST_TOOLS := /usr/bin/docker-registry /usr/bin/skopeo /usr/bin/htpasswd /usr/bin/openssl /usr/bin/kubectl /usr/bin/redis-server \
+  /usr/bin/prometheus /usr/bin/promtool /usr/sbin/pgbouncer
+TEST_PACKAGES := docker-registry skopeo apache2-utils openssl kubernetes-client redis-server prometheus pgbouncer
 
 .PHONY: help install start dev test test-deps test-db typecheck lint format format-check openapi openapi-check migrate bench docker docker-pin
 
