@@ -113,7 +113,13 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   app.addContentTypeParser(/^application\/[a-z0-9.+-]+\+json$/, { parseAs: 'string' }, parseJsonOrNothing)
 
   const handle =
-    options.database ?? openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolMax: config.DATABASE_POOL_MAX })
+    options.database ??
+    openDatabase({
+      databaseUrl: config.DATABASE_URL,
+      directUrl: config.DATABASE_DIRECT_URL,
+      dataDir: config.DATA_DIR,
+      poolMax: config.DATABASE_POOL_MAX
+    })
   await app.register(databasePlugin, { handle, owned: !options.database, migrate: true })
   await app.register(openapiPlugin)
   for (const feature of FEATURES) for (const schema of feature.schemas) app.addSchema(schema)

@@ -1,7 +1,8 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import type { Database, DatabaseHandle } from './database.js'
+import { openDatabase, type Database, type DatabaseHandle } from './database.js'
 import { migrateToLatest } from './migrator.js'
+import { DirectConnectionFailure } from './start-up.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -20,7 +21,7 @@ export interface DatabasePluginOptions {
 export default fp<DatabasePluginOptions>(
   async function database(app: FastifyInstance, options) {
     if (options.migrate) {
-      const result = await migrateToLatest(options.handle.db)
+      const result = await migrate(options.handle)
       for (const m of result.results ?? []) app.log.info({ migration: m.migrationName, status: m.status }, 'migration')
     }
     app.decorate('db', options.handle.db)
@@ -29,3 +30,17 @@ export default fp<DatabasePluginOptions>(
   },
   { name: 'database' }
 )
+
+// Behind a transaction pooler, DDL and the migrator's lock go over one direct connection of their
+// own: a pooler may cut a long migration off (query_wait_timeout) or hand its session to others.
+async function migrate(handle: DatabaseHandle) {
+  if (!handle.pooled || !handle.url) return migrateToLatest(handle.db)
+  const direct = openDatabase({ databaseUrl: handle.url, dataDir: '.', poolMax: 1 })
+  try {
+    return await migrateToLatest(direct.db)
+  } catch (error) {
+    throw new DirectConnectionFailure(error, handle.url)
+  } finally {
+    await direct.close()
+  }
+}

@@ -15,8 +15,13 @@ export interface DatabaseHandle {
   db: Database
   /** 'postgres' when DATABASE_URL is set, 'embedded' for PGlite under DATA_DIR. */
   kind: 'postgres' | 'embedded'
-  /** The connection URL, for features that need a dedicated connection (LISTEN). */
+  /**
+   * A URL reaching PostgreSQL directly (DATABASE_DIRECT_URL, else DATABASE_URL), for what needs a
+   * session of its own and must not go through a transaction pooler: LISTEN and migrations.
+   */
   url?: string
+  /** True when `url` differs from the URL the pool's queries take (a pooler sits in between). */
+  pooled?: boolean
   /** The pg pool, so a feature can observe connection errors; absent on the embedded database. */
   pool?: pg.Pool
   close(): Promise<void>
@@ -24,6 +29,8 @@ export interface DatabaseHandle {
 
 export interface DatabaseOptions {
   databaseUrl?: string | undefined
+  /** Direct URL for LISTEN and migrations when DATABASE_URL goes through a pooler such as PgBouncer. */
+  directUrl?: string | undefined
   dataDir: string
   poolMax: number
 }
@@ -43,21 +50,22 @@ export function openDatabase(options: DatabaseOptions): DatabaseHandle {
     // checkout), so a server lost between two of its queries would emit an 'error' nobody hears and
     // crash the process. The query in flight, or the next one, fails by itself and is answered 503.
     pool.on('connect', (client) => client.on('error', () => {}))
-    return wrap(new PostgresDialect({ pool }), 'postgres', pool, options.databaseUrl)
+    const direct = options.directUrl ?? options.databaseUrl
+    return wrap(new PostgresDialect({ pool }), 'postgres', pool, direct, direct !== options.databaseUrl)
   }
   const dir = resolve(options.dataDir, 'pglite')
   mkdirSync(dir, { recursive: true, mode: 0o700 })
   return wrap(new PGliteDialect(new PGlite(dir)), 'embedded')
 }
 
-function wrap(dialect: Dialect, kind: DatabaseHandle['kind'], pool?: pg.Pool, url?: string): DatabaseHandle {
+function wrap(dialect: Dialect, kind: DatabaseHandle['kind'], pool?: pg.Pool, url?: string, pooled = false): DatabaseHandle {
   const db = new Kysely<DB>({ dialect, plugins: [new CamelCasePlugin()] })
   let closed: Promise<void> | undefined
   return {
     db,
     kind,
     ...(pool ? { pool } : {}),
-    ...(url ? { url } : {}),
+    ...(url ? { url, pooled } : {}),
     close: () => (closed ??= db.destroy())
   }
 }

@@ -38,31 +38,46 @@ function where(databaseUrl: string | undefined): { server: string; name: string 
   }
 }
 
+/** A failure on the DATABASE_DIRECT_URL connection, so the line names that setting and its server. */
+export class DirectConnectionFailure extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly url: string
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause))
+  }
+}
+
 /**
  * Turns what stopped the start into one line naming what is wrong and what to set, or undefined for
  * an error nobody foresaw (then the stack trace is the most useful thing to print).
  */
-export function explainStartupFailure(error: unknown, databaseUrl: string | undefined): StartupFailure | undefined {
+export function explainStartupFailure(
+  error: unknown,
+  databaseUrl: string | undefined,
+  setting = 'DATABASE_URL'
+): StartupFailure | undefined {
+  if (error instanceof DirectConnectionFailure) return explainStartupFailure(error.cause, error.url, 'DATABASE_DIRECT_URL')
   if (error instanceof ConfigError) return { line: error.message, exitCode: EXIT_CONFIG }
   if (!(error instanceof Error)) return undefined
   const code = (error as { code?: unknown }).code
   const { server, name } = where(databaseUrl)
   if (code === '3D000') {
     return {
-      line: `Invalid configuration: DATABASE_URL names database "${name}", which does not exist on ${server}; create it (createdb ${name}) or set DATABASE_URL to an existing database.`,
+      line: `Invalid configuration: ${setting} names database "${name}", which does not exist on ${server}; create it (createdb ${name}) or set ${setting} to an existing database.`,
       exitCode: EXIT_CONFIG
     }
   }
   if (code === '28P01' || code === '28000') {
     return {
-      line: `Invalid configuration: PostgreSQL at ${server} refused the credentials of DATABASE_URL (${error.message}); set DATABASE_URL with a valid user and password.`,
+      line: `Invalid configuration: PostgreSQL at ${server} refused the credentials of ${setting} (${error.message}); set ${setting} with a valid user and password.`,
       exitCode: EXIT_CONFIG
     }
   }
   if (databaseUrl && isDatabaseUnavailable(error)) {
     const reason = typeof code === 'string' ? code : error.message
     return {
-      line: `Database unavailable: PostgreSQL at ${server} (DATABASE_URL) cannot be reached (${reason}); start it or set DATABASE_URL to a reachable server.`,
+      line: `Database unavailable: PostgreSQL at ${server} (${setting}) cannot be reached (${reason}); start it or set ${setting} to a reachable server.`,
       exitCode: EXIT_UNAVAILABLE
     }
   }

@@ -58,6 +58,18 @@ t.test('a database that does not exist: 78 and one line', async (t) => {
   t.match(stderr, /cis_no_such_database/)
 })
 
+t.test('DATABASE_DIRECT_URL unreachable: 69 and the line names DATABASE_DIRECT_URL, not DATABASE_URL', async (t) => {
+  const { code, stderr } = await startFails({
+    DATABASE_URL: await freshDatabaseUrl(t),
+    DATABASE_DIRECT_URL: 'postgres://app:s3cret-password@127.0.0.1:1/store',
+    CREDENTIALS_KEY: TEST_CREDENTIALS_KEY,
+    ADMIN_TOKEN
+  })
+  t.equal(code, 69)
+  oneLine(t, stderr, 'DATABASE_DIRECT_URL')
+  t.notMatch(stderr, /s3cret/, 'the password is not echoed')
+})
+
 t.test('DATABASE_URL without CREDENTIALS_KEY: 78 before any migration', async (t) => {
   const databaseUrl = await freshDatabaseUrl(t)
   const { code, stderr } = await startFails({ DATABASE_URL: databaseUrl, ADMIN_TOKEN })
