@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyBodyParser, type FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base'
 import type { Config } from './config.js'
 import { openDatabase, type DatabaseHandle } from './db/database.js'
 import databasePlugin from './db/database.plugin.js'
@@ -18,6 +19,8 @@ import { validatorsByPart } from './http/validators.js'
 import { loggerOptions, requestLogger } from './http/logging.js'
 import { REQUEST_ID_HEADER, requestIdFrom } from './http/request-id.js'
 import healthRoutes from './health/health.routes.js'
+import metricsPlugin from './metrics/metrics.plugin.js'
+import metricsRoutes from './metrics/metrics.routes.js'
 import type { Feature } from './http/feature.js'
 import { tokensFeature } from './tokens/index.js'
 import { credentialsFeature } from './credentials/index.js'
@@ -26,6 +29,8 @@ import { credentialUsers, imageVersions, versionsFeature } from './versions/inde
 import { checkJobsQueue, checksFeature } from './checks/index.js'
 import { resolveFeature } from './resolve/index.js'
 import { announceAdminToken, ensureAdminToken } from './tokens/bootstrap.js'
+import { createTracing } from './telemetry/tracing.js'
+import tracingPlugin from './telemetry/tracing.plugin.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -42,6 +47,8 @@ export interface BuildOptions {
   logStream?: NodeJS.WritableStream
   /** Called once with a freshly generated admin token; default prints it to the console. */
   onAdminTokenCreated?: (token: string) => void
+  /** Also hand every span to this exporter as it ends (tests); tracing is on with it even without a collector. */
+  spanExporter?: SpanExporter
 }
 
 // Lower features declare what they need of higher ones (images of versions, versions of the check
@@ -58,16 +65,20 @@ const FEATURES: Feature[] = [
 /** Builds the whole service without listening: server.ts listens, tests inject. */
 export async function buildApp(options: BuildOptions): Promise<FastifyInstance> {
   const { config } = options
+  const tracing = createTracing({ config, spanExporter: options.spanExporter, requestIdLogLabel: 'requestId' })
   const app = Fastify({
     logger: loggerOptions(config.LOG_LEVEL, options.logStream),
     genReqId: requestIdFrom,
     childLoggerFactory: requestLogger,
-    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    logController: tracing?.logController ?? new LogController({ requestIdLogLabel: 'requestId' }),
     bodyLimit: config.BODY_LIMIT,
     // Opening the embedded database and migrating it can take longer than Fastify's default 10 s
     // on a busy two-core machine.
     pluginTimeout: 60_000,
     trustProxy: config.TRUST_PROXY,
+    // A request that reaches a closing server on a keep-alive connection is still answered (with
+    // Connection: close, see health.routes.ts), not refused with 503: the client did nothing wrong.
+    return503OnClosing: false,
     ...nodeServerOptions(config),
     ajv: { customOptions: { removeAdditional: false, useDefaults: true } },
     schemaController: { compilersFactory: { buildValidator: validatorsByPart() } },
@@ -76,6 +87,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.decorate('config', config)
+  // Off unless configured: no plugin, no hook, nothing on the request path.
+  if (tracing) await app.register(tracingPlugin, { tracing })
   installErrorHandler(app)
   installNotFound(app)
   installStrictRequests(app)
@@ -87,16 +100,6 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     // Node's own check answers an empty 400 before the app sees the request (see nodeServerOptions).
     if (request.headers.host === undefined && request.raw.httpVersion === '1.1') return hostRequired(request, reply)
     done()
-  })
-  // While shutting down, a request that was already in flight still gets its answer, but its
-  // keep-alive connection is closed afterwards so the server can finish closing.
-  let closing = false
-  app.addHook('preClose', async () => {
-    closing = true
-  })
-  app.addHook('onSend', (_request, reply, payload, done) => {
-    if (closing) reply.header('connection', 'close')
-    done(null, payload)
   })
 
   // JSON only: text/plain bodies would otherwise reach validation as strings. JSON variants such
@@ -121,6 +124,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
       poolMax: config.DATABASE_POOL_MAX
     })
   await app.register(databasePlugin, { handle, owned: !options.database, migrate: true })
+  // Before any route, so its per-route hooks see every one; /metrics itself comes after auth.
+  await app.register(metricsPlugin)
   await app.register(openapiPlugin)
   for (const feature of FEATURES) for (const schema of feature.schemas) app.addSchema(schema)
   await app.register(authPlugin)
@@ -128,6 +133,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(changesPlugin)
 
   await app.register(healthRoutes)
+  await app.register(metricsRoutes)
   // In dependency order: later features use what earlier ones decorate (e.g. credential secrets).
   for (const feature of FEATURES) await app.register(feature.plugin)
 

@@ -1,6 +1,7 @@
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
-import { loadConfig, type Config } from './config.js'
+import { setTimeout } from 'node:timers/promises'
+import { loadConfig, shutdownTimeout, type Config } from './config.js'
 import { checkCredentialKeys } from './credentials/credentials-key.js'
 import { checkDataDir, explainStartupFailure } from './db/start-up.js'
 
@@ -28,13 +29,25 @@ async function start() {
 
 const { config, app } = await start()
 
-// SIGTERM/SIGINT: stop accepting, let in-flight requests finish, then close the pool (onClose hooks).
-closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS }, async ({ signal, err }) => {
+// SIGTERM (Kubernetes, systemd): /readyz answers 503 at once, and the replica keeps serving for
+// DRAIN_DELAY_MS while load balancers take it out, every answer closing its connection. Then it stops
+// accepting, finishes the requests in flight, cuts the checks under way short and hands their jobs
+// back, flushes the resolution log and closes the pool (preClose and onClose hooks). SIGINT (a
+// terminal's Ctrl-C) skips the drain. Past the whole budget close-with-grace exits 1.
+const drainMs = config.DRAIN_DELAY_MS
+const closeBudgetMs = shutdownTimeout(config)
+closeWithGrace({ delay: drainMs + closeBudgetMs }, async ({ signal, err }) => {
+  const began = performance.now()
   if (err) app.log.error({ err }, 'shutting down after an error')
-  else app.log.info({ signal }, 'shutting down')
-  // /readyz answers 503 from here on, so load balancers stop sending new requests.
+  else app.log.info({ signal, drainMs: signal === 'SIGTERM' ? drainMs : 0, closeBudgetMs }, 'shutting down')
   app.readiness.draining()
+  if (signal === 'SIGTERM' && drainMs > 0) await setTimeout(drainMs)
+  const drained = performance.now()
   await app.close()
+  app.log.info(
+    { drainedMs: Math.round(drained - began), closedMs: Math.round(performance.now() - drained) },
+    'shut down: requests answered, checks handed back, log flushed'
+  )
 })
 
 try {

@@ -1,5 +1,6 @@
-import { sql, type Transaction } from 'kysely'
+import { sql, type Kysely, type Transaction } from 'kysely'
 import type { DB, Db } from '../db/schema.js'
+import { notify } from '../db/notifications.plugin.js'
 import type { CheckJobRow } from './check-jobs.table.js'
 
 const msFromNow = (ms: number) => sql<Date>`now() + ${Math.max(0, Math.round(ms))} * interval '1 millisecond'`
@@ -78,4 +79,27 @@ export async function rescheduleJob(db: Db, id: number, delayMs: number, lastErr
     .set({ runAt: msFromNow(delayMs), lockedUntil: null, lockedBy: null, lastError })
     .where('id', '=', id)
     .execute()
+}
+
+/** Replicas hear on this channel that a job is due now, without waiting for their poll. */
+export const CHECK_JOBS_DUE_CHANNEL = 'check_jobs_due'
+
+/**
+ * Gives a leased job back untouched, due at once, and tells every replica: the run was cut short
+ * (shutdown), so its attempt does not count. Only while this exact lease is held: a job re-enqueued
+ * meanwhile is left as it is.
+ */
+export async function handBackJob(db: Kysely<DB>, lease: JobLease): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const handed = await trx
+      .updateTable('checkJobs')
+      .set((eb) => ({ runAt: sql<Date>`now()`, lockedUntil: null, lockedBy: null, attempts: eb('attempts', '-', 1) }))
+      .where('id', '=', lease.id)
+      .where('lockedBy', '=', lease.lockedBy)
+      .where('attempts', '=', lease.attempts)
+      .executeTakeFirst()
+    if (handed.numUpdatedRows === 0n) return false
+    await notify(trx, CHECK_JOBS_DUE_CHANNEL, String(lease.id))
+    return true
+  })
 }

@@ -20,13 +20,13 @@ import { imageReference } from '../versions/image-reference.js'
 import { CHECK_REQUESTED } from '../versions/version-transitions.js'
 import { findVersionToCheck } from '../versions/versions.repository.js'
 import { applyCheckOutcome, type AppliedOutcome, type LeasedJob } from './apply-outcome.js'
-import { leaseDueJobs } from './check-jobs.repository.js'
+import { handBackJob, leaseDueJobs } from './check-jobs.repository.js'
 import { DEFAULT_BACKOFF, type BackoffOptions } from './retry-backoff.js'
 import type { CheckJobRow } from './check-jobs.table.js'
 
 /** What the worker needs of a registry client; the app passes the real one. */
 export interface Checker {
-  checkPullability(reference: string, credential?: Credential): Promise<PullabilityOutcome>
+  checkPullability(reference: string, credential?: Credential, signal?: AbortSignal): Promise<PullabilityOutcome>
 }
 
 export interface CheckWorkerOptions {
@@ -49,9 +49,12 @@ export interface CheckWorkerOptions {
   observer?: CheckObserver
 }
 
-/** How one run of a job ended: the applied outcome's kind, or `error` when it could not be recorded. */
+/**
+ * How one run of a job ended: the applied outcome's kind, `handed_back` when shutdown cut it short,
+ * or `error` when it could not be recorded.
+ */
 export interface FinishedCheck {
-  result: AppliedOutcome['kind'] | 'error'
+  result: AppliedOutcome['kind'] | 'handed_back' | 'error'
   /** The failure class of a check_failed or retried run (e.g. `unavailable`, `not_found`). */
   checkClass?: string
   durationSeconds: number
@@ -70,6 +73,8 @@ export class CheckWorker {
   private ticking: Promise<void> | undefined
   private wakeAgain = false
   private stopping = false
+  /** Aborted on stop: registry requests of the checks under way end at once. */
+  private readonly abort = new AbortController()
 
   constructor(private readonly options: CheckWorkerOptions) {
     this.id = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
@@ -103,11 +108,21 @@ export class CheckWorker {
     })
   }
 
-  /** Stops taking jobs and waits for the checks under way; leased-but-unfinished jobs stay leased. */
-  async stop(): Promise<void> {
+  /** Takes no more jobs; the checks under way go on (the drain before a shutdown). */
+  pause(): void {
     this.stopping = true
     clearInterval(this.timer)
+  }
+
+  /**
+   * Takes no more jobs, cuts the checks under way short and hands their jobs back, due at once and
+   * announced, so another replica takes them without waiting for the lease to run out. A check whose
+   * outcome is being recorded finishes recording.
+   */
+  async stop(): Promise<void> {
+    this.pause()
     await this.ticking
+    this.abort.abort()
     await Promise.allSettled([...this.inFlight])
   }
 
@@ -146,6 +161,12 @@ export class CheckWorker {
       const reference = version ? imageReference(version) : undefined
       // A version that is no longer checking (cancelled) is not checked; applying drops its job.
       const outcome = version?.status === 'checking' ? await this.check(version, version.credentialId) : NOT_CHECKED
+      if (this.abort.signal.aborted) {
+        const handed = await handBackJob(db, job)
+        log.info({ versionId: job.versionId, reference, handed }, 'pullability check cut short by shutdown; job handed back')
+        finished('handed_back')
+        return
+      }
       const applied = await applyCheckOutcome(db, this.options.changes, job, outcome, {
         maxAttempts: this.options.maxAttempts,
         backoff: this.options.backoff ?? DEFAULT_BACKOFF,
@@ -197,7 +218,7 @@ export class CheckWorker {
       )
     }
     try {
-      return await this.options.checker.checkPullability(reference, credential)
+      return await this.options.checker.checkPullability(reference, credential, this.abort.signal)
     } catch (err) {
       this.options.log.error({ err, reference }, 'the registry client failed unexpectedly')
       return failure('unavailable', `the pullability check of ${reference} failed unexpectedly; it will be retried`)

@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify'
 import { splitList } from '../config.js'
 import { createRegistryClient } from '../registry/index.js'
 import { CheckWorker } from './check-worker.js'
+import { CheckMetrics } from './check-metrics.js'
+import { CHECK_JOBS_DUE_CHANNEL } from './check-jobs.repository.js'
 
 // Manifests, indexes and token answers are small; anything bigger is not an image we can vouch for.
 const MAX_REGISTRY_BODY_BYTES = 4 * 1024 * 1024
@@ -34,8 +36,16 @@ export default fp(
       pollIntervalMs: config.CHECK_POLL_INTERVAL_MS,
       maxAttempts: config.CHECK_MAX_ATTEMPTS,
       // One check is bounded by the registry timeout; the lease outlasts it with room to record the result.
-      leaseMs: 2 * config.REGISTRY_TIMEOUT_MS + 30_000
+      leaseMs: 2 * config.REGISTRY_TIMEOUT_MS + 30_000,
+      observer: new CheckMetrics(app.metrics, app.db)
     })
+
+    // A job handed back by a replica that is shutting down is taken at once, not at the next poll.
+    app.notifications.on(CHECK_JOBS_DUE_CHANNEL, () => worker.wake())
+    // While the replica drains, the checks under way go on but no new job is taken; once it stops
+    // accepting requests, what is still running is cut short and handed back.
+    app.readiness.onDraining(() => worker.pause())
+    app.addHook('preClose', async () => worker.stop())
 
     app.addHook('onReady', async () => {
       worker.start()
@@ -46,5 +56,5 @@ export default fp(
       await registry.close()
     })
   },
-  { name: 'checks', dependencies: ['database', 'credentials', 'changes'] }
+  { name: 'checks', dependencies: ['database', 'credentials', 'changes', 'notifications', 'health'] }
 )

@@ -45,6 +45,12 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.decorate('readiness', readiness)
   app.addHook('onReady', async () => readiness.started())
   app.addHook('preClose', async () => readiness.draining())
+  // From the start of the drain, every answer closes its keep-alive connection: the client opens a
+  // new one, which the load balancer sends to a replica that is staying.
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (readiness.isDraining) reply.header('connection', 'close')
+    done(null, payload)
+  })
 
   app.get(
     '/healthz',

@@ -39,6 +39,7 @@ export class Readiness {
   #database: DatabaseState = 'reachable'
   #checkedAt = -Infinity
   #inFlight: Promise<DatabaseState> | undefined
+  readonly #drainListeners: (() => void)[] = []
   readonly #options: Required<ReadinessOptions>
 
   constructor(options: ReadinessOptions) {
@@ -52,7 +53,14 @@ export class Readiness {
 
   /** Shutdown began: /readyz answers 503 from now on, so the replica leaves the Service before it stops. */
   draining(): void {
+    if (this.#draining) return
     this.#draining = true
+    for (const listener of this.#drainListeners) listener()
+  }
+
+  /** Runs once when shutdown begins (e.g. the check worker stops taking jobs). */
+  onDraining(listener: () => void): void {
+    this.#drainListeners.push(listener)
   }
 
   get isDraining(): boolean {

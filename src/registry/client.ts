@@ -32,7 +32,8 @@ export interface RegistryClientOptions {
 }
 
 export interface RegistryClient {
-  checkPullability(ref: ImageReference | string, credential?: Credential): Promise<PullabilityOutcome>
+  /** `signal` cuts the check short (shutdown); the outcome is then a failure the caller should not record. */
+  checkPullability(ref: ImageReference | string, credential?: Credential, signal?: AbortSignal): Promise<PullabilityOutcome>
   close(): Promise<void>
 }
 
@@ -54,7 +55,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
   const { logger } = options
 
   return {
-    async checkPullability(input, credential) {
+    async checkPullability(input, credential, signal) {
       let ref: ImageReference
       try {
         ref = typeof input === 'string' ? parseReference(input) : input
@@ -70,7 +71,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
           { transport, tokenCache, insecureHosts, onDigestDisagreement },
           ref,
           credential,
-          AbortSignal.timeout(options.totalTimeoutMs)
+          signal ? AbortSignal.any([signal, AbortSignal.timeout(options.totalTimeoutMs)]) : AbortSignal.timeout(options.totalTimeoutMs)
         )
       } catch (error) {
         const outcome = classifyFailure(error, {

@@ -44,3 +44,12 @@ t.test('the README documents every variable', async (t) => {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
   for (const name of Object.keys(ConfigSchema.properties)) t.match(readme, new RegExp(`^\\| \`${name}\` \\|`, 'm'), name)
 })
+
+t.test('the shutdown timeout is derived from the other timeouts and never shorter than them', async (t) => {
+  const { loadConfig, shutdownTimeout } = await import('../../src/config.js')
+  t.equal(shutdownTimeout(loadConfig({})), 40_000, 'unset: REQUEST_TIMEOUT_MS (30 s, the longer) + 10 s to flush and close')
+  t.equal(shutdownTimeout(loadConfig({ REGISTRY_TIMEOUT_MS: '50000' })), 60_000, 'follows a longer registry timeout')
+  t.equal(shutdownTimeout(loadConfig({ SHUTDOWN_TIMEOUT_MS: '90000' })), 90_000, 'a longer value is kept')
+  const error = t.throws(() => loadConfig({ SHUTDOWN_TIMEOUT_MS: '10000', REGISTRY_TIMEOUT_MS: '15000' })) as Error
+  t.match(error.message, /^Invalid configuration: SHUTDOWN_TIMEOUT_MS=10000 is shorter than what a shutdown may need \(40000 ms/)
+})

@@ -1,33 +1,9 @@
 import t from 'tap'
-import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { request, type IncomingMessage } from 'node:http'
-import { createServer } from 'node:net'
 import { ADMIN_TOKEN, TEST_CREDENTIALS_KEY } from '../helpers/app.js'
 import { freshDatabaseUrl } from '../helpers/database.js'
-
-const SERVER = new URL('../../src/server.ts', import.meta.url).pathname
-
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1')
-  await once(probe, 'listening')
-  const { port } = probe.address() as { port: number }
-  probe.close()
-  return port
-}
-
-function startServer(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVER], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>
-  return { child, exited, out: () => stdout, err: () => stderr }
-}
+import { freePort, startServer } from '../helpers/server-process.js'
 
 t.test('a bad setting stops the process with one line naming the variable', async (t) => {
   const server = startServer({ PORT: 'eighty' })
@@ -45,15 +21,17 @@ t.test('a setting that is only found missing while building the app also ends in
 
 t.test('SIGTERM: stops accepting, finishes the request in flight, exits cleanly', async (t) => {
   const port = await freePort()
-  const server = startServer({
-    PORT: String(port),
-    DATABASE_URL: await freshDatabaseUrl(t),
-    ADMIN_TOKEN,
-    CREDENTIALS_KEY: TEST_CREDENTIALS_KEY
-  })
-  t.teardown(() => server.child.kill('SIGKILL'))
-  for (let i = 0; i < 600 && !server.out().includes('Server listening'); i++) await new Promise((r) => setTimeout(r, 50))
-  t.match(server.out(), /Server listening/)
+  const server = startServer(
+    {
+      PORT: String(port),
+      DATABASE_URL: await freshDatabaseUrl(t),
+      ADMIN_TOKEN,
+      CREDENTIALS_KEY: TEST_CREDENTIALS_KEY,
+      DRAIN_DELAY_MS: '300'
+    },
+    t
+  )
+  await server.listening()
 
   // A request whose body is still arriving when the signal comes.
   const body = JSON.stringify({ name: 'in-flight', scopes: ['resolve'] })
