@@ -31,8 +31,9 @@ export default fp<DatabasePluginOptions>(
   { name: 'database' }
 )
 
-// Behind a transaction pooler, DDL and the migrator's lock go over one direct connection of their
-// own: a pooler may cut a long migration off (query_wait_timeout) or hand its session to others.
+// Behind a transaction pooler, migrations go over one direct connection of their own: Kysely's
+// migration lock is a session-level advisory lock, which a pooler would take on one server
+// connection and release on another (or leave held for a stranger's session).
 async function migrate(handle: DatabaseHandle) {
   if (!handle.pooled || !handle.url) return migrateToLatest(handle.db)
   const direct = openDatabase({ databaseUrl: handle.url, dataDir: '.', poolMax: 1 })

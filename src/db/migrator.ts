@@ -12,8 +12,9 @@ function migrator(db: AnyDb): Migrator {
 }
 
 /**
- * Brings the schema up to date. Kysely's Postgres adapter takes an advisory lock for the whole run,
- * so replicas starting together wait for each other instead of racing.
+ * Brings the schema up to date. Kysely's Postgres adapter takes a session-level advisory lock for the
+ * whole run, so replicas starting together wait for each other instead of racing; behind a
+ * transaction pooler, pass a direct connection (database.plugin.ts does).
  */
 export async function migrateToLatest(db: AnyDb): Promise<MigrationResultSet> {
   const result = await migrator(db).migrateToLatest()

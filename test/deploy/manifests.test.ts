@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import t from 'tap'
+import { loadConfig, shutdownTimeout } from '../../src/config.js'
 import { parseAllDocuments } from 'yaml'
 import { Deployment } from 'kubernetes-models/apps/v1'
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2'
@@ -130,19 +131,18 @@ t.test('the Deployment: probes, non-root, read-only root filesystem, resources, 
   t.equal(String(server.ports[0].containerPort), configMap.data.PORT)
 })
 
-t.test('termination grace covers the preStop sleep and the shutdown timeout', async (t) => {
+t.test('termination grace covers the drain delay and the shutdown timeout the service derives', async (t) => {
   const pod = find(base, 'Deployment').spec.template.spec
-  const config = find(base, 'ConfigMap').data
-  const [command, seconds] = pod.containers[0].lifecycle.preStop.exec.command
-  t.equal(command, 'sleep')
-  const preStop = Number(seconds)
-  const shutdown = Number(config.SHUTDOWN_TIMEOUT_MS) / 1000
-  t.ok(preStop > 0, 'a drain period before SIGTERM')
+  // The ConfigMap read as the service reads its environment: it must also be a valid configuration.
+  const config = loadConfig(find(base, 'ConfigMap').data)
+  const drain = config.DRAIN_DELAY_MS / 1000
+  const shutdown = shutdownTimeout(config) / 1000
+  t.ok(drain > 0, 'a drain period after SIGTERM')
+  t.notOk(pod.containers[0].lifecycle?.preStop, 'no preStop sleep on top of it: the service drains by itself')
   t.ok(
-    pod.terminationGracePeriodSeconds > preStop + shutdown,
-    `grace ${pod.terminationGracePeriodSeconds} s > preStop ${preStop} s + shutdown ${shutdown} s`
+    pod.terminationGracePeriodSeconds > drain + shutdown,
+    `grace ${pod.terminationGracePeriodSeconds} s > drain ${drain} s + shutdown ${shutdown} s`
   )
-  t.ok(Number(config.SHUTDOWN_TIMEOUT_MS) >= Number(config.REGISTRY_TIMEOUT_MS), 'a check in flight can finish')
 })
 
 t.test('Service, PodDisruptionBudget and HorizontalPodAutoscaler reach the Deployment', async (t) => {
@@ -170,7 +170,12 @@ t.test('the migration Job runs the compiled entry point the image carries', asyn
   const env = new Map(
     pod.containers[0].env.map((e: { name: string; valueFrom: { secretKeyRef: { key: string } } }) => [e.name, e.valueFrom.secretKeyRef.key])
   )
-  t.equal(env.get('DATABASE_URL'), 'DATABASE_LISTEN_URL', 'migrations connect directly, not through PgBouncer')
+  t.equal(env.get('DATABASE_DIRECT_URL'), 'DATABASE_DIRECT_URL', 'migrations connect directly, not through PgBouncer')
+  const server = find(base, 'Deployment').spec.template.spec.containers[0]
+  t.ok(
+    server.env.some((e: { name: string }) => e.name === 'DATABASE_DIRECT_URL'),
+    'the service LISTENs over the direct URL too'
+  )
   t.equal(env.get('CREDENTIALS_KEY'), 'CREDENTIALS_KEY')
 })
 
