@@ -38,7 +38,7 @@ class RequestLogger implements FastifyBaseLogger {
 
   constructor(
     private readonly parent: FastifyBaseLogger,
-    private readonly bindings: Bindings,
+    private bindings: Bindings,
     private options: ChildLoggerOptions
   ) {
     this.threshold = LEVEL_VALUES[options.level ?? parent.level] ?? 0
@@ -75,6 +75,12 @@ class RequestLogger implements FastifyBaseLogger {
   }
   silent(): void {}
 
+  /** Adds fields to every line written from now on. */
+  bind(bindings: Bindings): void {
+    if (this.made) this.made = this.made.child(bindings)
+    else this.bindings = { ...this.bindings, ...bindings }
+  }
+
   child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
     return this.real().child(bindings, options)
   }
@@ -92,4 +98,12 @@ class RequestLogger implements FastifyBaseLogger {
 
 export function requestLogger(logger: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions): FastifyBaseLogger {
   return new RequestLogger(logger, bindings, options)
+}
+
+/**
+ * Adds fields to the later lines of a request's logger (its trace, known only once the request's
+ * span has started, after Fastify made the logger).
+ */
+export function bindRequestLog(log: FastifyBaseLogger, bindings: Bindings): void {
+  if (log instanceof RequestLogger) log.bind(bindings)
 }

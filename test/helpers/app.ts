@@ -4,6 +4,7 @@
  */
 import { Writable } from 'node:stream'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base'
 import type { Test } from 'tap'
 import { buildApp } from '../../src/app.js'
 import { loadConfig, type Config } from '../../src/config.js'
@@ -37,6 +38,8 @@ export interface BuildTestOptions {
   env?: Record<string, string>
   databaseUrl?: string
   database?: DatabaseHandle
+  /** Turns tracing on and hands every span to it. */
+  spanExporter?: SpanExporter
 }
 
 export async function build(t: Test, options: BuildTestOptions = {}): Promise<TestApp> {
@@ -55,7 +58,12 @@ export async function build(t: Test, options: BuildTestOptions = {}): Promise<Te
       done()
     }
   })
-  const app = await buildApp({ config, logStream, ...(options.database ? { database: options.database } : {}) })
+  const app = await buildApp({
+    config,
+    logStream,
+    ...(options.database ? { database: options.database } : {}),
+    ...(options.spanExporter ? { spanExporter: options.spanExporter } : {})
+  })
   t.teardown(() => app.close())
 
   const call = (o: CallOptions) => {
