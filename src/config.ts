@@ -44,6 +44,10 @@ export const ConfigSchema = Type.Object({
     })
   ),
   BODY_LIMIT: Type.Integer({ default: 1048576, minimum: 1024, description: 'Largest accepted request body, bytes' }),
+  CORS_ORIGINS: {
+    ...CommaList,
+    description: 'Origins (scheme://host[:port], comma-separated) whose browser pages may call the API (CORS); empty = none'
+  },
   TRUST_PROXY: Type.Boolean({ default: false, description: 'Trust X-Forwarded-* headers from a reverse proxy' }),
   REQUEST_TIMEOUT_MS: Type.Integer({
     default: 30000,
