@@ -9,10 +9,11 @@ export TEST_DATABASE_URL
 # Debian packages the tests use: a real registry, skopeo (operator baseline in the bench),
 # htpasswd (bcrypt users for the Basic-auth registry), openssl (token-auth certificates),
 # kubectl (renders the kustomize base in deploy/; Debian's package is kubernetes-client), Prometheus and
-# promtool (scrape /metrics), PgBouncer (replicas behind transaction pooling).
+# promtool (scrape /metrics), PgBouncer (replicas behind transaction pooling), curl and jq (the README's
+# walk-through is run as printed).
 TEST_TOOLS := /usr/bin/docker-registry /usr/bin/skopeo /usr/bin/htpasswd /usr/bin/openssl /usr/bin/kubectl /usr/bin/redis-server \
-  /usr/bin/prometheus /usr/bin/promtool /usr/sbin/pgbouncer
-TEST_PACKAGES := docker-registry skopeo apache2-utils openssl kubernetes-client redis-server prometheus pgbouncer
+  /usr/bin/prometheus /usr/bin/promtool /usr/sbin/pgbouncer /usr/bin/jq /usr/bin/curl
+TEST_PACKAGES := docker-registry skopeo apache2-utils openssl kubernetes-client redis-server prometheus pgbouncer jq curl
 
 .PHONY: help install start dev test test-deps test-db typecheck lint format format-check openapi openapi-check migrate bench docker docker-pin
 
