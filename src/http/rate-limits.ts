@@ -32,6 +32,13 @@ const RedisStore = require('@fastify/rate-limit/store/RedisStore.js') as new (
   prefix: string
 ) => Store
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** A public route that checks a token itself (/metrics): no budget, but guessers are refused there too. */
+    checksTokens?: boolean
+  }
+}
+
 const WINDOW_MS = 60_000
 // The plugin's IETF draft header names.
 const LIMIT = 'ratelimit-limit'
@@ -155,8 +162,11 @@ export default fp(
     // Registered after authentication, so its hook is already on each route: the guesser check goes
     // before it, the budget after it. Public routes (health probes, the contract, the docs) are free.
     app.addHook('onRoute', (route) => {
-      if (route.config?.public) return
       const existing = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]
+      if (route.config?.public) {
+        if (route.config.checksTokens) route.onRequest = [refuseGuessers, ...existing]
+        return
+      }
       const tags = (route.schema as { tags?: string[] } | undefined)?.tags
       route.onRequest = [refuseGuessers, ...existing, limits[routeClass(route.method, tags)]]
     })

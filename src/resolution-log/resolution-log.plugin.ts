@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import { BufferedResolutionLog } from './resolution-log.js'
+import { ResolutionLogMetrics } from './resolution-log-metrics.js'
 import { deleteImageResolutions } from './resolutions.repository.js'
 import { schedulePruning } from './retention.js'
 import resolutionsRoutes from './resolutions.routes.js'
@@ -14,7 +15,7 @@ declare module 'fastify' {
 
 export default fp(
   async function resolutionLog(app: FastifyInstance) {
-    const log = new BufferedResolutionLog(app.db, app.log)
+    const log = new BufferedResolutionLog(app.db, app.log, new ResolutionLogMetrics(app.metrics))
     app.decorate('resolutionLog', log)
     // No foreign key to images (see the migration): a deleted image's log goes when its deletion is
     // announced, on the replica that deleted it before the deletion is answered. Other replicas
@@ -29,5 +30,5 @@ export default fp(
     })
     await app.register(resolutionsRoutes)
   },
-  { name: 'resolution-log', dependencies: ['database', 'changes', 'auth'] }
+  { name: 'resolution-log', dependencies: ['metrics', 'database', 'changes', 'auth'] }
 )

@@ -3,6 +3,7 @@ import type { Db } from '../db/schema.js'
 import { BatchWriter } from './batch-writer.js'
 import { insertGrants, type GrantRecord } from './pull-secret-grants.repository.js'
 import { resolutionCoalescing } from './resolution-coalescing.js'
+import type { BufferedLogs, LogName, ResolutionLogMetrics } from './resolution-log-metrics.js'
 import { insertResolutions, type ResolutionRecord } from './resolutions.repository.js'
 
 export type { GrantRecord, ResolutionRecord }
@@ -19,18 +20,25 @@ export interface ResolutionLog {
  * The resolution log and the pull-secret grants, each written off the request path in batches
  * (see BatchWriter), resolutions folded while they wait (see resolutionCoalescing).
  */
-export class BufferedResolutionLog implements ResolutionLog {
+export class BufferedResolutionLog implements ResolutionLog, BufferedLogs {
   private readonly resolutions: BatchWriter<ResolutionRecord>
   private readonly grants: BatchWriter<GrantRecord>
 
-  constructor(db: Db, log: FastifyBaseLogger) {
+  constructor(db: Db, log: FastifyBaseLogger, metrics?: ResolutionLogMetrics) {
+    const writeResolutions = (rows: ResolutionRecord[]) => insertResolutions(db, rows)
+    const writeGrants = (rows: GrantRecord[]) => insertGrants(db, rows)
     this.resolutions = new BatchWriter({
       name: 'resolution log',
       log,
-      write: (rows) => insertResolutions(db, rows),
+      write: metrics ? metrics.timed('resolutions', writeResolutions) : writeResolutions,
       coalesce: resolutionCoalescing
     })
-    this.grants = new BatchWriter({ name: 'pull-secret grants', log, write: (rows) => insertGrants(db, rows) })
+    this.grants = new BatchWriter({
+      name: 'pull-secret grants',
+      log,
+      write: metrics ? metrics.timed('pull_secret_grants', writeGrants) : writeGrants
+    })
+    metrics?.watch(this)
   }
 
   resolved(record: ResolutionRecord): void {
@@ -54,6 +62,18 @@ export class BufferedResolutionLog implements ResolutionLog {
   /** Rows waiting to be written. */
   get buffered(): number {
     return this.resolutions.buffered + this.grants.buffered
+  }
+
+  droppedIn(log: LogName): number {
+    return this.writer(log).dropped
+  }
+
+  bufferedIn(log: LogName): number {
+    return this.writer(log).buffered
+  }
+
+  private writer(log: LogName): BatchWriter<ResolutionRecord> | BatchWriter<GrantRecord> {
+    return log === 'resolutions' ? this.resolutions : this.grants
   }
 
   /** Final flush on shutdown. */

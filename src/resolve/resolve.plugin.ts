@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import { listResolvableVersions } from '../versions/versions.repository.js'
 import { toSnapshot } from './image-snapshot.js'
+import { ResolveMetrics } from './resolve-metrics.js'
 import { Resolver } from './resolve.service.js'
 import { SnapshotCache } from './snapshot-cache.js'
 import resolveRoutes from './resolve.routes.js'
@@ -24,8 +25,8 @@ export default fp(
     })
     app.changes.onMissed(() => cache.invalidateAll())
 
-    const resolver = new Resolver(app, cache, app.resolutionLog)
+    const resolver = new Resolver(app, cache, app.resolutionLog, new ResolveMetrics(app.metrics))
     await app.register(resolveRoutes, { resolver })
   },
-  { name: 'resolve', dependencies: ['database', 'notifications', 'changes', 'auth', 'credentials', 'resolution-log'] }
+  { name: 'resolve', dependencies: ['metrics', 'database', 'notifications', 'changes', 'auth', 'credentials', 'resolution-log'] }
 )

@@ -9,6 +9,7 @@ import { ResolutionMemo } from './resolution-memo.js'
 import type { PullSecret, Resolution } from './resolve.schemas.js'
 import { audienceOf, parseVersionSpec, selectVersion, type VersionSpec } from './select-version.js'
 import type { SnapshotCache } from './snapshot-cache.js'
+import type { ResolveMetrics } from './resolve-metrics.js'
 
 export interface ResolveInput {
   code: string
@@ -40,7 +41,8 @@ export class Resolver {
   constructor(
     private readonly app: FastifyInstance,
     private readonly cache: SnapshotCache,
-    private readonly resolutionLog: ResolutionLog
+    private readonly resolutionLog: ResolutionLog,
+    private readonly metrics: ResolveMetrics
   ) {}
 
   /**
@@ -50,15 +52,35 @@ export class Resolver {
    */
   resolveNow(input: ResolveInput, caller: ResolveCaller): Resolved | undefined {
     if (hasScope(caller.principal, 'pull-secrets')) return undefined
-    const spec = this.parse(input.spec)
-    const snapshot = this.cache.peek(input.code)
-    if (!snapshot) return undefined
-    const resolution = this.select(snapshot, spec, input, caller)
-    this.record(snapshot, resolution, input, caller, new Date())
-    return { resolution, stale: false }
+    const startedAt = performance.now()
+    try {
+      const spec = this.parse(input.spec)
+      const snapshot = this.cache.peek(input.code)
+      // Not counted: resolve() answers it.
+      if (!snapshot) return undefined
+      const resolution = this.select(snapshot, spec, input, caller)
+      this.record(snapshot, resolution, input, caller, new Date())
+      this.metrics.answered(false, startedAt)
+      return { resolution, stale: false }
+    } catch (error) {
+      this.metrics.refused(error, startedAt)
+      throw error
+    }
   }
 
   async resolve(input: ResolveInput, caller: ResolveCaller): Promise<Resolved> {
+    const startedAt = performance.now()
+    try {
+      const resolved = await this.resolveFromCache(input, caller)
+      this.metrics.answered(resolved.stale, startedAt)
+      return resolved
+    } catch (error) {
+      this.metrics.refused(error, startedAt)
+      throw error
+    }
+  }
+
+  private async resolveFromCache(input: ResolveInput, caller: ResolveCaller): Promise<Resolved> {
     const spec = this.parse(input.spec)
     const { snapshot, stale } = await this.cache.get(input.code)
     if (!snapshot) throw imageNotFound(input.code, input.project, false, isAdmin(caller.principal))
