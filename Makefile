@@ -15,7 +15,7 @@ TEST_TOOLS := /usr/bin/docker-registry /usr/bin/skopeo /usr/bin/htpasswd /usr/bi
   /usr/bin/prometheus /usr/bin/promtool /usr/sbin/pgbouncer /usr/bin/jq /usr/bin/curl
 TEST_PACKAGES := docker-registry skopeo apache2-utils openssl kubernetes-client redis-server prometheus pgbouncer jq curl
 
-.PHONY: help install start dev test test-deps test-db typecheck lint format format-check openapi openapi-check migrate bench docker docker-pin
+.PHONY: help install start dev test test-deps test-db typecheck lint format format-check openapi openapi-check client-check migrate bench docker docker-pin
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -64,10 +64,13 @@ openapi: ## Regenerate openapi/openapi.json from the route schemas
 openapi-check: ## Fail when the committed contract is stale; lint it
 	npm run openapi:check
 
+client-check: ## Fail when the typed client (src/client/openapi.d.ts) is stale against the contract
+	npm run client:check
+
 migrate: ## Apply migrations to DATABASE_URL (or the embedded database), from the compiled code
 	npm run migrate
 
-test: install test-deps test-db typecheck lint format-check openapi-check ## Everything CI runs
+test: install test-deps test-db typecheck lint format-check openapi-check client-check ## Everything CI runs
 	npm run test:coverage
 
 bench: install test-deps test-db ## Resolve and check benchmarks, after the same set-up as the tests (README has the latest figures)
