@@ -9,6 +9,8 @@ type Labels = Record<string, string | number>
 interface Sample {
   metricName?: string
   labels: Labels
+  /** Written after `labels`: prom-client puts a histogram's `le` first. */
+  sharedLabels?: Labels
   value: number
 }
 
@@ -131,7 +133,7 @@ export class BoundHistogram extends BoundMetric<HistogramSeries> {
     const bucket = `${this.name}_bucket`
     const counts = series.cumulative()
     return [
-      ...counts.map((value, i) => ({ metricName: bucket, labels: { ...series.labels, le: this.#bounds[i] ?? '+Inf' }, value })),
+      ...counts.map((value, i) => ({ metricName: bucket, labels: { le: this.#bounds[i] ?? '+Inf' }, sharedLabels: series.labels, value })),
       { metricName: `${this.name}_sum`, labels: series.labels, value: series.sum },
       { metricName: `${this.name}_count`, labels: series.labels, value: series.count }
     ]
