@@ -8,6 +8,12 @@ import type { CheckJobsTable } from '../checks/check-jobs.table.js'
 import type { IdempotencyKeysTable } from '../idempotency/idempotency.table.js'
 import type { ResolutionsTable } from '../resolution-log/resolutions.table.js'
 import type { PullSecretGrantsTable } from '../resolution-log/pull-secret-grants.table.js'
+import type {
+  WebhookDeliveriesTable,
+  WebhookDeliveryAttemptsTable,
+  WebhookDispatchCursorTable,
+  WebhookSubscriptionsTable
+} from '../webhooks/webhooks.table.js'
 
 // The whole database as Kysely sees it (camelCase; CamelCasePlugin maps to snake_case columns).
 // Each resource declares its own tables beside its code; this file only gathers them.
@@ -21,6 +27,10 @@ export interface DB {
   idempotencyKeys: IdempotencyKeysTable
   resolutions: ResolutionsTable
   pullSecretGrants: PullSecretGrantsTable
+  webhookSubscriptions: WebhookSubscriptionsTable
+  webhookDeliveries: WebhookDeliveriesTable
+  webhookDeliveryAttempts: WebhookDeliveryAttemptsTable
+  webhookDispatchCursor: WebhookDispatchCursorTable
 }
 
 /** What repository functions take: the database, or a transaction the caller opened. */

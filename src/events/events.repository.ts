@@ -1,9 +1,11 @@
+import { sql } from 'kysely'
 import type { Db } from '../db/schema.js'
 import type { Principal } from '../auth/scopes.js'
 import type { ImageEventRow } from './events.table.js'
 
 export interface ImageEvent {
-  image: { id: string; code: string }
+  /** `ownerProject` only when the image row is already gone (image.deleted); otherwise it is read. */
+  image: { id: string; code: string; ownerProject?: string }
   /** A dotted type: image.associated, image.updated, version.submitted, version.released, … */
   action: string
   /** A token (by id, with the projects it acted for), or the service itself (tokenId null). */
@@ -14,8 +16,17 @@ export interface ImageEvent {
   requestId?: string | undefined
 }
 
-/** Appends one event; call it inside the transaction that makes the change. Returns its id. */
+/**
+ * Appends one event; call it inside the transaction that makes the change. Returns its id. What a
+ * consumer needs later is copied from the image and version rows as they are now (the owner
+ * project, the tag, the pinned reference, the platforms), so the event still says it when those
+ * rows have changed or gone.
+ */
 export async function insertEvent(db: Db, event: ImageEvent): Promise<number> {
+  const versionId = event.version?.id ?? null
+  const digest = event.version?.digest ?? null
+  const ofVersion = (column: 'tag' | 'platforms') =>
+    versionId === null ? null : sql<never>`(select ${sql.ref(column)} from image_versions where id = ${versionId})`
   const row = await db
     .insertInto('imageEvents')
     .values({
@@ -26,8 +37,15 @@ export async function insertEvent(db: Db, event: ImageEvent): Promise<number> {
       actorTokenId: event.actor.tokenId,
       actorProjects: event.actor.projects,
       version: event.version?.number ?? null,
-      versionId: event.version?.id ?? null,
-      digest: event.version?.digest ?? null,
+      versionId,
+      digest,
+      ownerProject: event.image.ownerProject ?? sql<string>`(select owner_project from images where id = ${event.image.id})`,
+      tag: ofVersion('tag'),
+      platforms: ofVersion('platforms'),
+      pinnedReference:
+        versionId === null || digest === null
+          ? null
+          : sql<string>`(select registry || '/' || repository || '@' || ${digest} from image_versions where id = ${versionId})`,
       details: JSON.stringify(event.details ?? {}),
       requestId: event.requestId ?? null
     })

@@ -12,6 +12,12 @@ export interface ImageEventsTable {
   version: string | null
   versionId: string | null
   digest: string | null
+  /** Who may see the event when the image is gone: the owner project at the time. */
+  ownerProject: string | null
+  /** Version events: the tag, registry/repository@digest and platforms at the time. */
+  tag: string | null
+  pinnedReference: string | null
+  platforms: ColumnType<unknown[] | null, string | null, never>
   details: ColumnType<Record<string, unknown>, string | Record<string, unknown>, never>
   requestId: string | null
   createdAt: ColumnType<Date, never, never>
