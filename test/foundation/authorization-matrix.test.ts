@@ -30,6 +30,8 @@ const EXPECTED: Record<string, string> = {
     '        ok    ok    ok    ok    ok    ok    ok    ok    ok    ok    | ok    ok    ok    ok    ok    ok    ok    ok    ok    ok',
   getReadiness:
     '     ok    ok    ok    ok    ok    ok    ok    ok    ok    ok    | ok    ok    ok    ok    ok    ok    ok    ok    ok    ok',
+  getMetrics:
+    '       ok    403   403   403   403   403   403   401   401   401   | ok    403   403   403   403   403   403   401   401   401',
   whoAmI:
     '           ok    ok    ok    ok    ok    ok    ok    401   401   401   | ok    ok    ok    ok    ok    ok    ok    401   401   401',
   createToken:
@@ -128,6 +130,7 @@ interface Cell {
 const REQUESTS: Record<string, (c: Cell) => Omit<CallOptions, 'method' | 'token'>> = {
   getHealth: () => ({ url: '/healthz' }),
   getReadiness: () => ({ url: '/readyz' }),
+  getMetrics: () => ({ url: '/metrics' }),
   whoAmI: () => ({ url: '/v1/whoami' }),
   createToken: (c) => ({
     url: '/v1/tokens',

@@ -56,7 +56,9 @@ t.test('every operation is complete: id, tag, summary, examples, documented prob
       const body = op.requestBody?.content['application/json']
       if (op.requestBody) t.ok(body?.example ?? body?.examples, `${where} has request examples`)
       const success = Object.entries(op.responses).find(([s]) => s.startsWith('2') && s !== '204')
-      if (success) t.ok(hasExample(success[1].content?.['application/json']), `${where} ${success[0]} has an example`)
+      // JSON, or the one media type of a route that answers something else (/metrics: text/plain).
+      const media = success?.[1].content?.['application/json'] ?? Object.values(success?.[1].content ?? {})[0]
+      if (success) t.ok(hasExample(media), `${where} ${success[0]} has an example`)
     }
   }
 })
