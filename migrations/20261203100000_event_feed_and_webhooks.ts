@@ -1,5 +1,8 @@
 import { sql, type Kysely } from 'kysely'
 
+// Events that concern no image (a webhook subscription disabled after failing) have no image id
+// or code; their owner project says who may see them.
+//
 // The outbox tells the world (catalog feed, webhooks), so each event carries what a consumer needs
 // without the rows it came from, which may be gone by the time it is read: the owner project (who
 // may see it), and for version events the tag, the pinned reference and the platforms at the time.
@@ -8,6 +11,8 @@ import { sql, type Kysely } from 'kysely'
 // as it reads the outbox past its cursor; every attempt logged. Deliveries are leased like check
 // jobs (locked_by, locked_until), so exactly one replica makes each attempt.
 export async function up(db: Kysely<unknown>): Promise<void> {
+  // Events of a webhook subscription (webhook.disabled) concern no image.
+  await sql`alter table image_events alter column image_id drop not null, alter column image_code drop not null`.execute(db)
   await sql`alter table image_events add column owner_project text, add column tag text, add column pinned_reference text, add column platforms jsonb`.execute(
     db
   )

@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely'
+import type { Transaction } from 'kysely'
 import type { Database } from '../db/database.js'
 import { notify } from '../db/notifications.plugin.js'
 import type { DB } from '../db/schema.js'
@@ -30,14 +30,7 @@ export async function commitChanges<T>(
   return result
 }
 
-// Events are numbered in the order their transactions commit: the first event of a transaction
-// takes this lock, held until the commit, so no event can get a smaller id and commit later. A
-// reader of the outbox that has seen event N has seen every event before it (the catalog feed's
-// cursor, webhook dispatch). Changes are made at human pace; resolve writes no events.
-const EVENT_ORDER_LOCK = sql`select pg_advisory_xact_lock(hashtext('ci-image-store:event-order'))`
-
 async function recordChange(trx: Transaction<DB>, event: RecordedEvent, into: Change[]): Promise<Change> {
-  if (into.length === 0) await EVENT_ORDER_LOCK.execute(trx)
   const id = await insertEvent(trx, event)
   const change: Change = {
     id,

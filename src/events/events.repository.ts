@@ -16,6 +16,46 @@ export interface ImageEvent {
   requestId?: string | undefined
 }
 
+// Events are numbered in the order their transactions commit: every insert takes this lock, held
+// until the commit, so no event can get a smaller id and commit later. A reader of the outbox that
+// has seen event N has seen every event before it (the catalog feed's cursor, webhook dispatch).
+// Changes are made at human pace; resolve writes no events.
+const EVENT_ORDER_LOCK = sql`select pg_advisory_xact_lock(hashtext('ci-image-store:event-order'))`
+
+/** An event of a project that concerns no image (e.g. webhook.disabled). */
+export interface ProjectEvent {
+  /** Who may see it besides admins; null = admins only. */
+  ownerProject: string | null
+  action: string
+  actor: ImageEvent['actor']
+  details?: Record<string, unknown>
+  requestId?: string | undefined
+}
+
+/** Appends an event that concerns no image, in the transaction of its change, in commit order. */
+export async function insertProjectEvent(db: Db, event: ProjectEvent): Promise<number> {
+  await EVENT_ORDER_LOCK.execute(db)
+  const row = await db
+    .insertInto('imageEvents')
+    .values({
+      imageId: null,
+      imageCode: null,
+      action: event.action,
+      actor: event.actor.name,
+      actorTokenId: event.actor.tokenId,
+      actorProjects: event.actor.projects,
+      version: null,
+      versionId: null,
+      digest: null,
+      ownerProject: event.ownerProject,
+      details: JSON.stringify(event.details ?? {}),
+      requestId: event.requestId ?? null
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  return Number(row.id)
+}
+
 /**
  * Appends one event; call it inside the transaction that makes the change. Returns its id. What a
  * consumer needs later is copied from the image and version rows as they are now (the owner
@@ -23,6 +63,7 @@ export interface ImageEvent {
  * rows have changed or gone.
  */
 export async function insertEvent(db: Db, event: ImageEvent): Promise<number> {
+  await EVENT_ORDER_LOCK.execute(db)
   const versionId = event.version?.id ?? null
   const digest = event.version?.digest ?? null
   const ofVersion = (column: 'tag' | 'platforms') =>

@@ -2,9 +2,12 @@ import type { ColumnType, Generated, Insertable, Selectable } from 'kysely'
 
 export interface ImageEventsTable {
   id: Generated<number>
-  /** The image's id; the image may since have been deleted (no foreign key: the outbox keeps its events). */
-  imageId: string
-  imageCode: string
+  /**
+   * The image's id; the image may since have been deleted (no foreign key: the outbox keeps its
+   * events). Null for an event that concerns no image (webhook.disabled).
+   */
+  imageId: ColumnType<string | null, string | null, never>
+  imageCode: ColumnType<string | null, string | null, never>
   action: string
   actor: string
   actorTokenId: string | null
