@@ -112,6 +112,28 @@ export const ConfigSchema = Type.Object({
     minimum: 10,
     description: 'How often the check worker looks for due jobs when not woken by a notification'
   }),
+  WEBHOOK_ALLOWED_PRIVATE_HOSTS: {
+    ...CommaList,
+    description:
+      'Webhook receiver hosts (host[:port]) allowed although they resolve to loopback/private addresses; only these may be plain http'
+  },
+  WEBHOOK_TIMEOUT_MS: Type.Integer({
+    default: 15000,
+    minimum: 100,
+    maximum: 120000,
+    description: 'Time one webhook delivery attempt may take'
+  }),
+  WEBHOOK_CONCURRENCY: Type.Integer({
+    default: 8,
+    minimum: 1,
+    maximum: 256,
+    description: 'Webhook deliveries made at once by this replica (one at a time per subscription, in event order)'
+  }),
+  WEBHOOK_DELIVERY_RETENTION_DAYS: Type.Integer({
+    default: 30,
+    minimum: 1,
+    description: 'Finished webhook deliveries and their attempts older than this are pruned'
+  }),
   RESOLVE_CACHE: Type.Boolean({ default: true, description: 'Serve resolve from the in-process cache (false only for benchmarks)' }),
   RESOLUTION_RETENTION_DAYS: Type.Integer({ default: 90, minimum: 1, description: 'Resolution log rows older than this are pruned' }),
   RATE_LIMIT_ENABLED: Type.Boolean({

@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import { CredentialCipher } from './credential-cipher.js'
+import { CredentialCipher, type SealedSecret } from './credential-cipher.js'
 import { loadCredentialKeys } from './credentials-key.js'
 import { countCredentialsByKey } from './credentials.repository.js'
 import { credentialRevealer, type CredentialSecrets } from './credentials.service.js'
@@ -10,7 +10,17 @@ import type { CredentialUsers } from './credential-users.js'
 declare module 'fastify' {
   interface FastifyInstance {
     credentialSecrets: CredentialSecrets
+    /**
+     * Seals other secrets the service must read back (webhook signing secrets) with the same key
+     * ring. `context` is authenticated: use a prefix of your own and the row's id (`webhook:<id>`).
+     */
+    secretSealer: SecretSealer
   }
+}
+
+export interface SecretSealer {
+  seal(context: string, plaintext: string): SealedSecret
+  open(context: string, sealed: SealedSecret): string
 }
 
 export default fp(
@@ -32,6 +42,10 @@ export default fp(
     }
 
     app.decorate('credentialSecrets', credentialRevealer(app.db, cipher))
+    app.decorate('secretSealer', {
+      seal: (context: string, plaintext: string) => cipher.seal(context, plaintext),
+      open: (context: string, sealed: SealedSecret) => cipher.open(context, sealed)
+    })
     await app.register(credentialsRoutes, { cipher, users })
   },
   { name: 'credentials', dependencies: ['database', 'changes'] }
