@@ -1,0 +1,55 @@
+// How `cis` fails: a usage error (exit 2), a problem from the service (exit 1, its title, code and
+// detail on stderr), a service that cannot be reached (exit 4). `cis` runs as a child process.
+import t from 'tap'
+import { ADMIN_TOKEN } from '../helpers/app.js'
+import { freePort } from '../helpers/server-process.js'
+import { listeningApp, runCis } from './run-cis.js'
+
+t.test('problems from the service', async (t) => {
+  const { url } = await listeningApp(t)
+  const asAdmin = { CIS_URL: url, CIS_TOKEN: ADMIN_TOKEN }
+
+  t.test('a wrong token: the problem on stderr, exit 1, the token not echoed', async (t) => {
+    const wrong = 'cis_not-a-token-of-this-service-0000000000'
+    const run = await runCis(['whoami'], { CIS_URL: url, CIS_TOKEN: wrong })
+    t.equal(run.code, 1)
+    t.equal(run.stdout, '')
+    const [first, detail] = run.stderr.split('\n')
+    t.match(first, /^cis: Unauthorized \(HTTP 401, [A-Z_]+\)$/)
+    t.ok(detail && detail.trim().length > 0, 'the detail on its own line')
+    t.match(run.stderr, /request id: \S+/)
+    t.notMatch(run.stderr, wrong)
+  })
+
+  t.test('a problem with invalid fields lists them', async (t) => {
+    const run = await runCis(['tokens', 'create', '--name', 'bad', '--scope', 'nonsense'], asAdmin)
+    t.equal(run.code, 1, run.stderr)
+    t.match(run.stderr, /^cis: .* \(HTTP 400, VALIDATION_FAILED\)\n/)
+    t.match(run.stderr, /scopes/)
+  })
+})
+
+t.test('usage errors exit 2 and name the problem', async (t) => {
+  const missing = await runCis(['publish', 'some-image', '--tag', 'x'], { CIS_TOKEN: 'cis_unused' })
+  t.equal(missing.code, 2)
+  t.match(missing.stderr, /required option '--repository <name>' not specified/)
+  const unknown = await runCis(['frobnicate'], { CIS_TOKEN: 'cis_unused' })
+  t.equal(unknown.code, 2)
+  t.match(unknown.stderr, /unknown command 'frobnicate'/)
+  const badNumber = await runCis(['events', 'some-image', '--limit', 'many'], { CIS_TOKEN: 'cis_unused' })
+  t.equal(badNumber.code, 2)
+  t.match(badNumber.stderr, /--limit <n>' argument 'many' is invalid/)
+  const noToken = await runCis(['whoami'], {})
+  t.equal(noToken.code, 2)
+  t.equal(noToken.stderr, 'cis: no token: set CIS_TOKEN (or pass --token)\n')
+  const help = await runCis(['--help'], {})
+  t.equal(help.code, 0)
+  t.match(help.stdout, /Exit codes:\n {2}0 {2}done\n {2}1 .*\n {2}2 .*\n {2}3 .*\n {2}4 .*\n {2}5 /)
+})
+
+t.test('a service that cannot be reached: exit 4', async (t) => {
+  const port = await freePort()
+  const run = await runCis(['whoami'], { CIS_URL: `http://127.0.0.1:${port}`, CIS_TOKEN: 'cis_secret-that-must-not-show-0000000' })
+  t.equal(run.code, 4)
+  t.equal(run.stderr, `cis: cannot reach http://127.0.0.1:${port}: ECONNREFUSED\n`)
+})
