@@ -80,9 +80,12 @@ function track(child: ChildProcess): void {
   if (exitHookInstalled) return
   exitHookInstalled = true
   // A crashed test must not leave poolers behind.
-  process.once('exit', () => {
+  const killAll = () => {
     for (const c of running) c.kill('SIGKILL')
-  })
+  }
+  process.once('exit', killAll)
+  // tap's timeout: SIGALRM, then SIGKILL, which runs no 'exit' listener.
+  process.once('SIGALRM', killAll)
 }
 
 /** Starts PgBouncer in front of `directUrl`'s database; stopped in `t`'s teardown. */

@@ -23,8 +23,8 @@ export interface RoundRobinProxy {
   host: string
   /** Answers forwarded to the client, per backend URL. */
   forwarded: Record<string, number>
-  /** Requests sent again to another backend after a connection error. */
-  retried: number
+  /** Requests sent again to another backend after a connection error: which backend failed, how, when. */
+  retried: { backend: string; error: string; at: Date }[]
   /** Requests answered 502/503 by the proxy itself: the error, or no backend was ready. */
   failed: { method: string; path: string; error: string }[]
   /** The backends whose last readiness probe answered 200. */
@@ -56,7 +56,7 @@ export async function startRoundRobinProxy(options: RoundRobinProxyOptions): Pro
   const readiness = new Map(options.backends.map((url) => [url, false]))
   const forwarded: Record<string, number> = Object.fromEntries(options.backends.map((url) => [url, 0]))
   const failed: RoundRobinProxy['failed'] = []
-  let retried = 0
+  const retried: RoundRobinProxy['retried'] = []
   let next = 0
   let stopped = false
 
@@ -118,7 +118,7 @@ export async function startRoundRobinProxy(options: RoundRobinProxyOptions): Pro
       } catch (error) {
         const again = IDEMPOTENT.has(req.method ?? '') ? pick(first) : undefined
         if (!again) return refuse(req, res, 502, `${first}: ${String(error)}`)
-        retried++
+        retried.push({ backend: first, error: `${(error as { code?: string }).code ?? ''} ${String(error)}`, at: new Date() })
         try {
           return await answer(res, again, await send(again, req, body))
         } catch (secondError) {
@@ -133,9 +133,7 @@ export async function startRoundRobinProxy(options: RoundRobinProxyOptions): Pro
     url: listening.url,
     host: listening.host,
     forwarded,
-    get retried() {
-      return retried
-    },
+    retried,
     failed,
     ready,
     async waitReady(backend, wanted, limitMs) {
