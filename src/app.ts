@@ -7,6 +7,9 @@ import databasePlugin from './db/database.plugin.js'
 import authPlugin from './tokens/authentication.plugin.js'
 import changesPlugin from './changes/changes.plugin.js'
 import openapiPlugin from './http/openapi.plugin.js'
+import corsPlugin from './http/cors.js'
+import compressionPlugin from './http/compression.js'
+import { installConditionalGet } from './http/conditional-get.js'
 import rateLimitsPlugin from './http/rate-limits.js'
 import { installErrorHandler } from './http/error-handler.js'
 import { installNotFound } from './http/not-found.js'
@@ -93,6 +96,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   installNotFound(app)
   installStrictRequests(app)
   installCommonResponses(app)
+  installConditionalGet(app)
   // Hooks without I/O are callback-style: an async hook costs a promise and a microtask turn on
   // every request, which the resolve benchmark measures.
   app.addHook('onRequest', (request, reply, done) => {
@@ -126,6 +130,10 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(databasePlugin, { handle, owned: !options.database, migrate: true })
   // Before any route, so its per-route hooks see every one; /metrics itself comes after auth.
   await app.register(metricsPlugin)
+  // Before authentication and rate limits: the preflight route CORS declares is public by
+  // construction, and preflights are answered before either runs.
+  await app.register(corsPlugin)
+  await app.register(compressionPlugin)
   await app.register(openapiPlugin)
   for (const feature of FEATURES) for (const schema of feature.schemas) app.addSchema(schema)
   await app.register(authPlugin)

@@ -10,6 +10,8 @@ export function installNotFound(app: FastifyInstance): void {
   const methodsByPath = new Map<string, Set<string>>()
 
   app.addHook('onRoute', (route) => {
+    // A catch-all (CORS preflights take OPTIONS on every path) says nothing about which paths exist.
+    if (route.url === '*') return
     const methods = Array.isArray(route.method) ? route.method : [route.method]
     let known = methodsByPath.get(route.url)
     if (!known) {

@@ -74,7 +74,13 @@ export default fp(
       })
       await docs.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } })
     })
-    app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger())
+    // The contract changes only with a deployment: caches may keep it a few minutes, then revalidate
+    // it (ETag, 304); it is serialized once.
+    let contract: string | undefined
+    app.get('/openapi.json', { schema: { hide: true }, config: { public: true, revalidation: true } }, (_request, reply) => {
+      contract ??= JSON.stringify(app.swagger())
+      reply.header('cache-control', 'public, max-age=300').type('application/json; charset=utf-8').send(contract)
+    })
   },
   { name: 'openapi' }
 )

@@ -1,5 +1,9 @@
-// The ETag of an image is its revision, which every change increases: strong, because two
-// representations of one revision are the same image.
+import { listedTags } from '../http/entity-tags.js'
+
+// An edit is checked against the image's revision, which every edit increases: strong, because two
+// representations of one revision are the same image. A GET answers "r<revision>-<digest of the
+// body>" (see conditional-get.ts): its lines change on releases without an edit, and If-None-Match
+// must see that, while If-Match only cares about the revision in front.
 export const imageETag = (revision: number): string => `"r${revision}"`
 
 /**
@@ -8,6 +12,7 @@ export const imageETag = (revision: number): string => `"r${revision}"`
  */
 export function ifMatchAllows(header: string | undefined, revision: number): boolean {
   if (header === undefined) return true
-  const tags = header.split(',').map((t) => t.trim())
-  return tags.includes('*') || tags.includes(imageETag(revision))
+  const exact = imageETag(revision)
+  const read = `${exact.slice(0, -1)}-`
+  return listedTags(header).some((tag) => tag === '*' || tag === exact || (tag.startsWith(read) && tag.endsWith('"')))
 }

@@ -45,6 +45,9 @@ const resolveRoutes: FastifyPluginAsyncTypebox<{ resolver: Resolver }> = async (
       // Every resolution is already recorded in the resolution log; per-request info lines on the
       // hottest path would only cost throughput. Server errors are still logged.
       logLevel: 'warn',
+      // Answers are small and never cached (no-store): neither compressed nor tagged.
+      compress: false,
+      config: { revalidation: false },
       schema: {
         operationId: 'resolveVersion',
         tags: ['resolve'],
