@@ -8,6 +8,12 @@ import { registerResolveCommand } from './resolve.command.js'
 import { registerTokenCommands } from './tokens.commands.js'
 import { registerVersionCommands } from './versions.commands.js'
 
+// A reader that stops early (`cis events --follow | head`) ends the run; it is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error
+  process.exit(EXIT.ok)
+})
+
 const program = new Command('cis')
   .description('Publish, release and resolve CI images with ci-image-store.')
   .addOption(new Option('--url <url>', "the service's root URL").env('CIS_URL').default('http://127.0.0.1:3000'))

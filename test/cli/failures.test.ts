@@ -1,9 +1,10 @@
 // How `cis` fails: a usage error (exit 2), a problem from the service (exit 1, its title, code and
 // detail on stderr), a service that cannot be reached (exit 4). `cis` runs as a child process.
+import { once } from 'node:events'
 import t from 'tap'
 import { ADMIN_TOKEN } from '../helpers/app.js'
 import { freePort } from '../helpers/server-process.js'
-import { listeningApp, runCis } from './run-cis.js'
+import { listeningApp, runCis, spawnCis } from './run-cis.js'
 
 t.test('problems from the service', async (t) => {
   const { url } = await listeningApp(t)
@@ -52,4 +53,15 @@ t.test('a service that cannot be reached: exit 4', async (t) => {
   const run = await runCis(['whoami'], { CIS_URL: `http://127.0.0.1:${port}`, CIS_TOKEN: 'cis_secret-that-must-not-show-0000000' })
   t.equal(run.code, 4)
   t.equal(run.stderr, `cis: cannot reach http://127.0.0.1:${port}: ECONNREFUSED\n`)
+})
+
+t.test('a reader that stops early ends the run quietly', async (t) => {
+  const child = spawnCis(['--help'], {})
+  let stderr = ''
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()))
+  // Closed before cis writes anything: its first write meets a closed pipe.
+  child.stdout?.destroy()
+  const [code] = (await once(child, 'exit')) as [number | null]
+  t.equal(code, 0)
+  t.equal(stderr, '')
 })
