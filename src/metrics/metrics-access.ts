@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, onRequestHookHandler } from 'fastify'
 import { bearerToken } from '../auth/bearer.js'
-import { requireScope } from '../auth/scopes.js'
+import { requireScope, type Principal } from '../auth/scopes.js'
 
 // Both sides hashed first: timingSafeEqual needs equal lengths, and a length check of its own would
 // tell a guesser the token's length.
@@ -24,7 +24,7 @@ export function metricsAccess(app: FastifyInstance): onRequestHookHandler {
       return done(error as Error)
     }
     if (scrapeToken && timingSafeEqual(digest(token), scrapeToken)) return done()
-    const admitAdmin = (principal: Parameters<typeof requireScope>[0]) => {
+    const admitAdmin = (principal: Principal) => {
       try {
         requireScope(principal, 'admin')
         request.principal = principal
