@@ -1,6 +1,7 @@
 // How `cis` fails: a usage error (exit 2), a problem from the service (exit 1, its title, code and
 // detail on stderr), a service that cannot be reached (exit 4). `cis` runs as a child process.
 import { once } from 'node:events'
+import { createServer } from 'node:http'
 import t from 'tap'
 import { ADMIN_TOKEN } from '../helpers/app.js'
 import { freePort } from '../helpers/server-process.js'
@@ -64,4 +65,24 @@ t.test('a reader that stops early ends the run quietly', async (t) => {
   const [code] = (await once(child, 'exit')) as [number | null]
   t.equal(code, 0)
   t.equal(stderr, '')
+})
+
+// What a misconfigured CIS_URL or a proxy in front of the service may answer.
+t.test('an answer that is not the service: said so, exit 1', async (t) => {
+  let answer = { status: 502, type: 'text/html', body: '<html>Bad Gateway</html>' }
+  const server = createServer((_req, res) => res.writeHead(answer.status, { 'content-type': answer.type }).end(answer.body))
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.teardown(() => server.close())
+  const { port } = server.address() as { port: number }
+  const cis = { CIS_URL: `http://127.0.0.1:${port}`, CIS_TOKEN: 'cis_secret-that-must-not-show-0000000' }
+
+  const gateway = await runCis(['whoami'], cis)
+  t.equal(gateway.code, 1)
+  t.equal(gateway.stderr, 'cis: HTTP 502, not a problem document: <html>Bad Gateway</html>\n')
+
+  answer = { status: 200, type: 'application/json', body: '{"half an answer' }
+  const broken = await runCis(['whoami'], cis)
+  t.equal(broken.code, 1)
+  t.match(broken.stderr, new RegExp(`^cis: unexpected answer from http://127\\.0\\.0\\.1:${port}: .*JSON`))
 })
