@@ -70,6 +70,7 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async () => ({ status: 'ok' as const })
   )
 
+  let wasReady: boolean | undefined
   app.get(
     '/readyz',
     {
@@ -89,8 +90,13 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async () => {
       const state = await readiness.check()
+      // Logged when readiness changes, not on every probe.
+      if (state.ready !== wasReady) {
+        wasReady = state.ready
+        if (state.ready) app.log.info({ readiness: state }, 'ready')
+        else app.log.warn({ readiness: state }, 'not ready')
+      }
       if (!state.ready) {
-        app.log.warn({ readiness: state }, 'not ready')
         throw new ProblemError({ status: 503, code: 'NOT_READY', detail: notReadyDetail(state), headers: { 'retry-after': '5' } })
       }
       return {

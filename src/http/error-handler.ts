@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { ProblemError, problemType, titleFor, type Problem } from './problem.js'
+import { ProblemError, problemType, titleFor, type Problem, type PlainProblemCode } from './problem.js'
 import { isDatabaseUnavailable } from '../db/unavailable.js'
 import { abortReason, isClientAbort } from './client-abort.js'
 
@@ -58,7 +58,8 @@ export function toProblem(error: FastifyError | ProblemError | Error): ProblemEr
   const known = FASTIFY_CODES[fe.code ?? '']
   if (known) return new ProblemError({ ...known, detail: known.detail ?? fe.message })
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
-    return new ProblemError({ status: fe.statusCode, code: (fe.code ?? 'CLIENT_ERROR').replace(/^FST_ERR_/, ''), detail: fe.message })
+    // One documented code for the framework's other refusals: the contract lists every code.
+    return new ProblemError({ status: fe.statusCode, code: 'CLIENT_ERROR', detail: fe.message })
   }
   return new ProblemError({
     status: 500,
@@ -67,7 +68,7 @@ export function toProblem(error: FastifyError | ProblemError | Error): ProblemEr
   })
 }
 
-const FASTIFY_CODES: Record<string, { status: number; code: string; detail?: string }> = {
+const FASTIFY_CODES: Record<string, { status: number; code: PlainProblemCode; detail?: string }> = {
   FST_ERR_CTP_BODY_TOO_LARGE: {
     status: 413,
     code: 'BODY_TOO_LARGE',
@@ -116,7 +117,10 @@ export function installErrorHandler(app: FastifyInstance): void {
       )
     }
     const problem = toProblem(error)
-    if (problem.status >= 500) request.log.error({ err: error }, 'request failed')
+    // A 5xx the service answers on purpose (not ready while draining) is a state, not a fault:
+    // no stack trace, which would set off alerts on every probe of a replica shutting down.
+    if (problem.status >= 500 && !(error instanceof ProblemError)) request.log.error({ err: error }, 'request failed')
+    else if (problem.status >= 500) request.log.warn({ code: problem.code, status: problem.status }, problem.message)
     else request.log.info({ code: problem.code, status: problem.status }, problem.message)
     return sendProblem(request, reply, problem)
   })

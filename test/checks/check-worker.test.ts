@@ -1,7 +1,7 @@
 import t from 'tap'
 import { CheckWorker } from '../../src/checks/check-worker.js'
 import { ChangeBus } from '../../src/changes/change-bus.js'
-import type { PullabilityOutcome } from '../../src/registry/index.js'
+import { failure, type PullabilityOutcome } from '../../src/registry/index.js'
 import {
   digestOf,
   jobRow,
@@ -109,35 +109,46 @@ t.test('the check worker', async (t) => {
     t.equal((await versionRow(db, versionId)).digest, digestOf(15), "the dead replica's result did not overwrite")
   })
 
-  t.test('stop() waits for running checks and takes no new jobs', async (t) => {
+  t.test('pause() lets the running check finish and takes no new jobs (the drain)', async (t) => {
     const { versionId } = await queuedVersion(db)
     const gate = deferred<PullabilityOutcome>()
     const checker = new ScriptedChecker(() => gate.promise)
-    const worker = new CheckWorker({
-      db,
-      changes: new ChangeBus(silent),
-      log: silent,
-      checker,
-      revealCredential: async () => ({ username: 'u', password: 'p', registries: ['registry.example.com'] }),
-      concurrency: 1,
-      pollIntervalMs: 20,
-      maxAttempts: 3,
-      leaseMs: 30_000
-    })
-    worker.start()
+    const worker = startWorker(t, db, checker, { concurrency: 1, pollIntervalMs: 20 })
     await waitFor(async () => (checker.calls.length > 0 ? true : undefined))
-    let stopped = false
-    const stopping = worker.stop().then(() => (stopped = true))
-    await new Promise((resolve) => setTimeout(resolve, 50))
-    t.equal(stopped, false, 'still waiting for the running check')
+    worker.pause()
     const later = await queuedVersion(db)
     gate.resolve(pullable(digestOf(16)))
-    await stopping
+    await settled(versionId)
     t.equal((await versionRow(db, versionId)).status, 'testing', 'the running check was recorded')
     await new Promise((resolve) => setTimeout(resolve, 100))
-    t.equal((await versionRow(db, later.versionId)).status, 'checking', 'no job taken after stop')
+    t.equal((await versionRow(db, later.versionId)).status, 'checking', 'no job taken while paused')
     t.equal(checker.calls.length, 1)
     await db.deleteFrom('checkJobs').where('versionId', '=', later.versionId).execute()
+  })
+
+  t.test('stop() cuts the running check short and hands its job back at once, the attempt not counted', async (t) => {
+    const { versionId } = await queuedVersion(db)
+    let started = false
+    // A registry that never answers: only the abort ends the check.
+    const checker = {
+      checkPullability: (_ref: string, _login?: unknown, signal?: AbortSignal) =>
+        new Promise<PullabilityOutcome>((resolve) => {
+          started = true
+          signal?.addEventListener('abort', () => resolve(failure('unavailable', 'aborted')))
+        })
+    }
+    const worker = startWorker(t, db, checker, { concurrency: 1 })
+    await waitFor(async () => (started ? true : undefined))
+    const later = await queuedVersion(db)
+    await worker.stop()
+    const job = await db.selectFrom('checkJobs').selectAll().where('versionId', '=', versionId).executeTakeFirstOrThrow()
+    t.equal(job.lockedBy, null, 'handed back: no holder')
+    t.equal(job.lockedUntil, null, 'no lease to wait out')
+    t.equal(job.attempts, 0, 'the cut-short attempt does not count')
+    t.ok(job.runAt.getTime() <= Date.now(), 'due at once')
+    t.equal((await versionRow(db, versionId)).status, 'checking', 'nothing recorded for the cut-short run')
+    t.equal((await versionRow(db, later.versionId)).status, 'checking', 'no job taken after stop')
+    await db.deleteFrom('checkJobs').where('versionId', 'in', [versionId, later.versionId]).execute()
   })
 
   t.test('credentials are revealed for the check; a failure to reveal is retried, then reported', async (t) => {
