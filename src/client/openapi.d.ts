@@ -1494,7 +1494,10 @@ export interface operations {
         /** @description The `nextCursor` of the previous page */
         cursor?: string
       }
-      header?: never
+      header?: {
+        /** @description The ETag of the copy you hold: while it is still current the answer is 304 without a body */
+        'if-none-match'?: string
+      }
       path?: never
       cookie?: never
     }
@@ -1503,6 +1506,8 @@ export interface operations {
       /** @description A page of tokens */
       200: {
         headers: {
+          /** @description Changes whenever the body does; send it back in If-None-Match */
+          ETag?: string
           [name: string]: unknown
         }
         content: {
@@ -1533,6 +1538,15 @@ export interface operations {
             nextCursor: string | null
           }
         }
+      }
+      /** @description Not modified: the If-None-Match tag is still current; no body */
+      304: {
+        headers: {
+          /** @description Changes whenever the body does; send it back in If-None-Match */
+          ETag?: string
+          [name: string]: unknown
+        }
+        content?: never
       }
       /** @description The request is malformed or fails validation */
       400: {
@@ -1768,7 +1782,10 @@ export interface operations {
   getToken: {
     parameters: {
       query?: never
-      header?: never
+      header?: {
+        /** @description The ETag of the copy you hold: while it is still current the answer is 304 without a body */
+        'if-none-match'?: string
+      }
       path: {
         /** @example 0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55 */
         id: string
@@ -1780,11 +1797,22 @@ export interface operations {
       /** @description The token (never its secret) */
       200: {
         headers: {
+          /** @description Changes whenever the body does; send it back in If-None-Match */
+          ETag?: string
           [name: string]: unknown
         }
         content: {
           'application/json': components['schemas']['Token']
         }
+      }
+      /** @description Not modified: the If-None-Match tag is still current; no body */
+      304: {
+        headers: {
+          /** @description Changes whenever the body does; send it back in If-None-Match */
+          ETag?: string
+          [name: string]: unknown
+        }
+        content?: never
       }
       /** @description The request is malformed or fails validation */
       400: {
@@ -2026,7 +2054,10 @@ export interface operations {
   whoAmI: {
     parameters: {
       query?: never
-      header?: never
+      header?: {
+        /** @description The ETag of the copy you hold: while it is still current the answer is 304 without a body */
+        'if-none-match'?: string
+      }
       path?: never
       cookie?: never
     }
@@ -2035,11 +2066,22 @@ export interface operations {
       /** @description The calling token */
       200: {
         headers: {
+          /** @description Changes whenever the body does; send it back in If-None-Match */
+          ETag?: string
           [name: string]: unknown
         }
         content: {
           'application/json': components['schemas']['WhoAmI']
         }
+      }
+      /** @description Not modified: the If-None-Match tag is still current; no body */
+      304: {
+        headers: {
+          /** @description Changes whenever the body does; send it back in If-None-Match */
+          ETag?: string
+          [name: string]: unknown
+        }
+        content?: never
       }
       /** @description The request is malformed or fails validation */
       400: {
@@ -2122,7 +2164,10 @@ export interface operations {
         /** @description The `nextCursor` of the previous page */
         cursor?: string
       }
-      header?: never
+      header?: {
+        /** @description The ETag of the copy you hold: while it is still current the answer is 304 without a body */
+        'if-none-match'?: string
+      }
       path: {
         /**
          * @description Project id: lower-case letters, digits, "-" and "_", 2–64 characters
@@ -2137,6 +2182,8 @@ export interface operations {
       /** @description A page of credentials, by name */
       200: {
         headers: {
+          /** @description Changes whenever the body does; send it back in If-None-Match */
+          ETag?: string
           [name: string]: unknown
         }
         content: {
@@ -2167,6 +2214,15 @@ export interface operations {
             nextCursor: string | null
           }
         }
+      }
+      /** @description Not modified: the If-None-Match tag is still current; no body */
+      304: {
+        headers: {
+          /** @description Changes whenever the body does; send it back in If-None-Match */
+          ETag?: string
+          [name: string]: unknown
+        }
+        content?: never
       }
       /** @description The request is malformed or fails validation */
       400: {
@@ -2441,7 +2497,10 @@ export interface operations {
   getCredential: {
     parameters: {
       query?: never
-      header?: never
+      header?: {
+        /** @description The ETag of the copy you hold: while it is still current the answer is 304 without a body */
+        'if-none-match'?: string
+      }
       path: {
         /**
          * @description Project id: lower-case letters, digits, "-" and "_", 2–64 characters
@@ -2458,11 +2517,22 @@ export interface operations {
       /** @description The credential */
       200: {
         headers: {
+          /** @description Changes whenever the body does; send it back in If-None-Match */
+          ETag?: string
           [name: string]: unknown
         }
         content: {
           'application/json': components['schemas']['Credential']
         }
+      }
+      /** @description Not modified: the If-None-Match tag is still current; no body */
+      304: {
+        headers: {
+          /** @description Changes whenever the body does; send it back in If-None-Match */
+          ETag?: string
+          [name: string]: unknown
+        }
+        content?: never
       }
       /** @description The request is malformed or fails validation */
       400: {
@@ -2914,7 +2984,10 @@ export interface operations {
         /** @description code (A→Z), or lastRelease (most recently released first, never released last) */
         sort: 'code' | 'lastRelease'
       }
-      header?: never
+      header?: {
+        /** @description The ETag of the copy you hold: while it is still current the answer is 304 without a body */
+        'if-none-match'?: string
+      }
       path?: never
       cookie?: never
     }
@@ -2923,6 +2996,8 @@ export interface operations {
       /** @description A page of images */
       200: {
         headers: {
+          /** @description Changes whenever the body does; send it back in If-None-Match */
+          ETag?: string
           [name: string]: unknown
         }
         content: {
@@ -2964,6 +3039,15 @@ export interface operations {
             nextCursor: string | null
           }
         }
+      }
+      /** @description Not modified: the If-None-Match tag is still current; no body */
+      304: {
+        headers: {
+          /** @description Changes whenever the body does; send it back in If-None-Match */
+          ETag?: string
+          [name: string]: unknown
+        }
+        content?: never
       }
       /** @description The request is malformed or fails validation */
       400: {
@@ -3254,7 +3338,10 @@ export interface operations {
   getImage: {
     parameters: {
       query?: never
-      header?: never
+      header?: {
+        /** @description The ETag of the copy you hold: while it is still current the answer is 304 without a body */
+        'if-none-match'?: string
+      }
       path: {
         /**
          * @description The image's identity in the store: lower-case letters, digits, '-' and '_', 3–64 characters, starting with a letter; unique and immutable
@@ -3276,6 +3363,15 @@ export interface operations {
         content: {
           'application/json': components['schemas']['ImageDetail']
         }
+      }
+      /** @description Not modified: the If-None-Match tag is still current; no body */
+      304: {
+        headers: {
+          /** @description Changes whenever the body does; send it back in If-None-Match */
+          ETag?: string
+          [name: string]: unknown
+        }
+        content?: never
       }
       /** @description The request is malformed or fails validation */
       400: {
@@ -3747,7 +3843,10 @@ export interface operations {
         /** @description The `nextCursor` of the previous page */
         cursor?: string
       }
-      header?: never
+      header?: {
+        /** @description The ETag of the copy you hold: while it is still current the answer is 304 without a body */
+        'if-none-match'?: string
+      }
       path: {
         /**
          * @description The image's identity in the store: lower-case letters, digits, '-' and '_', 3–64 characters, starting with a letter; unique and immutable
@@ -3762,6 +3861,8 @@ export interface operations {
       /** @description A page of events, newest first */
       200: {
         headers: {
+          /** @description Changes whenever the body does; send it back in If-None-Match */
+          ETag?: string
           [name: string]: unknown
         }
         content: {
@@ -3801,6 +3902,15 @@ export interface operations {
             nextCursor: string | null
           }
         }
+      }
+      /** @description Not modified: the If-None-Match tag is still current; no body */
+      304: {
+        headers: {
+          /** @description Changes whenever the body does; send it back in If-None-Match */
+          ETag?: string
+          [name: string]: unknown
+        }
+        content?: never
       }
       /** @description The request is malformed or fails validation */
       400: {
@@ -3914,7 +4024,10 @@ export interface operations {
         /** @description Only this major line */
         line?: number
       }
-      header?: never
+      header?: {
+        /** @description The ETag of the copy you hold: while it is still current the answer is 304 without a body */
+        'if-none-match'?: string
+      }
       path: {
         /**
          * @description The image's identity in the store: lower-case letters, digits, '-' and '_', 3–64 characters, starting with a letter; unique and immutable
@@ -3929,6 +4042,8 @@ export interface operations {
       /** @description A page of versions */
       200: {
         headers: {
+          /** @description Changes whenever the body does; send it back in If-None-Match */
+          ETag?: string
           [name: string]: unknown
         }
         content: {
@@ -3994,6 +4109,15 @@ export interface operations {
             nextCursor: string | null
           }
         }
+      }
+      /** @description Not modified: the If-None-Match tag is still current; no body */
+      304: {
+        headers: {
+          /** @description Changes whenever the body does; send it back in If-None-Match */
+          ETag?: string
+          [name: string]: unknown
+        }
+        content?: never
       }
       /** @description The request is malformed or fails validation */
       400: {
@@ -4298,7 +4422,10 @@ export interface operations {
   getVersion: {
     parameters: {
       query?: never
-      header?: never
+      header?: {
+        /** @description The ETag of the copy you hold: while it is still current the answer is 304 without a body */
+        'if-none-match'?: string
+      }
       path: {
         /**
          * @description The image's identity in the store: lower-case letters, digits, '-' and '_', 3–64 characters, starting with a letter; unique and immutable
@@ -4318,11 +4445,22 @@ export interface operations {
       /** @description The version */
       200: {
         headers: {
+          /** @description Changes whenever the body does; send it back in If-None-Match */
+          ETag?: string
           [name: string]: unknown
         }
         content: {
           'application/json': components['schemas']['Version']
         }
+      }
+      /** @description Not modified: the If-None-Match tag is still current; no body */
+      304: {
+        headers: {
+          /** @description Changes whenever the body does; send it back in If-None-Match */
+          ETag?: string
+          [name: string]: unknown
+        }
+        content?: never
       }
       /** @description The request is malformed or fails validation */
       400: {
@@ -5095,7 +5233,10 @@ export interface operations {
          */
         since?: string
       }
-      header?: never
+      header?: {
+        /** @description The ETag of the copy you hold: while it is still current the answer is 304 without a body */
+        'if-none-match'?: string
+      }
       path: {
         /**
          * @description The image's identity in the store: lower-case letters, digits, '-' and '_', 3–64 characters, starting with a letter; unique and immutable
@@ -5110,6 +5251,8 @@ export interface operations {
       /** @description A page of resolutions, newest first */
       200: {
         headers: {
+          /** @description Changes whenever the body does; send it back in If-None-Match */
+          ETag?: string
           [name: string]: unknown
         }
         content: {
@@ -5138,6 +5281,15 @@ export interface operations {
             nextCursor: string | null
           }
         }
+      }
+      /** @description Not modified: the If-None-Match tag is still current; no body */
+      304: {
+        headers: {
+          /** @description Changes whenever the body does; send it back in If-None-Match */
+          ETag?: string
+          [name: string]: unknown
+        }
+        content?: never
       }
       /** @description The request is malformed or fails validation */
       400: {
@@ -5242,7 +5394,10 @@ export interface operations {
   getVersionUsage: {
     parameters: {
       query?: never
-      header?: never
+      header?: {
+        /** @description The ETag of the copy you hold: while it is still current the answer is 304 without a body */
+        'if-none-match'?: string
+      }
       path: {
         /**
          * @description The image's identity in the store: lower-case letters, digits, '-' and '_', 3–64 characters, starting with a letter; unique and immutable
@@ -5262,11 +5417,22 @@ export interface operations {
       /** @description Projects that resolved the version */
       200: {
         headers: {
+          /** @description Changes whenever the body does; send it back in If-None-Match */
+          ETag?: string
           [name: string]: unknown
         }
         content: {
           'application/json': components['schemas']['VersionUsage']
         }
+      }
+      /** @description Not modified: the If-None-Match tag is still current; no body */
+      304: {
+        headers: {
+          /** @description Changes whenever the body does; send it back in If-None-Match */
+          ETag?: string
+          [name: string]: unknown
+        }
+        content?: never
       }
       /** @description The request is malformed or fails validation */
       400: {
