@@ -31,6 +31,7 @@ import { imagesFeature } from './images/index.js'
 import { credentialUsers, imageVersions, versionsFeature } from './versions/index.js'
 import { checkJobsQueue, checksFeature } from './checks/index.js'
 import { resolveFeature } from './resolve/index.js'
+import { webhooksFeature } from './webhooks/index.js'
 import { announceAdminToken, ensureAdminToken } from './tokens/bootstrap.js'
 import { createTracing } from './telemetry/tracing.js'
 import tracingPlugin from './telemetry/tracing.plugin.js'
@@ -62,7 +63,8 @@ const FEATURES: Feature[] = [
   imagesFeature(imageVersions),
   checksFeature,
   versionsFeature(checkJobsQueue),
-  resolveFeature
+  resolveFeature,
+  webhooksFeature
 ]
 
 /** Builds the whole service without listening: server.ts listens, tests inject. */

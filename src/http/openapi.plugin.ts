@@ -21,7 +21,8 @@ export const API_TAGS = [
   { name: 'credentials', description: 'Registry credentials of a project, encrypted at rest' },
   { name: 'images', description: 'Images associated with the store' },
   { name: 'versions', description: 'Publishing versions of an image and their release lifecycle' },
-  { name: 'resolve', description: 'Resolving version specs like 1.latest at pipeline job start' }
+  { name: 'resolve', description: 'Resolving version specs like 1.latest at pipeline job start' },
+  { name: 'webhooks', description: 'Signed webhook subscriptions: events pushed to receivers, with a delivery log and redelivery' }
 ]
 
 // The contract is generated from the route schemas, so it cannot drift from what the code checks.
