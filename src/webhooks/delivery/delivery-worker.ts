@@ -1,0 +1,234 @@
+// Makes webhook delivery attempts: leases due deliveries (SKIP LOCKED, so replicas share them; one
+// at a time per subscription, in event order), makes at most `concurrency` attempts at once and
+// records each. Woken when deliveries are dispatched or handed back, when one finishes, and by a
+// timer set for the next retry that falls due.
+import { randomUUID } from 'node:crypto'
+import { hostname } from 'node:os'
+import type { FastifyBaseLogger } from 'fastify'
+import type { Database } from '../../db/database.js'
+import type { SecretSealer } from '../../credentials/credentials.plugin.js'
+import type { ImageEventRow } from '../../events/events.table.js'
+import { checkReceiverUrl } from '../receiver-url.js'
+import { openSigningSecrets } from '../signing-secret.js'
+import type { AttemptOutcome, WebhookSubscriptionRow } from '../webhooks.table.js'
+import { judgeAnswer, judgeFailure, type Verdict } from './attempt-verdict.js'
+import { findDeliveryTarget, handBackDelivery, leaseDueDeliveries, msUntilNextDue, type DeliveryLease } from './deliveries.repository.js'
+import type { ReceiverClient } from './receiver-client.js'
+import { recordAttempt, type Next } from './record-attempt.js'
+import { DEFAULT_RETRY_SCHEDULE, maxAttempts, nextRetryDelayMs, type RetrySchedule } from './retry-schedule.js'
+import { buildWebhookMessage } from './webhook-message.js'
+
+export interface DeliveryWorkerOptions {
+  db: Database
+  log: FastifyBaseLogger
+  sealer: SecretSealer
+  receivers: Pick<ReceiverClient, 'post'>
+  /** WEBHOOK_ALLOWED_PRIVATE_HOSTS: receivers that may be reached on private addresses and plain http. */
+  allowedPrivateHosts: readonly string[]
+  /** One attempt's limit, the answer's body included. */
+  timeoutMs: number
+  concurrency: number
+  /** The longest the worker waits before looking for due deliveries again. */
+  pollIntervalMs: number
+  /** How long a taken delivery stays ours; must outlast one attempt and its recording. */
+  leaseMs: number
+  schedule?: RetrySchedule
+  random?: () => number
+  workerId?: string
+  /** Told about every attempt this worker finishes (metrics). */
+  observer?: DeliveryObserver
+}
+
+export interface FinishedAttempt {
+  /** `error` when the outcome could not be recorded, `lost` when another holder had taken the lease. */
+  outcome: AttemptOutcome | 'error' | 'lost'
+  durationSeconds: number
+  /** For a success: from the event's commit to the receiver's 2xx. */
+  lagSeconds?: number
+}
+
+export interface DeliveryObserver {
+  attemptFinished(finished: FinishedAttempt): void
+}
+
+// A due delivery blocked by a short-lived lease elsewhere must not make the timer spin.
+const MIN_WAIT_MS = 25
+
+export class DeliveryWorker {
+  readonly id: string
+  private readonly inFlight = new Set<Promise<void>>()
+  private readonly schedule: RetrySchedule
+  private timer: NodeJS.Timeout | undefined
+  private started = false
+  private ticking: Promise<void> | undefined
+  private wakeAgain = false
+  private stopping = false
+  /** Aborted on stop: the requests under way end at once and their deliveries are handed back. */
+  private readonly abort = new AbortController()
+
+  constructor(private readonly options: DeliveryWorkerOptions) {
+    this.id = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
+    this.schedule = options.schedule ?? DEFAULT_RETRY_SCHEDULE
+  }
+
+  start(): void {
+    if (this.started || this.stopping) return
+    this.started = true
+    this.wake()
+  }
+
+  /** Looks for due deliveries now; calls that arrive while looking coalesce into one more look. */
+  wake(): void {
+    if (!this.started || this.stopping) return
+    if (this.ticking) {
+      this.wakeAgain = true
+      return
+    }
+    this.ticking = this.tick().finally(() => {
+      this.ticking = undefined
+      if (this.wakeAgain) {
+        this.wakeAgain = false
+        this.wake()
+      }
+    })
+  }
+
+  /** Takes no more deliveries; the attempts under way go on (the drain before a shutdown). */
+  pause(): void {
+    this.stopping = true
+    clearTimeout(this.timer)
+  }
+
+  /**
+   * Takes no more deliveries, cuts the attempts under way short and hands their deliveries back,
+   * due at once and announced, so another replica sends them without waiting for the lease to run
+   * out. An attempt whose outcome is being recorded finishes recording.
+   */
+  async stop(): Promise<void> {
+    this.pause()
+    await this.ticking
+    this.abort.abort()
+    await Promise.allSettled([...this.inFlight])
+  }
+
+  get busy(): number {
+    return this.inFlight.size
+  }
+
+  private async tick(): Promise<void> {
+    const { db, log, concurrency, pollIntervalMs } = this.options
+    const free = concurrency - this.inFlight.size
+    let wait = pollIntervalMs
+    try {
+      const leases = await leaseDueDeliveries(db, { limit: free, workerId: this.id, leaseMs: this.options.leaseMs })
+      for (const lease of leases) {
+        const run: Promise<void> = this.run(lease).finally(() => {
+          this.inFlight.delete(run)
+          this.wake()
+        })
+        this.inFlight.add(run)
+      }
+      // Full: a finishing attempt wakes the worker. Otherwise sleep until the next retry is due.
+      if (this.inFlight.size < concurrency) {
+        const due = await msUntilNextDue(db)
+        if (due !== undefined) wait = Math.min(wait, Math.max(MIN_WAIT_MS, due))
+      }
+    } catch (err) {
+      log.warn({ err }, 'could not take webhook deliveries; retrying at the next poll')
+    }
+    clearTimeout(this.timer)
+    if (!this.stopping) this.timer = setTimeout(() => this.wake(), wait).unref()
+  }
+
+  private async run(lease: DeliveryLease): Promise<void> {
+    const { db, log, observer } = this.options
+    const startedAt = new Date()
+    const began = performance.now()
+    const elapsedMs = () => Math.round(performance.now() - began)
+    const context = { deliveryId: lease.id, subscriptionId: lease.subscriptionId, eventId: lease.eventId, attempt: lease.attempts }
+    const finished = (outcome: FinishedAttempt['outcome'], lagSeconds?: number) =>
+      observer?.attemptFinished({ outcome, durationSeconds: elapsedMs() / 1000, ...(lagSeconds !== undefined ? { lagSeconds } : {}) })
+    try {
+      const target = await findDeliveryTarget(db, lease)
+      if (target?.subscription.status === 'disabled') {
+        // Disabled after the lease was taken: not attempted, kept for when it is enabled again.
+        await handBackDelivery(db, lease)
+        return
+      }
+      const { verdict, statusCode } = target
+        ? await this.attempt(lease, target.event, target.subscription)
+        : { verdict: undefined, statusCode: null }
+      const attempt = { startedAt, durationMs: elapsedMs(), statusCode, error: verdict && 'error' in verdict ? verdict.error : null }
+      if (this.abort.signal.aborted && verdict?.outcome !== 'succeeded') {
+        const handed = await handBackDelivery(db, lease, { ...attempt, error: 'cut short: this replica was shutting down' })
+        log.info({ ...context, handed }, 'webhook delivery cut short by shutdown; handed back')
+        finished('handed_back')
+        return
+      }
+      const next: Next = verdict ? this.next(verdict, lease.attempts) : { outcome: 'failed' }
+      if (!verdict) attempt.error = `event ${lease.eventId} no longer exists`
+      const recorded = await recordAttempt(db, lease, attempt, next)
+      const lag = next.outcome === 'succeeded' && target ? (Date.now() - target.event.createdAt.getTime()) / 1000 : undefined
+      finished(recorded ? next.outcome : 'lost', lag)
+      const level = next.outcome === 'succeeded' || next.outcome === 'retry' ? 'info' : 'warn'
+      log[level](
+        { ...context, ...summary(next), statusCode, error: attempt.error, durationMs: attempt.durationMs, recorded },
+        'webhook attempt done'
+      )
+    } catch (err) {
+      finished('error')
+      // The lease runs out and the delivery is taken again; nothing is lost.
+      log.error({ err, ...context }, 'webhook attempt could not be recorded; it will be made again when its lease expires')
+    }
+  }
+
+  /** Builds, signs and posts the message; never throws for what the receiver or the network did. */
+  private async attempt(
+    lease: DeliveryLease,
+    event: ImageEventRow,
+    subscription: WebhookSubscriptionRow
+  ): Promise<{ verdict: Verdict; statusCode: number | null }> {
+    const { allowedPrivateHosts, sealer, timeoutMs, receivers, log } = this.options
+    const url = subscription.url
+    const refusal = checkReceiverUrl(url, allowedPrivateHosts)
+    if (refusal !== undefined) return { verdict: { outcome: 'retry', error: `the receiver URL is refused: ${refusal}` }, statusCode: null }
+    let secrets: string[]
+    try {
+      secrets = openSigningSecrets(sealer, subscription, new Date())
+    } catch (err) {
+      log.warn({ err, subscriptionId: subscription.id }, 'could not open the signing secret of a webhook subscription')
+      const error = 'the signing secret could not be opened; an operator must check CREDENTIALS_KEY and CREDENTIALS_OLD_KEYS'
+      return { verdict: { outcome: 'retry', error }, statusCode: null }
+    }
+    const message = buildWebhookMessage(event, lease.id, secrets, new Date())
+    const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(timeoutMs)])
+    try {
+      const answer = await receivers.post(url, message, signal)
+      return { verdict: judgeAnswer(answer), statusCode: answer.statusCode }
+    } catch (err) {
+      return { verdict: judgeFailure(err, new URL(url).host, timeoutMs), statusCode: null }
+    }
+  }
+
+  private next(verdict: Verdict, attempts: number): Next {
+    if (verdict.outcome === 'succeeded') return { outcome: 'succeeded' }
+    if (verdict.outcome === 'gone') return { outcome: 'gone', disabledReason: verdict.error }
+    const delayMs = nextRetryDelayMs(this.schedule, attempts, verdict.retryAfterMs, this.options.random)
+    if (delayMs !== undefined) return { outcome: 'retry', delayMs }
+    return {
+      outcome: 'failed',
+      disabledReason: `sustained failure: ${maxAttempts(this.schedule)} attempts failed; the last: ${verdict.error}`
+    }
+  }
+}
+
+function summary(next: Next): Record<string, unknown> {
+  switch (next.outcome) {
+    case 'retry':
+      return { outcome: 'retry', delayMs: next.delayMs }
+    case 'succeeded':
+      return { outcome: 'succeeded' }
+    default:
+      return { outcome: next.outcome, disabledReason: next.disabledReason }
+  }
+}
