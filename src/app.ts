@@ -31,6 +31,7 @@ import { imagesFeature } from './images/index.js'
 import { credentialUsers, imageVersions, versionsFeature } from './versions/index.js'
 import { checkJobsQueue, checksFeature } from './checks/index.js'
 import { resolveFeature } from './resolve/index.js'
+import { feedFeature } from './feed/index.js'
 import { webhooksFeature } from './webhooks/index.js'
 import { announceAdminToken, ensureAdminToken } from './tokens/bootstrap.js'
 import { createTracing } from './telemetry/tracing.js'
@@ -64,6 +65,7 @@ const FEATURES: Feature[] = [
   checksFeature,
   versionsFeature(checkJobsQueue),
   resolveFeature,
+  feedFeature,
   webhooksFeature
 ]
 

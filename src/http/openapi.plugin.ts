@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import { ProblemSchema } from './problem.js'
+import { transformContract, type OpenApiObject } from './openapi-transform.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -22,6 +23,7 @@ export const API_TAGS = [
   { name: 'images', description: 'Images associated with the store' },
   { name: 'versions', description: 'Publishing versions of an image and their release lifecycle' },
   { name: 'resolve', description: 'Resolving version specs like 1.latest at pipeline job start' },
+  { name: 'events', description: 'The catalog-wide event feed: every change, in commit order' },
   { name: 'webhooks', description: 'Signed webhook subscriptions: events pushed to receivers, with a delivery log and redelivery' }
 ]
 
@@ -64,7 +66,7 @@ export default fp(
               operation.requestBody.required = false
           }
         }
-        return openapiObject
+        return transformContract(openapiObject as OpenApiObject)
       },
       refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) }
     })

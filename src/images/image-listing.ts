@@ -1,4 +1,4 @@
-import { sql, type ExpressionBuilder } from 'kysely'
+import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely'
 import type { DB, Db } from '../db/schema.js'
 import { IMAGE_COLUMNS, type ImageRecord } from './images.repository.js'
 
@@ -17,14 +17,18 @@ export type ImageListAfter = { sort: 'code'; code: string } | { sort: 'lastRelea
 
 export type ImageListRow = ImageRecord & { releasedKey: string | null }
 
-// Same rule as isVisibleTo in image-access.ts, as SQL over a set of projects.
-const visibleToAny = (eb: ExpressionBuilder<DB, 'images'>, projects: string[]) =>
-  eb.or([
-    eb('visibilityPublic', '=', true),
-    eb('ownerProject', '=', eb.fn.any(sql<string[]>`${projects}::text[]`)),
-    eb('debugProject', '=', eb.fn.any(sql<string[]>`${projects}::text[]`)),
-    eb('visibilityProjects', '&&', sql<string[]>`${projects}::text[]`)
+// Same rule as isVisibleTo in image-access.ts, as SQL over a set of projects; qualified, so it also
+// works inside a subquery of another table (the catalog feed's).
+export function visibleToAny(eb: ExpressionBuilder<DB, 'images'>, projects: string[]): Expression<SqlBool>
+export function visibleToAny(eb: ExpressionBuilder<DB, 'images' | 'imageEvents'>, projects: string[]): Expression<SqlBool>
+export function visibleToAny(eb: ExpressionBuilder<DB, 'images'>, projects: string[]): Expression<SqlBool> {
+  return eb.or([
+    eb('images.visibilityPublic', '=', true),
+    eb('images.ownerProject', '=', eb.fn.any(sql<string[]>`${projects}::text[]`)),
+    eb('images.debugProject', '=', eb.fn.any(sql<string[]>`${projects}::text[]`)),
+    eb('images.visibilityProjects', '&&', sql<string[]>`${projects}::text[]`)
   ])
+}
 
 // last_released_at with its full microseconds, as text: a JavaScript Date would round it to
 // milliseconds and the keyset comparison would then skip or repeat rows.

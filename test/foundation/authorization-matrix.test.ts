@@ -62,6 +62,8 @@ const EXPECTED: Record<string, string> = {
     '      ok    ok    404   403   403   403   403   401   401   401   | ok    ok    403   403   403   403   403   401   401   401',
   deleteImage:
     '      ok    ok    404   403   403   403   403   401   401   401   | ok    ok    403   403   403   403   403   401   401   401',
+  listEvents:
+    '       ok    ok    ok    ok    403   403   ok    401   401   401   | ok    ok    ok    ok    403   403   ok    401   401   401',
   listImageEvents:
     '  ok    ok    404   ok    403   403   ok    401   401   401   | ok    ok    ok    ok    403   403   ok    401   401   401',
   submitVersion:
@@ -156,6 +158,7 @@ const REQUESTS: Record<string, (c: Cell) => Omit<CallOptions, 'method' | 'token'
   updateImage: (c) => ({ url: `/v1/images/${c.code}`, payload: { summary: 'changed' }, headers: { 'if-match': '"r999"' } }),
   deleteImage: (c) => ({ url: `/v1/images/${c.code}`, headers: { 'if-match': '"r999"' } }),
   listImageEvents: (c) => ({ url: `/v1/images/${c.code}/events` }),
+  listEvents: (c) => ({ url: `/v1/events?image=${c.code}` }),
   submitVersion: (c) => ({
     url: `/v1/images/${c.code}/versions`,
     payload: { releaseType: 'minor', registry: 'registry.example.com', repository: 'ci/other', tag: 'x', credentialId: null }
