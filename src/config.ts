@@ -168,6 +168,8 @@ export const ConfigSchema = Type.Object({
   ),
   OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(
     Type.String({
+      // A collector URL may carry credentials.
+      secret: true,
       pattern: '^https?://',
       description: 'OTLP/HTTP collector base URL (traces go to <url>/v1/traces); unset = no tracing'
     })
