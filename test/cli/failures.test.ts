@@ -23,6 +23,28 @@ t.test('problems from the service', async (t) => {
     t.notMatch(run.stderr, wrong)
   })
 
+  t.test('an image that does not exist: 404 with its code', async (t) => {
+    const run = await runCis(
+      [
+        'publish',
+        'no-such-image',
+        '--repository',
+        'a/b',
+        '--tag',
+        '1',
+        '--registry',
+        'registry.example.com',
+        '--release-type',
+        'patch',
+        '--line',
+        '2'
+      ],
+      asAdmin
+    )
+    t.equal(run.code, 1, run.stderr)
+    t.match(run.stderr, /^cis: Not Found \(HTTP 404, IMAGE_NOT_FOUND\)\n {2}\S/)
+  })
+
   t.test('a problem with invalid fields lists them', async (t) => {
     const run = await runCis(['tokens', 'create', '--name', 'bad', '--scope', 'nonsense'], asAdmin)
     t.equal(run.code, 1, run.stderr)
@@ -44,6 +66,12 @@ t.test('usage errors exit 2 and name the problem', async (t) => {
   const noToken = await runCis(['whoami'], {})
   t.equal(noToken.code, 2)
   t.equal(noToken.stderr, 'cis: no token: set CIS_TOKEN (or pass --token)\n')
+  const notUrl = await runCis(['whoami', '--url', 'not a url'], { CIS_TOKEN: 'cis_unused' })
+  t.equal(notUrl.code, 2)
+  t.equal(notUrl.stderr, 'cis: --url (or CIS_URL) is not a URL: not a url\n')
+  const ftp = await runCis(['whoami'], { CIS_URL: 'ftp://127.0.0.1/', CIS_TOKEN: 'cis_unused' })
+  t.equal(ftp.code, 2)
+  t.equal(ftp.stderr, 'cis: --url must be http or https: ftp://127.0.0.1/\n')
   const help = await runCis(['--help'], {})
   t.equal(help.code, 0)
   t.match(help.stdout, /Exit codes:\n {2}0 {2}done\n {2}1 .*\n {2}2 .*\n {2}3 .*\n {2}4 .*\n {2}5 /)
