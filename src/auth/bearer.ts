@@ -1,9 +1,9 @@
-import { ProblemError } from '../http/problem.js'
+import { ProblemError, type PlainProblemCode } from '../http/problem.js'
 
 const REALM = 'ci-image-store'
 
 // RFC 6750: a missing token gets a bare challenge, a bad one says error="invalid_token".
-export function unauthorized(detail: string, code: string, invalidToken: boolean): ProblemError {
+export function unauthorized(detail: string, code: PlainProblemCode, invalidToken: boolean): ProblemError {
   const challenge = invalidToken
     ? `Bearer realm="${REALM}", error="invalid_token", error_description="${detail.replaceAll('"', "'")}"`
     : `Bearer realm="${REALM}"`

@@ -1,4 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox'
+import { PROBLEM_CODE_LIST, type PlainProblemCode, type ProblemCode, type ProblemExtensions } from './problem-codes.js'
+
+export type { PlainProblemCode, ProblemCode } from './problem-codes.js'
 
 // RFC 9457 problem details. `type` is a stable URN per machine code: it identifies the problem
 // without promising a page at that address.
@@ -11,7 +14,12 @@ export const ProblemSchema = Type.Object(
     status: Type.Integer({ minimum: 400, maximum: 599, examples: [404] }),
     detail: Type.String({ description: 'What went wrong in this request and how to fix it', examples: ['No image with code "node-20".'] }),
     instance: Type.String({ description: 'The request path', examples: ['/v1/images/node-20'] }),
-    code: Type.String({ description: 'Stable machine-readable code', examples: ['IMAGE_NOT_FOUND'] }),
+    code: Type.Unsafe<ProblemCode>({
+      type: 'string',
+      enum: PROBLEM_CODE_LIST,
+      description: 'Stable machine-readable code',
+      examples: ['IMAGE_NOT_FOUND']
+    }),
     requestId: Type.String({
       description: 'Echo of X-Request-Id; quote it when reporting a problem',
       examples: ['6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e']
@@ -31,15 +39,16 @@ export const ProblemSchema = Type.Object(
 )
 export type Problem = Static<typeof ProblemSchema>
 
-export interface ProblemInit {
+interface ProblemInitOf<C extends ProblemCode> {
   status: number
-  code: string
+  code: C
   detail: string
   title?: string
-  /** Extra members (RFC 9457 extensions), e.g. the current status of a version. */
-  extensions?: Record<string, unknown>
+  /** Extra members (RFC 9457 extensions) its code documents, e.g. the current status of a version. */
+  extensions?: ProblemExtensions<C>
   headers?: Record<string, string>
 }
+export type ProblemInit = { [C in ProblemCode]: ProblemInitOf<C> }[ProblemCode] | ProblemInitOf<PlainProblemCode>
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
@@ -68,7 +77,7 @@ export const titleFor = (status: number): string => TITLES[status] ?? (status >=
 /** An error that is meant to reach the client as a problem document; throw it from anywhere. */
 export class ProblemError extends Error {
   readonly status: number
-  readonly code: string
+  readonly code: ProblemCode
   readonly title: string
   readonly extensions: Record<string, unknown>
   readonly headers: Record<string, string>
@@ -84,11 +93,11 @@ export class ProblemError extends Error {
   }
 }
 
-type Shortcut = (code: string, detail: string, extensions?: Record<string, unknown>) => ProblemError
+type Shortcut = <C extends ProblemCode>(code: C, detail: string, extensions?: ProblemExtensions<C>) => ProblemError
 const shortcut =
   (status: number): Shortcut =>
   (code, detail, extensions) =>
-    new ProblemError({ status, code, detail, ...(extensions ? { extensions } : {}) })
+    new ProblemError({ status, code, detail, ...(extensions ? { extensions } : {}) } as ProblemInit)
 
 export const badRequest = shortcut(400)
 export const forbidden = shortcut(403)
@@ -98,4 +107,4 @@ export const gone = shortcut(410)
 export const preconditionFailed = shortcut(412)
 export const unprocessable = shortcut(422)
 
-export const problemType = (code: string): string => PROBLEM_TYPE_PREFIX + code.toLowerCase().replaceAll('_', '-')
+export const problemType = (code: ProblemCode): string => PROBLEM_TYPE_PREFIX + code.toLowerCase().replaceAll('_', '-')
