@@ -2,12 +2,12 @@ import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { requireScope } from '../auth/scopes.js'
 import { decodeCursor, keysetPage } from '../http/cursor.js'
-import { AUTH_PROBLEMS, Page, PageQuery, problemResponses, ref } from '../http/schemas.js'
+import { AUTH_PROBLEMS, PageQuery, problemResponses, ref } from '../http/schemas.js'
 import type { CredentialCipher } from './credential-cipher.js'
 import type { CredentialUsers } from './credential-users.js'
 import {
-  CREDENTIAL_EXAMPLE,
   CreateCredentialBody,
+  CredentialPageSchema,
   CredentialParams,
   CredentialSchema,
   ProjectParams,
@@ -31,7 +31,7 @@ const credentialsRoutes: FastifyPluginAsyncTypebox<CredentialsRoutesOptions> = a
         tags: ['credentials'],
         summary: 'Store a registry login for a project (credentials:write); the password is encrypted and never returned',
         params: ProjectParams,
-        body: CreateCredentialBody,
+        body: ref(CreateCredentialBody),
         response: { 201: { ...ref(CredentialSchema), description: 'Stored' }, ...problemResponses(...AUTH_PROBLEMS, 409) }
       }
     },
@@ -54,7 +54,7 @@ const credentialsRoutes: FastifyPluginAsyncTypebox<CredentialsRoutesOptions> = a
         params: ProjectParams,
         querystring: Type.Object(PageQuery, { additionalProperties: false }),
         response: {
-          200: Page(ref(CredentialSchema), 'A page of credentials, by name', [{ items: [CREDENTIAL_EXAMPLE], nextCursor: null }]),
+          200: ref(CredentialPageSchema, 'A page of credentials, by name'),
           ...problemResponses(...AUTH_PROBLEMS)
         }
       }
@@ -95,7 +95,7 @@ const credentialsRoutes: FastifyPluginAsyncTypebox<CredentialsRoutesOptions> = a
         tags: ['credentials'],
         summary: 'Rename, describe, rotate or re-bind a registry credential to its registry hosts (credentials:write)',
         params: CredentialParams,
-        body: UpdateCredentialBody,
+        body: ref(UpdateCredentialBody),
         response: { 200: { ...ref(CredentialSchema), description: 'Updated' }, ...problemResponses(...AUTH_PROBLEMS, 404, 409) }
       }
     },

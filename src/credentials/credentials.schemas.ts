@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { ProjectId, Text, Timestamp, Uuid } from '../http/schemas.js'
+import { Page, ProjectId, Text, Timestamp, Uuid, ref } from '../http/schemas.js'
 
 // Registry logins come in many shapes: ECR's "AWS", GCR's "_json_key", Harbor's
 // "robot$project+name". Only what Basic auth cannot carry is refused: ':' and control characters.
@@ -88,6 +88,8 @@ export type Credential = Static<typeof CredentialSchema>
 export const CreateCredentialBody = Type.Object(
   { name: CredentialName, username: Username, password: Password, registries: Registries(), description: Type.Optional(Description) },
   {
+    $id: 'CreateCredential',
+    title: 'CreateCredential',
     additionalProperties: false,
     examples: [
       {
@@ -116,6 +118,8 @@ export const UpdateCredentialBody = Type.Object(
     )
   },
   {
+    $id: 'UpdateCredential',
+    title: 'UpdateCredential',
     additionalProperties: false,
     minProperties: 1,
     description: 'Only the fields given change. Rotating: send the new password (and username if it changed).',
@@ -131,4 +135,8 @@ export type UpdateCredentialBody = Static<typeof UpdateCredentialBody>
 export const ProjectParams = Type.Object({ project: ProjectId }, { additionalProperties: false })
 export const CredentialParams = Type.Object({ project: ProjectId, credentialId: Uuid }, { additionalProperties: false })
 
-export const credentialSchemas = [CredentialSchema]
+export const CredentialPageSchema = Page('CredentialPage', ref(CredentialSchema), 'A page of credentials, by name', [
+  { items: [CREDENTIAL_EXAMPLE], nextCursor: null }
+])
+
+export const credentialSchemas = [CredentialSchema, CreateCredentialBody, UpdateCredentialBody, CredentialPageSchema]

@@ -1,36 +1,109 @@
-import { Type, type Static } from '@sinclair/typebox'
-import { Timestamp, Uuid } from '../http/schemas.js'
+import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox'
+import { Page, Timestamp, Uuid, ref } from '../http/schemas.js'
 import type { ImageEventRow } from './events.table.js'
 
-export const ImageEventSchema = Type.Object(
-  {
-    id: Type.Integer({ description: 'Increases with time; events are listed newest first' }),
-    action: Type.String({
-      description: 'image.associated, image.updated, version.submitted, version.released, …',
-      examples: ['image.updated']
-    }),
-    actor: Type.Object(
-      {
-        tokenId: Type.Union([Uuid, Type.Null()], {
-          description: 'The token that did it; null for the service itself (e.g. a pullability check)'
-        }),
-        name: Type.String({ description: "The token's name when it acted (a label, not an identity)", examples: ['payments-publisher'] }),
-        projects: Type.Union([Type.Array(Type.String()), Type.Null()], {
-          description: 'The projects the token acted for; null = every project'
-        })
-      },
-      { additionalProperties: false, description: 'Who did it' }
-    ),
-    version: Type.Union([Type.String(), Type.Null()], { description: "The version concerned ('M.m.p'), for version events" }),
-    details: Type.Record(Type.String(), Type.Unknown(), { description: 'What changed; image.updated has `changes`: field → {from, to}' }),
-    requestId: Type.Union([Type.String(), Type.Null()], { description: 'The request that made the change' }),
-    createdAt: Timestamp
-  },
+// What each event type records in `details`, as the code that writes it (images.service.ts,
+// version-transitions.ts, credentials.service.ts) builds it. Members are open (more may come), so a
+// client reads what it knows; the test suite checks every event it sees against these.
+const nullableText = (description?: string) => Type.Union([Type.String(), Type.Null()], description ? { description } : {})
+const change = Type.Object({ from: Type.Unknown(), to: Type.Unknown() }, { additionalProperties: false })
+const statusChange = {
+  from: Type.String({ description: 'The version status before', examples: ['testing'] }),
+  to: Type.String({ description: 'The version status after', examples: ['released'] })
+}
+const details = (properties: TProperties, description: string) => Type.Object(properties, { description, additionalProperties: true })
+
+export const EVENT_DETAILS = {
+  'image.associated': details(
+    {
+      code: Type.String(),
+      name: Type.String(),
+      ownerProject: Type.String(),
+      debugProject: Type.String(),
+      credentialId: nullableText(),
+      summary: nullableText(),
+      labels: Type.Array(Type.String()),
+      visibility: Type.Object({ public: Type.Boolean(), projects: Type.Array(Type.String()) })
+    },
+    'The image as associated'
+  ),
+  'image.updated': details(
+    { changes: Type.Record(Type.String(), change, { description: 'Each changed field (visibility.public, …) → {from, to}' }) },
+    'What the edit changed'
+  ),
+  'image.deleted': details({ code: Type.String(), ownerProject: Type.String() }, 'The image that was deleted'),
+  'image.credential_rebound': details(
+    {
+      credentialId: Type.String(),
+      registries: Type.Object({ from: Type.Array(Type.String()), to: Type.Array(Type.String()) })
+    },
+    "The image's credential now goes to other registries"
+  ),
+  'version.submitted': details(
+    {
+      to: Type.String({ examples: ['checking'] }),
+      releaseType: nullableText('null for the first version'),
+      line: Type.Union([Type.Integer(), Type.Null()], { description: 'The major line bumped, when one was asked for' }),
+      reference: Type.String({ description: 'registry/repository:tag' }),
+      credentialId: nullableText()
+    },
+    'The version as submitted'
+  ),
+  'version.recheck_requested': details(
+    { ...statusChange, previousDigest: nullableText('The digest the last check found') },
+    'A publisher asked for another check'
+  ),
+  'version.released': details(statusChange, 'Released'),
+  'version.cancelled': details({ ...statusChange, reason: Type.Optional(Type.String()) }, 'Cancelled'),
+  'version.withdrawn': details({ ...statusChange, reason: Type.Optional(Type.String()) }, 'Withdrawn'),
+  'version.check_passed': details(
+    {
+      ...statusChange,
+      digest: Type.String(),
+      previousDigest: nullableText(),
+      digestChanged: Type.Boolean({ description: 'The tag now points at another image than at the previous check' }),
+      platforms: Type.Array(Type.Object({ os: Type.String(), architecture: Type.String(), variant: Type.Optional(Type.String()) })),
+      attempts: Type.Integer({ minimum: 1 })
+    },
+    'The check found the image pullable'
+  ),
+  'version.check_failed': details(
+    { ...statusChange, checkClass: Type.String(), reason: Type.String(), attempts: Type.Integer({ minimum: 1 }) },
+    'The check failed for good'
+  )
+} as const satisfies Record<string, TObject>
+export type EventAction = keyof typeof EVENT_DETAILS
+
+const eventFields = {
+  id: Type.Integer({ description: 'Increases with time; events are listed newest first' }),
+  actor: Type.Object(
+    {
+      tokenId: Type.Union([Uuid, Type.Null()], {
+        description: 'The token that did it; null for the service itself (e.g. a pullability check)'
+      }),
+      name: Type.String({ description: "The token's name when it acted (a label, not an identity)", examples: ['payments-publisher'] }),
+      projects: Type.Union([Type.Array(Type.String()), Type.Null()], {
+        description: 'The projects the token acted for; null = every project'
+      })
+    },
+    { additionalProperties: false, description: 'Who did it' }
+  ),
+  version: Type.Union([Type.String(), Type.Null()], { description: "The version concerned ('M.m.p'), for version events" }),
+  requestId: Type.Union([Type.String(), Type.Null()], { description: 'The request that made the change' }),
+  createdAt: Timestamp
+}
+
+export const ImageEventSchema = Type.Union(
+  Object.entries(EVENT_DETAILS).map(([action, detailsSchema]) =>
+    Type.Object(
+      { ...eventFields, action: Type.Literal(action as EventAction), details: detailsSchema },
+      { title: action, additionalProperties: false }
+    )
+  ),
   {
     $id: 'ImageEvent',
     title: 'ImageEvent',
-    description: "One entry of an image's audit trail",
-    additionalProperties: false,
+    description: "One entry of an image's audit trail; `action` says which, and what `details` holds",
     examples: [
       {
         id: 42,
@@ -50,6 +123,7 @@ export const ImageEventSchema = Type.Object(
 )
 export type ImageEventView = Static<typeof ImageEventSchema>
 
+// The rows hold what the writers above built for their action.
 export function toImageEvent(row: ImageEventRow): ImageEventView {
   return {
     id: Number(row.id),
@@ -59,7 +133,11 @@ export function toImageEvent(row: ImageEventRow): ImageEventView {
     details: row.details,
     requestId: row.requestId,
     createdAt: row.createdAt.toISOString()
-  }
+  } as ImageEventView
 }
 
-export const eventSchemas = [ImageEventSchema]
+export const ImageEventPageSchema = Page('ImageEventPage', ref(ImageEventSchema), 'A page of events, newest first', [
+  { items: ImageEventSchema.examples, nextCursor: null }
+])
+
+export const eventSchemas = [ImageEventSchema, ImageEventPageSchema]

@@ -38,8 +38,8 @@ export const PageQuery = {
   cursor: Type.Optional(Type.String({ maxLength: 512, description: 'The `nextCursor` of the previous page' }))
 }
 
-/** A page of items with the cursor of the next page (null on the last page). */
-export const Page = <T extends TSchema>(item: T, description: string, examples?: unknown[]) =>
+/** A page of items with the cursor of the next page (null on the last page), named `id` in the contract. */
+export const Page = <T extends TSchema>(id: string, item: T, description: string, examples?: unknown[]) =>
   Type.Object(
     {
       items: Type.Array(item),
@@ -47,7 +47,7 @@ export const Page = <T extends TSchema>(item: T, description: string, examples?:
         description: 'Pass as `cursor` to get the next page; null when there is none'
       })
     },
-    { description, additionalProperties: false, ...(examples ? { examples } : {}) }
+    { $id: id, title: id, description, additionalProperties: false, ...(examples ? { examples } : {}) }
   )
 
 const RESPONSE_TEXT: Record<number, string> = {

@@ -2,13 +2,11 @@ import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { requireScope } from '../auth/scopes.js'
 import { decodeCursor, keysetPage } from '../http/cursor.js'
-import { AUTH_PROBLEMS, Page, PageQuery, problemResponses, ref } from '../http/schemas.js'
+import { AUTH_PROBLEMS, PageQuery, problemResponses, ref } from '../http/schemas.js'
 import { listEvents } from '../events/events.repository.js'
-import { ImageEventSchema, toImageEvent } from '../events/events.schemas.js'
+import { ImageEventPageSchema, toImageEvent } from '../events/events.schemas.js'
 import { ImageCodeParams } from './images.schemas.js'
 import { visibleImage } from './images.service.js'
-
-const EVENT_EXAMPLE = ImageEventSchema.examples[0]
 
 const imageEventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -21,7 +19,7 @@ const imageEventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         params: ImageCodeParams,
         querystring: Type.Object(PageQuery, { additionalProperties: false }),
         response: {
-          200: Page(ref(ImageEventSchema), 'A page of events, newest first', [{ items: [EVENT_EXAMPLE], nextCursor: null }]),
+          200: ref(ImageEventPageSchema, 'A page of events, newest first'),
           ...problemResponses(...AUTH_PROBLEMS, 404)
         }
       }

@@ -3,13 +3,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { requireScope } from '../auth/scopes.js'
 import { badRequest } from '../http/problem.js'
-import { AUTH_PROBLEMS, Page, problemResponses, ref } from '../http/schemas.js'
+import { AUTH_PROBLEMS, problemResponses, ref } from '../http/schemas.js'
 import { imageETag } from './image-etag.js'
 import {
   CreateImageBody,
-  IMAGE_EXAMPLE,
   ImageCodeParams,
   ImageDetailSchema,
+  ImagePageSchema,
   ImageSchema,
   ListImagesQuery,
   UpdateImageBody
@@ -47,7 +47,7 @@ const imagesRoutes: FastifyPluginAsyncTypebox<{ versions: ImageVersions }> = asy
         tags: ['images'],
         summary:
           'Associate an image with the store (images:write for its owner and debug projects); the owner project manages it from then on',
-        body: CreateImageBody,
+        body: ref(CreateImageBody),
         response: {
           201: { ...ref(ImageSchema), description: 'Associated; Location names the image', headers: ETagHeader },
           ...problemResponses(...AUTH_PROBLEMS, 409, 422)
@@ -70,7 +70,7 @@ const imagesRoutes: FastifyPluginAsyncTypebox<{ versions: ImageVersions }> = asy
         summary: 'List and search images visible to the token (images:read)',
         querystring: ListImagesQuery,
         response: {
-          200: Page(ref(ImageSchema), 'A page of images', [{ items: [IMAGE_EXAMPLE], nextCursor: null }]),
+          200: ref(ImagePageSchema, 'A page of images'),
           ...problemResponses(...AUTH_PROBLEMS)
         }
       }
@@ -109,7 +109,7 @@ const imagesRoutes: FastifyPluginAsyncTypebox<{ versions: ImageVersions }> = asy
           'Edit an image (images:write for its owner project); send If-Match to refuse the edit if the image changed since you read it',
         params: ImageCodeParams,
         headers: IfMatchHeaders,
-        body: UpdateImageBody,
+        body: ref(UpdateImageBody),
         response: {
           200: { ...ref(ImageSchema), description: 'Updated (or unchanged when nothing differed)', headers: ETagHeader },
           ...problemResponses(...AUTH_PROBLEMS, 404, 409, 412, 422)

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { Nullable, PageQuery, ProjectId, StringEnum, Text, Timestamp, Uuid, ref } from '../http/schemas.js'
+import { Nullable, Page, PageQuery, ProjectId, StringEnum, Text, Timestamp, Uuid, ref } from '../http/schemas.js'
 
 export const IMAGE_CODE_PATTERN = '^[a-z][a-z0-9_-]{2,63}$'
 export const ImageCode = Type.String({
@@ -159,6 +159,8 @@ export const CreateImageBody = Type.Object(
     )
   },
   {
+    $id: 'CreateImage',
+    title: 'CreateImage',
     additionalProperties: false,
     examples: [
       (({ code, name, ownerProject, debugProject, credentialId, summary, labels, visibility }) => ({
@@ -192,6 +194,8 @@ export const UpdateImageBody = Type.Object(
     )
   },
   {
+    $id: 'UpdateImage',
+    title: 'UpdateImage',
     additionalProperties: false,
     minProperties: 1,
     description: 'Only the fields given change (null clears summary, description, credentialId). code and ownerProject cannot change.',
@@ -221,4 +225,14 @@ export const ListImagesQuery = Type.Object(
 )
 export type ListImagesQuery = Static<typeof ListImagesQuery>
 
-export const imageSchemas = [VisibilitySchema, ImageSchema, ImageLineSchema, ImageDetailSchema]
+export const ImagePageSchema = Page('ImagePage', ref(ImageSchema), 'A page of images', [{ items: [IMAGE_EXAMPLE], nextCursor: null }])
+
+export const imageSchemas = [
+  VisibilitySchema,
+  ImageSchema,
+  ImageLineSchema,
+  ImageDetailSchema,
+  CreateImageBody,
+  UpdateImageBody,
+  ImagePageSchema
+]

@@ -3,20 +3,13 @@ import { requireScope, type Principal } from '../auth/scopes.js'
 import { decodeCursor, keysetPage } from '../http/cursor.js'
 import { requestTimestamp } from '../http/request-timestamp.js'
 import { notFound } from '../http/problem.js'
-import { AUTH_PROBLEMS, Page, problemResponses, ref } from '../http/schemas.js'
+import { AUTH_PROBLEMS, problemResponses, ref } from '../http/schemas.js'
 import { readableLogProjects } from '../images/image-access.js'
 import { findImageByCode, type ImageRecord } from '../images/images.repository.js'
 import { parseVersion, type VersionNumber } from '../versions/version-number.js'
 import { versionExists } from '../versions/versions.repository.js'
 import { listResolutions, versionUsage } from './resolutions.repository.js'
-import {
-  RESOLUTION_RECORD_EXAMPLE,
-  ResolutionRecordSchema,
-  ResolutionsParams,
-  ResolutionsQuery,
-  UsageParams,
-  VersionUsageSchema
-} from './resolutions.schemas.js'
+import { ResolutionRecordPageSchema, ResolutionsParams, ResolutionsQuery, UsageParams, VersionUsageSchema } from './resolutions.schemas.js'
 
 const resolutionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   /**
@@ -52,9 +45,7 @@ const resolutionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         params: ResolutionsParams,
         querystring: ResolutionsQuery,
         response: {
-          200: Page(ref(ResolutionRecordSchema), 'A page of resolutions, newest first', [
-            { items: [RESOLUTION_RECORD_EXAMPLE], nextCursor: null }
-          ]),
+          200: ref(ResolutionRecordPageSchema, 'A page of resolutions, newest first'),
           ...problemResponses(...AUTH_PROBLEMS, 404)
         }
       }

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { PageQuery, ProjectId, Timestamp } from '../http/schemas.js'
+import { Page, PageQuery, ProjectId, Timestamp, ref } from '../http/schemas.js'
 import { ImageCode } from '../images/images.schemas.js'
 import { VERSION_PATTERN } from '../versions/version-number.js'
 
@@ -84,4 +84,8 @@ export const ResolutionsQuery = Type.Object(
 
 export const UsageParams = Type.Object({ code: ImageCode, version: VersionText }, { additionalProperties: false })
 
-export const resolutionSchemas = [ResolutionRecordSchema, VersionUsageSchema]
+export const ResolutionRecordPageSchema = Page('ResolutionRecordPage', ref(ResolutionRecordSchema), 'A page of resolutions, newest first', [
+  { items: [RESOLUTION_RECORD_EXAMPLE], nextCursor: null }
+])
+
+export const resolutionSchemas = [ResolutionRecordSchema, VersionUsageSchema, ResolutionRecordPageSchema]

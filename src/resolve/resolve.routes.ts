@@ -91,7 +91,7 @@ const resolveRoutes: FastifyPluginAsyncTypebox<{ resolver: Resolver }> = async (
         operationId: 'resolveBatch',
         tags: ['resolve'],
         summary: 'Resolve the images of many jobs at once (resolve); each entry gets a resolution or its own problem',
-        body: ResolveBatchBody,
+        body: ref(ResolveBatchBody),
         response: {
           200: {
             ...ref(

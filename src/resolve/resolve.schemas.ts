@@ -101,6 +101,8 @@ export const ResolveBatchBody = Type.Object(
     })
   },
   {
+    $id: 'ResolveBatch',
+    title: 'ResolveBatch',
     additionalProperties: false,
     examples: [
       {

@@ -3,8 +3,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { requireScope } from '../auth/scopes.js'
 import { decodeCursor, keysetPage } from '../http/cursor.js'
 import { notFound } from '../http/problem.js'
-import { AUTH_PROBLEMS, Page, PageQuery, problemResponses, ref } from '../http/schemas.js'
-import { CreateTokenBody, CreatedTokenSchema, TokenIdParams, TokenSchema, TOKEN_EXAMPLE, WhoAmISchema } from './tokens.schemas.js'
+import { AUTH_PROBLEMS, PageQuery, problemResponses, ref } from '../http/schemas.js'
+import { CreateTokenBody, CreatedTokenSchema, TokenIdParams, TokenPageSchema, TokenSchema, WhoAmISchema } from './tokens.schemas.js'
 import { createToken, revokeTokenEverywhere, toToken } from './tokens.service.js'
 import { findTokenById, listTokens } from './tokens.repository.js'
 
@@ -16,7 +16,7 @@ const tokensRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'createToken',
         tags: ['tokens'],
         summary: 'Create an API token (admin); the token is shown only in this response',
-        body: CreateTokenBody,
+        body: ref(CreateTokenBody),
         response: { 201: ref(CreatedTokenSchema, 'The token, with its secret shown this once'), ...problemResponses(...AUTH_PROBLEMS, 422) }
       }
     },
@@ -37,7 +37,7 @@ const tokensRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'List API tokens, newest first (admin)',
         querystring: Type.Object(PageQuery, { additionalProperties: false }),
         response: {
-          200: Page(ref(TokenSchema), 'A page of tokens', [{ items: [TOKEN_EXAMPLE], nextCursor: null }]),
+          200: ref(TokenPageSchema, 'A page of tokens'),
           ...problemResponses(...AUTH_PROBLEMS)
         }
       }

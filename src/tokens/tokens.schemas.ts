@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { SCOPES } from '../auth/scopes.js'
-import { ProjectId, StringEnum, Timestamp, Uuid } from '../http/schemas.js'
+import { Page, ProjectId, StringEnum, Timestamp, Uuid, ref } from '../http/schemas.js'
 
 export const ScopeSchema = StringEnum(SCOPES, { description: 'admin implies every other scope and every project' })
 
@@ -67,6 +67,8 @@ export const CreateTokenBody = Type.Object(
     expiresAt: Type.Optional(Type.Union([Timestamp, Type.Null()], { description: 'Must be in the future; omit for no expiry' }))
   },
   {
+    $id: 'CreateToken',
+    title: 'CreateToken',
     additionalProperties: false,
     examples: [{ name: 'pipeline-engine', scopes: ['resolve', 'pull-secrets'], expiresAt: '2027-11-26T00:00:00.000Z' }]
   }
@@ -90,4 +92,6 @@ export const WhoAmISchema = Type.Object(
     examples: [{ tokenId: example.id, name: 'admin', scopes: ['admin'], projects: null, expiresAt: null }]
   }
 )
-export const tokenSchemas = [TokenSchema, CreatedTokenSchema, WhoAmISchema]
+export const TokenPageSchema = Page('TokenPage', ref(TokenSchema), 'A page of tokens', [{ items: [TOKEN_EXAMPLE], nextCursor: null }])
+
+export const tokenSchemas = [TokenSchema, CreatedTokenSchema, WhoAmISchema, CreateTokenBody, TokenPageSchema]

@@ -72,7 +72,7 @@ const versionActionsRoutes: FastifyPluginAsyncTypebox<{ queue: CheckQueue }> = a
         summary: 'Cancel a version in progress (checking, check_failed or testing → cancelled); its number is free again',
         description: `The body ({reason}) is optional: send {} or no body at all. A check still running for it is ignored when it ends. ${conflictNote}`,
         params: VersionParams,
-        body: CancelBody,
+        body: ref(CancelBody),
         response: {
           200: { ...ref(VersionSchema), description: 'Cancelled' },
           ...problemResponses(...AUTH_PROBLEMS, 404, 409)
@@ -96,7 +96,7 @@ const versionActionsRoutes: FastifyPluginAsyncTypebox<{ queue: CheckQueue }> = a
         summary: 'Withdraw a released version (released → withdrawn), with a reason',
         description: conflictNote,
         params: VersionParams,
-        body: WithdrawBody,
+        body: ref(WithdrawBody),
         response: {
           200: { ...ref(VersionSchema), description: 'Withdrawn' },
           ...problemResponses(...AUTH_PROBLEMS, 404, 409)

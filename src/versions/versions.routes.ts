@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { decodeCursor, keysetPage } from '../http/cursor.js'
-import { AUTH_PROBLEMS, Page, problemResponses, ref } from '../http/schemas.js'
+import { AUTH_PROBLEMS, problemResponses, ref } from '../http/schemas.js'
 import { IdempotencyKeyHeader, IDEMPOTENCY_HEADER } from '../idempotency/idempotency.js'
 import { imageForPublishing, imageForReading } from './version-access.js'
 import { versionNotFound } from './version-actions.service.js'
@@ -10,9 +10,9 @@ import {
   ImageCodeParams,
   ListVersionsQuery,
   SubmitVersionBody,
+  VersionPageSchema,
   VersionParams,
   VersionSchema,
-  VERSION_EXAMPLE,
   type Version
 } from './versions.schemas.js'
 import { findVersionByNumber, listVersions } from './versions.repository.js'
@@ -32,7 +32,7 @@ const versionsRoutes: FastifyPluginAsyncTypebox<{ queue: CheckQueue }> = async (
           'The first version is 1.0.0; later ones bump the highest non-cancelled version (or the highest of `line`) by `releaseType`. One version per image may be in progress (checking, check_failed, testing): another submission is a 409 naming it. Send `Idempotency-Key` to make retries safe.',
         params: ImageCodeParams,
         headers: IdempotencyKeyHeader,
-        body: SubmitVersionBody,
+        body: ref(SubmitVersionBody),
         response: {
           202: {
             ...ref(VersionSchema),
@@ -83,7 +83,7 @@ const versionsRoutes: FastifyPluginAsyncTypebox<{ queue: CheckQueue }> = async (
         params: ImageCodeParams,
         querystring: ListVersionsQuery,
         response: {
-          200: Page(ref(VersionSchema), 'A page of versions', [{ items: [VERSION_EXAMPLE], nextCursor: null }]),
+          200: ref(VersionPageSchema, 'A page of versions'),
           ...problemResponses(...AUTH_PROBLEMS, 404)
         }
       }

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { Nullable, PageQuery, StringEnum, Text, Timestamp, Uuid } from '../http/schemas.js'
+import { Nullable, Page, PageQuery, StringEnum, Text, Timestamp, Uuid, ref } from '../http/schemas.js'
 import { ImageCode } from '../images/images.schemas.js'
 import { REGISTRY_HOST_PATTERN, REPOSITORY_PATTERN, TAG_PATTERN } from '../registry/index.js'
 import { PUBLISHER_ACTIONS, VERSION_STATUSES } from './version-lifecycle.js'
@@ -150,6 +150,8 @@ export const SubmitVersionBody = Type.Object(
     releaseNotes: Type.Optional(Text(MAX_RELEASE_NOTES_BYTES, { description: '≤ 64 KiB' }))
   },
   {
+    $id: 'SubmitVersion',
+    title: 'SubmitVersion',
     additionalProperties: false,
     examples: [
       {
@@ -181,11 +183,20 @@ export const ListVersionsQuery = Type.Object(
 
 export const CancelBody = Type.Object(
   { reason: Type.Optional(Text(1000, { minLength: 1, description: 'Why; kept in the audit trail' })) },
-  { additionalProperties: false, examples: [{ reason: 'Wrong base image; resubmitting.' }] }
+  { $id: 'CancelVersion', title: 'CancelVersion', additionalProperties: false, examples: [{ reason: 'Wrong base image; resubmitting.' }] }
 )
 export const WithdrawBody = Type.Object(
   { reason: Text(1000, { minLength: 1, description: 'Why the release is taken down; shown to users' }) },
-  { additionalProperties: false, examples: [{ reason: 'CVE-2026-1234 in the bundled OpenSSL; use 1.4.3.' }] }
+  {
+    $id: 'WithdrawVersion',
+    title: 'WithdrawVersion',
+    additionalProperties: false,
+    examples: [{ reason: 'CVE-2026-1234 in the bundled OpenSSL; use 1.4.3.' }]
+  }
 )
 
-export const versionSchemas = [VersionSchema]
+export const VersionPageSchema = Page('VersionPage', ref(VersionSchema), 'A page of versions', [
+  { items: [VERSION_EXAMPLE], nextCursor: null }
+])
+
+export const versionSchemas = [VersionSchema, SubmitVersionBody, CancelBody, WithdrawBody, VersionPageSchema]
