@@ -10,6 +10,7 @@ import { buildApp } from '../../src/app.js'
 import { loadConfig, type Config } from '../../src/config.js'
 import type { DatabaseHandle } from '../../src/db/database.js'
 import { freshDatabaseUrl } from './database.js'
+import { responseValidator } from './contract/response-validator.js'
 
 export const ADMIN_TOKEN = 'cis_test-admin-token-0123456789abcdefghijklmnop'
 /** A fixed 32-byte key for registry credentials (tests only). */
@@ -66,10 +67,18 @@ export async function build(t: Test, options: BuildTestOptions = {}): Promise<Te
   })
   t.teardown(() => app.close())
 
-  const call = (o: CallOptions) => {
+  const call = async (o: CallOptions) => {
     const token = o.token === undefined ? ADMIN_TOKEN : o.token
     const headers: Record<string, string> = { ...(token ? { authorization: `Bearer ${token}` } : {}), ...o.headers }
-    return app.inject({ method: o.method, url: o.url, headers, ...(o.payload !== undefined ? { payload: o.payload as object } : {}) })
+    const res = await app.inject({
+      method: o.method,
+      url: o.url,
+      headers,
+      ...(o.payload !== undefined ? { payload: o.payload as object } : {})
+    })
+    // Every answer a test sees must be one the committed contract allows (throws otherwise).
+    responseValidator().check({ method: o.method, url: o.url, statusCode: res.statusCode, headers: res.headers, body: res.body })
+    return res
   }
   const token: TestApp['token'] = async (body) => {
     const res = await call({ method: 'POST', url: '/v1/tokens', payload: body })
