@@ -93,6 +93,8 @@ t.test('Redis lost while running: requests go through uncounted, with one warnin
   const started = Date.now()
   for (let i = 0; i < 3; i++) t.equal((await call(write)).statusCode, 400, 'answered, not refused or failed')
   t.equal((await call({ ...resolve, token: WRONG })).statusCode, 401)
-  t.ok(Date.now() - started < 2000, 'without waiting for Redis')
+  // Waiting for Redis would mean its connect timeout (10 s) per request; the bound leaves room for a
+  // loaded two-core machine.
+  t.ok(Date.now() - started < 5000, `without waiting for Redis (${Date.now() - started} ms for four requests)`)
   t.equal(logs.filter((l) => l.includes('rate limits: Redis unreachable')).length, 1, 'one warning, not one per request')
 })
