@@ -2,10 +2,8 @@ import { sql, type Transaction } from 'kysely'
 import type { DB, Db } from '../db/schema.js'
 import type { Database } from '../db/database.js'
 import { notify } from '../db/notifications.plugin.js'
+import { DELIVERIES_DUE_CHANNEL } from './delivery/dispatch-batch.js'
 import type { DeliveryStatus, WebhookDeliveryAttemptRow, WebhookDeliveryRow } from './webhooks.table.js'
-
-/** Delivery workers wake when this channel is notified (a redeliver made a delivery due now). */
-export const WEBHOOK_DELIVERIES_DUE_CHANNEL = 'webhook_deliveries_due'
 
 export type DeliveryListRow = WebhookDeliveryRow & { eventType: string | null }
 
@@ -75,7 +73,8 @@ export async function resetDelivery(trx: Transaction<DB>, deliveryId: number): P
     })
     .where('id', '=', deliveryId)
     .execute()
-  await notify(trx, WEBHOOK_DELIVERIES_DUE_CHANNEL, String(deliveryId))
+  // Delivery workers on every replica wake on it.
+  await notify(trx, DELIVERIES_DUE_CHANNEL, String(deliveryId))
 }
 
 // Replicas prune on the same timer; the one that takes this lock prunes a batch, the others skip it.

@@ -64,7 +64,7 @@ export async function getDeliveryDetail(
  * under way right now is refused rather than reset under the worker that holds it.
  */
 export async function redeliver(db: Database, p: Principal, subscriptionId: string, deliveryId: number): Promise<WebhookDelivery> {
-  await db.transaction().execute(async (trx) => {
+  return db.transaction().execute(async (trx) => {
     const subscription = await manageableWebhook(trx, p, subscriptionId)
     const delivery = await lockDelivery(trx, subscriptionId, deliveryId)
     if (!delivery) throw deliveryNotFound(subscriptionId, deliveryId)
@@ -78,8 +78,9 @@ export async function redeliver(db: Database, p: Principal, subscriptionId: stri
       throw conflict('WEBHOOK_DELIVERY_IN_PROGRESS', `Delivery ${deliveryId} is being attempted right now; look at it again in a moment.`)
     }
     await resetDelivery(trx, deliveryId)
+    // Read before the commit: once it lands a worker may take the delivery at once.
+    const row = await findDelivery(trx, subscriptionId, deliveryId)
+    if (!row) throw deliveryNotFound(subscriptionId, deliveryId)
+    return toDelivery(row)
   })
-  const row = await findDelivery(db, subscriptionId, deliveryId)
-  if (!row) throw deliveryNotFound(subscriptionId, deliveryId)
-  return toDelivery(row)
 }

@@ -87,7 +87,24 @@ const EXPECTED: Record<string, string> = {
   listResolutions:
     '  ok    ok    404   ok    403   403   ok    401   401   401   | ok    ok    ok    ok    403   403   ok    401   401   401',
   getVersionUsage:
-    '  ok    ok    404   ok    403   403   ok    401   401   401   | ok    ok    ok    ok    403   403   ok    401   401   401'
+    '  ok    ok    404   ok    403   403   ok    401   401   401   | ok    ok    ok    ok    403   403   ok    401   401   401',
+  // Webhooks do not depend on the image's visibility: the subscription of proj-a is its publishers'.
+  createWebhook:
+    '  ok    ok    403   403   403   403   403   401   401   401   | ok    ok    403   403   403   403   403   401   401   401',
+  listWebhooks: '  ok    ok    ok    ok    403   403   ok    401   401   401   | ok    ok    ok    ok    403   403   ok    401   401   401',
+  getWebhook: '  ok    ok    404   404   403   403   ok    401   401   401   | ok    ok    404   404   403   403   ok    401   401   401',
+  updateWebhook:
+    '  ok    ok    404   404   403   403   403   401   401   401   | ok    ok    404   404   403   403   403   401   401   401',
+  deleteWebhook:
+    '  ok    ok    404   404   403   403   403   401   401   401   | ok    ok    404   404   403   403   403   401   401   401',
+  rotateWebhookSecret:
+    '  ok    ok    404   404   403   403   403   401   401   401   | ok    ok    404   404   403   403   403   401   401   401',
+  listWebhookDeliveries:
+    '  ok    ok    404   404   403   403   ok    401   401   401   | ok    ok    404   404   403   403   ok    401   401   401',
+  getWebhookDelivery:
+    '  ok    ok    404   404   403   403   ok    401   401   401   | ok    ok    404   404   403   403   ok    401   401   401',
+  redeliverWebhook:
+    '  ok    ok    404   404   403   403   403   401   401   401   | ok    ok    404   404   403   403   403   401   401   401'
 }
 
 function expected(operationId: string, kind: Kind, visibility: Visibility): Outcome | undefined {
@@ -117,6 +134,11 @@ const DIGEST = `sha256:${'ab'.repeat(32)}`
 interface Fixture {
   credentialId: string
   spareTokenId: string
+  /** A subscription of proj-a, with a delivery whose attempt is under way (redeliver answers 409). */
+  webhookId: string
+  deliveryId: number
+  /** One subscription of proj-a per cell for deleteWebhook, by `${kind}-${visibility}`. */
+  spareWebhooks: Record<string, string>
 }
 
 interface Cell {
@@ -172,7 +194,19 @@ const REQUESTS: Record<string, (c: Cell) => Omit<CallOptions, 'method' | 'token'
   resolveVersion: (c) => ({ url: `/v1/images/${c.code}/resolve?version=1.latest&project=${c.project}` }),
   resolveBatch: (c) => ({ url: '/v1/resolve', payload: { project: c.project, images: [{ image: c.code, version: '1.latest' }] } }),
   listResolutions: (c) => ({ url: `/v1/images/${c.code}/resolutions` }),
-  getVersionUsage: (c) => ({ url: `/v1/images/${c.code}/versions/1.0.0/usage` })
+  getVersionUsage: (c) => ({ url: `/v1/images/${c.code}/versions/1.0.0/usage` }),
+  createWebhook: () => ({
+    url: '/v1/webhooks',
+    payload: { url: 'https://hooks.example.com/matrix', events: ['version.released'], project: 'proj-a' }
+  }),
+  listWebhooks: () => ({ url: '/v1/webhooks' }),
+  getWebhook: (c) => ({ url: `/v1/webhooks/${c.fixture.webhookId}` }),
+  updateWebhook: (c) => ({ url: `/v1/webhooks/${c.fixture.webhookId}`, payload: { description: `matrix ${c.kind}` } }),
+  deleteWebhook: (c) => ({ url: `/v1/webhooks/${c.fixture.spareWebhooks[`${c.kind}-${c.visibility}`] ?? ''}` }),
+  rotateWebhookSecret: (c) => ({ url: `/v1/webhooks/${c.fixture.webhookId}/rotate-secret`, payload: { graceSeconds: 0 } }),
+  listWebhookDeliveries: (c) => ({ url: `/v1/webhooks/${c.fixture.webhookId}/deliveries` }),
+  getWebhookDelivery: (c) => ({ url: `/v1/webhooks/${c.fixture.webhookId}/deliveries/${c.fixture.deliveryId}` }),
+  redeliverWebhook: (c) => ({ url: `/v1/webhooks/${c.fixture.webhookId}/deliveries/${c.fixture.deliveryId}/redeliver` })
 }
 
 const AUTHORIZATION_403 = new Set(['INSUFFICIENT_SCOPE', 'PROJECT_NOT_ALLOWED', 'NOT_IMAGE_OWNER'])
@@ -183,7 +217,7 @@ function outcomeOf(operationId: string, res: LightMyRequestResponse): Outcome | 
   const body = String(res.headers['content-type'] ?? '').includes('json') ? res.json<Record<string, unknown>>() : {}
   if (res.statusCode === 401) return '401'
   if (res.statusCode === 403) return AUTHORIZATION_403.has(String(body.code)) ? '403' : `403 ${res.body}`
-  if (res.statusCode === 404) return body.code === 'IMAGE_NOT_FOUND' ? '404' : `404 ${res.body}`
+  if (res.statusCode === 404) return body.code === 'IMAGE_NOT_FOUND' || body.code === 'WEBHOOK_NOT_FOUND' ? '404' : `404 ${res.body}`
   // A batch answers 200 with a problem per entry: the entry tells.
   if (operationId === 'resolveBatch') {
     const entry = (body.results as { problem?: { status: number; code: string } }[] | undefined)?.[0]
@@ -262,7 +296,7 @@ async function fixture(test: TestApp): Promise<{ tokens: Record<Kind, string | n
   await client.connect()
   await client.query("update api_tokens set expires_at = now() - interval '1 minute' where id = $1", [idOf('pub-a-expired')])
   await client.end()
-  return { tokens, fixture: { credentialId, spareTokenId: idOf('spare') } }
+  return { tokens, fixture: { credentialId, spareTokenId: idOf('spare'), ...(await webhookFixture(test)) } }
 }
 
 t.test('authorization matrix: every operation × token kind × private/public image', async (t) => {
@@ -303,6 +337,28 @@ t.test('authorization matrix: every operation × token kind × private/public im
   t.comment(`${operations.length} operations × ${KINDS.length} token kinds × 2 images = ${cells} cells`)
   t.same(await snapshot(test), before, 'no cell changed the images, their versions or the credentials')
 })
+
+async function webhookFixture(test: TestApp): Promise<Pick<Fixture, 'webhookId' | 'deliveryId' | 'spareWebhooks'>> {
+  const subscribe = async () => {
+    const res = await test.call({
+      method: 'POST',
+      url: '/v1/webhooks',
+      payload: { url: 'https://hooks.example.com/matrix', events: ['version.released'], project: 'proj-a' }
+    })
+    if (res.statusCode !== 201) throw new Error(`webhook: ${res.body}`)
+    return res.json<{ id: string }>().id
+  }
+  const webhookId = await subscribe()
+  const spareWebhooks: Record<string, string> = {}
+  for (const kind of KINDS) for (const visibility of ['private', 'public']) spareWebhooks[`${kind}-${visibility}`] = await subscribe()
+  const event = await test.app.db.selectFrom('imageEvents').select('id').orderBy('id').executeTakeFirstOrThrow()
+  const delivery = await test.app.db
+    .insertInto('webhookDeliveries')
+    .values({ subscriptionId: webhookId, eventId: event.id, lockedBy: 'matrix', lockedUntil: new Date(Date.now() + 3_600_000) })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  return { webhookId, deliveryId: delivery.id, spareWebhooks }
+}
 
 /** What no cell may change: the images, their versions and the credentials. */
 async function snapshot(test: TestApp): Promise<unknown> {

@@ -1,14 +1,18 @@
 import t from 'tap'
 import pg from 'pg'
+import { Webhook } from 'standardwebhooks'
 import { subscribe, webhookFixture } from './fixture.js'
+import { startReceiver } from './receiver.js'
 
-const { test, tokens } = await webhookFixture(t)
+// The service's own delivery worker runs: what is due is sent to this receiver on loopback.
+const receiver = await startReceiver(t)
+const { test, tokens } = await webhookFixture(t, { WEBHOOK_ALLOWED_PRIVATE_HOSTS: receiver.hostPort })
 const db = test.app.db
 
 // The image.associated events the fixture wrote stand for what the dispatcher delivers.
 const events = await db.selectFrom('imageEvents').select(['id', 'action']).orderBy('id').execute()
-const sub = await subscribe(test, tokens.pubA, {})
-const otherSub = await subscribe(test, tokens.pubA, {})
+const sub = await subscribe(test, tokens.pubA, { url: receiver.url })
+const otherSub = await subscribe(test, tokens.pubA, { url: receiver.url })
 const MINUTE = 60_000
 
 async function delivery(subscriptionId: string, eventId: number, values: Record<string, unknown> = {}): Promise<number> {
@@ -43,7 +47,7 @@ const pending = await delivery(sub.id, e3, {
   lastError: 'connection refused',
   nextAttemptAt: new Date(Date.now() + 5 * MINUTE)
 })
-const ofOther = await delivery(otherSub.id, e1)
+const ofOther = await delivery(otherSub.id, e1, { status: 'succeeded', completedAt: new Date() })
 await db
   .insertInto('webhookDeliveryAttempts')
   .values([
@@ -130,31 +134,51 @@ t.test('a delivery with its attempts; another subscription’s delivery is not f
   t.equal((await test.call({ method: 'GET', url: `${base}/${failed}`, token: tokens.pubB })).json().code, 'WEBHOOK_NOT_FOUND')
 })
 
-t.test('redeliver: due now with a fresh count, the log kept, and the workers woken in the same commit', async (t) => {
-  const listener = new pg.Client({ connectionString: test.databaseUrl })
-  await listener.connect()
-  t.teardown(() => listener.end())
-  const heard: string[] = []
-  listener.on('notification', (n) => heard.push(`${n.channel}:${n.payload}`))
-  await listener.query('listen webhook_deliveries_due')
+t.test(
+  'redeliver: due now with a fresh count, the workers woken in the same commit, then sent again under the same webhook-id',
+  async (t) => {
+    const listener = new pg.Client({ connectionString: test.databaseUrl })
+    await listener.connect()
+    t.teardown(() => listener.end())
+    const heard: string[] = []
+    listener.on('notification', (n) => heard.push(`${n.channel}:${n.payload}`))
+    await listener.query('listen webhook_deliveries_due')
 
-  const refused = await test.call({ method: 'POST', url: `${base}/${failed}/redeliver`, token: tokens.readerA })
-  t.equal(refused.statusCode, 403, 'reading is not enough')
-  const res = await test.call({ method: 'POST', url: `${base}/${failed}/redeliver`, token: tokens.pubA })
-  t.equal(res.statusCode, 202, res.body)
-  t.match(res.json(), { id: failed, status: 'pending', attempts: 0, completedAt: null })
-  const row = await db.selectFrom('webhookDeliveries').selectAll().where('id', '=', failed).executeTakeFirstOrThrow()
-  t.match(row, { status: 'pending', attempts: 0, lockedBy: null, lockedUntil: null, completedAt: null })
-  t.ok(row.nextAttemptAt.getTime() <= Date.now() + 1000, 'due now')
-  const attempts = await db.selectFrom('webhookDeliveryAttempts').select('id').where('deliveryId', '=', failed).execute()
-  t.equal(attempts.length, 2, 'the attempts made before stay in the log')
-  for (let i = 0; i < 50 && heard.length === 0; i++) await new Promise((r) => setTimeout(r, 20))
-  t.same(heard, [`webhook_deliveries_due:${failed}`])
+    const refused = await test.call({ method: 'POST', url: `${base}/${failed}/redeliver`, token: tokens.readerA })
+    t.equal(refused.statusCode, 403, 'reading is not enough')
+    const res = await test.call({ method: 'POST', url: `${base}/${failed}/redeliver`, token: tokens.pubA })
+    t.equal(res.statusCode, 202, res.body)
+    t.match(res.json(), { id: failed, status: 'pending', attempts: 0, completedAt: null })
+    t.ok(new Date(res.json().nextAttemptAt).getTime() <= Date.now() + 1000, 'due now')
+    for (let i = 0; i < 50 && !heard.includes(`webhook_deliveries_due:${failed}`); i++) await new Promise((r) => setTimeout(r, 20))
+    t.ok(heard.includes(`webhook_deliveries_due:${failed}`), 'NOTIFY webhook_deliveries_due names the delivery')
 
-  const again = await test.call({ method: 'POST', url: `${base}/${succeeded}/redeliver`, token: tokens.pubA })
-  t.equal(again.statusCode, 202, 'a succeeded delivery may be sent again too')
-  t.equal((await test.call({ method: 'POST', url: `${base}/${ofOther}/redeliver` })).statusCode, 404)
-})
+    const message = await receiver.waitFor((r) => r.headers['webhook-id'] === `msg_${failed}`)
+    const verified = new Webhook(sub.secret).verify(message.body, message.headers as Record<string, string>) as { id: string; type: string }
+    t.equal(verified.id, String(e2), 'the event delivered, signed with the subscription’s secret')
+
+    let detail = (await test.call({ method: 'GET', url: `${base}/${failed}` })).json()
+    for (let i = 0; i < 100 && detail.status !== 'succeeded'; i++) {
+      await new Promise((r) => setTimeout(r, 50))
+      detail = (await test.call({ method: 'GET', url: `${base}/${failed}` })).json()
+    }
+    t.match(detail, { status: 'succeeded', attempts: 1, lastStatusCode: 204 })
+    t.same(
+      detail.attemptLog.map((a: { attempt: number; outcome: string }) => [a.attempt, a.outcome]),
+      [
+        [1, 'retry'],
+        [2, 'failed'],
+        [1, 'succeeded']
+      ],
+      'the attempts made before stay in the log, the new ones counted from 1'
+    )
+
+    const again = await test.call({ method: 'POST', url: `${base}/${succeeded}/redeliver`, token: tokens.pubA })
+    t.equal(again.statusCode, 202, 'a succeeded delivery may be sent again too')
+    await receiver.waitFor((r) => r.headers['webhook-id'] === `msg_${succeeded}`)
+    t.equal((await test.call({ method: 'POST', url: `${base}/${ofOther}/redeliver` })).statusCode, 404)
+  }
+)
 
 t.test('redeliver is refused while an attempt is under way or the subscription is disabled', async (t) => {
   await db

@@ -7,6 +7,8 @@ const { test, tokens } = await webhookFixture(t, { WEBHOOK_DELIVERY_RETENTION_DA
 const db = test.app.db
 const DAY = 86_400_000
 const sub = await subscribe(test, tokens.pubA, {})
+// Paused, so the delivery worker leaves the pending rows below alone.
+await test.call({ method: 'PATCH', url: `/v1/webhooks/${sub.id}`, token: tokens.pubA, payload: { status: 'disabled' } })
 let nextEventId = 1_000_000
 
 /** Deliveries completed `daysAgo` (null: still pending), each with one attempt. */
