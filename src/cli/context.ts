@@ -42,7 +42,7 @@ export async function answer<D>(context: Context, pending: Promise<Answer<D>>): 
   } catch (error) {
     throw unreachable(context.url, error)
   }
-  if (!result.response.ok) throw new CliError(problemText(result.response.status, result.error), EXIT.problem)
+  if (!result.response.ok) throw new CliError(problemText(result.response.status, result.error), EXIT.problem, result.response.status)
   // A 204 has no body: its data is undefined, as its type says.
   return result.data as D
 }

@@ -22,11 +22,12 @@ Environment:
   CIS_URL    the service's root URL (--url), default http://127.0.0.1:3000
   CIS_TOKEN  the API token (--token); prefer the variable: a flag shows in the process list`
 
-/** A failure with its exit code and the message for stderr. */
+/** A failure with its exit code and the message for stderr (and the HTTP status of a problem). */
 export class CliError extends Error {
   constructor(
     message: string,
-    readonly exitCode: ExitCode
+    readonly exitCode: ExitCode,
+    readonly status?: number
   ) {
     super(message)
   }
