@@ -18,7 +18,9 @@ export function installStrictRequests(app: FastifyInstance): void {
     const schema = route.schema
     if (!schema || schema.hide) return
     schema.querystring ??= NO_QUERY
-    if ((schema.body as { type?: string } | undefined)?.type === 'object') {
+    // A named body ($ref to a component) is an object schema too.
+    const body = schema.body as { type?: string; $ref?: string } | undefined
+    if (body?.type === 'object' || body?.$ref !== undefined) {
       const existing =
         route.preValidation === undefined ? [] : Array.isArray(route.preValidation) ? route.preValidation : [route.preValidation]
       route.preValidation = [refuseNullBody, ...existing]
