@@ -44,7 +44,6 @@ export function registerTokenCommands(program: Command): void {
       const all: Token[] = []
       let cursor: string | undefined
       do {
-        // The contract marks `limit` required although it has a default: passed explicitly.
         const query = { limit: 100, ...(cursor ? { cursor } : {}) }
         const page = await answer(context, context.client.GET('/v1/tokens', { params: { query } }))
         all.push(...page.items)

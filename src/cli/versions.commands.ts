@@ -137,7 +137,6 @@ export function registerVersionCommands(program: Command): void {
       const versions: Version[] = []
       let cursor: string | undefined
       do {
-        // The contract marks `limit` required although it has a default: passed explicitly.
         const query = {
           limit: 100,
           ...(cursor ? { cursor } : {}),

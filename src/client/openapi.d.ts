@@ -394,6 +394,131 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  '/v1/events': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * The catalog-wide event feed, oldest first after a cursor (images:read)
+     * @description Every event this token may see, by the same project rules as images: admin and tokens for every project see all; a token of some projects sees the events of images those projects may see, and of images they owned that are gone. Events are numbered in the order their changes committed, so a consumer that stores `nextCursor` and reads again from it never misses or repeats an event. Filter by image code, type and time.
+     */
+    get: operations['listEvents']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/webhooks': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** List the webhook subscriptions of the token's projects, oldest first (images:read; admin sees every one) */
+    get: operations['listWebhooks']
+    put?: never
+    /** Subscribe a receiver to events (images:write for the project; catalog-wide: admin); the answer holds the signing secret, shown this once */
+    post: operations['createWebhook']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/webhooks/{id}': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** Get a webhook subscription (images:read for its project; never its secret) */
+    get: operations['getWebhook']
+    put?: never
+    post?: never
+    /** Unsubscribe: nothing more is delivered and the delivery log goes with it (images:write for its project) */
+    delete: operations['deleteWebhook']
+    options?: never
+    head?: never
+    /** Change a subscription, pause it (status disabled) or re-enable it (status active) (images:write for its project) */
+    patch: operations['updateWebhook']
+    trace?: never
+  }
+  '/v1/webhooks/{id}/rotate-secret': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /** Replace the signing secret; the old one keeps signing beside it for graceSeconds (images:write for its project). The new secret is shown this once */
+    post: operations['rotateWebhookSecret']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/webhooks/{id}/deliveries': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** A subscription's delivery log, newest first (images:read for its project) */
+    get: operations['listWebhookDeliveries']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/webhooks/{id}/deliveries/{deliveryId}': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** A delivery with every attempt made (images:read for its project) */
+    get: operations['getWebhookDelivery']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /** Send a delivery again from its first attempt, whatever became of it (images:write for its project); the same webhook-id, so receivers can tell */
+    post: operations['redeliverWebhook']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
 }
 export type webhooks = Record<string, never>
 export interface components {
@@ -402,47 +527,38 @@ export interface components {
      * Problem
      * @description RFC 9457 problem details; some problems add fields of their own (e.g. currentStatus, allowedActions).
      */
-    Problem: {
-      /**
-       * @description URN identifying the kind of problem
-       * @example urn:ci-image-store:problem:not-found
-       */
-      type: string
-      /**
-       * @description Short summary of the kind of problem
-       * @example Not Found
-       */
-      title: string
-      /** @example 404 */
-      status: number
-      /**
-       * @description What went wrong in this request and how to fix it
-       * @example No image with code "node-20".
-       */
-      detail: string
-      /**
-       * @description The request path
-       * @example /v1/images/node-20
-       */
-      instance: string
-      /**
-       * @description Stable machine-readable code
-       * @example IMAGE_NOT_FOUND
-       */
-      code: string
-      /**
-       * @description Echo of X-Request-Id; quote it when reporting a problem
-       * @example 6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e
-       */
-      requestId: string
-      /** @description Each invalid field (validation problems only) */
-      errors?: {
-        path: string
-        message: string
-      }[]
-    } & {
-      [key: string]: unknown
-    }
+    Problem:
+      | components['schemas']['BasicProblem']
+      | components['schemas']['ValidationFailedProblem']
+      | components['schemas']['InvalidTimestampProblem']
+      | components['schemas']['InsufficientScopeProblem']
+      | components['schemas']['ProjectNotAllowedProblem']
+      | components['schemas']['NotImageOwnerProblem']
+      | components['schemas']['CredentialNameTakenProblem']
+      | components['schemas']['InvalidRegistryHostProblem']
+      | components['schemas']['CredentialRegistriesInUseProblem']
+      | components['schemas']['CredentialInUseProblem']
+      | components['schemas']['CredentialNotInProjectProblem']
+      | components['schemas']['CredentialNotInOwnerProjectProblem']
+      | components['schemas']['CredentialRegistryMismatchProblem']
+      | components['schemas']['CredentialUnavailableProblem']
+      | components['schemas']['ImageNotFoundProblem']
+      | components['schemas']['ImageNotVisibleProblem']
+      | components['schemas']['ImageCodeTakenProblem']
+      | components['schemas']['ImageChangedProblem']
+      | components['schemas']['ImmutableFieldProblem']
+      | components['schemas']['InvalidImageReferenceProblem']
+      | components['schemas']['VersionNotFoundProblem']
+      | components['schemas']['VersionInProgressProblem']
+      | components['schemas']['VersionStatusConflictProblem']
+      | components['schemas']['VersionWithdrawnProblem']
+      | components['schemas']['InvalidVersionSpecProblem']
+      | components['schemas']['ReferenceAlreadyReleasedProblem']
+      | components['schemas']['ReleaseTypeRequiredProblem']
+      | components['schemas']['LineNotFoundProblem']
+      | components['schemas']['WebhookUrlRefusedProblem']
+      | components['schemas']['WebhookProjectRequiredProblem']
+      | components['schemas']['ImageNotInWebhookProjectProblem']
     /**
      * Token
      * @description An API token (never its secret)
@@ -572,6 +688,54 @@ export interface components {
       expiresAt: string | null
     }
     /**
+     * CreateToken
+     * @example {
+     *       "name": "pipeline-engine",
+     *       "scopes": [
+     *         "resolve",
+     *         "pull-secrets"
+     *       ],
+     *       "expiresAt": "2027-11-26T00:00:00.000Z"
+     *     }
+     */
+    CreateToken: {
+      /** @description Who holds it; becomes the owner name of images it associates */
+      name: string
+      scopes: ('admin' | 'images:read' | 'images:write' | 'credentials:write' | 'resolve' | 'pull-secrets')[]
+      /** @description Omit or null for every project */
+      projects?: string[] | null
+      /** @description Must be in the future; omit for no expiry */
+      expiresAt?: string | null
+    }
+    /**
+     * TokenPage
+     * @description A page of tokens
+     * @example {
+     *       "items": [
+     *         {
+     *           "id": "0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+     *           "name": "pipeline-engine",
+     *           "prefix": "cis_Xk3v9Q",
+     *           "scopes": [
+     *             "resolve"
+     *           ],
+     *           "projects": null,
+     *           "expiresAt": "2027-11-26T00:00:00.000Z",
+     *           "createdAt": "2026-11-26T18:00:00.000Z",
+     *           "createdBy": "admin",
+     *           "lastUsedAt": null,
+     *           "revokedAt": null
+     *         }
+     *       ],
+     *       "nextCursor": null
+     *     }
+     */
+    TokenPage: {
+      items: components['schemas']['Token'][]
+      /** @description Pass as `cursor` to get the next page; null when there is none */
+      nextCursor: string | null
+    }
+    /**
      * Credential
      * @description A registry login of a project. The password is stored encrypted and never returned.
      * @example {
@@ -631,6 +795,109 @@ export interface components {
       updatedAt: string
       /** @description When the password was last replaced; null if never */
       secretRotatedAt: string | null
+    }
+    /**
+     * CreateCredential
+     * @example {
+     *       "name": "harbor-robot",
+     *       "username": "robot$payments+ci",
+     *       "password": "eyJhbGciOi…",
+     *       "registries": [
+     *         "harbor.example.com"
+     *       ],
+     *       "description": "Pull-only robot account on harbor.example.com"
+     *     }
+     */
+    CreateCredential: {
+      /**
+       * @description Unique within the project: letters, digits, ".", "_", "-"
+       * @example harbor-robot
+       */
+      name: string
+      /**
+       * @description Registry login name (e.g. AWS, _json_key, robot$project+name); no spaces, colons or control characters
+       * @example robot$payments+ci
+       */
+      username: string
+      /** @description Password or access token; stored encrypted, never returned */
+      password: string
+      /**
+       * @description The registry hosts this credential is for, normalised (lower case; '', index.docker.io and registry-1.docker.io become docker.io). It is sent to these hosts only (for docker.io also to its API and token hosts registry-1.docker.io and auth.docker.io): a check or a pull secret for a version on any other host never uses it. A registry whose token service is on another host needs that host listed too.
+       * @example [
+       *       "harbor.example.com"
+       *     ]
+       */
+      registries: string[]
+      /** @example Pull-only robot account on harbor.example.com */
+      description?: string
+    }
+    /**
+     * UpdateCredential
+     * @description Only the fields given change. Rotating: send the new password (and username if it changed).
+     * @example {
+     *       "password": "new-robot-token…"
+     *     }
+     * @example {
+     *       "name": "harbor-robot-2025",
+     *       "description": null
+     *     }
+     * @example {
+     *       "registries": [
+     *         "harbor.example.com",
+     *         "harbor-auth.example.com"
+     *       ]
+     *     }
+     */
+    UpdateCredential: {
+      /**
+       * @description Unique within the project: letters, digits, ".", "_", "-"
+       * @example harbor-robot
+       */
+      name?: string
+      /** @description null clears it */
+      description?: null | string
+      /**
+       * @description Registry login name (e.g. AWS, _json_key, robot$project+name); no spaces, colons or control characters
+       * @example robot$payments+ci
+       */
+      username?: string
+      /** @description Password or access token; stored encrypted, never returned */
+      password?: string
+      /**
+       * @description The registry hosts this credential is for, normalised (lower case; '', index.docker.io and registry-1.docker.io become docker.io). It is sent to these hosts only (for docker.io also to its API and token hosts registry-1.docker.io and auth.docker.io): a check or a pull secret for a version on any other host never uses it. A registry whose token service is on another host needs that host listed too. Replaces the list. Refused (409 CREDENTIAL_REGISTRIES_IN_USE) if a version that is not cancelled pulls with this credential from a host the new list leaves out.
+       * @example [
+       *       "harbor.example.com"
+       *     ]
+       */
+      registries?: string[]
+    }
+    /**
+     * CredentialPage
+     * @description A page of credentials, by name
+     * @example {
+     *       "items": [
+     *         {
+     *           "id": "5d0f3a52-8c1e-4b7a-9f2e-6a4b1c9d7e30",
+     *           "project": "payments-ci",
+     *           "name": "harbor-robot",
+     *           "description": "Pull-only robot account on harbor.example.com",
+     *           "username": "robot$payments+ci",
+     *           "registries": [
+     *             "harbor.example.com"
+     *           ],
+     *           "createdAt": "2026-11-26T18:00:00.000Z",
+     *           "createdBy": "payments-publisher",
+     *           "updatedAt": "2026-11-26T18:00:00.000Z",
+     *           "secretRotatedAt": null
+     *         }
+     *       ],
+     *       "nextCursor": null
+     *     }
+     */
+    CredentialPage: {
+      items: components['schemas']['Credential'][]
+      /** @description Pass as `cursor` to get the next page; null when there is none */
+      nextCursor: string | null
     }
     /**
      * Visibility
@@ -828,8 +1095,152 @@ export interface components {
       lines: components['schemas']['ImageLine'][]
     }
     /**
+     * CreateImage
+     * @example {
+     *       "code": "node-20",
+     *       "name": "Node.js 20 build image",
+     *       "ownerProject": "payments-ci",
+     *       "debugProject": "payments-sandbox",
+     *       "credentialId": "5d0f3a52-8c1e-4b7a-9f2e-6a4b1c9d7e30",
+     *       "summary": "Node.js 20, npm and git for CI jobs",
+     *       "labels": [
+     *         "nodejs",
+     *         "build"
+     *       ],
+     *       "visibility": {
+     *         "public": false,
+     *         "projects": [
+     *           "web-ci"
+     *         ]
+     *       }
+     *     }
+     */
+    CreateImage: {
+      /**
+       * @description The image's identity in the store: lower-case letters, digits, '-' and '_', 3–64 characters, starting with a letter; unique and immutable
+       * @example node-20
+       */
+      code: string
+      /**
+       * @description Display name
+       * @example Node.js 20 build image
+       */
+      name: string
+      /**
+       * @description Project id: lower-case letters, digits, "-" and "_", 2–64 characters
+       * @example payments-ci
+       */
+      ownerProject: string
+      /**
+       * @description Project where new versions are tried before release; defaults to ownerProject
+       * @example payments-ci
+       */
+      debugProject?: string
+      /** @description A credential of ownerProject, for a private image */
+      credentialId?: string | null
+      /**
+       * @description One line shown in lists
+       * @example Node.js 20, npm and git for CI jobs
+       */
+      summary?: string
+      /**
+       * @description Long description (Markdown), up to 64 KiB
+       * @example Based on node:20-bookworm-slim.
+       */
+      description?: string
+      /** @description Up to 50 labels */
+      labels?: string[]
+      /** @description Default: private (owner and debug project only) */
+      visibility?: {
+        /** @default false */
+        public: boolean
+        /** @description Further projects that may resolve the image (up to 500) */
+        projects?: string[]
+      }
+    }
+    /**
+     * UpdateImage
+     * @description Only the fields given change (null clears summary, description, credentialId). code and ownerProject cannot change.
+     * @example {
+     *       "summary": "Node.js 20.18, npm 10 and git",
+     *       "labels": [
+     *         "nodejs",
+     *         "build",
+     *         "lts"
+     *       ]
+     *     }
+     * @example {
+     *       "credentialId": null,
+     *       "visibility": {
+     *         "public": true
+     *       }
+     *     }
+     */
+    UpdateImage: {
+      /**
+       * @description Display name
+       * @example Node.js 20 build image
+       */
+      name?: string
+      summary?: string | null
+      description?: string | null
+      /** @description Up to 50 labels */
+      labels?: string[]
+      /**
+       * @description Project id: lower-case letters, digits, "-" and "_", 2–64 characters
+       * @example payments-ci
+       */
+      debugProject?: string
+      /** @description null: pull without a credential */
+      credentialId?: string | null
+      visibility?: {
+        public?: boolean
+        /** @description Further projects that may resolve the image (up to 500) */
+        projects?: string[]
+      }
+    }
+    /**
+     * ImagePage
+     * @description A page of images
+     * @example {
+     *       "items": [
+     *         {
+     *           "id": "8e2d6a4c-1b3f-4d5e-9a7b-0c1d2e3f4a5b",
+     *           "code": "node-20",
+     *           "name": "Node.js 20 build image",
+     *           "ownerProject": "payments-ci",
+     *           "debugProject": "payments-sandbox",
+     *           "credentialId": "5d0f3a52-8c1e-4b7a-9f2e-6a4b1c9d7e30",
+     *           "summary": "Node.js 20, npm and git for CI jobs",
+     *           "description": null,
+     *           "labels": [
+     *             "nodejs",
+     *             "build"
+     *           ],
+     *           "visibility": {
+     *             "public": false,
+     *             "projects": [
+     *               "web-ci"
+     *             ]
+     *           },
+     *           "revision": 1,
+     *           "lastReleasedAt": null,
+     *           "createdAt": "2026-11-26T18:00:00.000Z",
+     *           "createdBy": "payments-publisher",
+     *           "updatedAt": "2026-11-26T18:00:00.000Z"
+     *         }
+     *       ],
+     *       "nextCursor": null
+     *     }
+     */
+    ImagePage: {
+      items: components['schemas']['Image'][]
+      /** @description Pass as `cursor` to get the next page; null when there is none */
+      nextCursor: string | null
+    }
+    /**
      * ImageEvent
-     * @description One entry of an image's audit trail
+     * @description One entry of an image's audit trail; `action` says which, and what `details` holds
      * @example {
      *       "id": 42,
      *       "action": "image.updated",
@@ -854,39 +1265,506 @@ export interface components {
      *       "createdAt": "2026-11-26T18:05:00.000Z"
      *     }
      */
-    ImageEvent: {
-      /** @description Increases with time; events are listed newest first */
-      id: number
-      /**
-       * @description image.associated, image.updated, version.submitted, version.released, …
-       * @example image.updated
-       */
-      action: string
-      /** @description Who did it */
-      actor: {
-        /** @description The token that did it; null for the service itself (e.g. a pullability check) */
-        tokenId: string | null
-        /**
-         * @description The token's name when it acted (a label, not an identity)
-         * @example payments-publisher
-         */
-        name: string
-        /** @description The projects the token acted for; null = every project */
-        projects: string[] | null
-      }
-      /** @description The version concerned ('M.m.p'), for version events */
-      version: string | null
-      /** @description What changed; image.updated has `changes`: field → {from, to} */
-      details: {
-        [key: string]: unknown
-      }
-      /** @description The request that made the change */
-      requestId: string | null
-      /**
-       * Format: date-time
-       * @example 2026-11-26T18:00:00.000Z
-       */
-      createdAt: string
+    ImageEvent:
+      | {
+          /** @description Increases with time; events are listed newest first */
+          id: number
+          /** @description Who did it */
+          actor: {
+            /** @description The token that did it; null for the service itself (e.g. a pullability check) */
+            tokenId: string | null
+            /**
+             * @description The token's name when it acted (a label, not an identity)
+             * @example payments-publisher
+             */
+            name: string
+            /** @description The projects the token acted for; null = every project */
+            projects: string[] | null
+          }
+          /** @description The version concerned ('M.m.p'), for version events */
+          version: string | null
+          /** @description The request that made the change */
+          requestId: string | null
+          /**
+           * Format: date-time
+           * @example 2026-11-26T18:00:00.000Z
+           */
+          createdAt: string
+          /** @enum {string} */
+          action: 'image.associated'
+          /** @description The image as associated */
+          details: {
+            code: string
+            name: string
+            ownerProject: string
+            debugProject: string
+            credentialId: string | null
+            summary: string | null
+            labels: string[]
+            visibility: {
+              public: boolean
+              projects: string[]
+            }
+          } & {
+            [key: string]: unknown
+          }
+        }
+      | {
+          /** @description Increases with time; events are listed newest first */
+          id: number
+          /** @description Who did it */
+          actor: {
+            /** @description The token that did it; null for the service itself (e.g. a pullability check) */
+            tokenId: string | null
+            /**
+             * @description The token's name when it acted (a label, not an identity)
+             * @example payments-publisher
+             */
+            name: string
+            /** @description The projects the token acted for; null = every project */
+            projects: string[] | null
+          }
+          /** @description The version concerned ('M.m.p'), for version events */
+          version: string | null
+          /** @description The request that made the change */
+          requestId: string | null
+          /**
+           * Format: date-time
+           * @example 2026-11-26T18:00:00.000Z
+           */
+          createdAt: string
+          /** @enum {string} */
+          action: 'image.updated'
+          /** @description What the edit changed */
+          details: {
+            /** @description Each changed field (visibility.public, …) → {from, to} */
+            changes: {
+              [key: string]: {
+                from: unknown
+                to: unknown
+              }
+            }
+          } & {
+            [key: string]: unknown
+          }
+        }
+      | {
+          /** @description Increases with time; events are listed newest first */
+          id: number
+          /** @description Who did it */
+          actor: {
+            /** @description The token that did it; null for the service itself (e.g. a pullability check) */
+            tokenId: string | null
+            /**
+             * @description The token's name when it acted (a label, not an identity)
+             * @example payments-publisher
+             */
+            name: string
+            /** @description The projects the token acted for; null = every project */
+            projects: string[] | null
+          }
+          /** @description The version concerned ('M.m.p'), for version events */
+          version: string | null
+          /** @description The request that made the change */
+          requestId: string | null
+          /**
+           * Format: date-time
+           * @example 2026-11-26T18:00:00.000Z
+           */
+          createdAt: string
+          /** @enum {string} */
+          action: 'image.deleted'
+          /** @description The image that was deleted */
+          details: {
+            code: string
+            ownerProject: string
+          } & {
+            [key: string]: unknown
+          }
+        }
+      | {
+          /** @description Increases with time; events are listed newest first */
+          id: number
+          /** @description Who did it */
+          actor: {
+            /** @description The token that did it; null for the service itself (e.g. a pullability check) */
+            tokenId: string | null
+            /**
+             * @description The token's name when it acted (a label, not an identity)
+             * @example payments-publisher
+             */
+            name: string
+            /** @description The projects the token acted for; null = every project */
+            projects: string[] | null
+          }
+          /** @description The version concerned ('M.m.p'), for version events */
+          version: string | null
+          /** @description The request that made the change */
+          requestId: string | null
+          /**
+           * Format: date-time
+           * @example 2026-11-26T18:00:00.000Z
+           */
+          createdAt: string
+          /** @enum {string} */
+          action: 'image.credential_rebound'
+          /** @description The image's credential now goes to other registries */
+          details: {
+            credentialId: string
+            registries: {
+              from: string[]
+              to: string[]
+            }
+          } & {
+            [key: string]: unknown
+          }
+        }
+      | {
+          /** @description Increases with time; events are listed newest first */
+          id: number
+          /** @description Who did it */
+          actor: {
+            /** @description The token that did it; null for the service itself (e.g. a pullability check) */
+            tokenId: string | null
+            /**
+             * @description The token's name when it acted (a label, not an identity)
+             * @example payments-publisher
+             */
+            name: string
+            /** @description The projects the token acted for; null = every project */
+            projects: string[] | null
+          }
+          /** @description The version concerned ('M.m.p'), for version events */
+          version: string | null
+          /** @description The request that made the change */
+          requestId: string | null
+          /**
+           * Format: date-time
+           * @example 2026-11-26T18:00:00.000Z
+           */
+          createdAt: string
+          /** @enum {string} */
+          action: 'version.submitted'
+          /** @description The version as submitted */
+          details: {
+            /** @example checking */
+            to: string
+            /** @description null for the first version */
+            releaseType: string | null
+            /** @description The major line bumped, when one was asked for */
+            line: number | null
+            /** @description registry/repository:tag */
+            reference: string
+            credentialId: string | null
+          } & {
+            [key: string]: unknown
+          }
+        }
+      | {
+          /** @description Increases with time; events are listed newest first */
+          id: number
+          /** @description Who did it */
+          actor: {
+            /** @description The token that did it; null for the service itself (e.g. a pullability check) */
+            tokenId: string | null
+            /**
+             * @description The token's name when it acted (a label, not an identity)
+             * @example payments-publisher
+             */
+            name: string
+            /** @description The projects the token acted for; null = every project */
+            projects: string[] | null
+          }
+          /** @description The version concerned ('M.m.p'), for version events */
+          version: string | null
+          /** @description The request that made the change */
+          requestId: string | null
+          /**
+           * Format: date-time
+           * @example 2026-11-26T18:00:00.000Z
+           */
+          createdAt: string
+          /** @enum {string} */
+          action: 'version.recheck_requested'
+          /** @description A publisher asked for another check */
+          details: {
+            /**
+             * @description The version status before
+             * @example testing
+             */
+            from: string
+            /**
+             * @description The version status after
+             * @example released
+             */
+            to: string
+            /** @description The digest the last check found */
+            previousDigest: string | null
+          } & {
+            [key: string]: unknown
+          }
+        }
+      | {
+          /** @description Increases with time; events are listed newest first */
+          id: number
+          /** @description Who did it */
+          actor: {
+            /** @description The token that did it; null for the service itself (e.g. a pullability check) */
+            tokenId: string | null
+            /**
+             * @description The token's name when it acted (a label, not an identity)
+             * @example payments-publisher
+             */
+            name: string
+            /** @description The projects the token acted for; null = every project */
+            projects: string[] | null
+          }
+          /** @description The version concerned ('M.m.p'), for version events */
+          version: string | null
+          /** @description The request that made the change */
+          requestId: string | null
+          /**
+           * Format: date-time
+           * @example 2026-11-26T18:00:00.000Z
+           */
+          createdAt: string
+          /** @enum {string} */
+          action: 'version.released'
+          /** @description Released */
+          details: {
+            /**
+             * @description The version status before
+             * @example testing
+             */
+            from: string
+            /**
+             * @description The version status after
+             * @example released
+             */
+            to: string
+          } & {
+            [key: string]: unknown
+          }
+        }
+      | {
+          /** @description Increases with time; events are listed newest first */
+          id: number
+          /** @description Who did it */
+          actor: {
+            /** @description The token that did it; null for the service itself (e.g. a pullability check) */
+            tokenId: string | null
+            /**
+             * @description The token's name when it acted (a label, not an identity)
+             * @example payments-publisher
+             */
+            name: string
+            /** @description The projects the token acted for; null = every project */
+            projects: string[] | null
+          }
+          /** @description The version concerned ('M.m.p'), for version events */
+          version: string | null
+          /** @description The request that made the change */
+          requestId: string | null
+          /**
+           * Format: date-time
+           * @example 2026-11-26T18:00:00.000Z
+           */
+          createdAt: string
+          /** @enum {string} */
+          action: 'version.cancelled'
+          /** @description Cancelled */
+          details: {
+            /**
+             * @description The version status before
+             * @example testing
+             */
+            from: string
+            /**
+             * @description The version status after
+             * @example released
+             */
+            to: string
+            reason?: string
+          } & {
+            [key: string]: unknown
+          }
+        }
+      | {
+          /** @description Increases with time; events are listed newest first */
+          id: number
+          /** @description Who did it */
+          actor: {
+            /** @description The token that did it; null for the service itself (e.g. a pullability check) */
+            tokenId: string | null
+            /**
+             * @description The token's name when it acted (a label, not an identity)
+             * @example payments-publisher
+             */
+            name: string
+            /** @description The projects the token acted for; null = every project */
+            projects: string[] | null
+          }
+          /** @description The version concerned ('M.m.p'), for version events */
+          version: string | null
+          /** @description The request that made the change */
+          requestId: string | null
+          /**
+           * Format: date-time
+           * @example 2026-11-26T18:00:00.000Z
+           */
+          createdAt: string
+          /** @enum {string} */
+          action: 'version.withdrawn'
+          /** @description Withdrawn */
+          details: {
+            /**
+             * @description The version status before
+             * @example testing
+             */
+            from: string
+            /**
+             * @description The version status after
+             * @example released
+             */
+            to: string
+            reason?: string
+          } & {
+            [key: string]: unknown
+          }
+        }
+      | {
+          /** @description Increases with time; events are listed newest first */
+          id: number
+          /** @description Who did it */
+          actor: {
+            /** @description The token that did it; null for the service itself (e.g. a pullability check) */
+            tokenId: string | null
+            /**
+             * @description The token's name when it acted (a label, not an identity)
+             * @example payments-publisher
+             */
+            name: string
+            /** @description The projects the token acted for; null = every project */
+            projects: string[] | null
+          }
+          /** @description The version concerned ('M.m.p'), for version events */
+          version: string | null
+          /** @description The request that made the change */
+          requestId: string | null
+          /**
+           * Format: date-time
+           * @example 2026-11-26T18:00:00.000Z
+           */
+          createdAt: string
+          /** @enum {string} */
+          action: 'version.check_passed'
+          /** @description The check found the image pullable */
+          details: {
+            /**
+             * @description The version status before
+             * @example testing
+             */
+            from: string
+            /**
+             * @description The version status after
+             * @example released
+             */
+            to: string
+            digest: string
+            previousDigest: string | null
+            /** @description The tag now points at another image than at the previous check */
+            digestChanged: boolean
+            platforms: {
+              os: string
+              architecture: string
+              variant?: string
+            }[]
+            attempts: number
+          } & {
+            [key: string]: unknown
+          }
+        }
+      | {
+          /** @description Increases with time; events are listed newest first */
+          id: number
+          /** @description Who did it */
+          actor: {
+            /** @description The token that did it; null for the service itself (e.g. a pullability check) */
+            tokenId: string | null
+            /**
+             * @description The token's name when it acted (a label, not an identity)
+             * @example payments-publisher
+             */
+            name: string
+            /** @description The projects the token acted for; null = every project */
+            projects: string[] | null
+          }
+          /** @description The version concerned ('M.m.p'), for version events */
+          version: string | null
+          /** @description The request that made the change */
+          requestId: string | null
+          /**
+           * Format: date-time
+           * @example 2026-11-26T18:00:00.000Z
+           */
+          createdAt: string
+          /** @enum {string} */
+          action: 'version.check_failed'
+          /** @description The check failed for good */
+          details: {
+            /**
+             * @description The version status before
+             * @example testing
+             */
+            from: string
+            /**
+             * @description The version status after
+             * @example released
+             */
+            to: string
+            checkClass: string
+            reason: string
+            attempts: number
+          } & {
+            [key: string]: unknown
+          }
+        }
+    /**
+     * ImageEventPage
+     * @description A page of events, newest first
+     * @example {
+     *       "items": [
+     *         {
+     *           "id": 42,
+     *           "action": "image.updated",
+     *           "actor": {
+     *             "tokenId": "0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+     *             "name": "payments-publisher",
+     *             "projects": [
+     *               "payments-ci",
+     *               "payments-sandbox"
+     *             ]
+     *           },
+     *           "version": null,
+     *           "details": {
+     *             "changes": {
+     *               "credentialId": {
+     *                 "from": null,
+     *                 "to": "5d0f3a52-8c1e-4b7a-9f2e-6a4b1c9d7e30"
+     *               }
+     *             }
+     *           },
+     *           "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+     *           "createdAt": "2026-11-26T18:05:00.000Z"
+     *         }
+     *       ],
+     *       "nextCursor": null
+     *     }
+     */
+    ImageEventPage: {
+      items: components['schemas']['ImageEvent'][]
+      /** @description Pass as `cursor` to get the next page; null when there is none */
+      nextCursor: string | null
     }
     /**
      * Version
@@ -1020,6 +1898,132 @@ export interface components {
        * @example 2026-11-26T18:00:00.000Z
        */
       updatedAt: string
+    }
+    /**
+     * SubmitVersion
+     * @example {
+     *       "releaseType": "minor",
+     *       "registry": "registry.example.com",
+     *       "repository": "ci/node",
+     *       "tag": "20.12-1",
+     *       "releaseNotes": "Node 20.12, pnpm 9."
+     *     }
+     * @example {
+     *       "releaseType": "patch",
+     *       "line": 1,
+     *       "repository": "library/node",
+     *       "tag": "18.20.4"
+     *     }
+     */
+    SubmitVersion: {
+      /**
+       * @description major → (M+1).0.0, minor → M.(m+1).0, patch → M.m.(p+1)
+       * @enum {string}
+       */
+      releaseType?: 'major' | 'minor' | 'patch'
+      /** @description Bump the highest version of this major line instead of the highest overall (minor or patch only), e.g. a fix for 1.x while 2.x exists */
+      line?: number
+      /** @description Registry host[:port]; empty or absent = docker.io. A single name without dot or port (e.g. harbor) is refused with 400 INVALID_IMAGE_REFERENCE: use the registry's full host name. When the version pulls with a credential, the host must be one of the credential's registries (400 CREDENTIAL_REGISTRY_MISMATCH otherwise). */
+      registry?: string
+      /**
+       * @description Image name with its namespace, lower case
+       * @example team/tools/builder
+       */
+      repository: string
+      /**
+       * @description Tag to check and release
+       * @example 2.3.0
+       */
+      tag: string
+      /** @description A credential of the image's owner project; absent = the image's credential; null = anonymous pull */
+      credentialId?: string | null
+      /** @description Shown in the store (≤ 256 KiB) */
+      dockerfile?: string
+      /** @description ≤ 64 KiB */
+      releaseNotes?: string
+    }
+    /**
+     * CancelVersion
+     * @example {
+     *       "reason": "Wrong base image; resubmitting."
+     *     }
+     */
+    CancelVersion: {
+      /** @description Why; kept in the audit trail */
+      reason?: string
+    }
+    /**
+     * WithdrawVersion
+     * @example {
+     *       "reason": "CVE-2026-1234 in the bundled OpenSSL; use 1.4.3."
+     *     }
+     */
+    WithdrawVersion: {
+      /** @description Why the release is taken down; shown to users */
+      reason: string
+    }
+    /**
+     * VersionPage
+     * @description A page of versions
+     * @example {
+     *       "items": [
+     *         {
+     *           "imageCode": "node-20",
+     *           "version": "1.4.2",
+     *           "major": 1,
+     *           "minor": 4,
+     *           "patch": 2,
+     *           "releaseType": "patch",
+     *           "status": "testing",
+     *           "statusReason": null,
+     *           "checkClass": null,
+     *           "allowedActions": [
+     *             "recheck",
+     *             "release",
+     *             "cancel"
+     *           ],
+     *           "registry": "registry.example.com",
+     *           "repository": "ci/node",
+     *           "tag": "20.11-1",
+     *           "reference": "registry.example.com/ci/node:20.11-1",
+     *           "digest": "sha256:4b1f5c0d8e9a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c",
+     *           "pinnedReference": "registry.example.com/ci/node@sha256:4b1f5c0d8e9a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c",
+     *           "platforms": [
+     *             {
+     *               "os": "linux",
+     *               "architecture": "amd64"
+     *             },
+     *             {
+     *               "os": "linux",
+     *               "architecture": "arm64",
+     *               "variant": "v8"
+     *             }
+     *           ],
+     *           "mediaType": "application/vnd.oci.image.index.v1+json",
+     *           "size": 1786,
+     *           "checkedAt": "2026-11-26T18:00:04.000Z",
+     *           "credentialId": "0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+     *           "dockerfile": "FROM node:20-bookworm\nRUN npm i -g pnpm@9\n",
+     *           "releaseNotes": "Fix: pnpm 9.1 for the lockfile format change.",
+     *           "submittedBy": "payments-publisher",
+     *           "submittedAt": "2026-11-26T18:00:00.000Z",
+     *           "releasedBy": null,
+     *           "releasedAt": null,
+     *           "cancelledBy": null,
+     *           "cancelledAt": null,
+     *           "withdrawnBy": null,
+     *           "withdrawnAt": null,
+     *           "withdrawReason": null,
+     *           "updatedAt": "2026-11-26T18:00:04.000Z"
+     *         }
+     *       ],
+     *       "nextCursor": null
+     *     }
+     */
+    VersionPage: {
+      items: components['schemas']['Version'][]
+      /** @description Pass as `cursor` to get the next page; null when there is none */
+      nextCursor: string | null
     }
     /**
      * Resolution
@@ -1169,6 +2173,54 @@ export interface components {
       )[]
     }
     /**
+     * ResolveBatch
+     * @example {
+     *       "project": "payments-ci",
+     *       "pipeline": "p-8f3a1c",
+     *       "build": "b-20261126-0042",
+     *       "images": [
+     *         {
+     *           "image": "node-20",
+     *           "version": "1.latest"
+     *         },
+     *         {
+     *           "image": "maven-3",
+     *           "version": "2.1.0"
+     *         }
+     *       ]
+     *     }
+     */
+    ResolveBatch: {
+      /**
+       * @description Project id: lower-case letters, digits, "-" and "_", 2–64 characters
+       * @example payments-ci
+       */
+      project: string
+      /**
+       * @description The pipeline asking (recorded in the resolution log)
+       * @example p-8f3a1c
+       */
+      pipeline?: string
+      /**
+       * @description The build asking (recorded in the resolution log)
+       * @example b-20261126-0042
+       */
+      build?: string
+      /** @description The images of every job, 1–100 entries */
+      images: {
+        /**
+         * @description The image's identity in the store: lower-case letters, digits, '-' and '_', 3–64 characters, starting with a letter; unique and immutable
+         * @example node-20
+         */
+        image: string
+        /**
+         * @description Version spec: N.latest (newest in major N), N.M.latest (newest patch of N.M), latest (newest of all), X.Y.Z (exact); N.* and N.M.* are aliases of N.latest and N.M.latest; numbers are plain non-negative integers (no leading zeros)
+         * @example 1.latest
+         */
+        version: string
+      }[]
+    }
+    /**
      * ResolutionRecord
      * @description Resolutions handed out. Identical ones (same spec, version, digest, project, pipeline, build and token: the jobs of one build, retries) that arrive within one write of the log (about a second) are one entry with a count.
      * @example {
@@ -1247,6 +2299,1918 @@ export interface components {
         lastResolvedAt: string
       }[]
     }
+    /**
+     * ResolutionRecordPage
+     * @description A page of resolutions, newest first
+     * @example {
+     *       "items": [
+     *         {
+     *           "spec": "1.latest",
+     *           "version": "1.4.2",
+     *           "status": "released",
+     *           "digest": "sha256:3f1a2b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a",
+     *           "project": "payments-ci",
+     *           "pipeline": "p-8f3a1c",
+     *           "build": "b-20261126-0042",
+     *           "count": 3,
+     *           "firstResolvedAt": "2026-11-26T17:59:59.412Z",
+     *           "resolvedAt": "2026-11-26T18:00:00.000Z"
+     *         }
+     *       ],
+     *       "nextCursor": null
+     *     }
+     */
+    ResolutionRecordPage: {
+      items: components['schemas']['ResolutionRecord'][]
+      /** @description Pass as `cursor` to get the next page; null when there is none */
+      nextCursor: string | null
+    }
+    /**
+     * CatalogEvent
+     * @description One event of the catalog-wide feed (and the data of a webhook delivery)
+     * @example {
+     *       "id": 1042,
+     *       "type": "version.released",
+     *       "time": "2026-12-01T18:05:00.000Z",
+     *       "imageCode": "node-20",
+     *       "project": "payments",
+     *       "version": "1.4.2",
+     *       "digest": "sha256:3f1c5b2a9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a29180f7e6d5c4b3a291807",
+     *       "pinnedReference": "harbor.example.com/ci/node@sha256:3f1c5b2a9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a29180f7e6d5c4b3a291807",
+     *       "tag": "20.12-1",
+     *       "platforms": [
+     *         {
+     *           "os": "linux",
+     *           "architecture": "amd64"
+     *         }
+     *       ],
+     *       "actor": {
+     *         "tokenId": "0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+     *         "name": "payments-publisher",
+     *         "projects": [
+     *           "payments"
+     *         ]
+     *       },
+     *       "details": {},
+     *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+     *     }
+     */
+    CatalogEvent: {
+      /** @description Position in the outbox: events are numbered in the order their changes committed */
+      id: number
+      /**
+       * @description Dotted type: image.associated, image.updated, image.deleted, version.submitted, version.released, …
+       * @example version.released
+       */
+      type: string
+      /**
+       * Format: date-time
+       * @example 2026-11-26T18:00:00.000Z
+       */
+      time: string
+      /** @description The image concerned; null for events of no image (webhook.disabled) */
+      imageCode: string | null
+      /** @description The image's owner project when it happened (for webhook events, the subscription's) */
+      project: string | null
+      /** @description The version concerned ('M.m.p'), for version events */
+      version: string | null
+      /** @description The pinned digest when it happened */
+      digest: string | null
+      /** @description registry/repository@digest: what a pipeline pulls */
+      pinnedReference: string | null
+      /** @description The tag the version was submitted with */
+      tag: string | null
+      /** @description Runnable platforms found by the check */
+      platforms:
+        | {
+            os: string
+            architecture: string
+            variant?: string
+          }[]
+        | null
+      actor: {
+        /** @description The token that did it; null for the service itself */
+        tokenId: string | null
+        /** @description The token's name (a label) */
+        name: string
+        /** @description The projects the token acted for; null = every project */
+        projects: string[] | null
+      }
+      /** @description What changed, by event type */
+      details: {
+        [key: string]: unknown
+      }
+      /** @description The request that made the change */
+      requestId: string | null
+    }
+    /**
+     * EventFeedPage
+     * @description Events oldest first, after a cursor
+     * @example {
+     *       "items": [
+     *         {
+     *           "id": 1042,
+     *           "type": "version.released",
+     *           "time": "2026-12-01T18:05:00.000Z",
+     *           "imageCode": "node-20",
+     *           "project": "payments",
+     *           "version": "1.4.2",
+     *           "digest": "sha256:3f1c5b2a9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a29180f7e6d5c4b3a291807",
+     *           "pinnedReference": "harbor.example.com/ci/node@sha256:3f1c5b2a9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a29180f7e6d5c4b3a291807",
+     *           "tag": "20.12-1",
+     *           "platforms": [
+     *             {
+     *               "os": "linux",
+     *               "architecture": "amd64"
+     *             }
+     *           ],
+     *           "actor": {
+     *             "tokenId": "0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+     *             "name": "payments-publisher",
+     *             "projects": [
+     *               "payments"
+     *             ]
+     *           },
+     *           "details": {},
+     *           "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+     *         }
+     *       ],
+     *       "nextCursor": "WzEwNDJd",
+     *       "hasMore": false
+     *     }
+     */
+    EventFeedPage: {
+      items: components['schemas']['CatalogEvent'][]
+      /** @description Where the next read starts: pass it as `after`. Always present, also on an empty page, so a consumer stores it and polls with it. */
+      nextCursor: string
+      /** @description More events are there already: read again at once rather than after a pause */
+      hasMore: boolean
+    }
+    /**
+     * Webhook
+     * @description A webhook subscription (never its secret)
+     * @example {
+     *       "id": "3d6f0c1a-2b4e-4f7a-8c9d-0e1f2a3b4c5d",
+     *       "url": "https://hooks.example.com/ci-image-store",
+     *       "events": [
+     *         "version.released",
+     *         "version.withdrawn"
+     *       ],
+     *       "images": null,
+     *       "project": "payments-ci",
+     *       "description": "Release notices to #payments-ci",
+     *       "status": "active",
+     *       "disabledReason": null,
+     *       "disabledAt": null,
+     *       "failingSince": null,
+     *       "previousSecretExpiresAt": null,
+     *       "createdBy": "payments-publisher",
+     *       "createdAt": "2026-12-01T18:00:00.000Z",
+     *       "updatedAt": "2026-12-01T18:00:00.000Z"
+     *     }
+     */
+    Webhook: {
+      /**
+       * Format: uuid
+       * @example 0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55
+       */
+      id: string
+      /**
+       * @description Where deliveries are POSTed: https (plain http only to hosts listed in WEBHOOK_ALLOWED_PRIVATE_HOSTS), no user name or password
+       * @example https://hooks.example.com/ci-image-store
+       */
+      url: string
+      /** @description The event types delivered; ["*"] = every type */
+      events: string[]
+      /** @description The images it is limited to; null = every image of its scope */
+      images: string[] | null
+      /** @description The project whose images it hears of; null = catalog-wide */
+      project: string | null
+      description: string | null
+      /**
+       * @description active, or disabled (paused by a caller, or after the receiver kept failing or answered 410)
+       * @enum {string}
+       */
+      status: 'active' | 'disabled'
+      /** @description Why it is disabled */
+      disabledReason: string | null
+      disabledAt: string | null
+      /** @description First failure of the current run of failed attempts; null while deliveries succeed */
+      failingSince: string | null
+      /** @description Until then the secret before the last rotation signs too */
+      previousSecretExpiresAt: string | null
+      /** @description The name of the token that created it */
+      createdBy: string
+      /**
+       * Format: date-time
+       * @example 2026-11-26T18:00:00.000Z
+       */
+      createdAt: string
+      /**
+       * Format: date-time
+       * @example 2026-11-26T18:00:00.000Z
+       */
+      updatedAt: string
+    }
+    /**
+     * CreatedWebhook
+     * @description The new subscription and its signing secret, shown this once
+     * @example {
+     *       "id": "3d6f0c1a-2b4e-4f7a-8c9d-0e1f2a3b4c5d",
+     *       "url": "https://hooks.example.com/ci-image-store",
+     *       "events": [
+     *         "version.released",
+     *         "version.withdrawn"
+     *       ],
+     *       "images": null,
+     *       "project": "payments-ci",
+     *       "description": "Release notices to #payments-ci",
+     *       "status": "active",
+     *       "disabledReason": null,
+     *       "disabledAt": null,
+     *       "failingSince": null,
+     *       "previousSecretExpiresAt": null,
+     *       "createdBy": "payments-publisher",
+     *       "createdAt": "2026-12-01T18:00:00.000Z",
+     *       "updatedAt": "2026-12-01T18:00:00.000Z",
+     *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+     *     }
+     */
+    CreatedWebhook: {
+      /**
+       * Format: uuid
+       * @example 0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55
+       */
+      id: string
+      /**
+       * @description Where deliveries are POSTed: https (plain http only to hosts listed in WEBHOOK_ALLOWED_PRIVATE_HOSTS), no user name or password
+       * @example https://hooks.example.com/ci-image-store
+       */
+      url: string
+      /** @description The event types delivered; ["*"] = every type */
+      events: string[]
+      /** @description The images it is limited to; null = every image of its scope */
+      images: string[] | null
+      /** @description The project whose images it hears of; null = catalog-wide */
+      project: string | null
+      description: string | null
+      /**
+       * @description active, or disabled (paused by a caller, or after the receiver kept failing or answered 410)
+       * @enum {string}
+       */
+      status: 'active' | 'disabled'
+      /** @description Why it is disabled */
+      disabledReason: string | null
+      disabledAt: string | null
+      /** @description First failure of the current run of failed attempts; null while deliveries succeed */
+      failingSince: string | null
+      /** @description Until then the secret before the last rotation signs too */
+      previousSecretExpiresAt: string | null
+      /** @description The name of the token that created it */
+      createdBy: string
+      /**
+       * Format: date-time
+       * @example 2026-11-26T18:00:00.000Z
+       */
+      createdAt: string
+      /**
+       * Format: date-time
+       * @example 2026-11-26T18:00:00.000Z
+       */
+      updatedAt: string
+      /**
+       * @description The signing secret (Standard Webhooks): shown only in this response, stored encrypted
+       * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+       */
+      secret: string
+    }
+    /**
+     * CreateWebhook
+     * @example {
+     *       "url": "https://hooks.example.com/ci-image-store",
+     *       "events": [
+     *         "version.released"
+     *       ],
+     *       "project": "payments-ci"
+     *     }
+     */
+    CreateWebhook: {
+      /**
+       * @description Where deliveries are POSTed: https (plain http only to hosts listed in WEBHOOK_ALLOWED_PRIVATE_HOSTS), no user name or password
+       * @example https://hooks.example.com/ci-image-store
+       */
+      url: string
+      /**
+       * @description The event types to deliver, or ["*"] for every type
+       * @example [
+       *       "version.released",
+       *       "version.withdrawn"
+       *     ]
+       */
+      events: (
+        | '*'
+        | 'image.associated'
+        | 'image.updated'
+        | 'image.deleted'
+        | 'image.credential_rebound'
+        | 'version.submitted'
+        | 'version.check_passed'
+        | 'version.check_failed'
+        | 'version.recheck_requested'
+        | 'version.released'
+        | 'version.cancelled'
+        | 'version.withdrawn'
+      )[]
+      images?: string[] | null
+      /** @description Whose images it hears of (images:write for it). Omitted: the token's project when it has exactly one, catalog-wide for admin. null: catalog-wide (admin) */
+      project?: string | null
+      description?: string | null
+    }
+    /**
+     * UpdateWebhook
+     * @description The fields to change; the project cannot change (create another subscription)
+     * @example {
+     *       "status": "active"
+     *     }
+     * @example {
+     *       "events": [
+     *         "*"
+     *       ],
+     *       "images": null
+     *     }
+     */
+    UpdateWebhook: {
+      /**
+       * @description Where deliveries are POSTed: https (plain http only to hosts listed in WEBHOOK_ALLOWED_PRIVATE_HOSTS), no user name or password
+       * @example https://hooks.example.com/ci-image-store
+       */
+      url?: string
+      /**
+       * @description The event types to deliver, or ["*"] for every type
+       * @example [
+       *       "version.released",
+       *       "version.withdrawn"
+       *     ]
+       */
+      events?: (
+        | '*'
+        | 'image.associated'
+        | 'image.updated'
+        | 'image.deleted'
+        | 'image.credential_rebound'
+        | 'version.submitted'
+        | 'version.check_passed'
+        | 'version.check_failed'
+        | 'version.recheck_requested'
+        | 'version.released'
+        | 'version.cancelled'
+        | 'version.withdrawn'
+      )[]
+      images?: string[] | null
+      description?: string | null
+      /**
+       * @description disabled pauses deliveries; active resumes them (also after the service disabled it) and clears the failure record
+       * @enum {string}
+       */
+      status?: 'active' | 'disabled'
+    }
+    /**
+     * RotateWebhookSecret
+     * @example {
+     *       "graceSeconds": 3600
+     *     }
+     */
+    RotateWebhookSecret: {
+      /**
+       * @description How long the old secret keeps signing beside the new one (0 to 7 days; default one day)
+       * @default 86400
+       */
+      graceSeconds: number
+    }
+    /**
+     * RotatedWebhookSecret
+     * @description The new signing secret, shown this once
+     * @example {
+     *       "secret": "whsec_Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0",
+     *       "previousSecretExpiresAt": "2026-12-02T18:00:00.000Z"
+     *     }
+     */
+    RotatedWebhookSecret: {
+      /**
+       * @description The signing secret (Standard Webhooks): shown only in this response, stored encrypted
+       * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+       */
+      secret: string
+      /** @description Until then deliveries carry a signature with the old secret too */
+      previousSecretExpiresAt: string | null
+    }
+    /**
+     * WebhookPage
+     * @description A page of webhook subscriptions, oldest first
+     * @example {
+     *       "items": [
+     *         {
+     *           "id": "3d6f0c1a-2b4e-4f7a-8c9d-0e1f2a3b4c5d",
+     *           "url": "https://hooks.example.com/ci-image-store",
+     *           "events": [
+     *             "version.released",
+     *             "version.withdrawn"
+     *           ],
+     *           "images": null,
+     *           "project": "payments-ci",
+     *           "description": "Release notices to #payments-ci",
+     *           "status": "active",
+     *           "disabledReason": null,
+     *           "disabledAt": null,
+     *           "failingSince": null,
+     *           "previousSecretExpiresAt": null,
+     *           "createdBy": "payments-publisher",
+     *           "createdAt": "2026-12-01T18:00:00.000Z",
+     *           "updatedAt": "2026-12-01T18:00:00.000Z"
+     *         }
+     *       ],
+     *       "nextCursor": null
+     *     }
+     */
+    WebhookPage: {
+      items: components['schemas']['Webhook'][]
+      /** @description Pass as `cursor` to get the next page; null when there is none */
+      nextCursor: string | null
+    }
+    /**
+     * WebhookDelivery
+     * @description One event delivered (or being delivered) to one subscription
+     * @example {
+     *       "id": 81,
+     *       "eventId": 1042,
+     *       "eventType": "version.released",
+     *       "status": "pending",
+     *       "attempts": 2,
+     *       "lastStatusCode": 503,
+     *       "lastError": "the receiver answered 503",
+     *       "lastDurationMs": 184,
+     *       "nextAttemptAt": "2026-12-01T18:35:05.000Z",
+     *       "createdAt": "2026-12-01T18:05:00.120Z",
+     *       "completedAt": null
+     *     }
+     */
+    WebhookDelivery: {
+      /** @description The delivery; webhook-id is msg_<id>, the same on every attempt */
+      id: number
+      /** @description The event delivered (its id in the catalog feed and the CloudEvent id) */
+      eventId: number
+      /** @description The type of the event; null if the event is no longer stored */
+      eventType: string | null
+      /**
+       * @description pending (not yet delivered: due at nextAttemptAt), succeeded (a 2xx), failed (given up after the last retry, or 410)
+       * @enum {string}
+       */
+      status: 'pending' | 'succeeded' | 'failed'
+      /** @description Attempts made so far */
+      attempts: number
+      /** @description The HTTP status of the last attempt; null when none came back */
+      lastStatusCode: number | null
+      /** @description Why the last attempt failed */
+      lastError: string | null
+      /** @description How long the last attempt took */
+      lastDurationMs: number | null
+      /** @description When it is tried next (pending only) */
+      nextAttemptAt: string | null
+      /**
+       * Format: date-time
+       * @example 2026-11-26T18:00:00.000Z
+       */
+      createdAt: string
+      /** @description When it succeeded or was given up */
+      completedAt: string | null
+    }
+    /**
+     * WebhookDeliveryAttempt
+     * @example {
+     *       "attempt": 1,
+     *       "startedAt": "2026-12-01T18:05:00.300Z",
+     *       "durationMs": 15002,
+     *       "statusCode": null,
+     *       "error": "no answer within 15000 ms",
+     *       "outcome": "retry"
+     *     }
+     */
+    WebhookDeliveryAttempt: {
+      /** @description Its number within the delivery (counted again from 1 after a redeliver) */
+      attempt: number
+      /**
+       * Format: date-time
+       * @example 2026-11-26T18:00:00.000Z
+       */
+      startedAt: string
+      durationMs: number
+      /** @description The receiver's HTTP status; null when none came back */
+      statusCode: number | null
+      error: string | null
+      /**
+       * @description succeeded (2xx), retry (failed, tried again later), failed (failed, given up), gone (410: the subscription was disabled), handed_back (interrupted by a shutdown, not counted)
+       * @enum {string}
+       */
+      outcome: 'succeeded' | 'retry' | 'failed' | 'gone' | 'handed_back'
+    }
+    /**
+     * WebhookDeliveryDetail
+     * @description A delivery with its attempts
+     * @example {
+     *       "id": 81,
+     *       "eventId": 1042,
+     *       "eventType": "version.released",
+     *       "status": "pending",
+     *       "attempts": 2,
+     *       "lastStatusCode": 503,
+     *       "lastError": "the receiver answered 503",
+     *       "lastDurationMs": 184,
+     *       "nextAttemptAt": "2026-12-01T18:35:05.000Z",
+     *       "createdAt": "2026-12-01T18:05:00.120Z",
+     *       "completedAt": null,
+     *       "attemptLog": [
+     *         {
+     *           "attempt": 1,
+     *           "startedAt": "2026-12-01T18:05:00.300Z",
+     *           "durationMs": 15002,
+     *           "statusCode": null,
+     *           "error": "no answer within 15000 ms",
+     *           "outcome": "retry"
+     *         }
+     *       ]
+     *     }
+     */
+    WebhookDeliveryDetail: {
+      /** @description The delivery; webhook-id is msg_<id>, the same on every attempt */
+      id: number
+      /** @description The event delivered (its id in the catalog feed and the CloudEvent id) */
+      eventId: number
+      /** @description The type of the event; null if the event is no longer stored */
+      eventType: string | null
+      /**
+       * @description pending (not yet delivered: due at nextAttemptAt), succeeded (a 2xx), failed (given up after the last retry, or 410)
+       * @enum {string}
+       */
+      status: 'pending' | 'succeeded' | 'failed'
+      /** @description Attempts made so far */
+      attempts: number
+      /** @description The HTTP status of the last attempt; null when none came back */
+      lastStatusCode: number | null
+      /** @description Why the last attempt failed */
+      lastError: string | null
+      /** @description How long the last attempt took */
+      lastDurationMs: number | null
+      /** @description When it is tried next (pending only) */
+      nextAttemptAt: string | null
+      /**
+       * Format: date-time
+       * @example 2026-11-26T18:00:00.000Z
+       */
+      createdAt: string
+      /** @description When it succeeded or was given up */
+      completedAt: string | null
+      /** @description Every attempt, oldest first */
+      attemptLog: components['schemas']['WebhookDeliveryAttempt'][]
+    }
+    /**
+     * WebhookDeliveryPage
+     * @description A page of deliveries, newest first
+     * @example {
+     *       "items": [
+     *         {
+     *           "id": 81,
+     *           "eventId": 1042,
+     *           "eventType": "version.released",
+     *           "status": "pending",
+     *           "attempts": 2,
+     *           "lastStatusCode": 503,
+     *           "lastError": "the receiver answered 503",
+     *           "lastDurationMs": 184,
+     *           "nextAttemptAt": "2026-12-01T18:35:05.000Z",
+     *           "createdAt": "2026-12-01T18:05:00.120Z",
+     *           "completedAt": null
+     *         }
+     *       ],
+     *       "nextCursor": null
+     *     }
+     */
+    WebhookDeliveryPage: {
+      items: components['schemas']['WebhookDelivery'][]
+      /** @description Pass as `cursor` to get the next page; null when there is none */
+      nextCursor: string | null
+    }
+    /** @description A problem with no members of its own; `code` says which */
+    BasicProblem: {
+      /**
+       * @description URN identifying the kind of problem
+       * @example urn:ci-image-store:problem:not-found
+       */
+      type: string
+      /**
+       * @description Short summary of the kind of problem
+       * @example Not Found
+       */
+      title: string
+      /** @example 404 */
+      status: number
+      /**
+       * @description What went wrong in this request and how to fix it
+       * @example No image with code "node-20".
+       */
+      detail: string
+      /**
+       * @description The request path
+       * @example /v1/images/node-20
+       */
+      instance: string
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      code:
+        | 'MALFORMED_REQUEST'
+        | 'MALFORMED_URL'
+        | 'MALFORMED_JSON'
+        | 'INVALID_CONTENT_LENGTH'
+        | 'HOST_REQUIRED'
+        | 'CLIENT_ABORTED'
+        | 'CLIENT_ERROR'
+        | 'REQUEST_TIMEOUT'
+        | 'BODY_TOO_LARGE'
+        | 'PATH_PARAMETER_TOO_LONG'
+        | 'UNSUPPORTED_MEDIA_TYPE'
+        | 'HEADERS_TOO_LARGE'
+        | 'ROUTE_NOT_FOUND'
+        | 'METHOD_NOT_ALLOWED'
+        | 'INVALID_CURSOR'
+        | 'INTERNAL_ERROR'
+        | 'DATABASE_UNAVAILABLE'
+        | 'NOT_READY'
+        | 'RATE_LIMITED'
+        | 'AUTHENTICATION_REQUIRED'
+        | 'INVALID_AUTHORIZATION_HEADER'
+        | 'INVALID_TOKEN'
+        | 'TOKEN_REVOKED'
+        | 'TOKEN_EXPIRED'
+        | 'TOKEN_NOT_FOUND'
+        | 'EXPIRY_IN_PAST'
+        | 'CREDENTIAL_NOT_FOUND'
+        | 'IMAGE_HAS_RELEASES'
+        | 'INVALID_SEARCH'
+        | 'INVALID_VERSION'
+        | 'CONCURRENT_SUBMISSION'
+        | 'MAJOR_WITH_LINE'
+        | 'DOCKERFILE_TOO_LARGE'
+        | 'RELEASE_NOTES_TOO_LARGE'
+        | 'IDEMPOTENCY_KEY_REUSED'
+        | 'WEBHOOK_NOT_FOUND'
+        | 'WEBHOOK_DELIVERY_NOT_FOUND'
+        | 'WEBHOOK_EVENTS_MIXED'
+        | 'WEBHOOK_DISABLED'
+        | 'WEBHOOK_DELIVERY_IN_PROGRESS'
+      /**
+       * @description Echo of X-Request-Id; quote it when reporting a problem
+       * @example 6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e
+       */
+      requestId: string
+    }
+    /** @description VALIDATION_FAILED: A parameter or the body breaks its schema */
+    ValidationFailedProblem: {
+      /**
+       * @description URN identifying the kind of problem
+       * @example urn:ci-image-store:problem:not-found
+       */
+      type: string
+      /**
+       * @description Short summary of the kind of problem
+       * @example Not Found
+       */
+      title: string
+      /**
+       * @example 400
+       * @constant
+       */
+      status: 400
+      /**
+       * @description What went wrong in this request and how to fix it
+       * @example No image with code "node-20".
+       */
+      detail: string
+      /**
+       * @description The request path
+       * @example /v1/images/node-20
+       */
+      instance: string
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      code: 'VALIDATION_FAILED'
+      /**
+       * @description Echo of X-Request-Id; quote it when reporting a problem
+       * @example 6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e
+       */
+      requestId: string
+      /** @description Each invalid field */
+      errors: {
+        /** @description e.g. body.tag */
+        path: string
+        message: string
+      }[]
+    }
+    /** @description INVALID_TIMESTAMP: A time the database cannot store */
+    InvalidTimestampProblem: {
+      /**
+       * @description URN identifying the kind of problem
+       * @example urn:ci-image-store:problem:not-found
+       */
+      type: string
+      /**
+       * @description Short summary of the kind of problem
+       * @example Not Found
+       */
+      title: string
+      /**
+       * @example 400
+       * @constant
+       */
+      status: 400
+      /**
+       * @description What went wrong in this request and how to fix it
+       * @example No image with code "node-20".
+       */
+      detail: string
+      /**
+       * @description The request path
+       * @example /v1/images/node-20
+       */
+      instance: string
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      code: 'INVALID_TIMESTAMP'
+      /**
+       * @description Echo of X-Request-Id; quote it when reporting a problem
+       * @example 6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e
+       */
+      requestId: string
+      /** @description The parameter or field */
+      field: string
+    }
+    /** @description INSUFFICIENT_SCOPE: The token lacks a scope */
+    InsufficientScopeProblem: {
+      /**
+       * @description URN identifying the kind of problem
+       * @example urn:ci-image-store:problem:not-found
+       */
+      type: string
+      /**
+       * @description Short summary of the kind of problem
+       * @example Not Found
+       */
+      title: string
+      /**
+       * @example 403
+       * @constant
+       */
+      status: 403
+      /**
+       * @description What went wrong in this request and how to fix it
+       * @example No image with code "node-20".
+       */
+      detail: string
+      /**
+       * @description The request path
+       * @example /v1/images/node-20
+       */
+      instance: string
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      code: 'INSUFFICIENT_SCOPE'
+      /**
+       * @description Echo of X-Request-Id; quote it when reporting a problem
+       * @example 6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e
+       */
+      requestId: string
+      /**
+       * @description The scope needed
+       * @example images:write
+       */
+      requiredScope: string
+    }
+    /** @description PROJECT_NOT_ALLOWED: The token may not act for the project */
+    ProjectNotAllowedProblem: {
+      /**
+       * @description URN identifying the kind of problem
+       * @example urn:ci-image-store:problem:not-found
+       */
+      type: string
+      /**
+       * @description Short summary of the kind of problem
+       * @example Not Found
+       */
+      title: string
+      /**
+       * @example 403
+       * @constant
+       */
+      status: 403
+      /**
+       * @description What went wrong in this request and how to fix it
+       * @example No image with code "node-20".
+       */
+      detail: string
+      /**
+       * @description The request path
+       * @example /v1/images/node-20
+       */
+      instance: string
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      code: 'PROJECT_NOT_ALLOWED'
+      /**
+       * @description Echo of X-Request-Id; quote it when reporting a problem
+       * @example 6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e
+       */
+      requestId: string
+      /** @description The project asked for */
+      project: string
+    }
+    /** @description NOT_IMAGE_OWNER: The token may not act for the image's owner project */
+    NotImageOwnerProblem: {
+      /**
+       * @description URN identifying the kind of problem
+       * @example urn:ci-image-store:problem:not-found
+       */
+      type: string
+      /**
+       * @description Short summary of the kind of problem
+       * @example Not Found
+       */
+      title: string
+      /**
+       * @example 403
+       * @constant
+       */
+      status: 403
+      /**
+       * @description What went wrong in this request and how to fix it
+       * @example No image with code "node-20".
+       */
+      detail: string
+      /**
+       * @description The request path
+       * @example /v1/images/node-20
+       */
+      instance: string
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      code: 'NOT_IMAGE_OWNER'
+      /**
+       * @description Echo of X-Request-Id; quote it when reporting a problem
+       * @example 6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e
+       */
+      requestId: string
+      /** @description The image's owner project */
+      ownerProject: string
+    }
+    /** @description CREDENTIAL_NAME_TAKEN: The project already has a credential with this name */
+    CredentialNameTakenProblem: {
+      /**
+       * @description URN identifying the kind of problem
+       * @example urn:ci-image-store:problem:not-found
+       */
+      type: string
+      /**
+       * @description Short summary of the kind of problem
+       * @example Not Found
+       */
+      title: string
+      /**
+       * @example 409
+       * @constant
+       */
+      status: 409
+      /**
+       * @description What went wrong in this request and how to fix it
+       * @example No image with code "node-20".
+       */
+      detail: string
+      /**
+       * @description The request path
+       * @example /v1/images/node-20
+       */
+      instance: string
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      code: 'CREDENTIAL_NAME_TAKEN'
+      /**
+       * @description Echo of X-Request-Id; quote it when reporting a problem
+       * @example 6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e
+       */
+      requestId: string
+      /** @description The name asked for */
+      name?: string
+    }
+    /** @description INVALID_REGISTRY_HOST: A registry is not a host[:port] */
+    InvalidRegistryHostProblem: {
+      /**
+       * @description URN identifying the kind of problem
+       * @example urn:ci-image-store:problem:not-found
+       */
+      type: string
+      /**
+       * @description Short summary of the kind of problem
+       * @example Not Found
+       */
+      title: string
+      /**
+       * @example 400
+       * @constant
+       */
+      status: 400
+      /**
+       * @description What went wrong in this request and how to fix it
+       * @example No image with code "node-20".
+       */
+      detail: string
+      /**
+       * @description The request path
+       * @example /v1/images/node-20
+       */
+      instance: string
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      code: 'INVALID_REGISTRY_HOST'
+      /**
+       * @description Echo of X-Request-Id; quote it when reporting a problem
+       * @example 6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e
+       */
+      requestId: string
+      /** @description The host as sent */
+      registry: string
+      /** @description How to write it */
+      hint: string
+    }
+    /** @description CREDENTIAL_REGISTRIES_IN_USE: Versions pull with the credential from hosts the new list leaves out */
+    CredentialRegistriesInUseProblem: {
+      /**
+       * @description URN identifying the kind of problem
+       * @example urn:ci-image-store:problem:not-found
+       */
+      type: string
+      /**
+       * @description Short summary of the kind of problem
+       * @example Not Found
+       */
+      title: string
+      /**
+       * @example 409
+       * @constant
+       */
+      status: 409
+      /**
+       * @description What went wrong in this request and how to fix it
+       * @example No image with code "node-20".
+       */
+      detail: string
+      /**
+       * @description The request path
+       * @example /v1/images/node-20
+       */
+      instance: string
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      code: 'CREDENTIAL_REGISTRIES_IN_USE'
+      /**
+       * @description Echo of X-Request-Id; quote it when reporting a problem
+       * @example 6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e
+       */
+      requestId: string
+      versions: {
+        image: string
+        version: string
+        registry: string
+      }[]
+    }
+    /** @description CREDENTIAL_IN_USE: Images or versions still use the credential */
+    CredentialInUseProblem: {
+      /**
+       * @description URN identifying the kind of problem
+       * @example urn:ci-image-store:problem:not-found
+       */
+      type: string
+      /**
+       * @description Short summary of the kind of problem
+       * @example Not Found
+       */
+      title: string
+      /**
+       * @example 409
+       * @constant
+       */
+      status: 409
+      /**
+       * @description What went wrong in this request and how to fix it
+       * @example No image with code "node-20".
+       */
+      detail: string
+      /**
+       * @description The request path
+       * @example /v1/images/node-20
+       */
+      instance: string
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      code: 'CREDENTIAL_IN_USE'
+      /**
+       * @description Echo of X-Request-Id; quote it when reporting a problem
+       * @example 6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e
+       */
+      requestId: string
+      usedBy: {
+        /** @description Image codes */
+        images: string[]
+        versions: {
+          image: string
+          version: string
+        }[]
+      }
+    }
+    /** @description CREDENTIAL_NOT_IN_PROJECT: The credential is not one of the image's owner project */
+    CredentialNotInProjectProblem: {
+      /**
+       * @description URN identifying the kind of problem
+       * @example urn:ci-image-store:problem:not-found
+       */
+      type: string
+      /**
+       * @description Short summary of the kind of problem
+       * @example Not Found
+       */
+      title: string
+      /**
+       * @example 422
+       * @constant
+       */
+      status: 422
+      /**
+       * @description What went wrong in this request and how to fix it
+       * @example No image with code "node-20".
+       */
+      detail: string
+      /**
+       * @description The request path
+       * @example /v1/images/node-20
+       */
+      instance: string
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      code: 'CREDENTIAL_NOT_IN_PROJECT'
+      /**
+       * @description Echo of X-Request-Id; quote it when reporting a problem
+       * @example 6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e
+       */
+      requestId: string
+      credentialId: string
+      project: string
+    }
+    /** @description CREDENTIAL_NOT_IN_OWNER_PROJECT: The credential belongs to another project than the image's owner */
+    CredentialNotInOwnerProjectProblem: {
+      /**
+       * @description URN identifying the kind of problem
+       * @example urn:ci-image-store:problem:not-found
+       */
+      type: string
+      /**
+       * @description Short summary of the kind of problem
+       * @example Not Found
+       */
+      title: string
+      /**
+       * @example 422
+       * @constant
+       */
+      status: 422
+      /**
+       * @description What went wrong in this request and how to fix it
+       * @example No image with code "node-20".
+       */
+      detail: string
+      /**
+       * @description The request path
+       * @example /v1/images/node-20
+       */
+      instance: string
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      code: 'CREDENTIAL_NOT_IN_OWNER_PROJECT'
+      /**
+       * @description Echo of X-Request-Id; quote it when reporting a problem
+       * @example 6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e
+       */
+      requestId: string
+      credentialProject: string
+      ownerProject: string
+    }
+    /** @description CREDENTIAL_REGISTRY_MISMATCH: The credential is not bound to the registry of the version */
+    CredentialRegistryMismatchProblem: {
+      /**
+       * @description URN identifying the kind of problem
+       * @example urn:ci-image-store:problem:not-found
+       */
+      type: string
+      /**
+       * @description Short summary of the kind of problem
+       * @example Not Found
+       */
+      title: string
+      /**
+       * @example 400
+       * @constant
+       */
+      status: 400
+      /**
+       * @description What went wrong in this request and how to fix it
+       * @example No image with code "node-20".
+       */
+      detail: string
+      /**
+       * @description The request path
+       * @example /v1/images/node-20
+       */
+      instance: string
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      code: 'CREDENTIAL_REGISTRY_MISMATCH'
+      /**
+       * @description Echo of X-Request-Id; quote it when reporting a problem
+       * @example 6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e
+       */
+      requestId: string
+      credentialId: string
+      credentialRegistries: string[]
+      registry: string
+    }
+    /** @description CREDENTIAL_UNAVAILABLE: The image's credential cannot be read */
+    CredentialUnavailableProblem: {
+      /**
+       * @description URN identifying the kind of problem
+       * @example urn:ci-image-store:problem:not-found
+       */
+      type: string
+      /**
+       * @description Short summary of the kind of problem
+       * @example Not Found
+       */
+      title: string
+      /**
+       * @example 409
+       * @constant
+       */
+      status: 409
+      /**
+       * @description What went wrong in this request and how to fix it
+       * @example No image with code "node-20".
+       */
+      detail: string
+      /**
+       * @description The request path
+       * @example /v1/images/node-20
+       */
+      instance: string
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      code: 'CREDENTIAL_UNAVAILABLE'
+      /**
+       * @description Echo of X-Request-Id; quote it when reporting a problem
+       * @example 6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e
+       */
+      requestId: string
+      image: string
+      credentialId: string
+    }
+    /** @description IMAGE_NOT_FOUND: No image with this code is visible to the token (or project) */
+    ImageNotFoundProblem: {
+      /**
+       * @description URN identifying the kind of problem
+       * @example urn:ci-image-store:problem:not-found
+       */
+      type: string
+      /**
+       * @description Short summary of the kind of problem
+       * @example Not Found
+       */
+      title: string
+      /**
+       * @example 404
+       * @constant
+       */
+      status: 404
+      /**
+       * @description What went wrong in this request and how to fix it
+       * @example No image with code "node-20".
+       */
+      detail: string
+      /**
+       * @description The request path
+       * @example /v1/images/node-20
+       */
+      instance: string
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      code: 'IMAGE_NOT_FOUND'
+      /**
+       * @description Echo of X-Request-Id; quote it when reporting a problem
+       * @example 6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e
+       */
+      requestId: string
+      image?: string
+      project?: string
+    }
+    /** @description IMAGE_NOT_VISIBLE: The image exists but is private to other projects (told to admins only) */
+    ImageNotVisibleProblem: {
+      /**
+       * @description URN identifying the kind of problem
+       * @example urn:ci-image-store:problem:not-found
+       */
+      type: string
+      /**
+       * @description Short summary of the kind of problem
+       * @example Not Found
+       */
+      title: string
+      /**
+       * @example 404
+       * @constant
+       */
+      status: 404
+      /**
+       * @description What went wrong in this request and how to fix it
+       * @example No image with code "node-20".
+       */
+      detail: string
+      /**
+       * @description The request path
+       * @example /v1/images/node-20
+       */
+      instance: string
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      code: 'IMAGE_NOT_VISIBLE'
+      /**
+       * @description Echo of X-Request-Id; quote it when reporting a problem
+       * @example 6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e
+       */
+      requestId: string
+      image: string
+      project: string
+    }
+    /** @description IMAGE_CODE_TAKEN: Another image has this code */
+    ImageCodeTakenProblem: {
+      /**
+       * @description URN identifying the kind of problem
+       * @example urn:ci-image-store:problem:not-found
+       */
+      type: string
+      /**
+       * @description Short summary of the kind of problem
+       * @example Not Found
+       */
+      title: string
+      /**
+       * @example 409
+       * @constant
+       */
+      status: 409
+      /**
+       * @description What went wrong in this request and how to fix it
+       * @example No image with code "node-20".
+       */
+      detail: string
+      /**
+       * @description The request path
+       * @example /v1/images/node-20
+       */
+      instance: string
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      code: 'IMAGE_CODE_TAKEN'
+      /**
+       * @description Echo of X-Request-Id; quote it when reporting a problem
+       * @example 6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e
+       */
+      requestId: string
+      imageCode: string
+    }
+    /** @description IMAGE_CHANGED: If-Match does not match the current ETag */
+    ImageChangedProblem: {
+      /**
+       * @description URN identifying the kind of problem
+       * @example urn:ci-image-store:problem:not-found
+       */
+      type: string
+      /**
+       * @description Short summary of the kind of problem
+       * @example Not Found
+       */
+      title: string
+      /**
+       * @example 412
+       * @constant
+       */
+      status: 412
+      /**
+       * @description What went wrong in this request and how to fix it
+       * @example No image with code "node-20".
+       */
+      detail: string
+      /**
+       * @description The request path
+       * @example /v1/images/node-20
+       */
+      instance: string
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      code: 'IMAGE_CHANGED'
+      /**
+       * @description Echo of X-Request-Id; quote it when reporting a problem
+       * @example 6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e
+       */
+      requestId: string
+      /**
+       * @description The ETag to send after re-reading the image
+       * @example "4"
+       */
+      currentETag: string
+    }
+    /** @description IMMUTABLE_FIELD: A field that cannot change after association */
+    ImmutableFieldProblem: {
+      /**
+       * @description URN identifying the kind of problem
+       * @example urn:ci-image-store:problem:not-found
+       */
+      type: string
+      /**
+       * @description Short summary of the kind of problem
+       * @example Not Found
+       */
+      title: string
+      /**
+       * @example 400
+       * @constant
+       */
+      status: 400
+      /**
+       * @description What went wrong in this request and how to fix it
+       * @example No image with code "node-20".
+       */
+      detail: string
+      /**
+       * @description The request path
+       * @example /v1/images/node-20
+       */
+      instance: string
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      code: 'IMMUTABLE_FIELD'
+      /**
+       * @description Echo of X-Request-Id; quote it when reporting a problem
+       * @example 6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e
+       */
+      requestId: string
+      fields: string[]
+    }
+    /** @description INVALID_IMAGE_REFERENCE: registry, repository and tag do not form an image reference */
+    InvalidImageReferenceProblem: {
+      /**
+       * @description URN identifying the kind of problem
+       * @example urn:ci-image-store:problem:not-found
+       */
+      type: string
+      /**
+       * @description Short summary of the kind of problem
+       * @example Not Found
+       */
+      title: string
+      /**
+       * @example 400
+       * @constant
+       */
+      status: 400
+      /**
+       * @description What went wrong in this request and how to fix it
+       * @example No image with code "node-20".
+       */
+      detail: string
+      /**
+       * @description The request path
+       * @example /v1/images/node-20
+       */
+      instance: string
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      code: 'INVALID_IMAGE_REFERENCE'
+      /**
+       * @description Echo of X-Request-Id; quote it when reporting a problem
+       * @example 6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e
+       */
+      requestId: string
+      /** @description The reference as understood */
+      reference: string
+    }
+    /** @description VERSION_NOT_FOUND: No such version, or none matching the spec that the project can use */
+    VersionNotFoundProblem: {
+      /**
+       * @description URN identifying the kind of problem
+       * @example urn:ci-image-store:problem:not-found
+       */
+      type: string
+      /**
+       * @description Short summary of the kind of problem
+       * @example Not Found
+       */
+      title: string
+      /**
+       * @example 404
+       * @constant
+       */
+      status: 404
+      /**
+       * @description What went wrong in this request and how to fix it
+       * @example No image with code "node-20".
+       */
+      detail: string
+      /**
+       * @description The request path
+       * @example /v1/images/node-20
+       */
+      instance: string
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      code: 'VERSION_NOT_FOUND'
+      /**
+       * @description Echo of X-Request-Id; quote it when reporting a problem
+       * @example 6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e
+       */
+      requestId: string
+      image?: string
+      version?: string
+      spec?: string
+      /** @description The newest version the project can use */
+      newestVersion?: string | null
+    }
+    /** @description VERSION_IN_PROGRESS: Another version of the image is still in progress */
+    VersionInProgressProblem: {
+      /**
+       * @description URN identifying the kind of problem
+       * @example urn:ci-image-store:problem:not-found
+       */
+      type: string
+      /**
+       * @description Short summary of the kind of problem
+       * @example Not Found
+       */
+      title: string
+      /**
+       * @example 409
+       * @constant
+       */
+      status: 409
+      /**
+       * @description What went wrong in this request and how to fix it
+       * @example No image with code "node-20".
+       */
+      detail: string
+      /**
+       * @description The request path
+       * @example /v1/images/node-20
+       */
+      instance: string
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      code: 'VERSION_IN_PROGRESS'
+      /**
+       * @description Echo of X-Request-Id; quote it when reporting a problem
+       * @example 6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e
+       */
+      requestId: string
+      inProgressVersion: string
+      currentStatus: components['schemas']['Version']['status']
+      allowedActions: components['schemas']['Version']['allowedActions']
+    }
+    /** @description VERSION_STATUS_CONFLICT: The version's status does not allow the action */
+    VersionStatusConflictProblem: {
+      /**
+       * @description URN identifying the kind of problem
+       * @example urn:ci-image-store:problem:not-found
+       */
+      type: string
+      /**
+       * @description Short summary of the kind of problem
+       * @example Not Found
+       */
+      title: string
+      /**
+       * @example 409
+       * @constant
+       */
+      status: 409
+      /**
+       * @description What went wrong in this request and how to fix it
+       * @example No image with code "node-20".
+       */
+      detail: string
+      /**
+       * @description The request path
+       * @example /v1/images/node-20
+       */
+      instance: string
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      code: 'VERSION_STATUS_CONFLICT'
+      /**
+       * @description Echo of X-Request-Id; quote it when reporting a problem
+       * @example 6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e
+       */
+      requestId: string
+      version: string
+      currentStatus: components['schemas']['Version']['status']
+      allowedActions: components['schemas']['Version']['allowedActions']
+    }
+    /** @description VERSION_WITHDRAWN: The exact version asked for was withdrawn */
+    VersionWithdrawnProblem: {
+      /**
+       * @description URN identifying the kind of problem
+       * @example urn:ci-image-store:problem:not-found
+       */
+      type: string
+      /**
+       * @description Short summary of the kind of problem
+       * @example Not Found
+       */
+      title: string
+      /**
+       * @example 410
+       * @constant
+       */
+      status: 410
+      /**
+       * @description What went wrong in this request and how to fix it
+       * @example No image with code "node-20".
+       */
+      detail: string
+      /**
+       * @description The request path
+       * @example /v1/images/node-20
+       */
+      instance: string
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      code: 'VERSION_WITHDRAWN'
+      /**
+       * @description Echo of X-Request-Id; quote it when reporting a problem
+       * @example 6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e
+       */
+      requestId: string
+      /** @example node-20 */
+      image: string
+      /** @example 1.4.2 */
+      version: string
+      /** @example CVE-2026-1234 in the bundled OpenSSL */
+      withdrawReason: string | null
+      /**
+       * @description What N.latest resolves to now
+       * @example 1.4.1
+       */
+      servingVersion: string | null
+    }
+    /** @description INVALID_VERSION_SPEC: The version spec is not one of the grammar */
+    InvalidVersionSpecProblem: {
+      /**
+       * @description URN identifying the kind of problem
+       * @example urn:ci-image-store:problem:not-found
+       */
+      type: string
+      /**
+       * @description Short summary of the kind of problem
+       * @example Not Found
+       */
+      title: string
+      /**
+       * @example 400
+       * @constant
+       */
+      status: 400
+      /**
+       * @description What went wrong in this request and how to fix it
+       * @example No image with code "node-20".
+       */
+      detail: string
+      /**
+       * @description The request path
+       * @example /v1/images/node-20
+       */
+      instance: string
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      code: 'INVALID_VERSION_SPEC'
+      /**
+       * @description Echo of X-Request-Id; quote it when reporting a problem
+       * @example 6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e
+       */
+      requestId: string
+      spec: string
+      grammar: string[]
+    }
+    /** @description REFERENCE_ALREADY_RELEASED: This registry/repository:tag is already released for the image */
+    ReferenceAlreadyReleasedProblem: {
+      /**
+       * @description URN identifying the kind of problem
+       * @example urn:ci-image-store:problem:not-found
+       */
+      type: string
+      /**
+       * @description Short summary of the kind of problem
+       * @example Not Found
+       */
+      title: string
+      /**
+       * @example 409
+       * @constant
+       */
+      status: 409
+      /**
+       * @description What went wrong in this request and how to fix it
+       * @example No image with code "node-20".
+       */
+      detail: string
+      /**
+       * @description The request path
+       * @example /v1/images/node-20
+       */
+      instance: string
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      code: 'REFERENCE_ALREADY_RELEASED'
+      /**
+       * @description Echo of X-Request-Id; quote it when reporting a problem
+       * @example 6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e
+       */
+      requestId: string
+      releasedVersion?: string
+    }
+    /** @description RELEASE_TYPE_REQUIRED: The image has versions: releaseType is needed */
+    ReleaseTypeRequiredProblem: {
+      /**
+       * @description URN identifying the kind of problem
+       * @example urn:ci-image-store:problem:not-found
+       */
+      type: string
+      /**
+       * @description Short summary of the kind of problem
+       * @example Not Found
+       */
+      title: string
+      /**
+       * @example 422
+       * @constant
+       */
+      status: 422
+      /**
+       * @description What went wrong in this request and how to fix it
+       * @example No image with code "node-20".
+       */
+      detail: string
+      /**
+       * @description The request path
+       * @example /v1/images/node-20
+       */
+      instance: string
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      code: 'RELEASE_TYPE_REQUIRED'
+      /**
+       * @description Echo of X-Request-Id; quote it when reporting a problem
+       * @example 6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e
+       */
+      requestId: string
+      /** @description The major lines the image has */
+      lines: number[]
+    }
+    /** @description LINE_NOT_FOUND: The line has no version to bump */
+    LineNotFoundProblem: {
+      /**
+       * @description URN identifying the kind of problem
+       * @example urn:ci-image-store:problem:not-found
+       */
+      type: string
+      /**
+       * @description Short summary of the kind of problem
+       * @example Not Found
+       */
+      title: string
+      /**
+       * @example 422
+       * @constant
+       */
+      status: 422
+      /**
+       * @description What went wrong in this request and how to fix it
+       * @example No image with code "node-20".
+       */
+      detail: string
+      /**
+       * @description The request path
+       * @example /v1/images/node-20
+       */
+      instance: string
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      code: 'LINE_NOT_FOUND'
+      /**
+       * @description Echo of X-Request-Id; quote it when reporting a problem
+       * @example 6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e
+       */
+      requestId: string
+      /** @description The major lines the image has */
+      lines: number[]
+    }
+    /** @description WEBHOOK_URL_REFUSED: The receiver URL is not one the service delivers to */
+    WebhookUrlRefusedProblem: {
+      /**
+       * @description URN identifying the kind of problem
+       * @example urn:ci-image-store:problem:not-found
+       */
+      type: string
+      /**
+       * @description Short summary of the kind of problem
+       * @example Not Found
+       */
+      title: string
+      /**
+       * @example 400
+       * @constant
+       */
+      status: 400
+      /**
+       * @description What went wrong in this request and how to fix it
+       * @example No image with code "node-20".
+       */
+      detail: string
+      /**
+       * @description The request path
+       * @example /v1/images/node-20
+       */
+      instance: string
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      code: 'WEBHOOK_URL_REFUSED'
+      /**
+       * @description Echo of X-Request-Id; quote it when reporting a problem
+       * @example 6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e
+       */
+      requestId: string
+      /**
+       * @description Why
+       * @example plain http is allowed only to hosts listed in WEBHOOK_ALLOWED_PRIVATE_HOSTS, not hooks.example.com
+       */
+      reason: string
+    }
+    /** @description WEBHOOK_PROJECT_REQUIRED: project was omitted and the token acts for more than one project (or all of them) */
+    WebhookProjectRequiredProblem: {
+      /**
+       * @description URN identifying the kind of problem
+       * @example urn:ci-image-store:problem:not-found
+       */
+      type: string
+      /**
+       * @description Short summary of the kind of problem
+       * @example Not Found
+       */
+      title: string
+      /**
+       * @example 400
+       * @constant
+       */
+      status: 400
+      /**
+       * @description What went wrong in this request and how to fix it
+       * @example No image with code "node-20".
+       */
+      detail: string
+      /**
+       * @description The request path
+       * @example /v1/images/node-20
+       */
+      instance: string
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      code: 'WEBHOOK_PROJECT_REQUIRED'
+      /**
+       * @description Echo of X-Request-Id; quote it when reporting a problem
+       * @example 6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e
+       */
+      requestId: string
+      /** @description The token's projects; null = every project */
+      projects: string[] | null
+    }
+    /** @description IMAGE_NOT_IN_WEBHOOK_PROJECT: A listed image belongs to another project than the subscription's */
+    ImageNotInWebhookProjectProblem: {
+      /**
+       * @description URN identifying the kind of problem
+       * @example urn:ci-image-store:problem:not-found
+       */
+      type: string
+      /**
+       * @description Short summary of the kind of problem
+       * @example Not Found
+       */
+      title: string
+      /**
+       * @example 422
+       * @constant
+       */
+      status: 422
+      /**
+       * @description What went wrong in this request and how to fix it
+       * @example No image with code "node-20".
+       */
+      detail: string
+      /**
+       * @description The request path
+       * @example /v1/images/node-20
+       */
+      instance: string
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      code: 'IMAGE_NOT_IN_WEBHOOK_PROJECT'
+      /**
+       * @description Echo of X-Request-Id; quote it when reporting a problem
+       * @example 6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e
+       */
+      requestId: string
+      image: string
+      ownerProject: string
+      project: string
+    }
   }
   responses: never
   parameters: never
@@ -1288,6 +4252,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:malformed-request",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The request is not valid HTTP/1.1.",
+           *       "instance": "/healthz",
+           *       "code": "MALFORMED_REQUEST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1297,6 +4272,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/healthz",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1306,6 +4292,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/healthz",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1315,6 +4312,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/healthz",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1351,6 +4359,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:malformed-request",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The request is not valid HTTP/1.1.",
+           *       "instance": "/readyz",
+           *       "code": "MALFORMED_REQUEST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1360,6 +4379,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/readyz",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1369,6 +4399,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/readyz",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1378,6 +4419,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/readyz",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1387,6 +4439,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/readyz",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1407,6 +4470,12 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example # HELP ci_image_store_resolve_answers_total Resolve answers by outcome
+           *     # TYPE ci_image_store_resolve_answers_total counter
+           *     ci_image_store_resolve_answers_total{outcome="fresh"} 1024
+           *     ci_image_store_resolve_answers_total{outcome="stale"} 0
+           */
           'text/plain': string
         }
       }
@@ -1416,6 +4485,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:malformed-request",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The request is not valid HTTP/1.1.",
+           *       "instance": "/metrics",
+           *       "code": "MALFORMED_REQUEST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1425,6 +4505,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:authentication-required",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "No Authorization header.",
+           *       "instance": "/metrics",
+           *       "code": "AUTHENTICATION_REQUIRED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1434,6 +4525,18 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/metrics",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1443,6 +4546,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/metrics",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1454,6 +4568,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/metrics",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1463,6 +4588,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/metrics",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1472,6 +4608,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/metrics",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1481,6 +4628,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/metrics",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1488,9 +4646,9 @@ export interface operations {
   }
   listTokens: {
     parameters: {
-      query: {
+      query?: {
         /** @description Items per page (1–100) */
-        limit: number
+        limit?: number
         /** @description The `nextCursor` of the previous page */
         cursor?: string
       }
@@ -1532,11 +4690,7 @@ export interface operations {
            *       "nextCursor": null
            *     }
            */
-          'application/json': {
-            items: components['schemas']['Token'][]
-            /** @description Pass as `cursor` to get the next page; null when there is none */
-            nextCursor: string | null
-          }
+          'application/json': components['schemas']['TokenPage']
         }
       }
       /** @description Not modified: the If-None-Match tag is still current; no body */
@@ -1554,6 +4708,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:malformed-request",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The request is not valid HTTP/1.1.",
+           *       "instance": "/v1/tokens",
+           *       "code": "MALFORMED_REQUEST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1563,6 +4728,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:token-revoked",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "The token was revoked.",
+           *       "instance": "/v1/tokens",
+           *       "code": "TOKEN_REVOKED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1572,6 +4748,18 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/tokens",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1581,6 +4769,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/tokens",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1598,6 +4797,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/tokens",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1607,6 +4817,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/tokens",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1616,6 +4837,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/tokens",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1625,6 +4857,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/tokens",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1649,15 +4892,7 @@ export interface operations {
          *       "expiresAt": "2027-11-26T00:00:00.000Z"
          *     }
          */
-        'application/json': {
-          /** @description Who holds it; becomes the owner name of images it associates */
-          name: string
-          scopes: ('admin' | 'images:read' | 'images:write' | 'credentials:write' | 'resolve' | 'pull-secrets')[]
-          /** @description Omit or null for every project */
-          projects?: string[] | null
-          /** @description Must be in the future; omit for no expiry */
-          expiresAt?: string | null
-        }
+        'application/json': components['schemas']['CreateToken']
       }
     }
     responses: {
@@ -1667,6 +4902,23 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "id": "0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "name": "pipeline-engine",
+           *       "prefix": "cis_Xk3v9Q",
+           *       "scopes": [
+           *         "resolve"
+           *       ],
+           *       "projects": null,
+           *       "expiresAt": "2027-11-26T00:00:00.000Z",
+           *       "createdAt": "2026-11-26T18:00:00.000Z",
+           *       "createdBy": "admin",
+           *       "lastUsedAt": null,
+           *       "revokedAt": null,
+           *       "token": "cis_Xk3v9QeR2mWb7TtY0nF4aLs8Hc1ZpKd6VjUq5Ge9Ri"
+           *     }
+           */
           'application/json': components['schemas']['CreatedToken']
         }
       }
@@ -1676,6 +4928,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:malformed-request",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The request is not valid HTTP/1.1.",
+           *       "instance": "/v1/tokens",
+           *       "code": "MALFORMED_REQUEST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1685,6 +4948,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:token-revoked",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "The token was revoked.",
+           *       "instance": "/v1/tokens",
+           *       "code": "TOKEN_REVOKED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1694,6 +4968,18 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/tokens",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1703,6 +4989,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/tokens",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1712,6 +5009,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "The body is larger than the service accepts.",
+           *       "instance": "/v1/tokens",
+           *       "code": "BODY_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1721,6 +5029,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "The body is not JSON.",
+           *       "instance": "/v1/tokens",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1730,6 +5049,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:expiry-in-past",
+           *       "title": "Unprocessable Content",
+           *       "status": 422,
+           *       "detail": "expiresAt is in the past.",
+           *       "instance": "/v1/tokens",
+           *       "code": "EXPIRY_IN_PAST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1747,6 +5077,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/tokens",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1756,6 +5097,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/tokens",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1765,6 +5117,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/tokens",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1774,6 +5137,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/tokens",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1802,6 +5176,22 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "id": "0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "name": "pipeline-engine",
+           *       "prefix": "cis_Xk3v9Q",
+           *       "scopes": [
+           *         "resolve"
+           *       ],
+           *       "projects": null,
+           *       "expiresAt": "2027-11-26T00:00:00.000Z",
+           *       "createdAt": "2026-11-26T18:00:00.000Z",
+           *       "createdBy": "admin",
+           *       "lastUsedAt": null,
+           *       "revokedAt": null
+           *     }
+           */
           'application/json': components['schemas']['Token']
         }
       }
@@ -1820,6 +5210,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:malformed-request",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The request is not valid HTTP/1.1.",
+           *       "instance": "/v1/tokens/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "MALFORMED_REQUEST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1829,6 +5230,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:token-revoked",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "The token was revoked.",
+           *       "instance": "/v1/tokens/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "TOKEN_REVOKED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1838,6 +5250,18 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/tokens/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1847,6 +5271,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:token-not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No token with this id.",
+           *       "instance": "/v1/tokens/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "TOKEN_NOT_FOUND",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1856,6 +5291,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/tokens/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1865,6 +5311,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:path-parameter-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path parameter is longer than any code, id or version.",
+           *       "instance": "/v1/tokens/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "PATH_PARAMETER_TOO_LONG",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1882,6 +5339,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/tokens/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1891,6 +5359,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/tokens/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1900,6 +5379,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/tokens/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1909,6 +5399,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/tokens/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1939,6 +5440,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:malformed-request",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The request is not valid HTTP/1.1.",
+           *       "instance": "/v1/tokens/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "MALFORMED_REQUEST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1948,6 +5460,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:token-revoked",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "The token was revoked.",
+           *       "instance": "/v1/tokens/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "TOKEN_REVOKED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1957,6 +5480,18 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/tokens/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1966,6 +5501,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:token-not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No token with this id.",
+           *       "instance": "/v1/tokens/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "TOKEN_NOT_FOUND",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1975,6 +5521,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/tokens/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1984,6 +5541,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "The body is larger than the service accepts.",
+           *       "instance": "/v1/tokens/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "BODY_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -1993,6 +5561,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:path-parameter-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path parameter is longer than any code, id or version.",
+           *       "instance": "/v1/tokens/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "PATH_PARAMETER_TOO_LONG",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2002,6 +5581,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "The body is not JSON.",
+           *       "instance": "/v1/tokens/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2019,6 +5609,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/tokens/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2028,6 +5629,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/tokens/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2037,6 +5649,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/tokens/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2046,6 +5669,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/tokens/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2071,6 +5705,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "tokenId": "0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "name": "admin",
+           *       "scopes": [
+           *         "admin"
+           *       ],
+           *       "projects": null,
+           *       "expiresAt": null
+           *     }
+           */
           'application/json': components['schemas']['WhoAmI']
         }
       }
@@ -2089,6 +5734,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:malformed-request",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The request is not valid HTTP/1.1.",
+           *       "instance": "/v1/whoami",
+           *       "code": "MALFORMED_REQUEST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2098,6 +5754,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:authentication-required",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "No Authorization header.",
+           *       "instance": "/v1/whoami",
+           *       "code": "AUTHENTICATION_REQUIRED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2107,6 +5774,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/whoami",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2124,6 +5802,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/whoami",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2133,6 +5822,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/whoami",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2142,6 +5842,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/whoami",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2151,6 +5862,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/whoami",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2158,9 +5880,9 @@ export interface operations {
   }
   listCredentials: {
     parameters: {
-      query: {
+      query?: {
         /** @description Items per page (1–100) */
-        limit: number
+        limit?: number
         /** @description The `nextCursor` of the previous page */
         cursor?: string
       }
@@ -2208,11 +5930,7 @@ export interface operations {
            *       "nextCursor": null
            *     }
            */
-          'application/json': {
-            items: components['schemas']['Credential'][]
-            /** @description Pass as `cursor` to get the next page; null when there is none */
-            nextCursor: string | null
-          }
+          'application/json': components['schemas']['CredentialPage']
         }
       }
       /** @description Not modified: the If-None-Match tag is still current; no body */
@@ -2230,6 +5948,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:malformed-request",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The request is not valid HTTP/1.1.",
+           *       "instance": "/v1/projects/payments-ci/credentials",
+           *       "code": "MALFORMED_REQUEST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2239,6 +5968,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:authentication-required",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "No Authorization header.",
+           *       "instance": "/v1/projects/payments-ci/credentials",
+           *       "code": "AUTHENTICATION_REQUIRED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2248,6 +5988,18 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/projects/payments-ci/credentials",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2257,6 +6009,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/projects/payments-ci/credentials",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2266,6 +6029,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:path-parameter-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path parameter is longer than any code, id or version.",
+           *       "instance": "/v1/projects/payments-ci/credentials",
+           *       "code": "PATH_PARAMETER_TOO_LONG",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2283,6 +6057,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/projects/payments-ci/credentials",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2292,6 +6077,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/projects/payments-ci/credentials",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2301,6 +6097,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/projects/payments-ci/credentials",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2310,6 +6117,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/projects/payments-ci/credentials",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2341,29 +6159,7 @@ export interface operations {
          *       "description": "Pull-only robot account on harbor.example.com"
          *     }
          */
-        'application/json': {
-          /**
-           * @description Unique within the project: letters, digits, ".", "_", "-"
-           * @example harbor-robot
-           */
-          name: string
-          /**
-           * @description Registry login name (e.g. AWS, _json_key, robot$project+name); no spaces, colons or control characters
-           * @example robot$payments+ci
-           */
-          username: string
-          /** @description Password or access token; stored encrypted, never returned */
-          password: string
-          /**
-           * @description The registry hosts this credential is for, normalised (lower case; '', index.docker.io and registry-1.docker.io become docker.io). It is sent to these hosts only (for docker.io also to its API and token hosts registry-1.docker.io and auth.docker.io): a check or a pull secret for a version on any other host never uses it. A registry whose token service is on another host needs that host listed too.
-           * @example [
-           *       "harbor.example.com"
-           *     ]
-           */
-          registries: string[]
-          /** @example Pull-only robot account on harbor.example.com */
-          description?: string
-        }
+        'application/json': components['schemas']['CreateCredential']
       }
     }
     responses: {
@@ -2373,6 +6169,22 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "id": "5d0f3a52-8c1e-4b7a-9f2e-6a4b1c9d7e30",
+           *       "project": "payments-ci",
+           *       "name": "harbor-robot",
+           *       "description": "Pull-only robot account on harbor.example.com",
+           *       "username": "robot$payments+ci",
+           *       "registries": [
+           *         "harbor.example.com"
+           *       ],
+           *       "createdAt": "2026-11-26T18:00:00.000Z",
+           *       "createdBy": "payments-publisher",
+           *       "updatedAt": "2026-11-26T18:00:00.000Z",
+           *       "secretRotatedAt": null
+           *     }
+           */
           'application/json': components['schemas']['Credential']
         }
       }
@@ -2382,6 +6194,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:malformed-request",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The request is not valid HTTP/1.1.",
+           *       "instance": "/v1/projects/payments-ci/credentials",
+           *       "code": "MALFORMED_REQUEST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2391,6 +6214,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:authentication-required",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "No Authorization header.",
+           *       "instance": "/v1/projects/payments-ci/credentials",
+           *       "code": "AUTHENTICATION_REQUIRED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2400,6 +6234,18 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/projects/payments-ci/credentials",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2409,6 +6255,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/projects/payments-ci/credentials",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2418,6 +6275,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:credential-name-taken",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "The project already has a credential with this name.",
+           *       "instance": "/v1/projects/payments-ci/credentials",
+           *       "code": "CREDENTIAL_NAME_TAKEN",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2427,6 +6295,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "The body is larger than the service accepts.",
+           *       "instance": "/v1/projects/payments-ci/credentials",
+           *       "code": "BODY_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2436,6 +6315,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:path-parameter-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path parameter is longer than any code, id or version.",
+           *       "instance": "/v1/projects/payments-ci/credentials",
+           *       "code": "PATH_PARAMETER_TOO_LONG",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2445,6 +6335,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "The body is not JSON.",
+           *       "instance": "/v1/projects/payments-ci/credentials",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2462,6 +6363,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/projects/payments-ci/credentials",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2471,6 +6383,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/projects/payments-ci/credentials",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2480,6 +6403,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/projects/payments-ci/credentials",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2489,6 +6423,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/projects/payments-ci/credentials",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2522,6 +6467,22 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "id": "5d0f3a52-8c1e-4b7a-9f2e-6a4b1c9d7e30",
+           *       "project": "payments-ci",
+           *       "name": "harbor-robot",
+           *       "description": "Pull-only robot account on harbor.example.com",
+           *       "username": "robot$payments+ci",
+           *       "registries": [
+           *         "harbor.example.com"
+           *       ],
+           *       "createdAt": "2026-11-26T18:00:00.000Z",
+           *       "createdBy": "payments-publisher",
+           *       "updatedAt": "2026-11-26T18:00:00.000Z",
+           *       "secretRotatedAt": null
+           *     }
+           */
           'application/json': components['schemas']['Credential']
         }
       }
@@ -2540,6 +6501,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:malformed-request",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The request is not valid HTTP/1.1.",
+           *       "instance": "/v1/projects/payments-ci/credentials/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "MALFORMED_REQUEST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2549,6 +6521,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:authentication-required",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "No Authorization header.",
+           *       "instance": "/v1/projects/payments-ci/credentials/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "AUTHENTICATION_REQUIRED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2558,6 +6541,18 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/projects/payments-ci/credentials/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2567,6 +6562,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:credential-not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No such credential (in this project).",
+           *       "instance": "/v1/projects/payments-ci/credentials/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "CREDENTIAL_NOT_FOUND",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2576,6 +6582,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/projects/payments-ci/credentials/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2585,6 +6602,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:path-parameter-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path parameter is longer than any code, id or version.",
+           *       "instance": "/v1/projects/payments-ci/credentials/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "PATH_PARAMETER_TOO_LONG",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2602,6 +6630,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/projects/payments-ci/credentials/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2611,6 +6650,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/projects/payments-ci/credentials/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2620,6 +6670,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/projects/payments-ci/credentials/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2629,6 +6690,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/projects/payments-ci/credentials/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2664,6 +6736,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:malformed-request",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The request is not valid HTTP/1.1.",
+           *       "instance": "/v1/projects/payments-ci/credentials/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "MALFORMED_REQUEST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2673,6 +6756,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:authentication-required",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "No Authorization header.",
+           *       "instance": "/v1/projects/payments-ci/credentials/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "AUTHENTICATION_REQUIRED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2682,6 +6776,18 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/projects/payments-ci/credentials/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2691,6 +6797,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:credential-not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No such credential (in this project).",
+           *       "instance": "/v1/projects/payments-ci/credentials/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "CREDENTIAL_NOT_FOUND",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2700,6 +6817,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/projects/payments-ci/credentials/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2709,6 +6837,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:credential-name-taken",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "The project already has a credential with this name.",
+           *       "instance": "/v1/projects/payments-ci/credentials/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "CREDENTIAL_NAME_TAKEN",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2718,6 +6857,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "The body is larger than the service accepts.",
+           *       "instance": "/v1/projects/payments-ci/credentials/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "BODY_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2727,6 +6877,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:path-parameter-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path parameter is longer than any code, id or version.",
+           *       "instance": "/v1/projects/payments-ci/credentials/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "PATH_PARAMETER_TOO_LONG",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2736,6 +6897,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "The body is not JSON.",
+           *       "instance": "/v1/projects/payments-ci/credentials/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2753,6 +6925,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/projects/payments-ci/credentials/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2762,6 +6945,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/projects/payments-ci/credentials/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2771,6 +6965,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/projects/payments-ci/credentials/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2780,6 +6985,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/projects/payments-ci/credentials/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2800,32 +7016,14 @@ export interface operations {
       }
       cookie?: never
     }
-    /** @description Only the fields given change. Rotating: send the new password (and username if it changed). */
     requestBody: {
       content: {
-        'application/json': {
-          /**
-           * @description Unique within the project: letters, digits, ".", "_", "-"
-           * @example harbor-robot
-           */
-          name?: string
-          /** @description null clears it */
-          description?: null | string
-          /**
-           * @description Registry login name (e.g. AWS, _json_key, robot$project+name); no spaces, colons or control characters
-           * @example robot$payments+ci
-           */
-          username?: string
-          /** @description Password or access token; stored encrypted, never returned */
-          password?: string
-          /**
-           * @description The registry hosts this credential is for, normalised (lower case; '', index.docker.io and registry-1.docker.io become docker.io). It is sent to these hosts only (for docker.io also to its API and token hosts registry-1.docker.io and auth.docker.io): a check or a pull secret for a version on any other host never uses it. A registry whose token service is on another host needs that host listed too. Replaces the list. Refused (409 CREDENTIAL_REGISTRIES_IN_USE) if a version that is not cancelled pulls with this credential from a host the new list leaves out.
-           * @example [
-           *       "harbor.example.com"
-           *     ]
-           */
-          registries?: string[]
-        }
+        /**
+         * @example {
+         *       "password": "new-robot-token…"
+         *     }
+         */
+        'application/json': components['schemas']['UpdateCredential']
       }
     }
     responses: {
@@ -2835,6 +7033,22 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "id": "5d0f3a52-8c1e-4b7a-9f2e-6a4b1c9d7e30",
+           *       "project": "payments-ci",
+           *       "name": "harbor-robot",
+           *       "description": "Pull-only robot account on harbor.example.com",
+           *       "username": "robot$payments+ci",
+           *       "registries": [
+           *         "harbor.example.com"
+           *       ],
+           *       "createdAt": "2026-11-26T18:00:00.000Z",
+           *       "createdBy": "payments-publisher",
+           *       "updatedAt": "2026-11-26T18:00:00.000Z",
+           *       "secretRotatedAt": null
+           *     }
+           */
           'application/json': components['schemas']['Credential']
         }
       }
@@ -2844,6 +7058,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:malformed-request",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The request is not valid HTTP/1.1.",
+           *       "instance": "/v1/projects/payments-ci/credentials/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "MALFORMED_REQUEST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2853,6 +7078,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:authentication-required",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "No Authorization header.",
+           *       "instance": "/v1/projects/payments-ci/credentials/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "AUTHENTICATION_REQUIRED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2862,6 +7098,18 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/projects/payments-ci/credentials/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2871,6 +7119,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:credential-not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No such credential (in this project).",
+           *       "instance": "/v1/projects/payments-ci/credentials/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "CREDENTIAL_NOT_FOUND",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2880,6 +7139,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/projects/payments-ci/credentials/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2889,6 +7159,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:credential-name-taken",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "The project already has a credential with this name.",
+           *       "instance": "/v1/projects/payments-ci/credentials/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "CREDENTIAL_NAME_TAKEN",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2898,6 +7179,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "The body is larger than the service accepts.",
+           *       "instance": "/v1/projects/payments-ci/credentials/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "BODY_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2907,6 +7199,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:path-parameter-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path parameter is longer than any code, id or version.",
+           *       "instance": "/v1/projects/payments-ci/credentials/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "PATH_PARAMETER_TOO_LONG",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2916,6 +7219,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "The body is not JSON.",
+           *       "instance": "/v1/projects/payments-ci/credentials/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2933,6 +7247,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/projects/payments-ci/credentials/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2942,6 +7267,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/projects/payments-ci/credentials/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2951,6 +7287,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/projects/payments-ci/credentials/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2960,6 +7307,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/projects/payments-ci/credentials/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -2967,9 +7325,9 @@ export interface operations {
   }
   listImages: {
     parameters: {
-      query: {
+      query?: {
         /** @description Items per page (1–100) */
-        limit: number
+        limit?: number
         /** @description The `nextCursor` of the previous page */
         cursor?: string
         /** @description Words matched as prefixes against code, name and summary (all must match) */
@@ -2982,7 +7340,7 @@ export interface operations {
          */
         project?: string
         /** @description code (A→Z), or lastRelease (most recently released first, never released last) */
-        sort: 'code' | 'lastRelease'
+        sort?: 'code' | 'lastRelease'
       }
       header?: {
         /** @description The ETag of the copy you hold: while it is still current the answer is 304 without a body */
@@ -3033,11 +7391,7 @@ export interface operations {
            *       "nextCursor": null
            *     }
            */
-          'application/json': {
-            items: components['schemas']['Image'][]
-            /** @description Pass as `cursor` to get the next page; null when there is none */
-            nextCursor: string | null
-          }
+          'application/json': components['schemas']['ImagePage']
         }
       }
       /** @description Not modified: the If-None-Match tag is still current; no body */
@@ -3055,6 +7409,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:malformed-request",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The request is not valid HTTP/1.1.",
+           *       "instance": "/v1/images",
+           *       "code": "MALFORMED_REQUEST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3064,6 +7429,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:authentication-required",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "No Authorization header.",
+           *       "instance": "/v1/images",
+           *       "code": "AUTHENTICATION_REQUIRED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3073,6 +7449,18 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/images",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3082,6 +7470,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/images",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3099,6 +7498,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/images",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3108,6 +7518,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/images",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3117,6 +7538,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/images",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3126,6 +7558,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/images",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3160,49 +7603,7 @@ export interface operations {
          *       }
          *     }
          */
-        'application/json': {
-          /**
-           * @description The image's identity in the store: lower-case letters, digits, '-' and '_', 3–64 characters, starting with a letter; unique and immutable
-           * @example node-20
-           */
-          code: string
-          /**
-           * @description Display name
-           * @example Node.js 20 build image
-           */
-          name: string
-          /**
-           * @description Project id: lower-case letters, digits, "-" and "_", 2–64 characters
-           * @example payments-ci
-           */
-          ownerProject: string
-          /**
-           * @description Project where new versions are tried before release; defaults to ownerProject
-           * @example payments-ci
-           */
-          debugProject?: string
-          /** @description A credential of ownerProject, for a private image */
-          credentialId?: string | null
-          /**
-           * @description One line shown in lists
-           * @example Node.js 20, npm and git for CI jobs
-           */
-          summary?: string
-          /**
-           * @description Long description (Markdown), up to 64 KiB
-           * @example Based on node:20-bookworm-slim.
-           */
-          description?: string
-          /** @description Up to 50 labels */
-          labels?: string[]
-          /** @description Default: private (owner and debug project only) */
-          visibility?: {
-            /** @default false */
-            public: boolean
-            /** @description Further projects that may resolve the image (up to 500) */
-            projects?: string[]
-          }
-        }
+        'application/json': components['schemas']['CreateImage']
       }
     }
     responses: {
@@ -3214,6 +7615,33 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "id": "8e2d6a4c-1b3f-4d5e-9a7b-0c1d2e3f4a5b",
+           *       "code": "node-20",
+           *       "name": "Node.js 20 build image",
+           *       "ownerProject": "payments-ci",
+           *       "debugProject": "payments-sandbox",
+           *       "credentialId": "5d0f3a52-8c1e-4b7a-9f2e-6a4b1c9d7e30",
+           *       "summary": "Node.js 20, npm and git for CI jobs",
+           *       "description": null,
+           *       "labels": [
+           *         "nodejs",
+           *         "build"
+           *       ],
+           *       "visibility": {
+           *         "public": false,
+           *         "projects": [
+           *           "web-ci"
+           *         ]
+           *       },
+           *       "revision": 1,
+           *       "lastReleasedAt": null,
+           *       "createdAt": "2026-11-26T18:00:00.000Z",
+           *       "createdBy": "payments-publisher",
+           *       "updatedAt": "2026-11-26T18:00:00.000Z"
+           *     }
+           */
           'application/json': components['schemas']['Image']
         }
       }
@@ -3223,6 +7651,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:malformed-request",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The request is not valid HTTP/1.1.",
+           *       "instance": "/v1/images",
+           *       "code": "MALFORMED_REQUEST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3232,6 +7671,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:authentication-required",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "No Authorization header.",
+           *       "instance": "/v1/images",
+           *       "code": "AUTHENTICATION_REQUIRED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3241,6 +7691,18 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/images",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3250,6 +7712,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/images",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3259,6 +7732,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:image-has-releases",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "An image with released or withdrawn versions cannot be deleted.",
+           *       "instance": "/v1/images",
+           *       "code": "IMAGE_HAS_RELEASES",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3268,6 +7752,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "The body is larger than the service accepts.",
+           *       "instance": "/v1/images",
+           *       "code": "BODY_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3277,6 +7772,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "The body is not JSON.",
+           *       "instance": "/v1/images",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3286,6 +7792,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:expiry-in-past",
+           *       "title": "Unprocessable Content",
+           *       "status": 422,
+           *       "detail": "expiresAt is in the past.",
+           *       "instance": "/v1/images",
+           *       "code": "EXPIRY_IN_PAST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3303,6 +7820,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/images",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3312,6 +7840,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/images",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3321,6 +7860,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/images",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3330,6 +7880,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/images",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3361,6 +7922,46 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "id": "8e2d6a4c-1b3f-4d5e-9a7b-0c1d2e3f4a5b",
+           *       "code": "node-20",
+           *       "name": "Node.js 20 build image",
+           *       "ownerProject": "payments-ci",
+           *       "debugProject": "payments-sandbox",
+           *       "credentialId": "5d0f3a52-8c1e-4b7a-9f2e-6a4b1c9d7e30",
+           *       "summary": "Node.js 20, npm and git for CI jobs",
+           *       "description": null,
+           *       "labels": [
+           *         "nodejs",
+           *         "build"
+           *       ],
+           *       "visibility": {
+           *         "public": false,
+           *         "projects": [
+           *           "web-ci"
+           *         ]
+           *       },
+           *       "revision": 1,
+           *       "lastReleasedAt": null,
+           *       "createdAt": "2026-11-26T18:00:00.000Z",
+           *       "createdBy": "payments-publisher",
+           *       "updatedAt": "2026-11-26T18:00:00.000Z",
+           *       "lines": [
+           *         {
+           *           "major": 1,
+           *           "latest": {
+           *             "version": "1.4.2",
+           *             "releasedAt": "2026-11-20T10:00:00.000Z"
+           *           },
+           *           "inProgress": {
+           *             "version": "1.5.0",
+           *             "status": "testing"
+           *           }
+           *         }
+           *       ]
+           *     }
+           */
           'application/json': components['schemas']['ImageDetail']
         }
       }
@@ -3379,6 +7980,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:malformed-request",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The request is not valid HTTP/1.1.",
+           *       "instance": "/v1/images/node-20",
+           *       "code": "MALFORMED_REQUEST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3388,6 +8000,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:authentication-required",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "No Authorization header.",
+           *       "instance": "/v1/images/node-20",
+           *       "code": "AUTHENTICATION_REQUIRED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3397,6 +8020,18 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/images/node-20",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3406,6 +8041,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:image-not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No image with this code is visible to the token (or project).",
+           *       "instance": "/v1/images/node-20",
+           *       "code": "IMAGE_NOT_FOUND",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3415,6 +8061,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/images/node-20",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3424,6 +8081,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:path-parameter-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path parameter is longer than any code, id or version.",
+           *       "instance": "/v1/images/node-20",
+           *       "code": "PATH_PARAMETER_TOO_LONG",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3441,6 +8109,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3450,6 +8129,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/images/node-20",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3459,6 +8149,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/images/node-20",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3468,6 +8169,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3504,6 +8216,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:malformed-request",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The request is not valid HTTP/1.1.",
+           *       "instance": "/v1/images/node-20",
+           *       "code": "MALFORMED_REQUEST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3513,6 +8236,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:authentication-required",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "No Authorization header.",
+           *       "instance": "/v1/images/node-20",
+           *       "code": "AUTHENTICATION_REQUIRED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3522,6 +8256,18 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/images/node-20",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3531,6 +8277,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:image-not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No image with this code is visible to the token (or project).",
+           *       "instance": "/v1/images/node-20",
+           *       "code": "IMAGE_NOT_FOUND",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3540,6 +8297,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/images/node-20",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3549,6 +8317,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:image-has-releases",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "An image with released or withdrawn versions cannot be deleted.",
+           *       "instance": "/v1/images/node-20",
+           *       "code": "IMAGE_HAS_RELEASES",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3558,6 +8337,18 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:image-changed",
+           *       "title": "Precondition Failed",
+           *       "status": 412,
+           *       "detail": "If-Match does not match the current ETag.",
+           *       "instance": "/v1/images/node-20",
+           *       "code": "IMAGE_CHANGED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "currentETag": "\"4\""
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3567,6 +8358,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "The body is larger than the service accepts.",
+           *       "instance": "/v1/images/node-20",
+           *       "code": "BODY_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3576,6 +8378,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:path-parameter-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path parameter is longer than any code, id or version.",
+           *       "instance": "/v1/images/node-20",
+           *       "code": "PATH_PARAMETER_TOO_LONG",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3585,6 +8398,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "The body is not JSON.",
+           *       "instance": "/v1/images/node-20",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3602,6 +8426,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3611,6 +8446,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/images/node-20",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3620,6 +8466,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/images/node-20",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3629,6 +8486,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3650,32 +8518,19 @@ export interface operations {
       }
       cookie?: never
     }
-    /** @description Only the fields given change (null clears summary, description, credentialId). code and ownerProject cannot change. */
     requestBody: {
       content: {
-        'application/json': {
-          /**
-           * @description Display name
-           * @example Node.js 20 build image
-           */
-          name?: string
-          summary?: string | null
-          description?: string | null
-          /** @description Up to 50 labels */
-          labels?: string[]
-          /**
-           * @description Project id: lower-case letters, digits, "-" and "_", 2–64 characters
-           * @example payments-ci
-           */
-          debugProject?: string
-          /** @description null: pull without a credential */
-          credentialId?: string | null
-          visibility?: {
-            public?: boolean
-            /** @description Further projects that may resolve the image (up to 500) */
-            projects?: string[]
-          }
-        }
+        /**
+         * @example {
+         *       "summary": "Node.js 20.18, npm 10 and git",
+         *       "labels": [
+         *         "nodejs",
+         *         "build",
+         *         "lts"
+         *       ]
+         *     }
+         */
+        'application/json': components['schemas']['UpdateImage']
       }
     }
     responses: {
@@ -3687,6 +8542,33 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "id": "8e2d6a4c-1b3f-4d5e-9a7b-0c1d2e3f4a5b",
+           *       "code": "node-20",
+           *       "name": "Node.js 20 build image",
+           *       "ownerProject": "payments-ci",
+           *       "debugProject": "payments-sandbox",
+           *       "credentialId": "5d0f3a52-8c1e-4b7a-9f2e-6a4b1c9d7e30",
+           *       "summary": "Node.js 20, npm and git for CI jobs",
+           *       "description": null,
+           *       "labels": [
+           *         "nodejs",
+           *         "build"
+           *       ],
+           *       "visibility": {
+           *         "public": false,
+           *         "projects": [
+           *           "web-ci"
+           *         ]
+           *       },
+           *       "revision": 1,
+           *       "lastReleasedAt": null,
+           *       "createdAt": "2026-11-26T18:00:00.000Z",
+           *       "createdBy": "payments-publisher",
+           *       "updatedAt": "2026-11-26T18:00:00.000Z"
+           *     }
+           */
           'application/json': components['schemas']['Image']
         }
       }
@@ -3696,6 +8578,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:malformed-request",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The request is not valid HTTP/1.1.",
+           *       "instance": "/v1/images/node-20",
+           *       "code": "MALFORMED_REQUEST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3705,6 +8598,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:authentication-required",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "No Authorization header.",
+           *       "instance": "/v1/images/node-20",
+           *       "code": "AUTHENTICATION_REQUIRED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3714,6 +8618,18 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/images/node-20",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3723,6 +8639,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:image-not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No image with this code is visible to the token (or project).",
+           *       "instance": "/v1/images/node-20",
+           *       "code": "IMAGE_NOT_FOUND",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3732,6 +8659,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/images/node-20",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3741,6 +8679,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:image-has-releases",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "An image with released or withdrawn versions cannot be deleted.",
+           *       "instance": "/v1/images/node-20",
+           *       "code": "IMAGE_HAS_RELEASES",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3750,6 +8699,18 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:image-changed",
+           *       "title": "Precondition Failed",
+           *       "status": 412,
+           *       "detail": "If-Match does not match the current ETag.",
+           *       "instance": "/v1/images/node-20",
+           *       "code": "IMAGE_CHANGED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "currentETag": "\"4\""
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3759,6 +8720,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "The body is larger than the service accepts.",
+           *       "instance": "/v1/images/node-20",
+           *       "code": "BODY_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3768,6 +8740,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:path-parameter-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path parameter is longer than any code, id or version.",
+           *       "instance": "/v1/images/node-20",
+           *       "code": "PATH_PARAMETER_TOO_LONG",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3777,6 +8760,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "The body is not JSON.",
+           *       "instance": "/v1/images/node-20",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3786,6 +8780,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:expiry-in-past",
+           *       "title": "Unprocessable Content",
+           *       "status": 422,
+           *       "detail": "expiresAt is in the past.",
+           *       "instance": "/v1/images/node-20",
+           *       "code": "EXPIRY_IN_PAST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3803,6 +8808,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3812,6 +8828,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/images/node-20",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3821,6 +8848,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/images/node-20",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3830,6 +8868,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3837,9 +8886,9 @@ export interface operations {
   }
   listImageEvents: {
     parameters: {
-      query: {
+      query?: {
         /** @description Items per page (1–100) */
-        limit: number
+        limit?: number
         /** @description The `nextCursor` of the previous page */
         cursor?: string
       }
@@ -3896,11 +8945,7 @@ export interface operations {
            *       "nextCursor": null
            *     }
            */
-          'application/json': {
-            items: components['schemas']['ImageEvent'][]
-            /** @description Pass as `cursor` to get the next page; null when there is none */
-            nextCursor: string | null
-          }
+          'application/json': components['schemas']['ImageEventPage']
         }
       }
       /** @description Not modified: the If-None-Match tag is still current; no body */
@@ -3918,6 +8963,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:malformed-request",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The request is not valid HTTP/1.1.",
+           *       "instance": "/v1/images/node-20/events",
+           *       "code": "MALFORMED_REQUEST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3927,6 +8983,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:authentication-required",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "No Authorization header.",
+           *       "instance": "/v1/images/node-20/events",
+           *       "code": "AUTHENTICATION_REQUIRED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3936,6 +9003,18 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/images/node-20/events",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3945,6 +9024,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:image-not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No image with this code is visible to the token (or project).",
+           *       "instance": "/v1/images/node-20/events",
+           *       "code": "IMAGE_NOT_FOUND",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3954,6 +9044,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/images/node-20/events",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3963,6 +9064,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:path-parameter-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path parameter is longer than any code, id or version.",
+           *       "instance": "/v1/images/node-20/events",
+           *       "code": "PATH_PARAMETER_TOO_LONG",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3980,6 +9092,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20/events",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3989,6 +9112,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/images/node-20/events",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -3998,6 +9132,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/images/node-20/events",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4007,6 +9152,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20/events",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4014,9 +9170,9 @@ export interface operations {
   }
   listVersions: {
     parameters: {
-      query: {
+      query?: {
         /** @description Items per page (1–100) */
-        limit: number
+        limit?: number
         /** @description The `nextCursor` of the previous page */
         cursor?: string
         /** @description Only these statuses (repeat the parameter for several) */
@@ -4103,11 +9259,7 @@ export interface operations {
            *       "nextCursor": null
            *     }
            */
-          'application/json': {
-            items: components['schemas']['Version'][]
-            /** @description Pass as `cursor` to get the next page; null when there is none */
-            nextCursor: string | null
-          }
+          'application/json': components['schemas']['VersionPage']
         }
       }
       /** @description Not modified: the If-None-Match tag is still current; no body */
@@ -4125,6 +9277,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:malformed-request",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The request is not valid HTTP/1.1.",
+           *       "instance": "/v1/images/node-20/versions",
+           *       "code": "MALFORMED_REQUEST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4134,6 +9297,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:authentication-required",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "No Authorization header.",
+           *       "instance": "/v1/images/node-20/versions",
+           *       "code": "AUTHENTICATION_REQUIRED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4143,6 +9317,18 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/images/node-20/versions",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4152,6 +9338,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:version-not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No such version, or none matching the spec that the project can use.",
+           *       "instance": "/v1/images/node-20/versions",
+           *       "code": "VERSION_NOT_FOUND",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4161,6 +9358,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/images/node-20/versions",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4170,6 +9378,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:path-parameter-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path parameter is longer than any code, id or version.",
+           *       "instance": "/v1/images/node-20/versions",
+           *       "code": "PATH_PARAMETER_TOO_LONG",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4187,6 +9406,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20/versions",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4196,6 +9426,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/images/node-20/versions",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4205,6 +9446,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/images/node-20/versions",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4214,6 +9466,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20/versions",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4240,33 +9503,16 @@ export interface operations {
     }
     requestBody: {
       content: {
-        'application/json': {
-          /**
-           * @description major → (M+1).0.0, minor → M.(m+1).0, patch → M.m.(p+1)
-           * @enum {string}
-           */
-          releaseType?: 'major' | 'minor' | 'patch'
-          /** @description Bump the highest version of this major line instead of the highest overall (minor or patch only), e.g. a fix for 1.x while 2.x exists */
-          line?: number
-          /** @description Registry host[:port]; empty or absent = docker.io. A single name without dot or port (e.g. harbor) is refused with 400 INVALID_IMAGE_REFERENCE: use the registry's full host name. When the version pulls with a credential, the host must be one of the credential's registries (400 CREDENTIAL_REGISTRY_MISMATCH otherwise). */
-          registry?: string
-          /**
-           * @description Image name with its namespace, lower case
-           * @example team/tools/builder
-           */
-          repository: string
-          /**
-           * @description Tag to check and release
-           * @example 2.3.0
-           */
-          tag: string
-          /** @description A credential of the image's owner project; absent = the image's credential; null = anonymous pull */
-          credentialId?: string | null
-          /** @description Shown in the store (≤ 256 KiB) */
-          dockerfile?: string
-          /** @description ≤ 64 KiB */
-          releaseNotes?: string
-        }
+        /**
+         * @example {
+         *       "releaseType": "minor",
+         *       "registry": "registry.example.com",
+         *       "repository": "ci/node",
+         *       "tag": "20.12-1",
+         *       "releaseNotes": "Node 20.12, pnpm 9."
+         *     }
+         */
+        'application/json': components['schemas']['SubmitVersion']
       }
     }
     responses: {
@@ -4280,6 +9526,57 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "imageCode": "node-20",
+           *       "version": "1.4.2",
+           *       "major": 1,
+           *       "minor": 4,
+           *       "patch": 2,
+           *       "releaseType": "patch",
+           *       "status": "testing",
+           *       "statusReason": null,
+           *       "checkClass": null,
+           *       "allowedActions": [
+           *         "recheck",
+           *         "release",
+           *         "cancel"
+           *       ],
+           *       "registry": "registry.example.com",
+           *       "repository": "ci/node",
+           *       "tag": "20.11-1",
+           *       "reference": "registry.example.com/ci/node:20.11-1",
+           *       "digest": "sha256:4b1f5c0d8e9a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c",
+           *       "pinnedReference": "registry.example.com/ci/node@sha256:4b1f5c0d8e9a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c",
+           *       "platforms": [
+           *         {
+           *           "os": "linux",
+           *           "architecture": "amd64"
+           *         },
+           *         {
+           *           "os": "linux",
+           *           "architecture": "arm64",
+           *           "variant": "v8"
+           *         }
+           *       ],
+           *       "mediaType": "application/vnd.oci.image.index.v1+json",
+           *       "size": 1786,
+           *       "checkedAt": "2026-11-26T18:00:04.000Z",
+           *       "credentialId": "0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "dockerfile": "FROM node:20-bookworm\nRUN npm i -g pnpm@9\n",
+           *       "releaseNotes": "Fix: pnpm 9.1 for the lockfile format change.",
+           *       "submittedBy": "payments-publisher",
+           *       "submittedAt": "2026-11-26T18:00:00.000Z",
+           *       "releasedBy": null,
+           *       "releasedAt": null,
+           *       "cancelledBy": null,
+           *       "cancelledAt": null,
+           *       "withdrawnBy": null,
+           *       "withdrawnAt": null,
+           *       "withdrawReason": null,
+           *       "updatedAt": "2026-11-26T18:00:04.000Z"
+           *     }
+           */
           'application/json': components['schemas']['Version']
         }
       }
@@ -4289,6 +9586,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:malformed-request",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The request is not valid HTTP/1.1.",
+           *       "instance": "/v1/images/node-20/versions",
+           *       "code": "MALFORMED_REQUEST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4298,6 +9606,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:authentication-required",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "No Authorization header.",
+           *       "instance": "/v1/images/node-20/versions",
+           *       "code": "AUTHENTICATION_REQUIRED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4307,6 +9626,18 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/images/node-20/versions",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4316,6 +9647,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:version-not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No such version, or none matching the spec that the project can use.",
+           *       "instance": "/v1/images/node-20/versions",
+           *       "code": "VERSION_NOT_FOUND",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4325,6 +9667,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/images/node-20/versions",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4334,6 +9687,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:image-has-releases",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "An image with released or withdrawn versions cannot be deleted.",
+           *       "instance": "/v1/images/node-20/versions",
+           *       "code": "IMAGE_HAS_RELEASES",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4343,6 +9707,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "The body is larger than the service accepts.",
+           *       "instance": "/v1/images/node-20/versions",
+           *       "code": "BODY_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4352,6 +9727,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:path-parameter-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path parameter is longer than any code, id or version.",
+           *       "instance": "/v1/images/node-20/versions",
+           *       "code": "PATH_PARAMETER_TOO_LONG",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4361,6 +9747,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "The body is not JSON.",
+           *       "instance": "/v1/images/node-20/versions",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4370,6 +9767,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:expiry-in-past",
+           *       "title": "Unprocessable Content",
+           *       "status": 422,
+           *       "detail": "expiresAt is in the past.",
+           *       "instance": "/v1/images/node-20/versions",
+           *       "code": "EXPIRY_IN_PAST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4387,6 +9795,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20/versions",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4396,6 +9815,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/images/node-20/versions",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4405,6 +9835,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/images/node-20/versions",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4414,6 +9855,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20/versions",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4450,6 +9902,57 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "imageCode": "node-20",
+           *       "version": "1.4.2",
+           *       "major": 1,
+           *       "minor": 4,
+           *       "patch": 2,
+           *       "releaseType": "patch",
+           *       "status": "testing",
+           *       "statusReason": null,
+           *       "checkClass": null,
+           *       "allowedActions": [
+           *         "recheck",
+           *         "release",
+           *         "cancel"
+           *       ],
+           *       "registry": "registry.example.com",
+           *       "repository": "ci/node",
+           *       "tag": "20.11-1",
+           *       "reference": "registry.example.com/ci/node:20.11-1",
+           *       "digest": "sha256:4b1f5c0d8e9a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c",
+           *       "pinnedReference": "registry.example.com/ci/node@sha256:4b1f5c0d8e9a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c",
+           *       "platforms": [
+           *         {
+           *           "os": "linux",
+           *           "architecture": "amd64"
+           *         },
+           *         {
+           *           "os": "linux",
+           *           "architecture": "arm64",
+           *           "variant": "v8"
+           *         }
+           *       ],
+           *       "mediaType": "application/vnd.oci.image.index.v1+json",
+           *       "size": 1786,
+           *       "checkedAt": "2026-11-26T18:00:04.000Z",
+           *       "credentialId": "0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "dockerfile": "FROM node:20-bookworm\nRUN npm i -g pnpm@9\n",
+           *       "releaseNotes": "Fix: pnpm 9.1 for the lockfile format change.",
+           *       "submittedBy": "payments-publisher",
+           *       "submittedAt": "2026-11-26T18:00:00.000Z",
+           *       "releasedBy": null,
+           *       "releasedAt": null,
+           *       "cancelledBy": null,
+           *       "cancelledAt": null,
+           *       "withdrawnBy": null,
+           *       "withdrawnAt": null,
+           *       "withdrawReason": null,
+           *       "updatedAt": "2026-11-26T18:00:04.000Z"
+           *     }
+           */
           'application/json': components['schemas']['Version']
         }
       }
@@ -4468,6 +9971,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:malformed-request",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The request is not valid HTTP/1.1.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2",
+           *       "code": "MALFORMED_REQUEST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4477,6 +9991,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:authentication-required",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "No Authorization header.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2",
+           *       "code": "AUTHENTICATION_REQUIRED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4486,6 +10011,18 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4495,6 +10032,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:version-not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No such version, or none matching the spec that the project can use.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2",
+           *       "code": "VERSION_NOT_FOUND",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4504,6 +10052,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4513,6 +10072,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:path-parameter-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path parameter is longer than any code, id or version.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2",
+           *       "code": "PATH_PARAMETER_TOO_LONG",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4530,6 +10100,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4539,6 +10120,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4548,6 +10140,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4557,6 +10160,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4588,6 +10202,57 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "imageCode": "node-20",
+           *       "version": "1.4.2",
+           *       "major": 1,
+           *       "minor": 4,
+           *       "patch": 2,
+           *       "releaseType": "patch",
+           *       "status": "testing",
+           *       "statusReason": null,
+           *       "checkClass": null,
+           *       "allowedActions": [
+           *         "recheck",
+           *         "release",
+           *         "cancel"
+           *       ],
+           *       "registry": "registry.example.com",
+           *       "repository": "ci/node",
+           *       "tag": "20.11-1",
+           *       "reference": "registry.example.com/ci/node:20.11-1",
+           *       "digest": "sha256:4b1f5c0d8e9a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c",
+           *       "pinnedReference": "registry.example.com/ci/node@sha256:4b1f5c0d8e9a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c",
+           *       "platforms": [
+           *         {
+           *           "os": "linux",
+           *           "architecture": "amd64"
+           *         },
+           *         {
+           *           "os": "linux",
+           *           "architecture": "arm64",
+           *           "variant": "v8"
+           *         }
+           *       ],
+           *       "mediaType": "application/vnd.oci.image.index.v1+json",
+           *       "size": 1786,
+           *       "checkedAt": "2026-11-26T18:00:04.000Z",
+           *       "credentialId": "0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "dockerfile": "FROM node:20-bookworm\nRUN npm i -g pnpm@9\n",
+           *       "releaseNotes": "Fix: pnpm 9.1 for the lockfile format change.",
+           *       "submittedBy": "payments-publisher",
+           *       "submittedAt": "2026-11-26T18:00:00.000Z",
+           *       "releasedBy": null,
+           *       "releasedAt": null,
+           *       "cancelledBy": null,
+           *       "cancelledAt": null,
+           *       "withdrawnBy": null,
+           *       "withdrawnAt": null,
+           *       "withdrawReason": null,
+           *       "updatedAt": "2026-11-26T18:00:04.000Z"
+           *     }
+           */
           'application/json': components['schemas']['Version']
         }
       }
@@ -4597,6 +10262,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:malformed-request",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The request is not valid HTTP/1.1.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/recheck",
+           *       "code": "MALFORMED_REQUEST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4606,6 +10282,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:authentication-required",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "No Authorization header.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/recheck",
+           *       "code": "AUTHENTICATION_REQUIRED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4615,6 +10302,18 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/recheck",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4624,6 +10323,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:version-not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No such version, or none matching the spec that the project can use.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/recheck",
+           *       "code": "VERSION_NOT_FOUND",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4633,6 +10343,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/recheck",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4642,6 +10363,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:image-has-releases",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "An image with released or withdrawn versions cannot be deleted.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/recheck",
+           *       "code": "IMAGE_HAS_RELEASES",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4651,6 +10383,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "The body is larger than the service accepts.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/recheck",
+           *       "code": "BODY_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4660,6 +10403,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:path-parameter-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path parameter is longer than any code, id or version.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/recheck",
+           *       "code": "PATH_PARAMETER_TOO_LONG",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4669,6 +10423,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "The body is not JSON.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/recheck",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4686,6 +10451,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/recheck",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4695,6 +10471,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/recheck",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4704,6 +10491,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/recheck",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4713,6 +10511,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/recheck",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4744,6 +10553,57 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "imageCode": "node-20",
+           *       "version": "1.4.2",
+           *       "major": 1,
+           *       "minor": 4,
+           *       "patch": 2,
+           *       "releaseType": "patch",
+           *       "status": "testing",
+           *       "statusReason": null,
+           *       "checkClass": null,
+           *       "allowedActions": [
+           *         "recheck",
+           *         "release",
+           *         "cancel"
+           *       ],
+           *       "registry": "registry.example.com",
+           *       "repository": "ci/node",
+           *       "tag": "20.11-1",
+           *       "reference": "registry.example.com/ci/node:20.11-1",
+           *       "digest": "sha256:4b1f5c0d8e9a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c",
+           *       "pinnedReference": "registry.example.com/ci/node@sha256:4b1f5c0d8e9a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c",
+           *       "platforms": [
+           *         {
+           *           "os": "linux",
+           *           "architecture": "amd64"
+           *         },
+           *         {
+           *           "os": "linux",
+           *           "architecture": "arm64",
+           *           "variant": "v8"
+           *         }
+           *       ],
+           *       "mediaType": "application/vnd.oci.image.index.v1+json",
+           *       "size": 1786,
+           *       "checkedAt": "2026-11-26T18:00:04.000Z",
+           *       "credentialId": "0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "dockerfile": "FROM node:20-bookworm\nRUN npm i -g pnpm@9\n",
+           *       "releaseNotes": "Fix: pnpm 9.1 for the lockfile format change.",
+           *       "submittedBy": "payments-publisher",
+           *       "submittedAt": "2026-11-26T18:00:00.000Z",
+           *       "releasedBy": null,
+           *       "releasedAt": null,
+           *       "cancelledBy": null,
+           *       "cancelledAt": null,
+           *       "withdrawnBy": null,
+           *       "withdrawnAt": null,
+           *       "withdrawReason": null,
+           *       "updatedAt": "2026-11-26T18:00:04.000Z"
+           *     }
+           */
           'application/json': components['schemas']['Version']
         }
       }
@@ -4753,6 +10613,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:release-notes-too-large",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "releaseNotes is over its byte limit.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/release",
+           *       "code": "RELEASE_NOTES_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4762,6 +10633,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:authentication-required",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "No Authorization header.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/release",
+           *       "code": "AUTHENTICATION_REQUIRED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4771,6 +10653,18 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/release",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4780,6 +10674,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:version-not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No such version, or none matching the spec that the project can use.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/release",
+           *       "code": "VERSION_NOT_FOUND",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4789,6 +10694,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/release",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4798,6 +10714,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:image-has-releases",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "An image with released or withdrawn versions cannot be deleted.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/release",
+           *       "code": "IMAGE_HAS_RELEASES",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4807,6 +10734,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "The body is larger than the service accepts.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/release",
+           *       "code": "BODY_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4816,6 +10754,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:path-parameter-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path parameter is longer than any code, id or version.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/release",
+           *       "code": "PATH_PARAMETER_TOO_LONG",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4825,6 +10774,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "The body is not JSON.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/release",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4842,6 +10802,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/release",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4851,6 +10822,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/release",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4860,6 +10842,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/release",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4869,6 +10862,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/release",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4899,10 +10903,7 @@ export interface operations {
          *       "reason": "Wrong base image; resubmitting."
          *     }
          */
-        'application/json': {
-          /** @description Why; kept in the audit trail */
-          reason?: string
-        }
+        'application/json': components['schemas']['CancelVersion']
       }
     }
     responses: {
@@ -4912,6 +10913,57 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "imageCode": "node-20",
+           *       "version": "1.4.2",
+           *       "major": 1,
+           *       "minor": 4,
+           *       "patch": 2,
+           *       "releaseType": "patch",
+           *       "status": "testing",
+           *       "statusReason": null,
+           *       "checkClass": null,
+           *       "allowedActions": [
+           *         "recheck",
+           *         "release",
+           *         "cancel"
+           *       ],
+           *       "registry": "registry.example.com",
+           *       "repository": "ci/node",
+           *       "tag": "20.11-1",
+           *       "reference": "registry.example.com/ci/node:20.11-1",
+           *       "digest": "sha256:4b1f5c0d8e9a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c",
+           *       "pinnedReference": "registry.example.com/ci/node@sha256:4b1f5c0d8e9a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c",
+           *       "platforms": [
+           *         {
+           *           "os": "linux",
+           *           "architecture": "amd64"
+           *         },
+           *         {
+           *           "os": "linux",
+           *           "architecture": "arm64",
+           *           "variant": "v8"
+           *         }
+           *       ],
+           *       "mediaType": "application/vnd.oci.image.index.v1+json",
+           *       "size": 1786,
+           *       "checkedAt": "2026-11-26T18:00:04.000Z",
+           *       "credentialId": "0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "dockerfile": "FROM node:20-bookworm\nRUN npm i -g pnpm@9\n",
+           *       "releaseNotes": "Fix: pnpm 9.1 for the lockfile format change.",
+           *       "submittedBy": "payments-publisher",
+           *       "submittedAt": "2026-11-26T18:00:00.000Z",
+           *       "releasedBy": null,
+           *       "releasedAt": null,
+           *       "cancelledBy": null,
+           *       "cancelledAt": null,
+           *       "withdrawnBy": null,
+           *       "withdrawnAt": null,
+           *       "withdrawReason": null,
+           *       "updatedAt": "2026-11-26T18:00:04.000Z"
+           *     }
+           */
           'application/json': components['schemas']['Version']
         }
       }
@@ -4921,6 +10973,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:malformed-request",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The request is not valid HTTP/1.1.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/cancel",
+           *       "code": "MALFORMED_REQUEST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4930,6 +10993,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:authentication-required",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "No Authorization header.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/cancel",
+           *       "code": "AUTHENTICATION_REQUIRED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4939,6 +11013,18 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/cancel",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4948,6 +11034,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:version-not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No such version, or none matching the spec that the project can use.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/cancel",
+           *       "code": "VERSION_NOT_FOUND",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4957,6 +11054,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/cancel",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4966,6 +11074,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:image-has-releases",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "An image with released or withdrawn versions cannot be deleted.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/cancel",
+           *       "code": "IMAGE_HAS_RELEASES",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4975,6 +11094,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "The body is larger than the service accepts.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/cancel",
+           *       "code": "BODY_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4984,6 +11114,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:path-parameter-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path parameter is longer than any code, id or version.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/cancel",
+           *       "code": "PATH_PARAMETER_TOO_LONG",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -4993,6 +11134,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "The body is not JSON.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/cancel",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5010,6 +11162,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/cancel",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5019,6 +11182,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/cancel",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5028,6 +11202,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/cancel",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5037,6 +11222,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/cancel",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5067,10 +11263,7 @@ export interface operations {
          *       "reason": "CVE-2026-1234 in the bundled OpenSSL; use 1.4.3."
          *     }
          */
-        'application/json': {
-          /** @description Why the release is taken down; shown to users */
-          reason: string
-        }
+        'application/json': components['schemas']['WithdrawVersion']
       }
     }
     responses: {
@@ -5080,6 +11273,57 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "imageCode": "node-20",
+           *       "version": "1.4.2",
+           *       "major": 1,
+           *       "minor": 4,
+           *       "patch": 2,
+           *       "releaseType": "patch",
+           *       "status": "testing",
+           *       "statusReason": null,
+           *       "checkClass": null,
+           *       "allowedActions": [
+           *         "recheck",
+           *         "release",
+           *         "cancel"
+           *       ],
+           *       "registry": "registry.example.com",
+           *       "repository": "ci/node",
+           *       "tag": "20.11-1",
+           *       "reference": "registry.example.com/ci/node:20.11-1",
+           *       "digest": "sha256:4b1f5c0d8e9a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c",
+           *       "pinnedReference": "registry.example.com/ci/node@sha256:4b1f5c0d8e9a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c",
+           *       "platforms": [
+           *         {
+           *           "os": "linux",
+           *           "architecture": "amd64"
+           *         },
+           *         {
+           *           "os": "linux",
+           *           "architecture": "arm64",
+           *           "variant": "v8"
+           *         }
+           *       ],
+           *       "mediaType": "application/vnd.oci.image.index.v1+json",
+           *       "size": 1786,
+           *       "checkedAt": "2026-11-26T18:00:04.000Z",
+           *       "credentialId": "0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "dockerfile": "FROM node:20-bookworm\nRUN npm i -g pnpm@9\n",
+           *       "releaseNotes": "Fix: pnpm 9.1 for the lockfile format change.",
+           *       "submittedBy": "payments-publisher",
+           *       "submittedAt": "2026-11-26T18:00:00.000Z",
+           *       "releasedBy": null,
+           *       "releasedAt": null,
+           *       "cancelledBy": null,
+           *       "cancelledAt": null,
+           *       "withdrawnBy": null,
+           *       "withdrawnAt": null,
+           *       "withdrawReason": null,
+           *       "updatedAt": "2026-11-26T18:00:04.000Z"
+           *     }
+           */
           'application/json': components['schemas']['Version']
         }
       }
@@ -5089,6 +11333,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:malformed-request",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The request is not valid HTTP/1.1.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/withdraw",
+           *       "code": "MALFORMED_REQUEST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5098,6 +11353,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:authentication-required",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "No Authorization header.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/withdraw",
+           *       "code": "AUTHENTICATION_REQUIRED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5107,6 +11373,18 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/withdraw",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5116,6 +11394,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:version-not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No such version, or none matching the spec that the project can use.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/withdraw",
+           *       "code": "VERSION_NOT_FOUND",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5125,6 +11414,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/withdraw",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5134,6 +11434,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:image-has-releases",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "An image with released or withdrawn versions cannot be deleted.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/withdraw",
+           *       "code": "IMAGE_HAS_RELEASES",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5143,6 +11454,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "The body is larger than the service accepts.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/withdraw",
+           *       "code": "BODY_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5152,6 +11474,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:path-parameter-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path parameter is longer than any code, id or version.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/withdraw",
+           *       "code": "PATH_PARAMETER_TOO_LONG",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5161,6 +11494,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "The body is not JSON.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/withdraw",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5178,6 +11522,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/withdraw",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5187,6 +11542,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/withdraw",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5196,6 +11562,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/withdraw",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5205,6 +11582,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/withdraw",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5212,9 +11600,9 @@ export interface operations {
   }
   listResolutions: {
     parameters: {
-      query: {
+      query?: {
         /** @description Items per page (1–100) */
-        limit: number
+        limit?: number
         /** @description The `nextCursor` of the previous page */
         cursor?: string
         /**
@@ -5275,11 +11663,7 @@ export interface operations {
            *       "nextCursor": null
            *     }
            */
-          'application/json': {
-            items: components['schemas']['ResolutionRecord'][]
-            /** @description Pass as `cursor` to get the next page; null when there is none */
-            nextCursor: string | null
-          }
+          'application/json': components['schemas']['ResolutionRecordPage']
         }
       }
       /** @description Not modified: the If-None-Match tag is still current; no body */
@@ -5297,6 +11681,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:malformed-request",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The request is not valid HTTP/1.1.",
+           *       "instance": "/v1/images/node-20/resolutions",
+           *       "code": "MALFORMED_REQUEST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5306,6 +11701,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:authentication-required",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "No Authorization header.",
+           *       "instance": "/v1/images/node-20/resolutions",
+           *       "code": "AUTHENTICATION_REQUIRED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5315,6 +11721,18 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/images/node-20/resolutions",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5324,6 +11742,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:image-not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No image with this code is visible to the token (or project).",
+           *       "instance": "/v1/images/node-20/resolutions",
+           *       "code": "IMAGE_NOT_FOUND",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5333,6 +11762,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/images/node-20/resolutions",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5342,6 +11782,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:path-parameter-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path parameter is longer than any code, id or version.",
+           *       "instance": "/v1/images/node-20/resolutions",
+           *       "code": "PATH_PARAMETER_TOO_LONG",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5359,6 +11810,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20/resolutions",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5368,6 +11830,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/images/node-20/resolutions",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5377,6 +11850,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/images/node-20/resolutions",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5386,6 +11870,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20/resolutions",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5422,6 +11917,19 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "image": "node-20",
+           *       "version": "1.4.2",
+           *       "projects": [
+           *         {
+           *           "project": "payments-ci",
+           *           "resolutions": 212,
+           *           "lastResolvedAt": "2026-11-26T18:00:00.000Z"
+           *         }
+           *       ]
+           *     }
+           */
           'application/json': components['schemas']['VersionUsage']
         }
       }
@@ -5440,6 +11948,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:malformed-request",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The request is not valid HTTP/1.1.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/usage",
+           *       "code": "MALFORMED_REQUEST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5449,6 +11968,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:authentication-required",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "No Authorization header.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/usage",
+           *       "code": "AUTHENTICATION_REQUIRED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5458,6 +11988,18 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/usage",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5467,6 +12009,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:version-not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No such version, or none matching the spec that the project can use.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/usage",
+           *       "code": "VERSION_NOT_FOUND",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5476,6 +12029,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/usage",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5485,6 +12049,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:path-parameter-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path parameter is longer than any code, id or version.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/usage",
+           *       "code": "PATH_PARAMETER_TOO_LONG",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5502,6 +12077,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/usage",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5511,6 +12097,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/usage",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5520,6 +12117,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/usage",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5529,6 +12137,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/usage",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5580,6 +12199,27 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "image": "node-20",
+           *       "spec": "1.latest",
+           *       "version": "1.4.2",
+           *       "status": "released",
+           *       "reference": "registry.example.com/ci/node:20.11-1",
+           *       "digest": "sha256:3f1a2b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a",
+           *       "pinnedReference": "registry.example.com/ci/node@sha256:3f1a2b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a",
+           *       "platforms": [
+           *         {
+           *           "os": "linux",
+           *           "architecture": "amd64"
+           *         }
+           *       ],
+           *       "credential": {
+           *         "id": "0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *         "project": "platform"
+           *       }
+           *     }
+           */
           'application/json': components['schemas']['Resolution']
         }
       }
@@ -5589,6 +12229,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:malformed-request",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The request is not valid HTTP/1.1.",
+           *       "instance": "/v1/images/node-20/resolve",
+           *       "code": "MALFORMED_REQUEST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5598,6 +12249,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:authentication-required",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "No Authorization header.",
+           *       "instance": "/v1/images/node-20/resolve",
+           *       "code": "AUTHENTICATION_REQUIRED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5607,6 +12269,18 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/images/node-20/resolve",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5616,6 +12290,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:image-not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No image with this code is visible to the token (or project).",
+           *       "instance": "/v1/images/node-20/resolve",
+           *       "code": "IMAGE_NOT_FOUND",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5625,6 +12310,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/images/node-20/resolve",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5634,6 +12330,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:image-has-releases",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "An image with released or withdrawn versions cannot be deleted.",
+           *       "instance": "/v1/images/node-20/resolve",
+           *       "code": "IMAGE_HAS_RELEASES",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5643,6 +12350,21 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:version-withdrawn",
+           *       "title": "Gone",
+           *       "status": 410,
+           *       "detail": "The exact version asked for was withdrawn.",
+           *       "instance": "/v1/images/node-20/resolve",
+           *       "code": "VERSION_WITHDRAWN",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "image": "node-20",
+           *       "version": "1.4.2",
+           *       "withdrawReason": "CVE-2026-1234 in the bundled OpenSSL",
+           *       "servingVersion": "1.4.1"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5652,6 +12374,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:path-parameter-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path parameter is longer than any code, id or version.",
+           *       "instance": "/v1/images/node-20/resolve",
+           *       "code": "PATH_PARAMETER_TOO_LONG",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5669,6 +12402,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20/resolve",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5678,6 +12422,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/images/node-20/resolve",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5687,6 +12442,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/images/node-20/resolve",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5696,6 +12462,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20/resolve",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5727,36 +12504,7 @@ export interface operations {
          *       ]
          *     }
          */
-        'application/json': {
-          /**
-           * @description Project id: lower-case letters, digits, "-" and "_", 2–64 characters
-           * @example payments-ci
-           */
-          project: string
-          /**
-           * @description The pipeline asking (recorded in the resolution log)
-           * @example p-8f3a1c
-           */
-          pipeline?: string
-          /**
-           * @description The build asking (recorded in the resolution log)
-           * @example b-20261126-0042
-           */
-          build?: string
-          /** @description The images of every job, 1–100 entries */
-          images: {
-            /**
-             * @description The image's identity in the store: lower-case letters, digits, '-' and '_', 3–64 characters, starting with a letter; unique and immutable
-             * @example node-20
-             */
-            image: string
-            /**
-             * @description Version spec: N.latest (newest in major N), N.M.latest (newest patch of N.M), latest (newest of all), X.Y.Z (exact); N.* and N.M.* are aliases of N.latest and N.M.latest; numbers are plain non-negative integers (no leading zeros)
-             * @example 1.latest
-             */
-            version: string
-          }[]
-        }
+        'application/json': components['schemas']['ResolveBatch']
       }
     }
     responses: {
@@ -5770,6 +12518,50 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "results": [
+           *         {
+           *           "image": "node-20",
+           *           "version": "1.latest",
+           *           "resolution": {
+           *             "image": "node-20",
+           *             "spec": "1.latest",
+           *             "version": "1.4.2",
+           *             "status": "released",
+           *             "reference": "registry.example.com/ci/node:20.11-1",
+           *             "digest": "sha256:3f1a2b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a",
+           *             "pinnedReference": "registry.example.com/ci/node@sha256:3f1a2b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a",
+           *             "platforms": [
+           *               {
+           *                 "os": "linux",
+           *                 "architecture": "amd64"
+           *               }
+           *             ],
+           *             "credential": {
+           *               "id": "0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *               "project": "platform"
+           *             }
+           *           }
+           *         },
+           *         {
+           *           "image": "maven-3",
+           *           "version": "2.1.0",
+           *           "problem": {
+           *             "type": "urn:ci-image-store:problem:version-not-found",
+           *             "title": "Not Found",
+           *             "status": 404,
+           *             "detail": "Image \"maven-3\" has no version 2.1.0 that project \"payments-ci\" can use; the newest it can use is 2.0.3.",
+           *             "instance": "/v1/resolve",
+           *             "code": "VERSION_NOT_FOUND",
+           *             "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *             "spec": "2.1.0",
+           *             "newestVersion": "2.0.3"
+           *           }
+           *         }
+           *       ]
+           *     }
+           */
           'application/json': components['schemas']['ResolveBatchResult']
         }
       }
@@ -5779,6 +12571,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:malformed-request",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The request is not valid HTTP/1.1.",
+           *       "instance": "/v1/resolve",
+           *       "code": "MALFORMED_REQUEST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5788,6 +12591,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:authentication-required",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "No Authorization header.",
+           *       "instance": "/v1/resolve",
+           *       "code": "AUTHENTICATION_REQUIRED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5797,6 +12611,18 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/resolve",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5806,6 +12632,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/resolve",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5815,6 +12652,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "The body is larger than the service accepts.",
+           *       "instance": "/v1/resolve",
+           *       "code": "BODY_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5824,6 +12672,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "The body is not JSON.",
+           *       "instance": "/v1/resolve",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5841,6 +12700,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/resolve",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5850,6 +12720,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/resolve",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5859,6 +12740,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/resolve",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -5868,6 +12760,2826 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/resolve",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  listEvents: {
+    parameters: {
+      query?: {
+        /** @description The `nextCursor` of the previous page: only events after it. Omit to read from the oldest event. */
+        after?: string
+        /** @description Events per page (1–500) */
+        limit?: number
+        /** @description Only events of these image codes (repeat the parameter) */
+        image?: string[]
+        /** @description Only events of these types, e.g. version.released (repeat the parameter) */
+        type?: string[]
+        /**
+         * @description Only events at or after this time
+         * @example 2026-11-26T18:00:00.000Z
+         */
+        since?: string
+        /**
+         * @description Only events before this time
+         * @example 2026-11-26T18:00:00.000Z
+         */
+        until?: string
+      }
+      header?: {
+        /** @description The ETag of the copy you hold: while it is still current the answer is 304 without a body */
+        'if-none-match'?: string
+      }
+      path?: never
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description Events oldest first */
+      200: {
+        headers: {
+          /** @description Changes whenever the body does; send it back in If-None-Match */
+          ETag?: string
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "id": 1042,
+           *           "type": "version.released",
+           *           "time": "2026-12-01T18:05:00.000Z",
+           *           "imageCode": "node-20",
+           *           "project": "payments",
+           *           "version": "1.4.2",
+           *           "digest": "sha256:3f1c5b2a9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a29180f7e6d5c4b3a291807",
+           *           "pinnedReference": "harbor.example.com/ci/node@sha256:3f1c5b2a9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a29180f7e6d5c4b3a291807",
+           *           "tag": "20.12-1",
+           *           "platforms": [
+           *             {
+           *               "os": "linux",
+           *               "architecture": "amd64"
+           *             }
+           *           ],
+           *           "actor": {
+           *             "tokenId": "0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *             "name": "payments-publisher",
+           *             "projects": [
+           *               "payments"
+           *             ]
+           *           },
+           *           "details": {},
+           *           "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *         }
+           *       ],
+           *       "nextCursor": "WzEwNDJd",
+           *       "hasMore": false
+           *     }
+           */
+          'application/json': components['schemas']['EventFeedPage']
+        }
+      }
+      /** @description Not modified: the If-None-Match tag is still current; no body */
+      304: {
+        headers: {
+          /** @description Changes whenever the body does; send it back in If-None-Match */
+          ETag?: string
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      /** @description The request is malformed or fails validation */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:malformed-request",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The request is not valid HTTP/1.1.",
+           *       "instance": "/v1/events",
+           *       "code": "MALFORMED_REQUEST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No token, or the token is invalid, expired or revoked */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:authentication-required",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "No Authorization header.",
+           *       "instance": "/v1/events",
+           *       "code": "AUTHENTICATION_REQUIRED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The token lacks the scope or project this needs */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/events",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request did not arrive in time; the connection is closed */
+      408: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/events",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests for this token, or too many failed authentications from this address; retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds until the budget is renewed */
+          'retry-after'?: string
+          /** @description Requests allowed per minute */
+          'ratelimit-limit'?: string
+          /** @description Requests left in this window (0) */
+          'ratelimit-remaining'?: string
+          /** @description Seconds until the window ends */
+          'ratelimit-reset'?: string
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/events",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request headers are too large */
+      431: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/events",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected error; it is logged under the requestId */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/events",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unreachable; retry after Retry-After */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/events",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  listWebhooks: {
+    parameters: {
+      query?: {
+        /** @description Items per page (1–100) */
+        limit?: number
+        /** @description The `nextCursor` of the previous page */
+        cursor?: string
+        /**
+         * @description Only the subscriptions of this project
+         * @example payments-ci
+         */
+        project?: string
+      }
+      header?: {
+        /** @description The ETag of the copy you hold: while it is still current the answer is 304 without a body */
+        'if-none-match'?: string
+      }
+      path?: never
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description A page of subscriptions */
+      200: {
+        headers: {
+          /** @description Changes whenever the body does; send it back in If-None-Match */
+          ETag?: string
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "id": "3d6f0c1a-2b4e-4f7a-8c9d-0e1f2a3b4c5d",
+           *           "url": "https://hooks.example.com/ci-image-store",
+           *           "events": [
+           *             "version.released",
+           *             "version.withdrawn"
+           *           ],
+           *           "images": null,
+           *           "project": "payments-ci",
+           *           "description": "Release notices to #payments-ci",
+           *           "status": "active",
+           *           "disabledReason": null,
+           *           "disabledAt": null,
+           *           "failingSince": null,
+           *           "previousSecretExpiresAt": null,
+           *           "createdBy": "payments-publisher",
+           *           "createdAt": "2026-12-01T18:00:00.000Z",
+           *           "updatedAt": "2026-12-01T18:00:00.000Z"
+           *         }
+           *       ],
+           *       "nextCursor": null
+           *     }
+           */
+          'application/json': components['schemas']['WebhookPage']
+        }
+      }
+      /** @description Not modified: the If-None-Match tag is still current; no body */
+      304: {
+        headers: {
+          /** @description Changes whenever the body does; send it back in If-None-Match */
+          ETag?: string
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      /** @description The request is malformed or fails validation */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:webhook-url-refused",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The receiver URL is not one the service delivers to.",
+           *       "instance": "/v1/webhooks",
+           *       "code": "WEBHOOK_URL_REFUSED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "reason": "plain http is allowed only to hosts listed in WEBHOOK_ALLOWED_PRIVATE_HOSTS, not hooks.example.com"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No token, or the token is invalid, expired or revoked */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:authentication-required",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "No Authorization header.",
+           *       "instance": "/v1/webhooks",
+           *       "code": "AUTHENTICATION_REQUIRED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The token lacks the scope or project this needs */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/webhooks",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request did not arrive in time; the connection is closed */
+      408: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/webhooks",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests for this token, or too many failed authentications from this address; retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds until the budget is renewed */
+          'retry-after'?: string
+          /** @description Requests allowed per minute */
+          'ratelimit-limit'?: string
+          /** @description Requests left in this window (0) */
+          'ratelimit-remaining'?: string
+          /** @description Seconds until the window ends */
+          'ratelimit-reset'?: string
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/webhooks",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request headers are too large */
+      431: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/webhooks",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected error; it is logged under the requestId */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/webhooks",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unreachable; retry after Retry-After */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/webhooks",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  createWebhook: {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "url": "https://hooks.example.com/ci-image-store",
+         *       "events": [
+         *         "version.released"
+         *       ],
+         *       "project": "payments-ci"
+         *     }
+         */
+        'application/json': components['schemas']['CreateWebhook']
+      }
+    }
+    responses: {
+      /** @description Subscribed; Location names the subscription */
+      201: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "id": "3d6f0c1a-2b4e-4f7a-8c9d-0e1f2a3b4c5d",
+           *       "url": "https://hooks.example.com/ci-image-store",
+           *       "events": [
+           *         "version.released",
+           *         "version.withdrawn"
+           *       ],
+           *       "images": null,
+           *       "project": "payments-ci",
+           *       "description": "Release notices to #payments-ci",
+           *       "status": "active",
+           *       "disabledReason": null,
+           *       "disabledAt": null,
+           *       "failingSince": null,
+           *       "previousSecretExpiresAt": null,
+           *       "createdBy": "payments-publisher",
+           *       "createdAt": "2026-12-01T18:00:00.000Z",
+           *       "updatedAt": "2026-12-01T18:00:00.000Z",
+           *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+           *     }
+           */
+          'application/json': components['schemas']['CreatedWebhook']
+        }
+      }
+      /** @description The request is malformed or fails validation */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:webhook-url-refused",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The receiver URL is not one the service delivers to.",
+           *       "instance": "/v1/webhooks",
+           *       "code": "WEBHOOK_URL_REFUSED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "reason": "plain http is allowed only to hosts listed in WEBHOOK_ALLOWED_PRIVATE_HOSTS, not hooks.example.com"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No token, or the token is invalid, expired or revoked */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:authentication-required",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "No Authorization header.",
+           *       "instance": "/v1/webhooks",
+           *       "code": "AUTHENTICATION_REQUIRED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The token lacks the scope or project this needs */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/webhooks",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The resource does not exist (or is not visible to this token) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:webhook-not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No webhook subscription with this id is visible to the token.",
+           *       "instance": "/v1/webhooks",
+           *       "code": "WEBHOOK_NOT_FOUND",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request did not arrive in time; the connection is closed */
+      408: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/webhooks",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request body is too large */
+      413: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "The body is larger than the service accepts.",
+           *       "instance": "/v1/webhooks",
+           *       "code": "BODY_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "The body is not JSON.",
+           *       "instance": "/v1/webhooks",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request is well-formed but cannot be processed */
+      422: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:expiry-in-past",
+           *       "title": "Unprocessable Content",
+           *       "status": 422,
+           *       "detail": "expiresAt is in the past.",
+           *       "instance": "/v1/webhooks",
+           *       "code": "EXPIRY_IN_PAST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests for this token, or too many failed authentications from this address; retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds until the budget is renewed */
+          'retry-after'?: string
+          /** @description Requests allowed per minute */
+          'ratelimit-limit'?: string
+          /** @description Requests left in this window (0) */
+          'ratelimit-remaining'?: string
+          /** @description Seconds until the window ends */
+          'ratelimit-reset'?: string
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/webhooks",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request headers are too large */
+      431: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/webhooks",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected error; it is logged under the requestId */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/webhooks",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unreachable; retry after Retry-After */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/webhooks",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  getWebhook: {
+    parameters: {
+      query?: never
+      header?: {
+        /** @description The ETag of the copy you hold: while it is still current the answer is 304 without a body */
+        'if-none-match'?: string
+      }
+      path: {
+        /** @example 0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55 */
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description The subscription */
+      200: {
+        headers: {
+          /** @description Changes whenever the body does; send it back in If-None-Match */
+          ETag?: string
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "id": "3d6f0c1a-2b4e-4f7a-8c9d-0e1f2a3b4c5d",
+           *       "url": "https://hooks.example.com/ci-image-store",
+           *       "events": [
+           *         "version.released",
+           *         "version.withdrawn"
+           *       ],
+           *       "images": null,
+           *       "project": "payments-ci",
+           *       "description": "Release notices to #payments-ci",
+           *       "status": "active",
+           *       "disabledReason": null,
+           *       "disabledAt": null,
+           *       "failingSince": null,
+           *       "previousSecretExpiresAt": null,
+           *       "createdBy": "payments-publisher",
+           *       "createdAt": "2026-12-01T18:00:00.000Z",
+           *       "updatedAt": "2026-12-01T18:00:00.000Z"
+           *     }
+           */
+          'application/json': components['schemas']['Webhook']
+        }
+      }
+      /** @description Not modified: the If-None-Match tag is still current; no body */
+      304: {
+        headers: {
+          /** @description Changes whenever the body does; send it back in If-None-Match */
+          ETag?: string
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      /** @description The request is malformed or fails validation */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:webhook-url-refused",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The receiver URL is not one the service delivers to.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "WEBHOOK_URL_REFUSED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "reason": "plain http is allowed only to hosts listed in WEBHOOK_ALLOWED_PRIVATE_HOSTS, not hooks.example.com"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No token, or the token is invalid, expired or revoked */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:authentication-required",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "No Authorization header.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "AUTHENTICATION_REQUIRED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The token lacks the scope or project this needs */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The resource does not exist (or is not visible to this token) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:webhook-not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No webhook subscription with this id is visible to the token.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "WEBHOOK_NOT_FOUND",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request did not arrive in time; the connection is closed */
+      408: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description A path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:path-parameter-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path parameter is longer than any code, id or version.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "PATH_PARAMETER_TOO_LONG",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests for this token, or too many failed authentications from this address; retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds until the budget is renewed */
+          'retry-after'?: string
+          /** @description Requests allowed per minute */
+          'ratelimit-limit'?: string
+          /** @description Requests left in this window (0) */
+          'ratelimit-remaining'?: string
+          /** @description Seconds until the window ends */
+          'ratelimit-reset'?: string
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request headers are too large */
+      431: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected error; it is logged under the requestId */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unreachable; retry after Retry-After */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  deleteWebhook: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        /** @example 0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55 */
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      /** @description The request is malformed or fails validation */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:webhook-url-refused",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The receiver URL is not one the service delivers to.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "WEBHOOK_URL_REFUSED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "reason": "plain http is allowed only to hosts listed in WEBHOOK_ALLOWED_PRIVATE_HOSTS, not hooks.example.com"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No token, or the token is invalid, expired or revoked */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:authentication-required",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "No Authorization header.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "AUTHENTICATION_REQUIRED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The token lacks the scope or project this needs */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The resource does not exist (or is not visible to this token) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:webhook-not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No webhook subscription with this id is visible to the token.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "WEBHOOK_NOT_FOUND",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request did not arrive in time; the connection is closed */
+      408: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request body is too large */
+      413: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "The body is larger than the service accepts.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "BODY_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description A path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:path-parameter-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path parameter is longer than any code, id or version.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "PATH_PARAMETER_TOO_LONG",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "The body is not JSON.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests for this token, or too many failed authentications from this address; retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds until the budget is renewed */
+          'retry-after'?: string
+          /** @description Requests allowed per minute */
+          'ratelimit-limit'?: string
+          /** @description Requests left in this window (0) */
+          'ratelimit-remaining'?: string
+          /** @description Seconds until the window ends */
+          'ratelimit-reset'?: string
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request headers are too large */
+      431: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected error; it is logged under the requestId */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unreachable; retry after Retry-After */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  updateWebhook: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        /** @example 0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55 */
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "status": "active"
+         *     }
+         */
+        'application/json': components['schemas']['UpdateWebhook']
+      }
+    }
+    responses: {
+      /** @description The subscription as it is now */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "id": "3d6f0c1a-2b4e-4f7a-8c9d-0e1f2a3b4c5d",
+           *       "url": "https://hooks.example.com/ci-image-store",
+           *       "events": [
+           *         "version.released",
+           *         "version.withdrawn"
+           *       ],
+           *       "images": null,
+           *       "project": "payments-ci",
+           *       "description": "Release notices to #payments-ci",
+           *       "status": "active",
+           *       "disabledReason": null,
+           *       "disabledAt": null,
+           *       "failingSince": null,
+           *       "previousSecretExpiresAt": null,
+           *       "createdBy": "payments-publisher",
+           *       "createdAt": "2026-12-01T18:00:00.000Z",
+           *       "updatedAt": "2026-12-01T18:00:00.000Z"
+           *     }
+           */
+          'application/json': components['schemas']['Webhook']
+        }
+      }
+      /** @description The request is malformed or fails validation */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:webhook-url-refused",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The receiver URL is not one the service delivers to.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "WEBHOOK_URL_REFUSED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "reason": "plain http is allowed only to hosts listed in WEBHOOK_ALLOWED_PRIVATE_HOSTS, not hooks.example.com"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No token, or the token is invalid, expired or revoked */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:authentication-required",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "No Authorization header.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "AUTHENTICATION_REQUIRED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The token lacks the scope or project this needs */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The resource does not exist (or is not visible to this token) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:webhook-not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No webhook subscription with this id is visible to the token.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "WEBHOOK_NOT_FOUND",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request did not arrive in time; the connection is closed */
+      408: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request body is too large */
+      413: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "The body is larger than the service accepts.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "BODY_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description A path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:path-parameter-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path parameter is longer than any code, id or version.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "PATH_PARAMETER_TOO_LONG",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "The body is not JSON.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request is well-formed but cannot be processed */
+      422: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:expiry-in-past",
+           *       "title": "Unprocessable Content",
+           *       "status": 422,
+           *       "detail": "expiresAt is in the past.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "EXPIRY_IN_PAST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests for this token, or too many failed authentications from this address; retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds until the budget is renewed */
+          'retry-after'?: string
+          /** @description Requests allowed per minute */
+          'ratelimit-limit'?: string
+          /** @description Requests left in this window (0) */
+          'ratelimit-remaining'?: string
+          /** @description Seconds until the window ends */
+          'ratelimit-reset'?: string
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request headers are too large */
+      431: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected error; it is logged under the requestId */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unreachable; retry after Retry-After */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  rotateWebhookSecret: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        /** @example 0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55 */
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: {
+      content: {
+        /**
+         * @example {
+         *       "graceSeconds": 3600
+         *     }
+         */
+        'application/json': components['schemas']['RotateWebhookSecret']
+      }
+    }
+    responses: {
+      /** @description The new secret */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "secret": "whsec_Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0",
+           *       "previousSecretExpiresAt": "2026-12-02T18:00:00.000Z"
+           *     }
+           */
+          'application/json': components['schemas']['RotatedWebhookSecret']
+        }
+      }
+      /** @description The request is malformed or fails validation */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:webhook-url-refused",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The receiver URL is not one the service delivers to.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55/rotate-secret",
+           *       "code": "WEBHOOK_URL_REFUSED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "reason": "plain http is allowed only to hosts listed in WEBHOOK_ALLOWED_PRIVATE_HOSTS, not hooks.example.com"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No token, or the token is invalid, expired or revoked */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:authentication-required",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "No Authorization header.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55/rotate-secret",
+           *       "code": "AUTHENTICATION_REQUIRED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The token lacks the scope or project this needs */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55/rotate-secret",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The resource does not exist (or is not visible to this token) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:webhook-not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No webhook subscription with this id is visible to the token.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55/rotate-secret",
+           *       "code": "WEBHOOK_NOT_FOUND",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request did not arrive in time; the connection is closed */
+      408: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55/rotate-secret",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request body is too large */
+      413: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "The body is larger than the service accepts.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55/rotate-secret",
+           *       "code": "BODY_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description A path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:path-parameter-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path parameter is longer than any code, id or version.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55/rotate-secret",
+           *       "code": "PATH_PARAMETER_TOO_LONG",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "The body is not JSON.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55/rotate-secret",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests for this token, or too many failed authentications from this address; retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds until the budget is renewed */
+          'retry-after'?: string
+          /** @description Requests allowed per minute */
+          'ratelimit-limit'?: string
+          /** @description Requests left in this window (0) */
+          'ratelimit-remaining'?: string
+          /** @description Seconds until the window ends */
+          'ratelimit-reset'?: string
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55/rotate-secret",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request headers are too large */
+      431: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55/rotate-secret",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected error; it is logged under the requestId */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55/rotate-secret",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unreachable; retry after Retry-After */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55/rotate-secret",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  listWebhookDeliveries: {
+    parameters: {
+      query?: {
+        /** @description Items per page (1–100) */
+        limit?: number
+        /** @description The `nextCursor` of the previous page */
+        cursor?: string
+        /** @description Only deliveries in this status */
+        status?: 'pending' | 'succeeded' | 'failed'
+      }
+      header?: {
+        /** @description The ETag of the copy you hold: while it is still current the answer is 304 without a body */
+        'if-none-match'?: string
+      }
+      path: {
+        /** @example 0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55 */
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description A page of deliveries */
+      200: {
+        headers: {
+          /** @description Changes whenever the body does; send it back in If-None-Match */
+          ETag?: string
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "id": 81,
+           *           "eventId": 1042,
+           *           "eventType": "version.released",
+           *           "status": "pending",
+           *           "attempts": 2,
+           *           "lastStatusCode": 503,
+           *           "lastError": "the receiver answered 503",
+           *           "lastDurationMs": 184,
+           *           "nextAttemptAt": "2026-12-01T18:35:05.000Z",
+           *           "createdAt": "2026-12-01T18:05:00.120Z",
+           *           "completedAt": null
+           *         }
+           *       ],
+           *       "nextCursor": null
+           *     }
+           */
+          'application/json': components['schemas']['WebhookDeliveryPage']
+        }
+      }
+      /** @description Not modified: the If-None-Match tag is still current; no body */
+      304: {
+        headers: {
+          /** @description Changes whenever the body does; send it back in If-None-Match */
+          ETag?: string
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      /** @description The request is malformed or fails validation */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:webhook-url-refused",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The receiver URL is not one the service delivers to.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55/deliveries",
+           *       "code": "WEBHOOK_URL_REFUSED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "reason": "plain http is allowed only to hosts listed in WEBHOOK_ALLOWED_PRIVATE_HOSTS, not hooks.example.com"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No token, or the token is invalid, expired or revoked */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:authentication-required",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "No Authorization header.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55/deliveries",
+           *       "code": "AUTHENTICATION_REQUIRED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The token lacks the scope or project this needs */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55/deliveries",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The resource does not exist (or is not visible to this token) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:webhook-not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No webhook subscription with this id is visible to the token.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55/deliveries",
+           *       "code": "WEBHOOK_NOT_FOUND",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request did not arrive in time; the connection is closed */
+      408: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55/deliveries",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description A path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:path-parameter-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path parameter is longer than any code, id or version.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55/deliveries",
+           *       "code": "PATH_PARAMETER_TOO_LONG",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests for this token, or too many failed authentications from this address; retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds until the budget is renewed */
+          'retry-after'?: string
+          /** @description Requests allowed per minute */
+          'ratelimit-limit'?: string
+          /** @description Requests left in this window (0) */
+          'ratelimit-remaining'?: string
+          /** @description Seconds until the window ends */
+          'ratelimit-reset'?: string
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55/deliveries",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request headers are too large */
+      431: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55/deliveries",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected error; it is logged under the requestId */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55/deliveries",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unreachable; retry after Retry-After */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55/deliveries",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  getWebhookDelivery: {
+    parameters: {
+      query?: never
+      header?: {
+        /** @description The ETag of the copy you hold: while it is still current the answer is 304 without a body */
+        'if-none-match'?: string
+      }
+      path: {
+        /** @example 0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55 */
+        id: string
+        /** @description The delivery id */
+        deliveryId: number
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description The delivery */
+      200: {
+        headers: {
+          /** @description Changes whenever the body does; send it back in If-None-Match */
+          ETag?: string
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "id": 81,
+           *       "eventId": 1042,
+           *       "eventType": "version.released",
+           *       "status": "pending",
+           *       "attempts": 2,
+           *       "lastStatusCode": 503,
+           *       "lastError": "the receiver answered 503",
+           *       "lastDurationMs": 184,
+           *       "nextAttemptAt": "2026-12-01T18:35:05.000Z",
+           *       "createdAt": "2026-12-01T18:05:00.120Z",
+           *       "completedAt": null,
+           *       "attemptLog": [
+           *         {
+           *           "attempt": 1,
+           *           "startedAt": "2026-12-01T18:05:00.300Z",
+           *           "durationMs": 15002,
+           *           "statusCode": null,
+           *           "error": "no answer within 15000 ms",
+           *           "outcome": "retry"
+           *         }
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['WebhookDeliveryDetail']
+        }
+      }
+      /** @description Not modified: the If-None-Match tag is still current; no body */
+      304: {
+        headers: {
+          /** @description Changes whenever the body does; send it back in If-None-Match */
+          ETag?: string
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      /** @description The request is malformed or fails validation */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:webhook-url-refused",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The receiver URL is not one the service delivers to.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55/deliveries/deliveryId",
+           *       "code": "WEBHOOK_URL_REFUSED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "reason": "plain http is allowed only to hosts listed in WEBHOOK_ALLOWED_PRIVATE_HOSTS, not hooks.example.com"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No token, or the token is invalid, expired or revoked */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:authentication-required",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "No Authorization header.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55/deliveries/deliveryId",
+           *       "code": "AUTHENTICATION_REQUIRED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The token lacks the scope or project this needs */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55/deliveries/deliveryId",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The resource does not exist (or is not visible to this token) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:webhook-not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No webhook subscription with this id is visible to the token.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55/deliveries/deliveryId",
+           *       "code": "WEBHOOK_NOT_FOUND",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request did not arrive in time; the connection is closed */
+      408: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55/deliveries/deliveryId",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description A path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:path-parameter-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path parameter is longer than any code, id or version.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55/deliveries/deliveryId",
+           *       "code": "PATH_PARAMETER_TOO_LONG",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests for this token, or too many failed authentications from this address; retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds until the budget is renewed */
+          'retry-after'?: string
+          /** @description Requests allowed per minute */
+          'ratelimit-limit'?: string
+          /** @description Requests left in this window (0) */
+          'ratelimit-remaining'?: string
+          /** @description Seconds until the window ends */
+          'ratelimit-reset'?: string
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55/deliveries/deliveryId",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request headers are too large */
+      431: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55/deliveries/deliveryId",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected error; it is logged under the requestId */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55/deliveries/deliveryId",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unreachable; retry after Retry-After */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55/deliveries/deliveryId",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  redeliverWebhook: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        /** @example 0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55 */
+        id: string
+        /** @description The delivery id */
+        deliveryId: number
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description Due now: a worker sends it within moments */
+      202: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "id": 81,
+           *       "eventId": 1042,
+           *       "eventType": "version.released",
+           *       "status": "pending",
+           *       "attempts": 2,
+           *       "lastStatusCode": 503,
+           *       "lastError": "the receiver answered 503",
+           *       "lastDurationMs": 184,
+           *       "nextAttemptAt": "2026-12-01T18:35:05.000Z",
+           *       "createdAt": "2026-12-01T18:05:00.120Z",
+           *       "completedAt": null
+           *     }
+           */
+          'application/json': components['schemas']['WebhookDelivery']
+        }
+      }
+      /** @description The request is malformed or fails validation */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:webhook-url-refused",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The receiver URL is not one the service delivers to.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55/deliveries/deliveryId/redeliver",
+           *       "code": "WEBHOOK_URL_REFUSED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "reason": "plain http is allowed only to hosts listed in WEBHOOK_ALLOWED_PRIVATE_HOSTS, not hooks.example.com"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No token, or the token is invalid, expired or revoked */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:authentication-required",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "No Authorization header.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55/deliveries/deliveryId/redeliver",
+           *       "code": "AUTHENTICATION_REQUIRED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The token lacks the scope or project this needs */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55/deliveries/deliveryId/redeliver",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The resource does not exist (or is not visible to this token) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:webhook-not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No webhook subscription with this id is visible to the token.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55/deliveries/deliveryId/redeliver",
+           *       "code": "WEBHOOK_NOT_FOUND",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request did not arrive in time; the connection is closed */
+      408: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55/deliveries/deliveryId/redeliver",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request conflicts with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:webhook-disabled",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "The subscription is disabled: re-enable it (PATCH status active) first.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55/deliveries/deliveryId/redeliver",
+           *       "code": "WEBHOOK_DISABLED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request body is too large */
+      413: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "The body is larger than the service accepts.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55/deliveries/deliveryId/redeliver",
+           *       "code": "BODY_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description A path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:path-parameter-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path parameter is longer than any code, id or version.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55/deliveries/deliveryId/redeliver",
+           *       "code": "PATH_PARAMETER_TOO_LONG",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "The body is not JSON.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55/deliveries/deliveryId/redeliver",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests for this token, or too many failed authentications from this address; retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds until the budget is renewed */
+          'retry-after'?: string
+          /** @description Requests allowed per minute */
+          'ratelimit-limit'?: string
+          /** @description Requests left in this window (0) */
+          'ratelimit-remaining'?: string
+          /** @description Seconds until the window ends */
+          'ratelimit-reset'?: string
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55/deliveries/deliveryId/redeliver",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request headers are too large */
+      431: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55/deliveries/deliveryId/redeliver",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected error; it is logged under the requestId */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55/deliveries/deliveryId/redeliver",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unreachable; retry after Retry-After */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/webhooks/0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55/deliveries/deliveryId/redeliver",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
