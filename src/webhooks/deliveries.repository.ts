@@ -42,14 +42,16 @@ export async function listAttempts(db: Db, deliveryId: number): Promise<WebhookD
   return db.selectFrom('webhookDeliveryAttempts').selectAll().where('deliveryId', '=', deliveryId).orderBy('id').execute()
 }
 
+/** Locks a delivery; `leaseLive` says whether a worker holds it now, by the database's clock as workers judge it. */
 export async function lockDelivery(
   trx: Transaction<DB>,
   subscriptionId: string,
   deliveryId: number
-): Promise<WebhookDeliveryRow | undefined> {
+): Promise<(WebhookDeliveryRow & { leaseLive: boolean }) | undefined> {
   return trx
     .selectFrom('webhookDeliveries')
     .selectAll()
+    .select(sql<boolean>`coalesce(locked_until > now(), false)`.as('leaseLive'))
     .where('subscriptionId', '=', subscriptionId)
     .where('id', '=', deliveryId)
     .forUpdate()

@@ -74,7 +74,7 @@ export async function redeliver(db: Database, p: Principal, subscriptionId: stri
         `Webhook subscription ${subscriptionId} is disabled (${subscription.disabledReason ?? 'no reason recorded'}); re-enable it with PATCH {"status": "active"}, then redeliver.`
       )
     }
-    if (delivery.status === 'pending' && delivery.lockedUntil !== null && delivery.lockedUntil > new Date()) {
+    if (delivery.status === 'pending' && delivery.leaseLive) {
       throw conflict('WEBHOOK_DELIVERY_IN_PROGRESS', `Delivery ${deliveryId} is being attempted right now; look at it again in a moment.`)
     }
     await resetDelivery(trx, deliveryId)
