@@ -26,7 +26,7 @@ export interface Received {
 
 /** What the receiver does with the n-th request (0-based): answer, hold it until released, or drop the connection. */
 export type Behaviour = (n: number, request: Received) => Answer
-export type Answer = { status: number; headers?: Record<string, string> } | 'hold' | 'drop'
+export type Answer = { status: number; headers?: Record<string, string>; delayMs?: number } | 'hold' | 'drop'
 
 export interface Receiver {
   url: string
@@ -82,6 +82,7 @@ export async function startReceiver(t: Test, secrets: string[] = []): Promise<Re
       received.push(request)
       if (answer === 'hold') heldResponses.push(res)
       else if (answer === 'drop') req.socket.destroy()
+      else if (answer.delayMs) setTimeout(() => res.writeHead(answer.status, answer.headers).end(), answer.delayMs)
       else res.writeHead(answer.status, answer.headers).end()
     })
   })
