@@ -66,6 +66,11 @@ export async function build(t: Test, options: BuildTestOptions = {}): Promise<Te
     ...(options.spanExporter ? { spanExporter: options.spanExporter } : {})
   })
   t.teardown(() => app.close())
+  // Every route of the service is declared by now; one declared later is a test's own.
+  const testRoutes: string[] = []
+  app.addHook('onRoute', (route) => {
+    testRoutes.push(route.url)
+  })
 
   const call = async (o: CallOptions) => {
     const token = o.token === undefined ? ADMIN_TOKEN : o.token
@@ -77,7 +82,10 @@ export async function build(t: Test, options: BuildTestOptions = {}): Promise<Te
       ...(o.payload !== undefined ? { payload: o.payload as object } : {})
     })
     // Every answer a test sees must be one the committed contract allows (throws otherwise).
-    responseValidator().check({ method: o.method, url: o.url, statusCode: res.statusCode, headers: res.headers, body: res.body })
+    responseValidator().check(
+      { method: o.method, url: o.url, statusCode: res.statusCode, headers: res.headers, body: res.body },
+      testRoutes
+    )
     return res
   }
   const token: TestApp['token'] = async (body) => {
