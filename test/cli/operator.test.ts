@@ -94,7 +94,7 @@ t.test('operator commands against the service', async (t) => {
       while (lines.length < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
     }
     await waitFor(1)
-    // More events than one page of the follower (--limit 1): it walks the cursor back to the last it showed.
+    // More new events than --limit between two polls: every one is printed, once, in commit order.
     for (const name of ['Ops 4', 'Ops 5', 'Ops 6']) await app.call({ method: 'PATCH', url: '/v1/images/ops-image', payload: { name } })
     await waitFor(4)
     follower.kill('SIGTERM')
