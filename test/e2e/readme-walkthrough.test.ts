@@ -1,6 +1,6 @@
-// The README's walk-through, run as printed: the shell block between its walkthrough markers goes to
-// bash with `set -euo pipefail`, against the service started the way the README says and a real
-// registry holding the two images it names. Only the values a reader fills in are replaced: the
+// The README's walk-through, run as printed: the shell blocks between its walkthrough markers (curl,
+// then cis) go to bash with `set -euo pipefail`, against the service started the way the README says
+// and a real registry holding the images it names. Only the values a reader fills in are replaced: the
 // service's address, the registry's and the admin token. A step the service answers with an error
 // stops the script (curl -f, jq -e), so a README that drifts from the API fails here.
 import t from 'tap'
@@ -14,11 +14,14 @@ import { startStoryRegistry } from './story-helpers.js'
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
 const README_REGISTRY = '127.0.0.1:5000'
 
-function walkthrough(): string {
-  const block = /<!-- walkthrough:start -->\n```sh\n([\s\S]*?)```\n<!-- walkthrough:end -->/.exec(README)
-  if (!block?.[1]) throw new Error('README.md has no walkthrough block')
-  return block[1]
+function block(name: string): string {
+  const found = new RegExp(`<!-- ${name}:start -->\\n\`\`\`sh\\n([\\s\\S]*?)\`\`\`\\n<!-- ${name}:end -->`).exec(README)
+  if (!found?.[1]) throw new Error(`README.md has no ${name} block`)
+  return found[1]
 }
+
+// `cis` as the package's bin would run it, from this checkout's source.
+const CIS = `cis() { node --import tsx ${new URL('../../src/cli/main.ts', import.meta.url).pathname} "$@"; }\n`
 
 /** The settings of the README's `… npm start` line for a local registry. */
 function startSettings(): Record<string, string> {
@@ -47,7 +50,7 @@ function fillIn(script: string, values: { api: string; registry: string; admin: 
 
 t.test('the README walk-through runs as printed', async (t) => {
   const registry = await startStoryRegistry(t, { auth: 'none' })
-  for (const tag of ['20.12-1', '20.13-1']) await pushImage(registry, { repository: 'ci/node', tag, kind: 'oci-image' })
+  for (const tag of ['20.12-1', '20.13-1', '20.13-2']) await pushImage(registry, { repository: 'ci/node', tag, kind: 'oci-image' })
 
   const settings = startSettings()
   t.same(
@@ -59,7 +62,8 @@ t.test('the README walk-through runs as printed', async (t) => {
   const { app } = await build(t, { env: { ...env, LOG_LEVEL: 'warn' } })
   const address = await app.listen({ host: '127.0.0.1', port: 0 })
 
-  const script = fillIn(walkthrough(), { api: address, registry: registry.host, admin: ADMIN_TOKEN })
+  const script =
+    CIS + fillIn(block('walkthrough'), { api: address, registry: registry.host, admin: ADMIN_TOKEN }) + block('walkthrough-cis')
   const run = promisify(execFile)
   let stdout = ''
   let stderr = ''
@@ -75,4 +79,5 @@ t.test('the README walk-through runs as printed', async (t) => {
   t.match(stdout, /"version":"1\.0\.0"/, 'step 6 resolved 1.0.0 for project web')
   const [, ...rest] = stdout.split('"action":"version.withdrawn"')
   t.equal(rest.length, 1, 'the audit trail holds the withdrawal')
+  t.match(stdout, /1\.1\.1/, 'cis published and released the patch')
 })
