@@ -24,7 +24,11 @@ const imageEventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         }
       }
     },
-    async (request) => {
+    async (request, reply) => {
+      // The contract types `details` per action; rows written by earlier versions of the service may
+      // hold other shapes, and a serializer choosing among the variants would answer 500 for them.
+      // They are sent as stored.
+      reply.serializer(JSON.stringify)
       requireScope(request.principal, 'images:read')
       const image = await visibleImage(app.db, request.principal, request.params.code)
       const { limit, cursor } = request.query
