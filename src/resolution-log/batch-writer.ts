@@ -40,7 +40,7 @@ export class BatchWriter<T> {
 
   constructor(private readonly options: BatchWriterOptions<T>) {
     // A batch's parameters are built in one event-loop turn, which holds up every request behind
-    // it: the batch size bounds that pause (the README's benchmark section has the figures).
+    // it: the batch size bounds that pause (docs/benchmarks.md has the figures).
     this.batchSize = options.batchSize ?? 500
     const maxBuffered = options.maxBuffered ?? 50_000
     this.buffer = options.coalesce ? new CoalescingBuffer(maxBuffered, options.coalesce) : new ListBuffer(maxBuffered)
