@@ -1,5 +1,6 @@
 import t from 'tap'
 import { build } from '../helpers/app.js'
+import { publish, push, registryEnv, startTestRegistry } from '../versions/fixtures.js'
 import { notify } from '../../src/db/notifications.plugin.js'
 import { DELIVERIES_DUE_CHANNEL } from '../../src/webhooks/delivery/dispatch-batch.js'
 import { createImage, deliveriesOf, RECEIVER_ENV, startReceiver, subscribe, updateImage, waitFor } from './delivery-rig.js'
@@ -147,4 +148,31 @@ t.test('a NOTIFY on the deliveries channel wakes the worker', async (t) => {
   const ms = await waitFor('the redelivery', () => receiver.received.length === 2, 3000)
   t.ok(ms < 3000, `redelivered after ${ms} ms`)
   t.equal(receiver.received[1]?.webhookId, receiver.received[0]?.webhookId, 'the same webhook-id on a redelivery')
+})
+
+t.test('a release checked against a real registry reaches the receiver with what to pull', async (t) => {
+  const registry = await startTestRegistry(t)
+  const pushed = await push(registry, 'team/tools', '2.1')
+  const receiver = await startReceiver(t)
+  const app = await build(t, { env: { ...registryEnv(registry), ...RECEIVER_ENV } })
+  const sub = await subscribe(app, receiver, { events: ['version.submitted', 'version.released'] })
+  await createImage(app, 'tools')
+  const released = await publish(app, 'tools', { registry: registry.host, repository: 'team/tools', tag: '2.1' })
+  await waitFor('both version events', () => receiver.received.length === 2)
+  t.same(receiver.types(), ['version.submitted', 'version.released'], 'the subscribed types, in order; nothing else')
+  const release = receiver.received[1]
+  t.match(release?.body, {
+    type: 'version.released',
+    source: '/v1/images/tools',
+    subject: released.version,
+    data: {
+      imageCode: 'tools',
+      version: released.version,
+      digest: pushed.digest,
+      pinnedReference: `${registry.host}/team/tools@${pushed.digest}`,
+      tag: '2.1',
+      platforms: [{ os: 'linux', architecture: 'amd64' }]
+    }
+  })
+  t.same(release?.verifiedWith, [sub.secret])
 })
