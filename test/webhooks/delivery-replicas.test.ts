@@ -113,3 +113,25 @@ t.test('a replica that stops hands its delivery to a running one at once, throug
   t.equal(receiver.received[1]?.webhookId, receiver.received[0]?.webhookId)
   receiver.release()
 })
+
+t.test('while the replica drains, the attempt under way finishes and no new one starts', async (t) => {
+  const receiver = await startReceiver(t)
+  const app = await build(t, { env: RECEIVER_ENV })
+  const sub = await subscribe(app, receiver)
+  receiver.behave((n) => (n === 0 ? 'hold' : { status: 204 }))
+  await createImage(app, 'draining')
+  await waitFor('the first request', () => receiver.held() === 1)
+  app.app.readiness.draining()
+  await updateImage(app, 'draining', 'while draining')
+  receiver.release(200)
+  await waitFor('the held one recorded', async () => (await deliveriesOf(app, sub.id))[0]?.status === 'succeeded')
+  await sleep(500)
+  t.equal(receiver.received.length, 1, 'the next delivery is left for the other replicas')
+  const [first, second] = await deliveriesOf(app, sub.id)
+  t.same(
+    first?.attemptLog.map((a) => a.outcome),
+    ['succeeded'],
+    'the attempt under way was not cut short'
+  )
+  t.match(second, { status: 'pending', attempts: 0, lockedBy: null })
+})
