@@ -11,9 +11,11 @@ export TEST_DATABASE_URL
 # kubectl (renders the kustomize base in deploy/; Debian's package is kubernetes-client), Prometheus and
 # promtool (scrape /metrics), PgBouncer (replicas behind transaction pooling), curl and jq (the README's
 # walk-through is run as printed).
-TEST_TOOLS := /usr/bin/docker-registry /usr/bin/skopeo /usr/bin/htpasswd /usr/bin/openssl /usr/bin/kubectl /usr/bin/redis-server \
-  /usr/bin/prometheus /usr/bin/promtool /usr/sbin/pgbouncer /usr/bin/jq /usr/bin/curl
-TEST_PACKAGES := docker-registry skopeo apache2-utils openssl kubernetes-client redis-server prometheus pgbouncer jq curl
+# Each tool with the package that brings it: only the packages of missing tools are installed, so a
+# tool already there from another package (kubectl from Kubernetes' own repository) is left alone.
+TEST_TOOLS := /usr/bin/docker-registry:docker-registry /usr/bin/skopeo:skopeo /usr/bin/htpasswd:apache2-utils \
+  /usr/bin/openssl:openssl /usr/bin/kubectl:kubernetes-client /usr/bin/redis-server:redis-server \
+  /usr/bin/prometheus:prometheus /usr/bin/promtool:prometheus /usr/sbin/pgbouncer:pgbouncer /usr/bin/jq:jq /usr/bin/curl:curl
 
 .PHONY: help install start dev test test-deps test-db typecheck lint format format-check openapi openapi-check client-check migrate bench docker docker-pin
 
@@ -30,10 +32,10 @@ dev: ## Run with reload on change
 	npm run dev
 
 test-deps: ## Install the Debian packages the tests need, if missing
-	@missing=0; for tool in $(TEST_TOOLS); do [ -x $$tool ] || missing=1; done; \
-	if [ $$missing = 1 ]; then \
-	  echo "installing $(TEST_PACKAGES)"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(TEST_PACKAGES) >/dev/null; \
+	@packages=$$(for pair in $(TEST_TOOLS); do [ -x $${pair%%:*} ] || echo $${pair#*:}; done | sort -u | tr '\n' ' '); \
+	if [ -n "$$packages" ]; then \
+	  echo "installing $$packages"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$packages >/dev/null; \
 	fi
 
 test-db: ## Make sure PostgreSQL and Redis run and the test database exists
