@@ -119,13 +119,17 @@ t.test('a receiver that does not answer in time: the attempt is cut at WEBHOOK_T
 t.test('410: the subscription is disabled, a webhook.disabled event says so, later events wait', async (t) => {
   const receiver = await startReceiver(t)
   const watcher = await startReceiver(t)
-  const app = await build(t, { env })
+  const app = await build(t, { env: RECEIVER_ENV })
   await useShortSchedule(t, app)
   const sub = await subscribe(app, receiver)
   // A catalog-wide subscription of another receiver: it must not hear of the disabling either.
   await subscribe(app, watcher)
-  receiver.behave(() => ({ status: 410 }))
+  // The first answer waits until both events are dispatched to it: the second is then pending.
+  receiver.behave(() => 'hold')
   await twoEvents(app, 'gone-away')
+  await waitFor('both dispatched', async () => (await deliveriesOf(app, sub.id)).length === 2)
+  await waitFor('the first request', () => receiver.held() === 1)
+  receiver.release(410)
   await waitFor('disabled', async () => (await status(app, sub.id)).status === 'disabled')
   await waitFor('the watcher got both', () => watcher.received.length === 2)
   await sleep(400)
