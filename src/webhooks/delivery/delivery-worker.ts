@@ -150,25 +150,29 @@ export class DeliveryWorker {
       observer?.attemptFinished({ outcome, durationSeconds: elapsedMs() / 1000, ...(lagSeconds !== undefined ? { lagSeconds } : {}) })
     try {
       const target = await findDeliveryTarget(db, lease)
-      if (target?.subscription.status === 'disabled') {
+      if (!target) {
+        // A deleted subscription took its deliveries with it (the lease is lost); an event that is
+        // gone cannot be sent.
+        const gone = { startedAt, durationMs: elapsedMs(), statusCode: null, error: `event ${lease.eventId} no longer exists` }
+        finished((await recordAttempt(db, lease, gone, { outcome: 'failed' })) ? 'failed' : 'lost')
+        return
+      }
+      if (target.subscription.status === 'disabled') {
         // Disabled after the lease was taken: not attempted, kept for when it is enabled again.
         await handBackDelivery(db, lease)
         return
       }
-      const { verdict, statusCode } = target
-        ? await this.attempt(lease, target.event, target.subscription)
-        : { verdict: undefined, statusCode: null }
-      const attempt = { startedAt, durationMs: elapsedMs(), statusCode, error: verdict && 'error' in verdict ? verdict.error : null }
-      if (this.abort.signal.aborted && verdict?.outcome !== 'succeeded') {
+      const { verdict, statusCode } = await this.attempt(lease, target.event, target.subscription)
+      const attempt = { startedAt, durationMs: elapsedMs(), statusCode, error: 'error' in verdict ? verdict.error : null }
+      if (this.abort.signal.aborted && verdict.outcome !== 'succeeded') {
         const handed = await handBackDelivery(db, lease, { ...attempt, error: 'cut short: this replica was shutting down' })
         log.info({ ...context, handed }, 'webhook delivery cut short by shutdown; handed back')
         finished('handed_back')
         return
       }
-      const next: Next = verdict ? this.next(verdict, lease.attempts) : { outcome: 'failed' }
-      if (!verdict) attempt.error = `event ${lease.eventId} no longer exists`
+      const next = this.next(verdict, lease.attempts)
       const recorded = await recordAttempt(db, lease, attempt, next)
-      const lag = next.outcome === 'succeeded' && target ? (Date.now() - target.event.createdAt.getTime()) / 1000 : undefined
+      const lag = next.outcome === 'succeeded' ? (Date.now() - target.event.createdAt.getTime()) / 1000 : undefined
       finished(recorded ? next.outcome : 'lost', lag)
       const level = next.outcome === 'succeeded' || next.outcome === 'retry' ? 'info' : 'warn'
       log[level](
