@@ -28,7 +28,7 @@ const imageEventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       // The contract types `details` per action; rows written by earlier versions of the service may
       // hold other shapes, and a serializer choosing among the variants would answer 500 for them.
       // They are sent as stored.
-      reply.serializer(JSON.stringify)
+      reply.serializer(JSON.stringify).type('application/json; charset=utf-8')
       requireScope(request.principal, 'images:read')
       const image = await visibleImage(app.db, request.principal, request.params.code)
       const { limit, cursor } = request.query

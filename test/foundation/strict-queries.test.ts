@@ -14,7 +14,8 @@ const PATH_VALUES: Record<string, string> = {
   version: '1.0.0',
   id: '0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55',
   project: 'payments-ci',
-  credentialId: '0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55'
+  credentialId: '0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55',
+  deliveryId: '1'
 }
 
 t.test('an unknown query parameter is a 400 problem on every operation of the contract', async (t) => {

@@ -64,7 +64,8 @@ t.test('PATCH If-Match: a stale ETag is a 412 and changes nothing; without If-Ma
   }
   const current = await test.call({ method: 'GET', url: URL })
   t.equal(current.json().summary, 'first')
-  t.equal(current.headers.etag, '"r2"')
+  // GET tags the revision and the body (an image's lines change on releases, its revision does not).
+  t.match(current.headers.etag, /^"r2-[A-Za-z0-9_-]+"$/)
   t.equal((await test.call({ method: 'PATCH', url: URL, headers: { 'if-match': '*' }, payload: { summary: 'any' } })).statusCode, 200)
   t.equal(
     (await test.call({ method: 'PATCH', url: URL, headers: { 'if-match': '"r3"' }, payload: { summary: 'third' } })).headers.etag,

@@ -38,6 +38,7 @@ t.test('an event with details of an older shape is listed as stored', async (t) 
     headers: { authorization: `Bearer ${ADMIN_TOKEN}` }
   })
   t.equal(res.statusCode, 200)
+  t.equal(res.headers['content-type'], 'application/json; charset=utf-8')
   t.same(
     res.json().items.map((e: { details: unknown }) => e.details),
     [{ code: 'legacy-tools' }, res.json().items[1].details]
