@@ -1,11 +1,10 @@
 // Runs queued pullability checks: leases due jobs (SKIP LOCKED, so replicas share the queue), runs
 // at most `concurrency` at once, and applies each outcome. Woken at once when a job is enqueued in
 // this process or announced by another replica, and by a poll timer otherwise.
-import { randomUUID } from 'node:crypto'
-import { hostname } from 'node:os'
 import type { FastifyBaseLogger } from 'fastify'
 import type { ChangeNotifier } from '../changes/change-bus.js'
 import type { Database } from '../db/database.js'
+import { newWorkerId, WorkLoop } from '../jobs/work-loop.js'
 import {
   buildReference,
   formatReference,
@@ -66,18 +65,13 @@ export interface CheckObserver {
 
 const NOT_CHECKED = failure('invalid', 'the version is no longer being checked')
 
-export class CheckWorker {
+export class CheckWorker extends WorkLoop<LeasedJob> {
   readonly id: string
-  private readonly inFlight = new Set<Promise<void>>()
   private timer: NodeJS.Timeout | undefined
-  private ticking: Promise<void> | undefined
-  private wakeAgain = false
-  private stopping = false
-  /** Aborted on stop: registry requests of the checks under way end at once. */
-  private readonly abort = new AbortController()
 
   constructor(private readonly options: CheckWorkerOptions) {
-    this.id = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
+    super()
+    this.id = options.workerId ?? newWorkerId()
     options.changes.subscribe((change) => {
       if (this.timer && CHECK_REQUESTED.has(change.type)) this.wake()
     })
@@ -92,46 +86,16 @@ export class CheckWorker {
     this.wake()
   }
 
-  /** Looks for due jobs now; calls that arrive while looking coalesce into one more look. */
-  wake(): void {
-    if (this.stopping) return
-    if (this.ticking) {
-      this.wakeAgain = true
-      return
-    }
-    this.ticking = this.takeJobs().finally(() => {
-      this.ticking = undefined
-      if (this.wakeAgain) {
-        this.wakeAgain = false
-        this.wake()
-      }
-    })
+  protected running(): boolean {
+    return this.timer !== undefined
   }
 
-  /** Takes no more jobs; the checks under way go on (the drain before a shutdown). */
-  pause(): void {
-    this.stopping = true
+  protected paused(): void {
     clearInterval(this.timer)
   }
 
-  /**
-   * Takes no more jobs, cuts the checks under way short and hands their jobs back, due at once and
-   * announced, so another replica takes them without waiting for the lease to run out. A check whose
-   * outcome is being recorded finishes recording.
-   */
-  async stop(): Promise<void> {
-    this.pause()
-    await this.ticking
-    this.abort.abort()
-    await Promise.allSettled([...this.inFlight])
-  }
-
-  get busy(): number {
-    return this.inFlight.size
-  }
-
-  private async takeJobs(): Promise<void> {
-    const free = this.options.concurrency - this.inFlight.size
+  protected async take(): Promise<void> {
+    const free = this.options.concurrency - this.busy
     if (free <= 0) return
     let jobs: CheckJobRow[]
     try {
@@ -140,18 +104,10 @@ export class CheckWorker {
       this.options.log.warn({ err }, 'could not take check jobs; retrying at the next poll')
       return
     }
-    for (const job of jobs) {
-      const run: Promise<void> = this.run({ id: job.id, versionId: job.versionId, lockedBy: job.lockedBy, attempts: job.attempts }).finally(
-        () => {
-          this.inFlight.delete(run)
-          this.wake()
-        }
-      )
-      this.inFlight.add(run)
-    }
+    for (const job of jobs) this.launch({ id: job.id, versionId: job.versionId, lockedBy: job.lockedBy, attempts: job.attempts })
   }
 
-  private async run(job: LeasedJob): Promise<void> {
+  protected async run(job: LeasedJob): Promise<void> {
     const { db, log, observer } = this.options
     const startedAt = performance.now()
     const finished = (result: FinishedCheck['result'], checkClass?: string) =>

@@ -105,6 +105,13 @@ t.test('resolve keeps answering from the last known state while PostgreSQL is un
       .executeTakeFirstOrThrow()
     t.ok(Number(logged.n) >= 7, `${logged.n} resolutions logged`)
     t.equal(app.app.resolutionLog.dropped, 0)
+
+    // The short TTL may have refreshed the cache before the LISTEN connection came back (its
+    // reconnection backs off); the next step needs it back, and the catch-up it triggers done.
+    while (!app.app.notifications.hearsOthers && Date.now() - started < 15_000) await new Promise((r) => setTimeout(r, 50))
+    t.ok(app.app.notifications.hearsOthers, 'the LISTEN connection is back')
+    // Its catch-up distrusts every cached entry: this resolve reloads the image, fresh again.
+    t.equal((await resolve('tools')).json().version, '1.1.0', 'reloaded after the catch-up')
   })
 
   await t.test('the LISTEN connection is back: invalidations reach this replica again', async (t) => {

@@ -2,10 +2,9 @@
 // at a time per subscription, in event order), makes at most `concurrency` attempts at once and
 // records each. Woken when deliveries are dispatched or handed back, when one finishes, and by a
 // timer set for the next retry that falls due.
-import { randomUUID } from 'node:crypto'
-import { hostname } from 'node:os'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Database } from '../../db/database.js'
+import { newWorkerId, WorkLoop } from '../../jobs/work-loop.js'
 import type { SecretSealer } from '../../credentials/credentials.plugin.js'
 import type { ImageEventRow } from '../../events/events.table.js'
 import { checkReceiverUrl } from '../receiver-url.js'
@@ -54,20 +53,15 @@ export interface DeliveryObserver {
 // A due delivery blocked by a short-lived lease elsewhere must not make the timer spin.
 const MIN_WAIT_MS = 25
 
-export class DeliveryWorker {
+export class DeliveryWorker extends WorkLoop<DeliveryLease> {
   readonly id: string
-  private readonly inFlight = new Set<Promise<void>>()
   private readonly schedule: RetrySchedule
   private timer: NodeJS.Timeout | undefined
   private started = false
-  private ticking: Promise<void> | undefined
-  private wakeAgain = false
-  private stopping = false
-  /** Aborted on stop: the requests under way end at once and their deliveries are handed back. */
-  private readonly abort = new AbortController()
 
   constructor(private readonly options: DeliveryWorkerOptions) {
-    this.id = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
+    super()
+    this.id = options.workerId ?? newWorkerId()
     this.schedule = options.schedule ?? DEFAULT_RETRY_SCHEDULE
   }
 
@@ -77,59 +71,23 @@ export class DeliveryWorker {
     this.wake()
   }
 
-  /** Looks for due deliveries now; calls that arrive while looking coalesce into one more look. */
-  wake(): void {
-    if (!this.started || this.stopping) return
-    if (this.ticking) {
-      this.wakeAgain = true
-      return
-    }
-    this.ticking = this.tick().finally(() => {
-      this.ticking = undefined
-      if (this.wakeAgain) {
-        this.wakeAgain = false
-        this.wake()
-      }
-    })
+  protected running(): boolean {
+    return this.started
   }
 
-  /** Takes no more deliveries; the attempts under way go on (the drain before a shutdown). */
-  pause(): void {
-    this.stopping = true
+  protected paused(): void {
     clearTimeout(this.timer)
   }
 
-  /**
-   * Takes no more deliveries, cuts the attempts under way short and hands their deliveries back,
-   * due at once and announced, so another replica sends them without waiting for the lease to run
-   * out. An attempt whose outcome is being recorded finishes recording.
-   */
-  async stop(): Promise<void> {
-    this.pause()
-    await this.ticking
-    this.abort.abort()
-    await Promise.allSettled([...this.inFlight])
-  }
-
-  get busy(): number {
-    return this.inFlight.size
-  }
-
-  private async tick(): Promise<void> {
+  protected async take(): Promise<void> {
     const { db, log, concurrency, pollIntervalMs } = this.options
-    const free = concurrency - this.inFlight.size
+    const free = concurrency - this.busy
     let wait = pollIntervalMs
     try {
       const leases = await leaseDueDeliveries(db, { limit: free, workerId: this.id, leaseMs: this.options.leaseMs })
-      for (const lease of leases) {
-        const run: Promise<void> = this.run(lease).finally(() => {
-          this.inFlight.delete(run)
-          this.wake()
-        })
-        this.inFlight.add(run)
-      }
+      for (const lease of leases) this.launch(lease)
       // Full: a finishing attempt wakes the worker. Otherwise sleep until the next retry is due.
-      if (this.inFlight.size < concurrency) {
+      if (this.busy < concurrency) {
         const due = await msUntilNextDue(db)
         if (due !== undefined) wait = Math.min(wait, Math.max(MIN_WAIT_MS, due))
       }
@@ -140,7 +98,7 @@ export class DeliveryWorker {
     if (!this.stopping) this.timer = setTimeout(() => this.wake(), wait).unref()
   }
 
-  private async run(lease: DeliveryLease): Promise<void> {
+  protected async run(lease: DeliveryLease): Promise<void> {
     const { db, log, observer } = this.options
     const startedAt = new Date()
     const began = performance.now()
