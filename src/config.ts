@@ -134,6 +134,35 @@ export const ConfigSchema = Type.Object({
     minimum: 1,
     description: 'Finished webhook deliveries and their attempts older than this are pruned'
   }),
+  VERIFY_ENABLED: Type.Boolean({
+    default: true,
+    description: 'Re-verify testing and released versions against their registry on a schedule (drift, vanished digests, signatures)'
+  }),
+  VERIFY_INTERVAL: Type.String({
+    default: '4h',
+    pattern: '^[1-9][0-9]*(ms|s|m|h|d)$',
+    description:
+      'How often each testing or released version is re-verified (e.g. 90s, 30m, 4h, 1d); each run is jittered by up to a quarter either way so versions spread out'
+  }),
+  VERIFY_CONCURRENCY_PER_REGISTRY: Type.Integer({
+    default: 2,
+    minimum: 1,
+    maximum: 32,
+    description: 'Verifications this replica runs at once against one registry'
+  }),
+  VERIFY_REQUESTS_PER_MINUTE: Type.Integer({
+    default: 60,
+    minimum: 1,
+    maximum: 100000,
+    description:
+      'Requests verifications may send to one registry per minute, shared by every replica (a verification costs a few HEAD requests; a 429 pauses the registry until its Retry-After)'
+  }),
+  VERIFY_CONFIRM_DELAY_MS: Type.Integer({
+    default: 60000,
+    minimum: 0,
+    maximum: 86400000,
+    description: 'After a verification finds the pinned digest gone, how long until the second look that confirms it'
+  }),
   RESOLVE_CACHE: Type.Boolean({ default: true, description: 'Serve resolve from the in-process cache (false only for benchmarks)' }),
   RESOLUTION_RETENTION_DAYS: Type.Integer({ default: 90, minimum: 1, description: 'Resolution log rows older than this are pruned' }),
   RATE_LIMIT_ENABLED: Type.Boolean({
@@ -238,6 +267,15 @@ const CLOSE_MARGIN_MS = 10_000
  */
 export function derivedShutdownTimeout(config: Pick<Config, 'REQUEST_TIMEOUT_MS' | 'REGISTRY_TIMEOUT_MS'>): number {
   return Math.max(config.REQUEST_TIMEOUT_MS, config.REGISTRY_TIMEOUT_MS) + CLOSE_MARGIN_MS
+}
+
+const DURATION_UNITS_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const
+
+/** A duration as the config writes it ("90s", "4h"), in milliseconds; the schema's pattern was checked. */
+export function durationMs(text: string): number {
+  const match = /^(\d+)(ms|s|m|h|d)$/.exec(text)
+  if (!match) throw new ConfigError(`Invalid duration ${JSON.stringify(text)}: write a whole number and a unit (ms, s, m, h, d)`)
+  return Number(match[1]) * DURATION_UNITS_MS[match[2] as keyof typeof DURATION_UNITS_MS]
 }
 
 /** SHUTDOWN_TIMEOUT_MS as set, or derived from the other timeouts. */

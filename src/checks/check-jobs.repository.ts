@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely'
 import type { DB, Db } from '../db/schema.js'
 import { notify } from '../db/notifications.plugin.js'
-import type { CheckJobRow } from './check-jobs.table.js'
+import type { CheckJobRow, JobKind } from './check-jobs.table.js'
 
 const msFromNow = (ms: number) => sql<Date>`now() + ${Math.max(0, Math.round(ms))} * interval '1 millisecond'`
 
@@ -16,7 +16,7 @@ export async function enqueueCheck(db: Db, versionId: string): Promise<void> {
     .values({ versionId })
     .onConflict((oc) =>
       oc
-        .column('versionId')
+        .columns(['versionId', 'kind'])
         .doUpdateSet({ id: sql`default`, attempts: 0, runAt: sql`now()`, lockedUntil: null, lockedBy: null, lastError: null })
     )
     .execute()
@@ -27,7 +27,10 @@ export async function enqueueCheck(db: Db, versionId: string): Promise<void> {
  * different jobs at once; the lease (locked_until) hands a job back when its holder died. The
  * attempt is counted here, so a check that crashes its replica still uses up attempts.
  */
-export async function leaseDueJobs(db: Db, options: { limit: number; workerId: string; leaseMs: number }): Promise<CheckJobRow[]> {
+export async function leaseDueJobs(
+  db: Db,
+  options: { limit: number; workerId: string; leaseMs: number; kind?: JobKind }
+): Promise<CheckJobRow[]> {
   if (options.limit <= 0) return []
   return db
     .updateTable('checkJobs')
@@ -36,6 +39,7 @@ export async function leaseDueJobs(db: Db, options: { limit: number; workerId: s
       eb
         .selectFrom('checkJobs')
         .select('id')
+        .where('kind', '=', options.kind ?? 'pullability')
         .where('runAt', '<=', sql<Date>`now()`)
         .where((w) => w.or([w('lockedUntil', 'is', null), w('lockedUntil', '<=', sql<Date>`now()`)]))
         .orderBy('runAt')
@@ -68,6 +72,7 @@ export async function deleteJob(db: Db, id: number): Promise<void> {
   await db.deleteFrom('checkJobs').where('id', '=', id).execute()
 }
 
+/** Every job of the version, of either kind: it will not be checked nor verified again. */
 export async function deleteJobOfVersion(db: Db, versionId: string): Promise<void> {
   await db.deleteFrom('checkJobs').where('versionId', '=', versionId).execute()
 }

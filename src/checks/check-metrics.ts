@@ -16,7 +16,7 @@ interface QueueState {
   oldestDueAge: number
 }
 
-/** One statement over the (small) job table: every job is due, waiting for a retry, or leased. */
+/** One statement over the pullability checks (few at a time): every job is due, waiting for a retry, or leased. */
 async function readQueue(db: Db): Promise<QueueState> {
   const { rows } = await sql<Record<keyof QueueState, string | number | null>>`
     select
@@ -24,7 +24,8 @@ async function readQueue(db: Db): Promise<QueueState> {
       count(*) filter (where run_at <= now() and (locked_until is null or locked_until <= now())) as due,
       count(*) filter (where run_at > now() and (locked_until is null or locked_until <= now())) as scheduled,
       coalesce(extract(epoch from now() - min(run_at) filter (where run_at <= now() and (locked_until is null or locked_until <= now()))), 0) as oldest_due_age
-    from check_jobs`.execute(db)
+    from check_jobs
+    where kind = 'pullability'`.execute(db)
   const row = rows[0]
   return {
     due: Number(row?.due ?? 0),

@@ -14,6 +14,7 @@ import type {
   WebhookDispatchCursorTable,
   WebhookSubscriptionsTable
 } from '../webhooks/webhooks.table.js'
+import type { RegistryRequestBudgetsTable } from '../verification/registry-budgets.table.js'
 
 // The whole database as Kysely sees it (camelCase; CamelCasePlugin maps to snake_case columns).
 // Each resource declares its own tables beside its code; this file only gathers them.
@@ -31,6 +32,7 @@ export interface DB {
   webhookDeliveries: WebhookDeliveriesTable
   webhookDeliveryAttempts: WebhookDeliveryAttemptsTable
   webhookDispatchCursor: WebhookDispatchCursorTable
+  registryRequestBudgets: RegistryRequestBudgetsTable
 }
 
 /** What repository functions take: the database, or a transaction the caller opened. */

@@ -70,6 +70,35 @@ export const EVENT_DETAILS = {
   'version.check_failed': details(
     { ...statusChange, checkClass: Type.String(), reason: Type.String(), attempts: Type.Integer({ minimum: 1 }) },
     'The check failed for good'
+  ),
+  'version.verification_requested': details({}, 'Someone asked for the version to be re-verified now'),
+  'version.drifted': details(
+    {
+      digest: Type.String({ description: 'The pinned digest, which resolve keeps answering' }),
+      tag: Type.String(),
+      upstreamDigest: nullableText("The tag's digest now; null when the tag no longer exists"),
+      firstSeenAt: Timestamp
+    },
+    'The tag no longer points at the pinned digest'
+  ),
+  'version.drift_cleared': details(
+    { digest: Type.String(), tag: Type.String(), previousUpstreamDigest: nullableText(), driftedSince: Timestamp },
+    'The tag points at the pinned digest again'
+  ),
+  'version.unavailable': details(
+    {
+      status: Type.String({ description: 'The status it keeps', examples: ['released'] }),
+      cause: Type.Union([Type.Literal('digest_missing'), Type.Literal('signature_invalid')]),
+      reason: Type.String()
+    },
+    'The pinned digest can no longer be pulled (or no longer carries a required signature): resolve skips the version'
+  ),
+  'version.available': details(
+    {
+      status: Type.String({ examples: ['released'] }),
+      unavailableSince: Timestamp
+    },
+    'The pinned digest is back: resolve hands the version out again'
   )
 } as const satisfies Record<string, TObject>
 export type EventAction = keyof typeof EVENT_DETAILS

@@ -160,6 +160,11 @@ export const PROBLEM_CODES = {
     description: 'A field that cannot change after association',
     extensions: { fields: Type.Array(Type.String()) }
   },
+  INVALID_SIGNATURE_KEY: {
+    status: 400,
+    description: 'A signature key is not a PEM public key of a supported kind (ECDSA P-256 or Ed25519), or two keys share a name',
+    extensions: { keyName: text('The key concerned'), hint: text('What the service accepts') }
+  },
   INVALID_SEARCH: { status: 400, description: 'q has no word to search for' },
 
   // Versions
@@ -199,6 +204,19 @@ export const PROBLEM_CODES = {
       servingVersion: Type.Union([Type.String(), Type.Null()], { description: 'What N.latest resolves to now', examples: ['1.4.1'] })
     }
   },
+  VERSION_UNAVAILABLE: {
+    status: 410,
+    description:
+      'The exact version asked for cannot be pulled now: its pinned digest is gone from the registry, or it lost its required signature',
+    extensions: {
+      image: Type.String({ examples: ['node-20'] }),
+      version: Type.String({ examples: ['1.4.2'] }),
+      unavailableReason: Type.String({ examples: ['the registry answered 404 for sha256:4f1c… twice, at 09:00 and 09:01'] }),
+      unavailableSince: Type.String({ format: 'date-time' }),
+      servingVersion: Type.Union([Type.String(), Type.Null()], { description: 'What N.latest resolves to now', examples: ['1.4.1'] })
+    }
+  },
+
   INVALID_VERSION_SPEC: {
     status: 400,
     description: 'The version spec is not one of the grammar',

@@ -6,10 +6,11 @@ import { createHostList } from './host-list.js'
 import { createHttpTransport } from './http-transport.js'
 import { classifyFailure } from './classify.js'
 import { checkImage } from './pullability-check.js'
+import { countingTransport, verifyPinned, type PinnedFindings } from './verify-pinned.js'
 import { createSsrfGuard } from './ssrf-guard.js'
 import { createTokenCache } from './token-cache.js'
 import { formatReference, parseReference, InvalidReferenceError, type ImageReference } from './reference.js'
-import { failure, type PullabilityOutcome } from './outcome.js'
+import { failure, type FailedOutcome, type PullabilityOutcome } from './outcome.js'
 import type { Credential } from './registry-auth.js'
 
 export interface RegistryClientLogger {
@@ -34,8 +35,24 @@ export interface RegistryClientOptions {
 export interface RegistryClient {
   /** `signal` cuts the check short (shutdown); the outcome is then a failure the caller should not record. */
   checkPullability(ref: ImageReference | string, credential?: Credential, signal?: AbortSignal): Promise<PullabilityOutcome>
+  /**
+   * HEADs the tag and the pinned digest of a released or testing version (re-verification). Never a
+   * GET of a manifest, so it never counts as a pull. `requests` says how many requests it sent.
+   */
+  verifyPinned(request: VerifyPinnedRequest): Promise<VerificationOutcome>
   close(): Promise<void>
 }
+
+export interface VerifyPinnedRequest {
+  /** The version's registry/repository:tag. */
+  reference: ImageReference | string
+  /** The pinned digest. */
+  digest: string
+  credential?: Credential | undefined
+  signal?: AbortSignal | undefined
+}
+
+export type VerificationOutcome = (PinnedFindings | FailedOutcome) & { requests: number }
 
 export function createRegistryClient(options: RegistryClientOptions): RegistryClient {
   const guard = createSsrfGuard({ allowedHosts: options.allowedPrivateHosts })
@@ -86,6 +103,37 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
         if (outcome.class === 'refused') logger?.warn({ ...details, reason: outcome.reason }, 'registry request refused')
         else logger?.debug(details, 'image is not pullable')
         return outcome
+      }
+    },
+    async verifyPinned(request) {
+      let ref: ImageReference
+      try {
+        ref = typeof request.reference === 'string' ? parseReference(request.reference) : request.reference
+      } catch (error) {
+        if (!(error instanceof InvalidReferenceError)) throw error
+        return { ...failure('invalid', `${error.message}; correct the image reference.`), requests: 0 }
+      }
+      const counted = countingTransport(transport)
+      const deadline = AbortSignal.timeout(options.totalTimeoutMs)
+      try {
+        const findings = await verifyPinned(
+          { transport: counted.transport, tokenCache, insecureHosts },
+          ref,
+          request.digest,
+          request.credential,
+          request.signal ? AbortSignal.any([request.signal, deadline]) : deadline
+        )
+        return { ...findings, requests: counted.sent() }
+      } catch (error) {
+        const outcome = classifyFailure(error, {
+          image: formatReference(ref),
+          host: ref.apiHost,
+          username: request.credential?.username,
+          totalTimeoutMs: options.totalTimeoutMs,
+          maxBodyBytes: options.maxBodyBytes
+        })
+        if (outcome.class === 'refused') logger?.warn({ image: formatReference(ref), reason: outcome.reason }, 'registry request refused')
+        return { ...outcome, requests: counted.sent() }
       }
     },
     async close() {

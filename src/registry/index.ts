@@ -1,6 +1,7 @@
 // The public surface of the registry client; import from here rather than from the parts.
 export { createRegistryClient } from './client.js'
-export type { RegistryClient, RegistryClientOptions, RegistryClientLogger } from './client.js'
+export type { RegistryClient, RegistryClientOptions, RegistryClientLogger, VerifyPinnedRequest, VerificationOutcome } from './client.js'
+export type { PinnedFindings } from './verify-pinned.js'
 export type { Credential, RegistryLogin } from './registry-auth.js'
 export { basicAuthorization } from './registry-auth.js'
 export {

@@ -36,6 +36,22 @@ export interface ImageVersionsTable {
   withdrawnBy: string | null
   withdrawnAt: Date | null
   withdrawReason: string | null
+  /** Last time a re-verification reached the registry and found the pinned digest there. */
+  verifiedAt: Date | null
+  /** Why the last verification could not finish (transient); null once one finishes. */
+  verificationError: string | null
+  /** While the tag points elsewhere (drift): its current digest, null when the tag is gone. */
+  upstreamDigest: string | null
+  /** Set while drifted: when the tag was first seen pointing away. */
+  upstreamSeenAt: Date | null
+  /** Verifications in a row that found the pinned digest gone. */
+  missingCount: Generated<number>
+  /** Set while unavailable (pinned digest gone, or no longer validly signed). */
+  unavailableSince: Date | null
+  unavailableReason: string | null
+  /** The name and fingerprint of the image's key that signed the pinned digest, when signatures are required. */
+  signedBy: string | null
+  signedByFingerprint: string | null
   updatedAt: ColumnType<Date, Date | undefined, Date>
 }
 

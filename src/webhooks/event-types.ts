@@ -12,7 +12,12 @@ export const SUBSCRIBABLE_EVENT_TYPES = [
   'version.recheck_requested',
   'version.released',
   'version.cancelled',
-  'version.withdrawn'
+  'version.withdrawn',
+  'version.verification_requested',
+  'version.drifted',
+  'version.drift_cleared',
+  'version.unavailable',
+  'version.available'
 ] as const
 
 export const ALL_EVENT_TYPES = '*'

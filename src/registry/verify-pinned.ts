@@ -1,0 +1,72 @@
+// Re-verification of a pinned version: is the tag still where it was, and is the pinned digest still
+// there? HEAD only, so a verification never counts as a pull (Docker Hub counts manifest GETs).
+import type { HttpTransport } from './http-transport.js'
+import { headerValue } from './http-transport.js'
+import type { HostList } from './host-list.js'
+import type { Credential } from './registry-auth.js'
+import { UnexpectedStatusError } from './registry-auth.js'
+import type { ImageReference } from './reference.js'
+import { RegistrySession } from './registry-session.js'
+import type { TokenCache } from './token-cache.js'
+import { MANIFEST_ACCEPT } from './manifest.js'
+import { registryBaseUrl } from './pullability-check.js'
+
+export interface VerifyDependencies {
+  transport: HttpTransport
+  tokenCache: TokenCache
+  insecureHosts: HostList
+}
+
+export interface PinnedFindings {
+  ok: true
+  /**
+   * The digest the tag points at now; null when the registry answered 404 for the tag, undefined when
+   * it answered 200 without a Docker-Content-Digest header (nothing can be said about drift).
+   */
+  tagDigest: string | null | undefined
+  /** false when the registry answered 404 for the pinned digest. */
+  digestPresent: boolean
+}
+
+/** Counts what a verification sends (token requests included), for the request budget and metrics. */
+export function countingTransport(transport: HttpTransport): { transport: HttpTransport; sent: () => number } {
+  let sent = 0
+  return {
+    transport: (request) => {
+      sent += 1
+      return transport(request)
+    },
+    sent: () => sent
+  }
+}
+
+/** HEADs the tag and the pinned digest. Throws what the transport or the session throws; the client classifies it. */
+export async function verifyPinned(
+  deps: VerifyDependencies,
+  ref: ImageReference,
+  digest: string,
+  credential: Credential | undefined,
+  signal: AbortSignal
+): Promise<PinnedFindings> {
+  const session = new RegistrySession({
+    transport: deps.transport,
+    tokenCache: deps.tokenCache,
+    base: registryBaseUrl(ref.apiHost, deps.insecureHosts),
+    credential,
+    signal
+  })
+  await session.ping()
+  const scope = `repository:${ref.repository}:pull`
+  const head = (reference: string) =>
+    session.request({ method: 'HEAD', path: `/v2/${ref.repository}/manifests/${reference}`, scope, accept: MANIFEST_ACCEPT })
+
+  const tag = await head(ref.tag ?? 'latest')
+  if (tag.status !== 200 && tag.status !== 404) throw new UnexpectedStatusError('manifest', tag)
+  const pinned = await head(digest)
+  if (pinned.status !== 200 && pinned.status !== 404) throw new UnexpectedStatusError('manifest', pinned)
+  return {
+    ok: true,
+    tagDigest: tag.status === 404 ? null : headerValue(tag.headers, 'docker-content-digest'),
+    digestPresent: pinned.status === 200
+  }
+}
