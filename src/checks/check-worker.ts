@@ -12,7 +12,8 @@ import {
   failure,
   isBoundRegistry,
   type Credential,
-  type PullabilityOutcome
+  type PullabilityOutcome,
+  type CheckPullabilityOptions
 } from '../registry/index.js'
 import { formatVersion } from '../versions/version-number.js'
 import { imageReference } from '../versions/image-reference.js'
@@ -25,7 +26,12 @@ import type { CheckJobRow } from './check-jobs.table.js'
 
 /** What the worker needs of a registry client; the app passes the real one. */
 export interface Checker {
-  checkPullability(reference: string, credential?: Credential, signal?: AbortSignal): Promise<PullabilityOutcome>
+  checkPullability(
+    reference: string,
+    credential?: Credential,
+    signal?: AbortSignal,
+    options?: CheckPullabilityOptions
+  ): Promise<PullabilityOutcome>
 }
 
 export interface CheckWorkerOptions {

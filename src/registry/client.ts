@@ -10,7 +10,7 @@ import { countingTransport, verifyPinned, type PinnedFindings } from './verify-p
 import { createSsrfGuard } from './ssrf-guard.js'
 import { createTokenCache } from './token-cache.js'
 import { formatReference, parseReference, InvalidReferenceError, type ImageReference } from './reference.js'
-import { failure, type FailedOutcome, type PullabilityOutcome } from './outcome.js'
+import { failure, type FailedOutcome, type PullabilityOutcome, type SignatureKeyRef } from './outcome.js'
 import type { Credential } from './registry-auth.js'
 
 export interface RegistryClientLogger {
@@ -34,13 +34,23 @@ export interface RegistryClientOptions {
 
 export interface RegistryClient {
   /** `signal` cuts the check short (shutdown); the outcome is then a failure the caller should not record. */
-  checkPullability(ref: ImageReference | string, credential?: Credential, signal?: AbortSignal): Promise<PullabilityOutcome>
+  checkPullability(
+    ref: ImageReference | string,
+    credential?: Credential,
+    signal?: AbortSignal,
+    options?: CheckPullabilityOptions
+  ): Promise<PullabilityOutcome>
   /**
    * HEADs the tag and the pinned digest of a released or testing version (re-verification). Never a
    * GET of a manifest, so it never counts as a pull. `requests` says how many requests it sent.
    */
   verifyPinned(request: VerifyPinnedRequest): Promise<VerificationOutcome>
   close(): Promise<void>
+}
+
+export interface CheckPullabilityOptions {
+  /** When non-empty, the pinned digest's signatures are looked up and judged against these keys. */
+  signatureKeys?: readonly SignatureKeyRef[] | undefined
 }
 
 export interface VerifyPinnedRequest {
@@ -50,6 +60,8 @@ export interface VerifyPinnedRequest {
   digest: string
   credential?: Credential | undefined
   signal?: AbortSignal | undefined
+  /** When non-empty and the digest is present, its signatures are looked up and judged against these keys. */
+  signatureKeys?: readonly SignatureKeyRef[] | undefined
 }
 
 export type VerificationOutcome = (PinnedFindings | FailedOutcome) & { requests: number }

@@ -1,6 +1,13 @@
 // The public surface of the registry client; import from here rather than from the parts.
 export { createRegistryClient } from './client.js'
-export type { RegistryClient, RegistryClientOptions, RegistryClientLogger, VerifyPinnedRequest, VerificationOutcome } from './client.js'
+export type {
+  RegistryClient,
+  RegistryClientOptions,
+  RegistryClientLogger,
+  VerifyPinnedRequest,
+  VerificationOutcome,
+  CheckPullabilityOptions
+} from './client.js'
 export type { PinnedFindings } from './verify-pinned.js'
 export type { Credential, RegistryLogin } from './registry-auth.js'
 export { basicAuthorization } from './registry-auth.js'
@@ -21,7 +28,15 @@ export {
 export type { ImageReference, ReferenceParts } from './reference.js'
 export { isBoundRegistry, isBoundUrl, SINGLE_LABEL_HINT } from './registry-host.js'
 export { failure, isTransient } from './outcome.js'
-export type { PullabilityOutcome, PullableOutcome, FailedOutcome, FailureClass, Platform } from './outcome.js'
+export type {
+  PullabilityOutcome,
+  PullableOutcome,
+  FailedOutcome,
+  FailureClass,
+  Platform,
+  SignatureKeyRef,
+  SignatureFindings
+} from './outcome.js'
 export { parseWwwAuthenticate, findChallenge } from './www-authenticate.js'
 export type { Challenge } from './www-authenticate.js'
 export { createSsrfGuard, RefusedHostError } from './ssrf-guard.js'

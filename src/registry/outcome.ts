@@ -7,6 +7,24 @@ export interface Platform {
   variant?: string
 }
 
+/** A public key an image requires signatures by (cosign's keyed mode). */
+export interface SignatureKeyRef {
+  name: string
+  algorithm: 'ecdsa-p256' | 'ed25519'
+  /** PEM of the SubjectPublicKeyInfo. */
+  publicKey: string
+  /** `sha256:<hex of the SPKI DER>`. */
+  fingerprint: string
+}
+
+/** What a signature lookup found for a pinned digest, judged against the image's keys. */
+export interface SignatureFindings {
+  /** The first of the image's keys with a valid signature over the pinned digest; null when none. */
+  signedBy: { name: string; fingerprint: string } | null
+  /** One sentence naming what was found, for the check's reason and the version's view. */
+  summary: string
+}
+
 export interface PullableOutcome {
   ok: true
   /** Digest of the manifest (or index) the reference resolves to: what a job should pin. */
@@ -21,6 +39,8 @@ export interface PullableOutcome {
    * are not fetched, so their layers are not counted).
    */
   size: number
+  /** Present when the check was asked to look for signatures (keys given). */
+  signature?: SignatureFindings
 }
 
 export type FailureClass = 'not_found' | 'unauthorized' | 'rate_limited' | 'unavailable' | 'invalid' | 'refused'

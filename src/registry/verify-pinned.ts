@@ -10,6 +10,7 @@ import { RegistrySession } from './registry-session.js'
 import type { TokenCache } from './token-cache.js'
 import { MANIFEST_ACCEPT } from './manifest.js'
 import { registryBaseUrl } from './pullability-check.js'
+import type { SignatureFindings } from './outcome.js'
 
 export interface VerifyDependencies {
   transport: HttpTransport
@@ -26,6 +27,8 @@ export interface PinnedFindings {
   tagDigest: string | null | undefined
   /** false when the registry answered 404 for the pinned digest. */
   digestPresent: boolean
+  /** Present when keys were given and the pinned digest is present. */
+  signature?: SignatureFindings
 }
 
 /** Counts what a verification sends (token requests included), for the request budget and metrics. */
