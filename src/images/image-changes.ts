@@ -3,6 +3,8 @@ import type { UpdateImageBody } from './images.schemas.js'
 
 type ImageState = Omit<ImageRow, 'search'>
 
+type ScalarField = 'name' | 'summary' | 'description' | 'debugProject' | 'credentialId'
+
 export type FieldChanges = Record<string, { from: unknown; to: unknown }>
 
 const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((v, i) => v === b[i])
@@ -12,14 +14,12 @@ const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.
  * from → to (for the audit trail). Fields sent with their current value are not changes.
  */
 export function imageChanges(current: ImageState, body: UpdateImageBody): { set: ImageUpdate; changes: FieldChanges } {
-  const set: ImageUpdate = {}
   const changes: FieldChanges = {}
-  const scalar = <K extends 'name' | 'summary' | 'description' | 'debugProject' | 'credentialId'>(
-    field: K,
-    value: ImageState[K] | undefined
-  ) => {
+  // The plain columns, whose stored and written types are the same.
+  const scalars: Partial<Pick<ImageState, ScalarField>> = {}
+  const scalar = <K extends ScalarField>(field: K, value: ImageState[K] | undefined) => {
     if (value === undefined || value === current[field]) return
-    set[field] = value
+    scalars[field] = value
     changes[field] = { from: current[field], to: value }
   }
   scalar('name', body.name)
@@ -27,6 +27,7 @@ export function imageChanges(current: ImageState, body: UpdateImageBody): { set:
   scalar('description', body.description)
   scalar('debugProject', body.debugProject)
   scalar('credentialId', body.credentialId)
+  const set: ImageUpdate = { ...scalars }
 
   if (body.labels && !sameList(body.labels, current.labels)) {
     set.labels = body.labels

@@ -15,6 +15,7 @@ export const IMAGE_COLUMNS = [
   'labels',
   'visibilityPublic',
   'visibilityProjects',
+  'signatureKeys',
   'revision',
   'lastReleasedAt',
   'createdAt',

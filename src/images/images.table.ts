@@ -1,5 +1,15 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely'
 
+/** A public key as stored on the image (jsonb); the same shape as the registry client's SignatureKeyRef. */
+export interface StoredSignatureKey {
+  name: string
+  algorithm: 'ecdsa-p256' | 'ed25519'
+  /** PEM of the SubjectPublicKeyInfo. */
+  publicKey: string
+  /** 'sha256:<hex of the SPKI DER>' */
+  fingerprint: string
+}
+
 export interface ImagesTable {
   id: Generated<string>
   code: string
@@ -12,6 +22,8 @@ export interface ImagesTable {
   labels: Generated<string[]>
   visibilityPublic: Generated<boolean>
   visibilityProjects: Generated<string[]>
+  /** Public keys whose signature a version must carry to pass its check; [] = no signature required. */
+  signatureKeys: ColumnType<StoredSignatureKey[], string | undefined, string>
   revision: Generated<number>
   lastReleasedAt: Date | null
   createdAt: ColumnType<Date, never, never>

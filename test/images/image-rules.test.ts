@@ -39,6 +39,7 @@ const current = {
   labels: ['a', 'b'],
   visibilityPublic: false,
   visibilityProjects: ['x'],
+  signatureKeys: [],
   revision: 4,
   lastReleasedAt: null,
   createdAt: new Date(0),
