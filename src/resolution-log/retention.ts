@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import { scheduleRecurring } from '../jobs/recurring.js'
 import { pruneGrants } from './pull-secret-grants.repository.js'
 import { pruneResolutions } from './resolutions.repository.js'
 
@@ -10,25 +11,15 @@ export async function pruneOldRecords(app: FastifyInstance, now = new Date()): P
   return { resolutions: await pruneResolutions(app.db, cutoff), grants: await pruneGrants(app.db, cutoff) }
 }
 
-/**
- * Prunes a minute after start and then every hour. The timers are unref'd: they never keep the
- * process alive. Replicas may prune at the same time; deleting old rows twice is harmless.
- */
+/** Prunes a minute after start and then every hour; deleting old rows twice is harmless. */
 export function schedulePruning(app: FastifyInstance, everyMs = 3_600_000): () => void {
-  const run = async () => {
-    try {
+  return scheduleRecurring(app.log, {
+    name: 'prune old resolution records',
+    doneMessage: 'pruned old resolution records',
+    everyMs,
+    run: async () => {
       const pruned = await pruneOldRecords(app)
-      if (pruned.resolutions + pruned.grants > 0) app.log.info(pruned, 'pruned old resolution records')
-    } catch (err) {
-      app.log.warn({ err }, 'could not prune old resolution records; trying again later')
+      return pruned.resolutions + pruned.grants > 0 ? pruned : undefined
     }
-  }
-  const first = setTimeout(() => void run(), Math.min(60_000, everyMs))
-  const every = setInterval(() => void run(), everyMs)
-  first.unref()
-  every.unref()
-  return () => {
-    clearTimeout(first)
-    clearInterval(every)
-  }
+  })
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import { scheduleRecurring } from '../jobs/recurring.js'
 import { pruneFinishedDeliveries } from './deliveries.repository.js'
 
 const DAY_MS = 86_400_000
@@ -20,22 +21,15 @@ export async function pruneOldDeliveries(app: FastifyInstance, now = new Date(),
   }
 }
 
-/** Prunes a minute after start and then every hour, on timers that never keep the process alive. */
+/** Prunes a minute after start and then every hour. */
 export function scheduleDeliveryPruning(app: FastifyInstance, everyMs = 3_600_000): () => void {
-  const run = async () => {
-    try {
+  return scheduleRecurring(app.log, {
+    name: 'prune old webhook deliveries',
+    doneMessage: 'pruned old webhook deliveries',
+    everyMs,
+    run: async () => {
       const pruned = await pruneOldDeliveries(app)
-      if (pruned > 0) app.log.info({ pruned }, 'pruned old webhook deliveries')
-    } catch (err) {
-      app.log.warn({ err }, 'could not prune old webhook deliveries; trying again later')
+      return pruned > 0 ? { pruned } : undefined
     }
-  }
-  const first = setTimeout(() => void run(), Math.min(60_000, everyMs))
-  const every = setInterval(() => void run(), everyMs)
-  first.unref()
-  every.unref()
-  return () => {
-    clearTimeout(first)
-    clearInterval(every)
-  }
+  })
 }
