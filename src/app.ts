@@ -33,6 +33,7 @@ import { checkJobsQueue, checksFeature } from './checks/index.js'
 import { resolveFeature } from './resolve/index.js'
 import { feedFeature } from './feed/index.js'
 import { webhooksFeature } from './webhooks/index.js'
+import { verificationFeature } from './verification/index.js'
 import { announceAdminToken, ensureAdminToken } from './tokens/bootstrap.js'
 import { createTracing } from './telemetry/tracing.js'
 import tracingPlugin from './telemetry/tracing.plugin.js'
@@ -64,6 +65,7 @@ const FEATURES: Feature[] = [
   imagesFeature(imageVersions),
   checksFeature,
   versionsFeature(checkJobsQueue),
+  verificationFeature,
   resolveFeature,
   feedFeature,
   webhooksFeature

@@ -108,3 +108,108 @@ export async function handBackJob(db: Kysely<DB>, lease: JobLease): Promise<bool
     return true
   })
 }
+
+// Re-verification jobs: one per testing or released version, never deleted when they run but due
+// again later, so the functions below keep the job and only move its run_at.
+
+/**
+ * Gives every testing or released version with a digest its verification job, the first run spread
+ * uniformly over one interval so a fleet of versions (or a fresh deployment) does not verify all at
+ * once, and drops the jobs of versions that left those statuses. Safe on every replica at once.
+ */
+export async function sweepVerificationJobs(db: Db, intervalMs: number): Promise<{ created: number; dropped: number }> {
+  const created = await sql`
+    insert into check_jobs (version_id, kind, run_at)
+    select v.id, 'verification', now() + random() * ${Math.max(0, Math.round(intervalMs))} * interval '1 millisecond'
+    from image_versions v
+    where v.status in ('testing', 'released') and v.digest is not null
+      and not exists (select 1 from check_jobs j where j.version_id = v.id and j.kind = 'verification')
+    on conflict (version_id, kind) do nothing`.execute(db)
+  const dropped = await sql`
+    delete from check_jobs j
+    using image_versions v
+    where j.kind = 'verification' and v.id = j.version_id
+      and (v.status not in ('testing', 'released') or v.digest is null)`.execute(db)
+  return { created: Number(created.numAffectedRows ?? 0n), dropped: Number(dropped.numAffectedRows ?? 0n) }
+}
+
+/** Makes the version's verification due now (creating it if the sweep has not yet). A new id drops the result of a run under way. */
+export async function requestVerification(db: Db, versionId: string): Promise<void> {
+  await db
+    .insertInto('checkJobs')
+    .values({ versionId, kind: 'verification' })
+    .onConflict((oc) =>
+      oc
+        .columns(['versionId', 'kind'])
+        .doUpdateSet({ id: sql`default`, attempts: 0, runAt: sql`now()`, lockedUntil: null, lockedBy: null, lastError: null })
+    )
+    .execute()
+}
+
+/**
+ * Leases one due verification whose registry is not in `saturated` (the registries this replica
+ * already verifies against as much as it may), so a slow registry never holds back the others.
+ */
+export async function leaseDueVerification(
+  db: Db,
+  options: { workerId: string; leaseMs: number; saturated: readonly string[] }
+): Promise<(CheckJobRow & { registry: string }) | undefined> {
+  const { rows } = await sql<CheckJobRow & { registry: string }>`
+    with due as (
+      select j.id, v.registry
+      from check_jobs j
+      join image_versions v on v.id = j.version_id
+      where j.kind = 'verification'
+        and j.run_at <= now()
+        and (j.locked_until is null or j.locked_until <= now())
+        and not (v.registry = any(${sql.val([...options.saturated])}::text[]))
+      order by j.run_at, j.id
+      limit 1
+      for update of j skip locked
+    )
+    update check_jobs c
+    set locked_until = ${msFromNow(options.leaseMs)}, locked_by = ${options.workerId}, attempts = c.attempts + 1
+    from due
+    where c.id = due.id
+    returning c.*, due.registry`.execute(db)
+  return rows[0]
+}
+
+/**
+ * A verification ran (or failed for good): the job stays, due again after `delayMs`. `attempts`
+ * restarts from zero after a verification that reached the registry, so the backoff of transient
+ * failures grows only while they follow each other.
+ */
+export async function rescheduleVerification(
+  db: Db,
+  id: number,
+  delayMs: number,
+  options: { lastError: string | null; resetAttempts: boolean }
+): Promise<void> {
+  await db
+    .updateTable('checkJobs')
+    .set({
+      runAt: msFromNow(delayMs),
+      lockedUntil: null,
+      lockedBy: null,
+      lastError: options.lastError,
+      ...(options.resetAttempts ? { attempts: 0 } : {})
+    })
+    .where('id', '=', id)
+    .execute()
+}
+
+/**
+ * Gives a leased verification back untouched, due at `runAt` (the registry's budget allows it
+ * then), without counting the attempt. Only while this exact lease is held.
+ */
+export async function deferJob(db: Db, lease: JobLease, runAt: Date): Promise<boolean> {
+  const deferred = await db
+    .updateTable('checkJobs')
+    .set((eb) => ({ runAt, lockedUntil: null, lockedBy: null, attempts: eb('attempts', '-', 1) }))
+    .where('id', '=', lease.id)
+    .where('lockedBy', '=', lease.lockedBy)
+    .where('attempts', '=', lease.attempts)
+    .executeTakeFirst()
+  return deferred.numUpdatedRows > 0n
+}
