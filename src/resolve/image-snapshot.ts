@@ -5,8 +5,9 @@ import type { ResolvableVersionRow } from '../versions/versions.repository.js'
 import type { Platform } from '../versions/versions.table.js'
 
 // What resolve needs to know about one image, as cached per image: its access fields and the
-// versions resolve can meet (released, testing, withdrawn), newest first. Everything computed
-// from a snapshot is pure, so a cached snapshot answers exactly as the database would.
+// versions resolve can meet (released, testing, withdrawn) with what verification found of them,
+// newest first. Everything computed from a snapshot is pure, so a cached snapshot answers exactly
+// as the database would.
 
 export type SnapshotStatus = (typeof RESOLVABLE_STATUSES)[number]
 const SNAPSHOT_STATUSES: readonly string[] = RESOLVABLE_STATUSES
@@ -31,6 +32,21 @@ export interface SnapshotVersion {
   /** The version's own credential; null = the image's. */
   credential: CredentialRef | null
   withdrawReason: string | null
+  /** Set while the tag points away from the pinned digest; one frozen object shared by every answer. */
+  drift: Readonly<SnapshotDrift> | null
+  /** Set while the pinned digest cannot be pulled (gone, or no longer validly signed). */
+  unavailable: Readonly<SnapshotUnavailability> | null
+}
+
+/** As resolve answers it: the tag's current digest (null = the tag is gone) and since when. */
+export interface SnapshotDrift {
+  upstreamDigest: string | null
+  firstSeenAt: string
+}
+
+export interface SnapshotUnavailability {
+  since: string
+  reason: string
 }
 
 export interface ImageSnapshot extends ImageAccess {
@@ -39,6 +55,15 @@ export interface ImageSnapshot extends ImageAccess {
   credential: CredentialRef | null
   versions: SnapshotVersion[]
 }
+
+// upstream_seen_at is what marks drift: upstream_digest is null both when not drifted and when the tag is gone.
+const driftOf = (r: ResolvableVersionRow): Readonly<SnapshotDrift> | null =>
+  r.upstreamSeenAt ? Object.freeze({ upstreamDigest: r.upstreamDigest, firstSeenAt: r.upstreamSeenAt.toISOString() }) : null
+
+const unavailabilityOf = (r: ResolvableVersionRow): Readonly<SnapshotUnavailability> | null =>
+  r.unavailableSince
+    ? Object.freeze({ since: r.unavailableSince.toISOString(), reason: r.unavailableReason ?? 'no reason was recorded' })
+    : null
 
 const credentialRef = (id: string | null, project: string | null, registries: string[] | null): CredentialRef | null =>
   id && project ? { id, project, registries: registries ?? [] } : null
@@ -61,7 +86,9 @@ export function toSnapshot(rows: readonly ResolvableVersionRow[]): ImageSnapshot
       digest: r.digest,
       platforms: r.platforms ?? [],
       credential: credentialRef(r.versionCredentialId, r.versionCredentialProject, r.versionCredentialRegistries),
-      withdrawReason: r.withdrawReason
+      withdrawReason: r.withdrawReason,
+      drift: driftOf(r),
+      unavailable: unavailabilityOf(r)
     })
   }
   return {

@@ -20,6 +20,7 @@ export function toResolution(image: ImageSnapshot, version: SnapshotVersion, spe
     digest,
     pinnedReference: `${base}@${digest}`,
     platforms: version.platforms,
+    drift: version.drift,
     credential: configured && bound ? { id: configured.id, project: configured.project } : null
   }
   if (configured && !bound) resolution.unboundCredential = { id: configured.id, project: configured.project }

@@ -7,7 +7,7 @@ export type ResolveOutcome = (typeof RESOLVE_OUTCOMES)[number]
 
 const BUCKETS = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1]
 
-/** What each refusal means to an operator: a spec nobody can serve, a withdrawn version, a bad request. */
+/** What each refusal means to an operator: a spec nobody can serve, a version withdrawn or unavailable, a bad request. */
 function outcomeOf(error: unknown): ResolveOutcome {
   if (!(error instanceof ProblemError)) return 'failed'
   if (error.status === 404) return 'not_found'
@@ -26,7 +26,7 @@ export class ResolveMetrics {
   constructor(registry: Registry) {
     const answers = new BoundCounter(registry, {
       name: 'ci_image_store_resolve_answers_total',
-      help: 'Resolve answers by outcome: fresh, stale (the database was away), not_found, gone (withdrawn), invalid (spec), failed (anything else)',
+      help: 'Resolve answers by outcome: fresh, stale (the database was away), not_found, gone (withdrawn or unavailable), invalid (spec), failed (anything else)',
       labelNames: ['outcome']
     })
     this.#answers = Object.fromEntries(RESOLVE_OUTCOMES.map((o) => [o, answers.series(o)])) as Record<ResolveOutcome, CounterSeries>

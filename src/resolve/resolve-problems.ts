@@ -58,6 +58,27 @@ export function versionWithdrawn(code: string, version: SnapshotVersion, serving
   )
 }
 
+export function versionUnavailable(code: string, version: SnapshotVersion, serving: SnapshotVersion | undefined): ProblemError {
+  const unavailable = version.unavailable
+  const reason = unavailable?.reason ?? 'no reason was recorded'
+  const since = unavailable?.since ?? ''
+  const line = `${version.major}.latest`
+  const instead = serving
+    ? `"${line}" now resolves to ${formatVersion(serving)}; use it or another exact version.`
+    : `no other version serves "${line}"; use another major.`
+  return gone(
+    'VERSION_UNAVAILABLE',
+    `Version ${formatVersion(version)} of "${code}" cannot be pulled since ${since}: ${reason.replace(/\.$/, '')}. It is served again as soon as a verification finds it pullable; meanwhile ${instead}`,
+    {
+      image: code,
+      version: formatVersion(version),
+      unavailableReason: reason,
+      unavailableSince: since,
+      servingVersion: show(serving)
+    }
+  )
+}
+
 export const credentialUnavailable = (code: string, credentialId: string): ProblemError =>
   conflict(
     'CREDENTIAL_UNAVAILABLE',

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { ProblemSchema } from '../http/problem.js'
-import { ProjectId, ref, StringEnum, Text, Uuid } from '../http/schemas.js'
+import { Nullable, ProjectId, ref, StringEnum, Text, Timestamp, Uuid } from '../http/schemas.js'
 import { ImageCode } from '../images/images.schemas.js'
 import { PlatformSchema } from '../versions/versions.schemas.js'
 import { SPEC_GRAMMAR_TEXT } from './select-version.js'
@@ -25,8 +25,30 @@ export const RESOLUTION_EXAMPLE = {
   digest: DIGEST,
   pinnedReference: `registry.example.com/ci/node@${DIGEST}`,
   platforms: [{ os: 'linux', architecture: 'amd64' }],
+  drift: null,
   credential: { id: '0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55', project: 'platform' }
 }
+
+const DRIFTED_EXAMPLE = {
+  ...RESOLUTION_EXAMPLE,
+  spec: '1.4.2',
+  drift: {
+    upstreamDigest: 'sha256:9c2e7a4b1d0f3e6a5c8b7d2e1f0a9c8b7e6d5a4f3c2b1e0d9a8f7c6b5e4d3a2f',
+    firstSeenAt: '2026-11-30T06:12:40.000Z'
+  },
+  credential: null
+}
+
+export const ResolutionDriftSchema = Type.Object(
+  {
+    upstreamDigest: Nullable(Type.String(), {
+      description: 'The digest the tag points at now; null when the tag is gone from the registry',
+      examples: ['sha256:9c2e7a4b1d0f3e6a5c8b7d2e1f0a9c8b7e6d5a4f3c2b1e0d9a8f7c6b5e4d3a2f']
+    }),
+    firstSeenAt: { ...Timestamp, description: 'When a verification first saw the tag point away from the pinned digest' }
+  },
+  { additionalProperties: false }
+)
 
 export const PullSecretSchema = Type.Object(
   { username: Type.String(), password: Type.String() },
@@ -47,6 +69,11 @@ export const ResolutionSchema = Type.Object(
     digest: Type.String({ description: 'Manifest digest recorded when the version was checked' }),
     pinnedReference: Type.String({ description: 'registry/repository@digest: what the engine should pull' }),
     platforms: Type.Array(PlatformSchema),
+    drift: Nullable(ResolutionDriftSchema, {
+      description:
+        'Set while the tag no longer points at the pinned digest (re-pushed, or deleted), as the last verification found. ' +
+        'The pinned digest is still what to pull: it is what was checked and released. null while the tag and the pin agree.'
+    }),
     credential: Type.Union([Type.Object({ id: Uuid, project: ProjectId }, { additionalProperties: false }), Type.Null()], {
       description:
         "The registry credential to pull with; null for an anonymous pull. Only ever a credential bound to the version's registry host."
@@ -75,7 +102,7 @@ export const ResolutionSchema = Type.Object(
     title: 'Resolution',
     description: 'A version spec resolved to one exact, digest-pinned version',
     additionalProperties: false,
-    examples: [RESOLUTION_EXAMPLE]
+    examples: [RESOLUTION_EXAMPLE, DRIFTED_EXAMPLE]
   }
 )
 export type Resolution = Static<typeof ResolutionSchema>

@@ -4,7 +4,14 @@ import { isDatabaseUnavailable } from '../db/unavailable.js'
 import type { ResolutionLog } from '../resolution-log/resolution-log.js'
 import type { ImageSnapshot } from './image-snapshot.js'
 import { toResolution } from './resolution.js'
-import { credentialUnavailable, imageNotFound, invalidSpec, versionNotFound, versionWithdrawn } from './resolve-problems.js'
+import {
+  credentialUnavailable,
+  imageNotFound,
+  invalidSpec,
+  versionNotFound,
+  versionUnavailable,
+  versionWithdrawn
+} from './resolve-problems.js'
 import { ResolutionMemo } from './resolution-memo.js'
 import type { PullSecret, Resolution } from './resolve.schemas.js'
 import { audienceOf, parseVersionSpec, selectVersion, type VersionSpec } from './select-version.js'
@@ -115,7 +122,7 @@ export class Resolver {
 
   /**
    * The memoized (or newly selected) resolution of the spec; throws the 404 that does not reveal
-   * an image the project cannot see, no-match and withdrawn.
+   * an image the project cannot see, no-match, and the 410s of withdrawn and unavailable versions.
    */
   private select(snapshot: ImageSnapshot, spec: VersionSpec, input: ResolveInput, caller: ResolveCaller): Readonly<Resolution> {
     const audience = audienceOf(snapshot, input.project)
@@ -126,6 +133,7 @@ export class Resolver {
     const selection = selectVersion(snapshot.versions, spec, debugProject)
     if (selection.kind === 'no-match') throw versionNotFound(snapshot.code, input.spec, input.project, selection.newest)
     if (selection.kind === 'withdrawn') throw versionWithdrawn(snapshot.code, selection.version, selection.serving)
+    if (selection.kind === 'unavailable') throw versionUnavailable(snapshot.code, selection.version, selection.serving)
     return this.memo.set(snapshot, input.spec, debugProject, toResolution(snapshot, selection.version, input.spec))
   }
 

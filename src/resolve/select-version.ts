@@ -53,14 +53,22 @@ export type Selection =
   | { kind: 'no-match'; newest: SnapshotVersion | undefined }
   /** An exact request for a withdrawn version; `serving` is what N.latest of its major gives now. */
   | { kind: 'withdrawn'; version: SnapshotVersion; serving: SnapshotVersion | undefined }
+  /** An exact request for a version this project could use but whose pinned digest cannot be pulled now; `serving` as for withdrawn. */
+  | { kind: 'unavailable'; version: SnapshotVersion; serving: SnapshotVersion | undefined }
 
 /**
- * Released versions are candidates for everyone; a testing version only for the image's debug
- * project (that is how a publisher tries it before releasing). A version without a digest cannot
- * be pinned, so it is never handed out.
+ * Released versions are offered to everyone; a testing version only to the image's debug project
+ * (that is how a publisher tries it before releasing). A version without a digest cannot be
+ * pinned, so it is never offered.
  */
-export const isCandidate = (v: SnapshotVersion, debugProject: boolean): boolean =>
+const isOffered = (v: SnapshotVersion, debugProject: boolean): boolean =>
   v.digest !== null && (v.status === 'released' || (debugProject && v.status === 'testing'))
+
+/**
+ * An offered version is a candidate while its pinned digest can be pulled: handing out one that
+ * verification found gone (or no longer validly signed) would fail the job at its first pull.
+ */
+export const isCandidate = (v: SnapshotVersion, debugProject: boolean): boolean => v.unavailable === null && isOffered(v, debugProject)
 
 /** Which version the spec picks; `versions` are sorted newest first (numerically), as a snapshot keeps them. */
 export function selectVersion(versions: readonly SnapshotVersion[], spec: VersionSpec, debugProject: boolean): Selection {
@@ -72,7 +80,11 @@ export function selectVersion(versions: readonly SnapshotVersion[], spec: Versio
     return match ? { kind: 'resolved', version: match } : { kind: 'no-match', newest: candidates[0] }
   }
   const exact = versions.find((v) => v.major === spec.major && v.minor === spec.minor && v.patch === spec.patch)
-  if (exact && isCandidate(exact, debugProject)) return { kind: 'resolved', version: exact }
-  if (exact?.status === 'withdrawn') return { kind: 'withdrawn', version: exact, serving: candidates.find((v) => v.major === exact.major) }
+  if (!exact) return { kind: 'no-match', newest: candidates[0] }
+  if (isCandidate(exact, debugProject)) return { kind: 'resolved', version: exact }
+  const serving = candidates.find((v) => v.major === exact.major)
+  if (exact.status === 'withdrawn') return { kind: 'withdrawn', version: exact, serving }
+  // Told only to a project it is offered to: anyone else learns no more of it than of any version they cannot use.
+  if (isOffered(exact, debugProject)) return { kind: 'unavailable', version: exact, serving }
   return { kind: 'no-match', newest: candidates[0] }
 }

@@ -41,6 +41,16 @@ export function toVersion(row: VersionRow, imageCode: string): Version {
     withdrawnBy: row.withdrawnBy,
     withdrawnAt: iso(row.withdrawnAt),
     withdrawReason: row.withdrawReason,
+    signedBy: row.signedBy === null ? null : { key: row.signedBy, fingerprint: row.signedByFingerprint ?? '' },
+    verification: {
+      lastVerifiedAt: iso(row.verifiedAt),
+      lastError: row.verificationError,
+      // upstream_seen_at marks drift: upstream_digest is null both outside drift and when the tag is gone.
+      drift: row.upstreamSeenAt === null ? null : { upstreamDigest: row.upstreamDigest, firstSeenAt: row.upstreamSeenAt.toISOString() },
+      available: row.unavailableSince === null,
+      unavailableSince: iso(row.unavailableSince),
+      unavailableReason: row.unavailableSince === null ? null : (row.unavailableReason ?? 'no reason was recorded')
+    },
     updatedAt: row.updatedAt.toISOString()
   }
 }

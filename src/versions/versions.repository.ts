@@ -131,6 +131,7 @@ export async function updateVersionIfStatus(
  * fields joined with its released/testing/withdrawn versions (newest first, walking
  * image_versions_order_idx) and both credentials' projects and hosts. One row per version, or one
  * row with null version columns for an image without any; no row when no image has the code.
+ * What verification found (drift, unavailability) comes along: resolve skips and shows it.
  */
 export async function listResolvableVersions(db: Db, code: string) {
   return db
@@ -160,7 +161,11 @@ export async function listResolvableVersions(db: Db, code: string) {
       'v.credentialId as versionCredentialId',
       'vc.project as versionCredentialProject',
       'vc.registries as versionCredentialRegistries',
-      'v.withdrawReason'
+      'v.withdrawReason',
+      'v.upstreamDigest',
+      'v.upstreamSeenAt',
+      'v.unavailableSince',
+      'v.unavailableReason'
     ])
     .where('i.code', '=', code)
     .orderBy('v.major', 'desc')

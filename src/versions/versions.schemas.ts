@@ -6,7 +6,7 @@ import { PUBLISHER_ACTIONS, VERSION_STATUSES } from './version-lifecycle.js'
 import { VERSION_PATTERN } from './version-number.js'
 
 export const RELEASE_TYPES = ['major', 'minor', 'patch'] as const
-export const CHECK_CLASSES = ['not_found', 'unauthorized', 'rate_limited', 'unavailable', 'invalid', 'refused'] as const
+export const CHECK_CLASSES = ['not_found', 'unauthorized', 'rate_limited', 'unavailable', 'invalid', 'refused', 'unsigned'] as const
 
 export const MAX_DOCKERFILE_BYTES = 256 * 1024
 export const MAX_RELEASE_NOTES_BYTES = 64 * 1024
@@ -66,8 +66,104 @@ export const VERSION_EXAMPLE = {
   withdrawnBy: null,
   withdrawnAt: null,
   withdrawReason: null,
+  signedBy: null,
+  verification: {
+    lastVerifiedAt: null,
+    lastError: null,
+    drift: null,
+    available: true,
+    unavailableSince: null,
+    unavailableReason: null
+  },
   updatedAt: '2026-11-26T18:00:04.000Z'
 }
+
+const PINNED = 'sha256:4b1f5c0d8e9a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c'
+
+/** A released, signed version whose tag was re-pushed since: still served by its pinned digest. */
+export const DRIFTED_VERSION_EXAMPLE = {
+  ...VERSION_EXAMPLE,
+  status: 'released',
+  allowedActions: ['withdraw'],
+  releasedBy: 'payments-publisher',
+  releasedAt: '2026-11-26T19:30:00.000Z',
+  signedBy: { key: 'release-2026', fingerprint: 'sha256:0f4e2a9c7b1d3e5f6a8b0c2d4e6f8a1b3c5d7e9f0a2b4c6d8e0f1a3b5c7d9e2f' },
+  verification: {
+    lastVerifiedAt: '2026-11-30T10:12:41.000Z',
+    lastError: null,
+    drift: {
+      upstreamDigest: 'sha256:9c2e7a4b1d0f3e6a5c8b7d2e1f0a9c8b7e6d5a4f3c2b1e0d9a8f7c6b5e4d3a2f',
+      firstSeenAt: '2026-11-30T06:12:40.000Z'
+    },
+    available: true,
+    unavailableSince: null,
+    unavailableReason: null
+  },
+  updatedAt: '2026-11-30T06:12:40.000Z'
+}
+
+/** The same version once the registry dropped its pinned digest (the re-pushed tag left it untagged): resolve skips it. */
+export const UNAVAILABLE_VERSION_EXAMPLE = {
+  ...DRIFTED_VERSION_EXAMPLE,
+  signedBy: null,
+  verification: {
+    lastVerifiedAt: '2026-11-30T06:12:40.000Z',
+    lastError: null,
+    drift: DRIFTED_VERSION_EXAMPLE.verification.drift,
+    available: false,
+    unavailableSince: '2026-11-30T10:12:41.000Z',
+    unavailableReason: `the registry answered 404 for ${PINNED} at two verifications in a row (2026-11-30T10:11:40Z and 2026-11-30T10:12:41Z)`
+  },
+  updatedAt: '2026-11-30T10:12:41.000Z'
+}
+
+export const SignedBySchema = Type.Object(
+  {
+    key: Type.String({ description: "The name of the image's signature key that signed the pinned digest", examples: ['release-2026'] }),
+    fingerprint: Type.String({
+      description: 'sha256 of the public key (SPKI DER), as the image view shows it',
+      examples: ['sha256:0f4e2a9c7b1d3e5f6a8b0c2d4e6f8a1b3c5d7e9f0a2b4c6d8e0f1a3b5c7d9e2f']
+    })
+  },
+  { additionalProperties: false }
+)
+
+export const VersionDriftSchema = Type.Object(
+  {
+    upstreamDigest: Nullable(Type.String(), {
+      description: 'The digest the tag points at now; null when the tag is gone from the registry'
+    }),
+    firstSeenAt: { ...Timestamp, description: 'When a verification first saw the tag point there' }
+  },
+  { additionalProperties: false }
+)
+
+export const VerificationSchema = Type.Object(
+  {
+    lastVerifiedAt: Nullable(Timestamp, {
+      description: 'The last time a re-verification reached the registry and found the pinned digest there; null before the first one'
+    }),
+    lastError: Nullable(Type.String(), {
+      description:
+        'Why the last re-verification could not finish (registry unreachable, rate limited…); it is retried, and neither drift nor availability changed. null once one finishes.'
+    }),
+    drift: Nullable(VersionDriftSchema, {
+      description:
+        'Set while the tag points at another digest than the pinned one (re-pushed), or at none (deleted). Resolve keeps answering the pinned digest and shows this drift.'
+    }),
+    available: Type.Boolean({
+      description:
+        'false while the pinned digest cannot be pulled: the registry answered 404 for it twice in a row, or the image requires signatures and no valid one is found. Resolve skips an unavailable version (N.latest falls back) and answers an exact request with 410 VERSION_UNAVAILABLE; the version keeps its status and is served again once a verification finds it pullable.'
+    }),
+    unavailableSince: Nullable(Timestamp, { description: 'Since when the version is unavailable; null while available' }),
+    unavailableReason: Nullable(Type.String(), { description: 'What the verification found; null while available' })
+  },
+  {
+    additionalProperties: false,
+    description:
+      'What re-verification of the pinned digest found (testing and released versions are re-verified on a schedule and on demand)'
+  }
+)
 
 export const VersionSchema = Type.Object(
   {
@@ -81,7 +177,10 @@ export const VersionSchema = Type.Object(
     statusReason: Nullable(Type.String(), {
       description: 'Why the version is in its status: the check failure, the cancel or withdraw reason, or why a check is still retrying'
     }),
-    checkClass: Nullable(StringEnum(CHECK_CLASSES), { description: 'Class of the last failed check (null after a successful one)' }),
+    checkClass: Nullable(StringEnum(CHECK_CLASSES), {
+      description:
+        'Class of the last failed check (null after a successful one); unsigned: the image requires signatures and none valid was found'
+    }),
     allowedActions: Type.Array(ActionSchema, { description: 'What a publisher may do from the current status' }),
     registry: Type.String({ description: 'Registry host; docker.io for Docker Hub', examples: ['registry.example.com'] }),
     repository: Type.String({ examples: ['ci/node'] }),
@@ -105,6 +204,11 @@ export const VersionSchema = Type.Object(
     withdrawnBy: Nullable(Type.String()),
     withdrawnAt: Nullable(Timestamp),
     withdrawReason: Nullable(Type.String()),
+    signedBy: Nullable(SignedBySchema, {
+      description:
+        "Which of the image's signature keys signed the pinned digest; null when the image requires no signature (or none was found)"
+    }),
+    verification: VerificationSchema,
     updatedAt: Timestamp
   },
   {
@@ -112,7 +216,7 @@ export const VersionSchema = Type.Object(
     title: 'Version',
     description: 'A version of an image and where it is in its release lifecycle',
     additionalProperties: false,
-    examples: [VERSION_EXAMPLE]
+    examples: [VERSION_EXAMPLE, DRIFTED_VERSION_EXAMPLE, UNAVAILABLE_VERSION_EXAMPLE]
   }
 )
 export type Version = Static<typeof VersionSchema>

@@ -30,6 +30,7 @@ t.test('resolve rules through the API', async (t) => {
       digest: digestOf('tools', '1.10.0'),
       pinnedReference: `registry.example.com/ci/tools@${digestOf('tools', '1.10.0')}`,
       platforms: [{ os: 'linux', architecture: 'amd64' }],
+      drift: null,
       credential: null
     })
     t.notOk('pullSecret' in res.json(), 'no pull secret without the pull-secrets scope')

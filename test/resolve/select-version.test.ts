@@ -73,7 +73,9 @@ const v = (text: string, status: SnapshotStatus, digest: string | null = `sha256
     digest,
     platforms: [],
     credential: null,
-    withdrawReason: status === 'withdrawn' ? 'bad' : null
+    withdrawReason: status === 'withdrawn' ? 'bad' : null,
+    drift: null,
+    unavailable: null
   }
 }
 
@@ -93,6 +95,7 @@ const pick = (spec: string, debug = false) => {
   const s = selectVersion(versions, parsed, debug)
   if (s.kind === 'resolved') return formatVersion(s.version)
   if (s.kind === 'withdrawn') return `withdrawn, serving ${s.serving ? formatVersion(s.serving) : 'none'}`
+  if (s.kind === 'unavailable') return `unavailable, serving ${s.serving ? formatVersion(s.serving) : 'none'}`
   return `no match, newest ${s.newest ? formatVersion(s.newest) : 'none'}`
 }
 
@@ -153,11 +156,129 @@ t.test('a snapshot keeps its versions newest first, numerically, never as text',
       tag: text,
       digest: `sha256:${text}`,
       platforms: [],
-      withdrawReason: null
+      withdrawReason: null,
+      upstreamDigest: null,
+      upstreamSeenAt: null,
+      unavailableSince: null,
+      unavailableReason: null
     }
   }
   const snapshot = toSnapshot([row('1.9.0', 'released'), row('1.10.0', 'released'), row('2.0.0', 'testing'), row('1.10.2', 'withdrawn')])
   t.same(snapshot?.versions.map(formatVersion), ['2.0.0', '1.10.2', '1.10.0', '1.9.0'])
   t.equal(toSnapshot([]), undefined, 'no image')
   t.same(toSnapshot([{ ...row('0.0.0', null), major: null, minor: null, patch: null }])?.versions, [], 'an image without versions')
+})
+
+const unavailable = (version: SnapshotVersion): SnapshotVersion => ({
+  ...version,
+  unavailable: { since: '2026-11-30T10:12:41.000Z', reason: 'the registry answered 404 for its digest twice' }
+})
+
+t.test('an unavailable version is never a candidate: every latest spec falls back, as after a withdrawal', async (t) => {
+  const list = [
+    v('1.9.0', 'released'),
+    unavailable(v('1.10.0', 'released')),
+    v('1.10.1', 'released'),
+    unavailable(v('1.10.2', 'released')),
+    unavailable(v('2.0.0', 'released')),
+    v('2.1.0', 'testing'),
+    unavailable(v('3.0.0', 'released'))
+  ].sort(newestFirst)
+  const choose = (spec: string, debug = false) => {
+    const parsed = parseVersionSpec(spec)
+    if (!parsed) throw new Error(spec)
+    const s = selectVersion(list, parsed, debug)
+    if (s.kind === 'resolved') return formatVersion(s.version)
+    if (s.kind === 'no-match') return `no match, newest ${s.newest ? formatVersion(s.newest) : 'none'}`
+    return `${s.kind} ${formatVersion(s.version)}, serving ${s.serving ? formatVersion(s.serving) : 'none'}`
+  }
+  t.equal(choose('1.latest'), '1.10.1', 'the unavailable 1.10.2 is skipped')
+  t.equal(choose('1.10.latest'), '1.10.1')
+  t.equal(choose('latest'), '1.10.1', 'unavailable 3.0.0 and 2.0.0 are skipped, testing 2.1.0 is not for consumers')
+  t.equal(choose('2.latest'), 'no match, newest 1.10.1', 'a line whose only release is unavailable serves nothing')
+  t.equal(choose('3.latest'), 'no match, newest 1.10.1')
+
+  t.equal(choose('1.10.2'), 'unavailable 1.10.2, serving 1.10.1', 'exact: 410 naming what 1.latest gives now')
+  t.equal(choose('1.10.0'), 'unavailable 1.10.0, serving 1.10.1')
+  t.equal(choose('3.0.0'), 'unavailable 3.0.0, serving none', 'nothing else left in its major')
+  t.equal(choose('2.0.0'), 'unavailable 2.0.0, serving none', 'the testing 2.1.0 serves only the debug project')
+  t.equal(choose('2.0.0', true), 'unavailable 2.0.0, serving 2.1.0', 'for the debug project the testing version serves the line')
+  t.equal(choose('1.9.0'), '1.9.0', 'an available version of the same line still resolves')
+
+  const selection = selectVersion(list, { kind: 'exact', major: 1, minor: 10, patch: 2 }, false)
+  t.equal(selection.kind === 'unavailable' && selection.version.unavailable?.reason, 'the registry answered 404 for its digest twice')
+})
+
+t.test(
+  "the debug project's testing version: skipped while unavailable, 410 when asked for exactly; nobody else learns of it",
+  async (t) => {
+    const list = [v('1.0.0', 'released'), unavailable(v('1.1.0', 'testing'))].sort(newestFirst)
+    const debug = (spec: string) => selectVersion(list, parseVersionSpec(spec) ?? { kind: 'latest' }, true)
+    const consumer = (spec: string) => selectVersion(list, parseVersionSpec(spec) ?? { kind: 'latest' }, false)
+    t.match(debug('1.latest'), { kind: 'resolved', version: { major: 1, minor: 0, patch: 0 } })
+    t.match(debug('latest'), { kind: 'resolved', version: { major: 1, minor: 0, patch: 0 } })
+    t.match(debug('1.1.0'), { kind: 'unavailable', version: { minor: 1, status: 'testing' }, serving: { minor: 0 } })
+    t.match(consumer('1.1.0'), { kind: 'no-match', newest: { minor: 0 } }, 'a testing version is not for consumers, available or not')
+  }
+)
+
+t.test('withdrawn wins over unavailable: the version is gone for good, not for a while', async (t) => {
+  const list = [v('1.0.0', 'released'), unavailable(v('1.1.0', 'withdrawn'))].sort(newestFirst)
+  t.match(selectVersion(list, { kind: 'exact', major: 1, minor: 1, patch: 0 }, false), {
+    kind: 'withdrawn',
+    serving: { minor: 0 }
+  })
+})
+
+t.test('a drifted version is still a candidate: its pinned digest is what was checked', async (t) => {
+  const drifted = { ...v('1.0.0', 'released'), drift: { upstreamDigest: 'sha256:other', firstSeenAt: '2026-11-30T06:12:40.000Z' } }
+  t.same(selectVersion([drifted], { kind: 'latest', major: 1 }, false), { kind: 'resolved', version: drifted })
+})
+
+t.test('a snapshot carries what verification found: drift (also of a deleted tag) and unavailability', async (t) => {
+  const base = {
+    id: 'i',
+    code: 'tools',
+    ownerProject: 'o',
+    debugProject: 'd',
+    visibilityPublic: true,
+    visibilityProjects: [],
+    imageCredentialId: null,
+    imageCredentialProject: null,
+    imageCredentialRegistries: null,
+    versionCredentialId: null,
+    versionCredentialProject: null,
+    versionCredentialRegistries: null,
+    status: 'released' as const,
+    registry: 'r',
+    repository: 'x',
+    platforms: [],
+    withdrawReason: null,
+    upstreamDigest: null,
+    upstreamSeenAt: null,
+    unavailableSince: null,
+    unavailableReason: null
+  }
+  const seen = new Date('2026-11-30T06:12:40.000Z')
+  const since = new Date('2026-11-30T10:12:41.000Z')
+  const rows: ResolvableVersionRow[] = [
+    { ...base, major: 1, minor: 0, patch: 0, tag: '1.0.0', digest: 'sha256:a' },
+    { ...base, major: 1, minor: 1, patch: 0, tag: '1.1.0', digest: 'sha256:b', upstreamDigest: 'sha256:c', upstreamSeenAt: seen },
+    { ...base, major: 1, minor: 2, patch: 0, tag: '1.2.0', digest: 'sha256:d', upstreamSeenAt: seen },
+    { ...base, major: 1, minor: 3, patch: 0, tag: '1.3.0', digest: 'sha256:e', unavailableSince: since, unavailableReason: 'gone' },
+    { ...base, major: 1, minor: 4, patch: 0, tag: '1.4.0', digest: 'sha256:f', unavailableSince: since }
+  ]
+  const versions = toSnapshot(rows)?.versions ?? []
+  const byTag = new Map(versions.map((x) => [x.tag, x]))
+  t.same(byTag.get('1.0.0')?.drift, null)
+  t.same(byTag.get('1.0.0')?.unavailable, null)
+  t.same(byTag.get('1.1.0')?.drift, { upstreamDigest: 'sha256:c', firstSeenAt: '2026-11-30T06:12:40.000Z' })
+  t.same(
+    byTag.get('1.2.0')?.drift,
+    { upstreamDigest: null, firstSeenAt: '2026-11-30T06:12:40.000Z' },
+    'the tag is gone: drift all the same'
+  )
+  t.same(byTag.get('1.3.0')?.unavailable, { since: '2026-11-30T10:12:41.000Z', reason: 'gone' })
+  t.same(byTag.get('1.4.0')?.unavailable, { since: '2026-11-30T10:12:41.000Z', reason: 'no reason was recorded' })
+  t.ok(Object.isFrozen(byTag.get('1.1.0')?.drift), 'shared by every answer of the snapshot, so nobody may change it')
 })

@@ -22,7 +22,9 @@ const snapshot = (id: string, marker: number): ImageSnapshot => ({
       digest: 'sha256:x',
       platforms: [],
       credential: null,
-      withdrawReason: null
+      withdrawReason: null,
+      drift: null,
+      unavailable: null
     }
   ]
 })
