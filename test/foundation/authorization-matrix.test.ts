@@ -80,6 +80,8 @@ const EXPECTED: Record<string, string> = {
     '    ok    ok    404   403   403   403   403   401   401   401   | ok    ok    403   403   403   403   403   401   401   401',
   withdrawVersion:
     '  ok    ok    404   403   403   403   403   401   401   401   | ok    ok    403   403   403   403   403   401   401   401',
+  verifyVersion:
+    '    ok    ok    404   403   403   403   403   401   401   401   | ok    ok    403   403   403   403   403   401   401   401',
   resolveVersion:
     '   ok    ok    404   ok    404   404   403   401   401   401   | ok    ok    ok    ok    ok    ok    403   401   401   401',
   resolveBatch:
@@ -191,6 +193,8 @@ const REQUESTS: Record<string, (c: Cell) => Omit<CallOptions, 'method' | 'token'
   releaseVersion: (c) => ({ url: `/v1/images/${c.code}/versions/1.1.0/release` }),
   cancelVersion: (c) => ({ url: `/v1/images/${c.code}/versions/1.0.0/cancel` }),
   withdrawVersion: (c) => ({ url: `/v1/images/${c.code}/versions/1.1.0/withdraw`, payload: { reason: 'matrix' } }),
+  // 1.1.0 is checking: an authorized caller gets 409, and nothing is queued.
+  verifyVersion: (c) => ({ url: `/v1/images/${c.code}/versions/1.1.0/verify` }),
   resolveVersion: (c) => ({ url: `/v1/images/${c.code}/resolve?version=1.latest&project=${c.project}` }),
   resolveBatch: (c) => ({ url: '/v1/resolve', payload: { project: c.project, images: [{ image: c.code, version: '1.latest' }] } }),
   listResolutions: (c) => ({ url: `/v1/images/${c.code}/resolutions` }),
