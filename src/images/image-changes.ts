@@ -1,4 +1,5 @@
-import type { ImageRow, ImageUpdate } from './images.table.js'
+import type { ImageRow, ImageUpdate, StoredSignatureKey } from './images.table.js'
+import { keyIdentities, sameKeys } from './signature-keys.js'
 import type { UpdateImageBody } from './images.schemas.js'
 
 type ImageState = Omit<ImageRow, 'search'>
@@ -12,8 +13,13 @@ const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.
 /**
  * What a PATCH really changes on an image: the columns to set, and each changed field as
  * from → to (for the audit trail). Fields sent with their current value are not changes.
+ * `signatureKeys` are the body's keys already parsed (signature-keys.ts).
  */
-export function imageChanges(current: ImageState, body: UpdateImageBody): { set: ImageUpdate; changes: FieldChanges } {
+export function imageChanges(
+  current: ImageState,
+  body: UpdateImageBody,
+  signatureKeys?: StoredSignatureKey[]
+): { set: ImageUpdate; changes: FieldChanges } {
   const changes: FieldChanges = {}
   // The plain columns, whose stored and written types are the same.
   const scalars: Partial<Pick<ImageState, ScalarField>> = {}
@@ -41,6 +47,10 @@ export function imageChanges(current: ImageState, body: UpdateImageBody): { set:
   if (visibility?.projects && !sameList(visibility.projects, current.visibilityProjects)) {
     set.visibilityProjects = visibility.projects
     changes['visibility.projects'] = { from: current.visibilityProjects, to: visibility.projects }
+  }
+  if (signatureKeys && !sameKeys(signatureKeys, current.signatureKeys)) {
+    set.signatureKeys = JSON.stringify(signatureKeys)
+    changes.signatureKeys = { from: keyIdentities(current.signatureKeys), to: keyIdentities(signatureKeys) }
   }
   return { set, changes }
 }

@@ -23,6 +23,66 @@ const VisibilityProjects = Type.Array(ProjectId, {
   description: 'Further projects that may resolve the image (up to 500)'
 })
 
+const KEY_EXAMPLE_PEM =
+  '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEATlsNL5/hNQqcCQ4KfEzvM9Gg64ScLzM7oDkQBj3Dj1I=\n-----END PUBLIC KEY-----\n'
+const KEY_NAME_EXAMPLE = 'release-2026'
+const KeyName = Type.String({
+  pattern: '^[A-Za-z0-9._-]{1,64}$',
+  description:
+    'Names the key in the version\'s signedBy and in check reasons: letters, digits, ".", "_", "-"; 1–64 characters, unique within the image',
+  examples: [KEY_NAME_EXAMPLE]
+})
+const PublicKeyPem = Type.String({
+  minLength: 1,
+  maxLength: 4096,
+  description:
+    'PEM of the public key (-----BEGIN PUBLIC KEY-----, as in the cosign.pub of `cosign generate-key-pair`): ECDSA P-256 or Ed25519; up to 4 KiB',
+  examples: [KEY_EXAMPLE_PEM]
+})
+
+export const SignatureKeyInputSchema = Type.Object(
+  { name: KeyName, publicKey: PublicKeyPem },
+  {
+    $id: 'SignatureKeyInput',
+    title: 'SignatureKeyInput',
+    description: 'A public key versions of the image must be signed by (cosign keyed mode)',
+    additionalProperties: false,
+    examples: [{ name: KEY_NAME_EXAMPLE, publicKey: KEY_EXAMPLE_PEM }]
+  }
+)
+const SignatureKeyInputs = Type.Array(ref(SignatureKeyInputSchema), {
+  maxItems: 10,
+  description:
+    'Up to 10 public keys; a version passes its check only when its pinned digest carries a valid signature by one of them. [] = no signature required. Replaces the whole list.'
+})
+
+const SIGNATURE_KEY_EXAMPLE = {
+  name: KEY_NAME_EXAMPLE,
+  algorithm: 'ed25519',
+  fingerprint: 'sha256:82ce1bbcfa0c8a91e546e8f65b3411f0f56bcd82d15d51f7c2812e80a80999ce',
+  publicKey: KEY_EXAMPLE_PEM
+}
+export const SignatureKeySchema = Type.Object(
+  {
+    name: KeyName,
+    algorithm: StringEnum(['ecdsa-p256', 'ed25519'] as const, { description: 'The kind of key' }),
+    fingerprint: Type.String({
+      pattern: '^sha256:[0-9a-f]{64}$',
+      description: "SHA-256 of the key's SubjectPublicKeyInfo (DER), to tell keys apart",
+      examples: [SIGNATURE_KEY_EXAMPLE.fingerprint]
+    }),
+    publicKey: Type.String({ description: 'The key as PEM (SubjectPublicKeyInfo), normalised' })
+  },
+  {
+    $id: 'SignatureKey',
+    title: 'SignatureKey',
+    description: 'A public key the image requires signatures by',
+    additionalProperties: false,
+    examples: [SIGNATURE_KEY_EXAMPLE]
+  }
+)
+export type SignatureKey = Static<typeof SignatureKeySchema>
+
 export const VisibilitySchema = Type.Object(
   {
     public: Type.Boolean({ description: 'Every project may resolve the image' }),
@@ -49,6 +109,7 @@ const IMAGE_EXAMPLE = {
   description: null,
   labels: ['nodejs', 'build'],
   visibility: { public: false, projects: ['web-ci'] },
+  signatureKeys: [SIGNATURE_KEY_EXAMPLE],
   revision: 1,
   lastReleasedAt: null,
   createdAt: '2026-11-26T18:00:00.000Z',
@@ -75,6 +136,9 @@ const ImageFields = {
   description: Type.Union([Type.String(), Type.Null()]),
   labels: Type.Array(Type.String()),
   visibility: ref(VisibilitySchema),
+  signatureKeys: Type.Array(ref(SignatureKeySchema), {
+    description: 'Keys a version must be signed by to pass its check (any one of them); [] = no signature required'
+  }),
   revision: Type.Integer({ minimum: 1, description: 'Increases with every change; the ETag is "r<revision>"' }),
   lastReleasedAt: Type.Union([Timestamp, Type.Null()]),
   createdAt: Timestamp,
@@ -156,7 +220,8 @@ export const CreateImageBody = Type.Object(
         { public: Type.Boolean({ default: false }), projects: Type.Optional(VisibilityProjects) },
         { additionalProperties: false, description: 'Default: private (owner and debug project only)' }
       )
-    )
+    ),
+    signatureKeys: Type.Optional(SignatureKeyInputs)
   },
   {
     $id: 'CreateImage',
@@ -171,7 +236,8 @@ export const CreateImageBody = Type.Object(
         credentialId,
         summary,
         labels,
-        visibility
+        visibility,
+        signatureKeys: [{ name: KEY_NAME_EXAMPLE, publicKey: KEY_EXAMPLE_PEM }]
       }))(IMAGE_EXAMPLE)
     ]
   }
@@ -191,7 +257,8 @@ export const UpdateImageBody = Type.Object(
         { public: Type.Optional(Type.Boolean()), projects: Type.Optional(VisibilityProjects) },
         { additionalProperties: false, minProperties: 1 }
       )
-    )
+    ),
+    signatureKeys: Type.Optional(SignatureKeyInputs)
   },
   {
     $id: 'UpdateImage',
@@ -201,7 +268,8 @@ export const UpdateImageBody = Type.Object(
     description: 'Only the fields given change (null clears summary, description, credentialId). code and ownerProject cannot change.',
     examples: [
       { summary: 'Node.js 20.18, npm 10 and git', labels: ['nodejs', 'build', 'lts'] },
-      { credentialId: null, visibility: { public: true } }
+      { credentialId: null, visibility: { public: true } },
+      { signatureKeys: [{ name: KEY_NAME_EXAMPLE, publicKey: KEY_EXAMPLE_PEM }] }
     ]
   }
 )
@@ -229,6 +297,8 @@ export const ImagePageSchema = Page('ImagePage', ref(ImageSchema), 'A page of im
 
 export const imageSchemas = [
   VisibilitySchema,
+  SignatureKeyInputSchema,
+  SignatureKeySchema,
   ImageSchema,
   ImageLineSchema,
   ImageDetailSchema,

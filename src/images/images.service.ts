@@ -10,6 +10,7 @@ import type { ChangeNotifier } from '../changes/change-bus.js'
 import { canSeeImage, requireImageManager } from './image-access.js'
 import { imageChanges } from './image-changes.js'
 import { ifMatchAllows, imageETag } from './image-etag.js'
+import { keyIdentities, parseImageSignatureKeys, toSignatureKeyView } from './signature-keys.js'
 import type { ImageVersions } from './image-versions.js'
 import type { CreateImageBody, Image, ImageDetail, UpdateImageBody } from './images.schemas.js'
 import {
@@ -45,6 +46,7 @@ export function toImage(row: ImageRecord): Image {
     description: row.description,
     labels: row.labels,
     visibility: { public: row.visibilityPublic, projects: row.visibilityProjects },
+    signatureKeys: row.signatureKeys.map(toSignatureKeyView),
     revision: row.revision,
     lastReleasedAt: row.lastReleasedAt?.toISOString() ?? null,
     createdAt: row.createdAt.toISOString(),
@@ -78,6 +80,7 @@ export async function createImage(db: Database, deps: ImageDeps, caller: Caller,
   const debugProject = body.debugProject ?? body.ownerProject
   requireScope(caller.principal, 'images:write', body.ownerProject)
   requireScope(caller.principal, 'images:write', debugProject)
+  const signatureKeys = parseImageSignatureKeys(body.signatureKeys ?? [])
   const values = {
     code: body.code,
     name: body.name,
@@ -89,6 +92,7 @@ export async function createImage(db: Database, deps: ImageDeps, caller: Caller,
     labels: body.labels ?? [],
     visibilityPublic: body.visibility?.public ?? false,
     visibilityProjects: body.visibility?.projects ?? [],
+    signatureKeys: JSON.stringify(signatureKeys),
     createdBy: caller.principal.name
   }
   try {
@@ -104,7 +108,8 @@ export async function createImage(db: Database, deps: ImageDeps, caller: Caller,
         credentialId,
         summary,
         labels,
-        visibility: { public: values.visibilityPublic, projects: values.visibilityProjects }
+        visibility: { public: values.visibilityPublic, projects: values.visibilityProjects },
+        signatureKeys: keyIdentities(signatureKeys)
       }
       await record({
         image: row,
@@ -189,7 +194,8 @@ async function applyImageUpdate(
   if (body.debugProject !== undefined && body.debugProject !== current.debugProject)
     requireScope(caller.principal, 'images:write', body.debugProject)
   if (!ifMatchAllows(ifMatch, current.revision)) throw staleIfMatch(code, current.revision)
-  const { set, changes } = imageChanges(current, body)
+  const signatureKeys = body.signatureKeys && parseImageSignatureKeys(body.signatureKeys)
+  const { set, changes } = imageChanges(current, body, signatureKeys)
   if (Object.keys(changes).length === 0) return current
   if (set.credentialId) await requireOwnCredential(trx, set.credentialId, current.ownerProject)
   const updated = await updateImageAtRevision(trx, current.id, current.revision, set)
