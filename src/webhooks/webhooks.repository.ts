@@ -65,3 +65,25 @@ export async function listSubscriptions(
   }
   return query.execute()
 }
+
+/** Subscriptions with a signing secret (current or previous slot) sealed with another key than `keyId`, by id. */
+export async function listSubscriptionIdsWithSecretsNotUnderKey(db: Db, keyId: string, limit: number, afterId?: string): Promise<string[]> {
+  let query = db
+    .selectFrom('webhookSubscriptions')
+    .select('id')
+    .where((eb) => eb.or([eb('secretKeyId', '<>', keyId), eb('previousSecretKeyId', '<>', keyId)]))
+    .orderBy('id')
+    .limit(limit)
+  if (afterId !== undefined) query = query.where('id', '>', afterId)
+  return (await query.execute()).map((r) => r.id)
+}
+
+export type SealedSecretColumns = Pick<
+  SubscriptionUpdate,
+  'secretCiphertext' | 'secretKeyId' | 'previousSecretCiphertext' | 'previousSecretKeyId' | 'previousSecretExpiresAt'
+>
+
+/** Re-sealed secrets only: updated_at stays, since nothing a subscriber sees has changed. */
+export async function replaceSealedSecrets(trx: Transaction<DB>, id: string, set: SealedSecretColumns): Promise<void> {
+  await trx.updateTable('webhookSubscriptions').set(set).where('id', '=', id).execute()
+}
