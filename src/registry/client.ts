@@ -84,7 +84,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
   const { logger } = options
 
   return {
-    async checkPullability(input, credential, signal) {
+    async checkPullability(input, credential, signal, checkOptions) {
       let ref: ImageReference
       try {
         ref = typeof input === 'string' ? parseReference(input) : input
@@ -100,7 +100,8 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
           { transport, tokenCache, insecureHosts, onDigestDisagreement },
           ref,
           credential,
-          signal ? AbortSignal.any([signal, AbortSignal.timeout(options.totalTimeoutMs)]) : AbortSignal.timeout(options.totalTimeoutMs)
+          signal ? AbortSignal.any([signal, AbortSignal.timeout(options.totalTimeoutMs)]) : AbortSignal.timeout(options.totalTimeoutMs),
+          checkOptions?.signatureKeys
         )
       } catch (error) {
         const outcome = classifyFailure(error, {
@@ -133,7 +134,8 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
           ref,
           request.digest,
           request.credential,
-          request.signal ? AbortSignal.any([request.signal, deadline]) : deadline
+          request.signal ? AbortSignal.any([request.signal, deadline]) : deadline,
+          request.signatureKeys
         )
         return { ...findings, requests: counted.sent() }
       } catch (error) {

@@ -12,7 +12,8 @@ import { RegistrySession } from './registry-session.js'
 import type { TokenCache } from './token-cache.js'
 import { MANIFEST_ACCEPT, parseManifest, platformFromConfig } from './manifest.js'
 import { verifyDigest } from './digest.js'
-import type { PullableOutcome } from './outcome.js'
+import type { PullableOutcome, SignatureKeyRef } from './outcome.js'
+import { lookUpSignatures } from './signatures.js'
 
 export interface CheckDependencies {
   transport: HttpTransport
@@ -37,7 +38,8 @@ export async function checkImage(
   deps: CheckDependencies,
   ref: ImageReference,
   credential: Credential | undefined,
-  signal: AbortSignal
+  signal: AbortSignal,
+  signatureKeys: readonly SignatureKeyRef[] = []
 ): Promise<PullableOutcome> {
   const session = new RegistrySession({
     transport: deps.transport,
@@ -47,7 +49,9 @@ export async function checkImage(
     signal
   })
   try {
-    return await pull(deps, ref, session)
+    const outcome = await pull(deps, ref, session)
+    if (signatureKeys.length === 0) return outcome
+    return { ...outcome, signature: await lookUpSignatures(session, ref.repository, outcome.digest, signatureKeys) }
   } catch (error) {
     // A refusal after the credential was held back is explained by that, not by the credential.
     const refused = error instanceof UnexpectedStatusError && (error.response.status === 401 || error.response.status === 403)

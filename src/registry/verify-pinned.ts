@@ -10,7 +10,8 @@ import { RegistrySession } from './registry-session.js'
 import type { TokenCache } from './token-cache.js'
 import { MANIFEST_ACCEPT } from './manifest.js'
 import { registryBaseUrl } from './pullability-check.js'
-import type { SignatureFindings } from './outcome.js'
+import type { SignatureFindings, SignatureKeyRef } from './outcome.js'
+import { lookUpSignatures } from './signatures.js'
 
 export interface VerifyDependencies {
   transport: HttpTransport
@@ -43,13 +44,14 @@ export function countingTransport(transport: HttpTransport): { transport: HttpTr
   }
 }
 
-/** HEADs the tag and the pinned digest. Throws what the transport or the session throws; the client classifies it. */
+/** HEADs the tag and the pinned digest, then looks up signatures when keys are given. Throws what the transport or the session throws; the client classifies it. */
 export async function verifyPinned(
   deps: VerifyDependencies,
   ref: ImageReference,
   digest: string,
   credential: Credential | undefined,
-  signal: AbortSignal
+  signal: AbortSignal,
+  signatureKeys: readonly SignatureKeyRef[] = []
 ): Promise<PinnedFindings> {
   const session = new RegistrySession({
     transport: deps.transport,
@@ -67,9 +69,13 @@ export async function verifyPinned(
   if (tag.status !== 200 && tag.status !== 404) throw new UnexpectedStatusError('manifest', tag)
   const pinned = await head(digest)
   if (pinned.status !== 200 && pinned.status !== 404) throw new UnexpectedStatusError('manifest', pinned)
-  return {
+  const findings: PinnedFindings = {
     ok: true,
     tagDigest: tag.status === 404 ? null : headerValue(tag.headers, 'docker-content-digest'),
     digestPresent: pinned.status === 200
   }
+  if (findings.digestPresent && signatureKeys.length > 0) {
+    findings.signature = await lookUpSignatures(session, ref.repository, digest, signatureKeys)
+  }
+  return findings
 }

@@ -18,6 +18,18 @@ export type { FaultMode, FaultProxy, FaultProxyOptions, RedirectTargetRecord } f
 export type { RigUser, TokenServer, TokenRequestRecord } from './token-server.js'
 export type { RigPlatform } from './image-content.js'
 export { RIG_MEDIA_TYPES } from './image-content.js'
+export {
+  signImage,
+  deleteManifest,
+  generateTestKeyPair,
+  simpleSigningPayload,
+  signPayload,
+  COSIGN_MEDIA_TYPES,
+  COSIGN_SIGNATURE_ANNOTATION
+} from './signed-image.js'
+export type { SignImageOptions, SignatureSpec, SignedImage, TestKeyPair, TestKeyAlgorithm } from './signed-image.js'
+export { startReferrersProxy } from './referrers-proxy.js'
+export type { ReferrersProxy, ReferrerDescriptor } from './referrers-proxy.js'
 
 /** Every host:port the given rig parts serve, for insecureHosts and allowedPrivateHosts. */
 export function trustedHosts(...parts: { hosts: string[] }[]): string[] {
