@@ -23,6 +23,12 @@ export const MAX_SIGNATURE_MANIFESTS = 4
 export const MAX_SIGNATURES = 16
 export const MAX_PAYLOAD_BYTES = 64 * 1024
 
+/**
+ * What one lookup usually sends for an image signed once, for a request budget: the referrers API, the
+ * signature manifest, its payload (an unsigned image costs one fewer; each further signature one more).
+ */
+export const EXPECTED_SIGNATURE_LOOKUP_REQUESTS = 3
+
 /** 404/400/405/406: the registry does not know the referrers endpoint (distribution 2.x, older Harbor). */
 const REFERRERS_UNSUPPORTED = new Set([400, 404, 405, 406])
 
