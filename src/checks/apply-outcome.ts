@@ -11,6 +11,7 @@ import { CHECK_ACTOR, failCheck, passCheck, scheduleCheckRetry } from '../versio
 import { lockVersion } from '../versions/versions.repository.js'
 import { deleteJob, rescheduleJob, stillLeased, type JobLease } from './check-jobs.repository.js'
 import { retryDelayMs, type BackoffOptions } from './retry-backoff.js'
+import { signatureVerdict } from './signature-verdict.js'
 
 export interface LeasedJob extends JobLease {
   versionId: string
@@ -28,12 +29,17 @@ export type AppliedOutcome =
   | { kind: 'retry'; delayMs: number }
   | { kind: 'dropped'; why: 'lease_lost' | 'not_checking' }
 
+/**
+ * `checkedWith`: the fingerprints of the image's signature keys the check was given ([] when it
+ * looked for no signature).
+ */
 export async function applyCheckOutcome(
   db: Database,
   changes: ChangeNotifier,
   job: LeasedJob,
   outcome: PullabilityOutcome,
-  options: ApplyOptions
+  options: ApplyOptions,
+  checkedWith: readonly string[] = []
 ): Promise<AppliedOutcome> {
   return commitChanges(db, changes, async (trx, record): Promise<AppliedOutcome> => {
     if (!(await stillLeased(trx, job))) return { kind: 'dropped', why: 'lease_lost' }
@@ -45,8 +51,20 @@ export async function applyCheckOutcome(
     }
     const ctx = { trx, record, actor: CHECK_ACTOR }
 
+    const verdict = outcome.ok ? signatureVerdict(image.signatureKeys, checkedWith, outcome.signature) : undefined
+    if (verdict?.kind === 'keys_changed') {
+      await rescheduleJob(trx, job.id, 0, verdict.reason)
+      return { kind: 'retry', delayMs: 0 }
+    }
+    // Not retried: the signature is either there or not, and pushing one makes a recheck worthwhile.
+    if (verdict?.kind === 'unsigned') {
+      await failCheck(ctx, image, version, 'unsigned', verdict.reason, job.attempts)
+      await deleteJob(trx, job.id)
+      return { kind: 'check_failed', checkClass: 'unsigned', reason: verdict.reason }
+    }
+
     if (outcome.ok) {
-      await passCheck(ctx, image, version, outcome, job.attempts)
+      await passCheck(ctx, image, version, outcome, verdict?.signedBy ?? null, job.attempts)
       await deleteJob(trx, job.id)
       const previousDigest = version.digest
       return {

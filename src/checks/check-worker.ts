@@ -13,8 +13,10 @@ import {
   isBoundRegistry,
   type Credential,
   type PullabilityOutcome,
-  type CheckPullabilityOptions
+  type CheckPullabilityOptions,
+  type SignatureKeyRef
 } from '../registry/index.js'
+import { findImageById } from '../images/images.repository.js'
 import { formatVersion } from '../versions/version-number.js'
 import { imageReference } from '../versions/image-reference.js'
 import { CHECK_REQUESTED } from '../versions/version-transitions.js'
@@ -121,24 +123,33 @@ export class CheckWorker extends WorkLoop<LeasedJob> {
     try {
       const version = await findVersionToCheck(db, job.versionId)
       const reference = version ? imageReference(version) : undefined
+      // Read again, locked, when the outcome is applied: a change of keys meanwhile is seen there.
+      const keys = version ? ((await findImageById(db, version.imageId))?.signatureKeys ?? []) : []
       // A version that is no longer checking (cancelled) is not checked; applying drops its job.
-      const outcome = version?.status === 'checking' ? await this.check(version, version.credentialId) : NOT_CHECKED
+      const outcome = version?.status === 'checking' ? await this.check(version, version.credentialId, keys) : NOT_CHECKED
       if (this.abort.signal.aborted) {
         const handed = await handBackJob(db, job)
         log.info({ versionId: job.versionId, reference, handed }, 'pullability check cut short by shutdown; job handed back')
         finished('handed_back')
         return
       }
-      const applied = await applyCheckOutcome(db, this.options.changes, job, outcome, {
-        maxAttempts: this.options.maxAttempts,
-        backoff: this.options.backoff ?? DEFAULT_BACKOFF,
-        ...(this.options.random ? { random: this.options.random } : {})
-      })
+      const applied = await applyCheckOutcome(
+        db,
+        this.options.changes,
+        job,
+        outcome,
+        {
+          maxAttempts: this.options.maxAttempts,
+          backoff: this.options.backoff ?? DEFAULT_BACKOFF,
+          ...(this.options.random ? { random: this.options.random } : {})
+        },
+        keys.map((key) => key.fingerprint)
+      )
       log.info(
         { versionId: job.versionId, version: version && formatVersion(version), reference, attempt: job.attempts, ...summary(applied) },
         'pullability check done'
       )
-      finished(applied.kind, outcome.ok ? undefined : outcome.class)
+      finished(applied.kind, applied.kind === 'check_failed' ? applied.checkClass : outcome.ok ? undefined : outcome.class)
     } catch (err) {
       finished('error')
       // The lease runs out and the job is taken again; nothing is lost.
@@ -148,7 +159,8 @@ export class CheckWorker extends WorkLoop<LeasedJob> {
 
   private async check(
     location: { registry: string; repository: string; tag: string },
-    credentialId: string | null
+    credentialId: string | null,
+    signatureKeys: readonly SignatureKeyRef[]
   ): Promise<PullabilityOutcome> {
     let reference: string
     try {
@@ -180,7 +192,9 @@ export class CheckWorker extends WorkLoop<LeasedJob> {
       )
     }
     try {
-      return await this.options.checker.checkPullability(reference, credential, this.abort.signal)
+      // Without keys, no signature is looked up: those requests would only cost registry budget.
+      const options = signatureKeys.length > 0 ? { signatureKeys } : undefined
+      return await this.options.checker.checkPullability(reference, credential, this.abort.signal, options)
     } catch (err) {
       this.options.log.error({ err, reference }, 'the registry client failed unexpectedly')
       return failure('unavailable', `the pullability check of ${reference} failed unexpectedly; it will be retried`)

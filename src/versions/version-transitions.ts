@@ -117,12 +117,16 @@ export async function applyPublisherAction(
 
 type Pullable = Extract<PullabilityOutcome, { ok: true }>
 
-/** checking → testing, with what the check found. undefined when the version is no longer checking. */
+/**
+ * checking → testing, with what the check found and which of the image's keys signed the digest
+ * (null when the image requires no signature). undefined when the version is no longer checking.
+ */
 export async function passCheck(
   ctx: TransitionContext,
   image: Image,
   current: VersionRow,
   found: Pullable,
+  signedBy: { name: string; fingerprint: string } | null,
   attempts: number
 ): Promise<VersionRow | undefined> {
   const row = await updateVersionIfStatus(ctx.trx, current.id, TRANSITIONS.pass_check.from, {
@@ -133,6 +137,8 @@ export async function passCheck(
     mediaType: found.mediaType,
     platforms: JSON.stringify(found.platforms),
     size: found.size,
+    signedBy: signedBy?.name ?? null,
+    signedByFingerprint: signedBy?.fingerprint ?? null,
     checkedAt: new Date()
   })
   if (!row) return undefined
@@ -149,6 +155,7 @@ export async function passCheck(
       previousDigest,
       digestChanged: previousDigest !== null && previousDigest !== found.digest,
       platforms: found.platforms,
+      signedBy: signedBy?.name ?? null,
       attempts
     },
     changesResolutions: changesResolutions(current.status, row.status)
