@@ -68,7 +68,7 @@ export function versionUnavailable(code: string, version: SnapshotVersion, servi
     : `no other version serves "${line}"; use another major.`
   return gone(
     'VERSION_UNAVAILABLE',
-    `Version ${formatVersion(version)} of "${code}" cannot be pulled since ${since}: ${reason.replace(/\.$/, '')}. It is served again as soon as a verification finds it pullable; meanwhile ${instead}`,
+    `Version ${formatVersion(version)} of "${code}" cannot be pulled since ${since}: ${reason.replace(/\.$/, '')}. It is served again once a verification finds it pullable; ${instead}`,
     {
       image: code,
       version: formatVersion(version),

@@ -3,9 +3,10 @@ import type { FastifyReply } from 'fastify'
 import { requireScope } from '../auth/scopes.js'
 import { isDatabaseUnavailable } from '../db/unavailable.js'
 import { problemBody, toProblem } from '../http/error-handler.js'
-import { ProblemError } from '../http/problem.js'
+import { ProblemError, ProblemSchema } from '../http/problem.js'
 import { AUTH_PROBLEMS, problemResponses, ref } from '../http/schemas.js'
 import {
+  GONE_EXAMPLES,
   ResolutionSchema,
   ResolveBatchBody,
   ResolveBatchResultSchema,
@@ -21,6 +22,14 @@ import type { Resolved, Resolver } from './resolve.service.js'
 // Resolution answers may carry pull secrets and change on every release: never cache them.
 const NO_STORE = { 'cache-control': 'no-store' }
 const JSON_TYPE = 'application/json; charset=utf-8'
+
+// Both 410s of an exact request, which the generic text ("withdrawn") would leave half told.
+const GONE_RESPONSE = {
+  description:
+    'The exact version asked for cannot be handed out: VERSION_WITHDRAWN for good, or VERSION_UNAVAILABLE while its pinned digest is gone from the registry ' +
+    '(or no longer validly signed), until a verification finds it pullable again. Both name servingVersion, what N.latest of its major resolves to now.',
+  content: { 'application/problem+json': { schema: ref(ProblemSchema), examples: GONE_EXAMPLES } }
+}
 
 const resolveRoutes: FastifyPluginAsyncTypebox<{ resolver: Resolver }> = async (app, { resolver }) => {
   // A resolution without a pull secret is one shared, frozen object per (snapshot, spec, debug
@@ -62,7 +71,8 @@ const resolveRoutes: FastifyPluginAsyncTypebox<{ resolver: Resolver }> = async (
             ),
             headers: StaleHeaderDocs
           },
-          ...problemResponses(...AUTH_PROBLEMS, 404, 409, 410)
+          ...problemResponses(...AUTH_PROBLEMS, 404, 409),
+          410: GONE_RESPONSE
         }
       }
     },

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { ProblemSchema } from '../http/problem.js'
+import { ProblemSchema, problemType } from '../http/problem.js'
+import type { ProblemCode } from '../http/problem-codes.js'
 import { Nullable, ProjectId, ref, StringEnum, Text, Timestamp, Uuid } from '../http/schemas.js'
 import { ImageCode } from '../images/images.schemas.js'
 import { PlatformSchema } from '../versions/versions.schemas.js'
@@ -191,6 +192,44 @@ export const ResolveBatchResultSchema = Type.Object(
   }
 )
 export type ResolveBatchResult = Static<typeof ResolveBatchResultSchema>
+
+const goneExample = (code: ProblemCode, members: Record<string, unknown>, detail: string) => ({
+  type: problemType(code),
+  title: 'Gone',
+  status: 410,
+  detail,
+  instance: '/v1/images/node-20/resolve',
+  code,
+  requestId: '6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e',
+  image: 'node-20',
+  version: '1.4.2',
+  ...members,
+  servingVersion: '1.4.1'
+})
+
+/** The two 410s of resolve, as the contract shows them. */
+export const GONE_EXAMPLES = {
+  withdrawn: {
+    summary: 'Withdrawn by its publisher, for good',
+    value: goneExample(
+      'VERSION_WITHDRAWN',
+      { withdrawReason: 'CVE-2026-1234 in the bundled OpenSSL' },
+      'Version 1.4.2 of "node-20" was withdrawn (CVE-2026-1234 in the bundled OpenSSL); "1.latest" now resolves to 1.4.1; use it or another exact version.'
+    )
+  },
+  unavailable: {
+    summary: 'Its pinned digest is gone from the registry, until a verification finds it again',
+    value: goneExample(
+      'VERSION_UNAVAILABLE',
+      {
+        unavailableReason: `the registry answered 404 for ${DIGEST} at two verifications in a row`,
+        unavailableSince: '2026-11-30T10:12:41.000Z'
+      },
+      `Version 1.4.2 of "node-20" cannot be pulled since 2026-11-30T10:12:41.000Z: the registry answered 404 for ${DIGEST} at two verifications in a row. ` +
+        'It is served again once a verification finds it pullable; "1.latest" now resolves to 1.4.1; use it or another exact version.'
+    )
+  }
+}
 
 /** Headers a response carries when it was answered from a cache entry that could not be refreshed. */
 export const STALE_HEADERS = { warning: '110 - "Response is stale"', 'x-cache-stale': 'true' }
