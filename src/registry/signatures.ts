@@ -31,6 +31,9 @@ export const EXPECTED_SIGNATURE_LOOKUP_REQUESTS = 3
 
 /** 404/400/405/406: the registry does not know the referrers endpoint (distribution 2.x, older Harbor). */
 const REFERRERS_UNSUPPORTED = new Set([400, 404, 405, 406])
+// The image itself was just read with the same token, so a refusal here gates only this endpoint;
+// the tag scheme may still answer.
+const REFERRERS_REFUSED = new Set([401, 403])
 
 interface LookupTarget {
   session: RegistrySession
@@ -53,14 +56,15 @@ async function get(target: LookupTarget, path: string, accept?: string): Promise
   }
 }
 
-/** Digests of cosign signature manifests attached through the referrers API; undefined when unsupported. */
-async function referrers(target: LookupTarget): Promise<string[] | undefined> {
+/** Digests of cosign signature manifests attached through the referrers API, or why it gave none. */
+async function referrers(target: LookupTarget): Promise<string[] | { unusable: string }> {
   const query = `?artifactType=${encodeURIComponent(COSIGN_SIGNATURE_ARTIFACT_TYPE)}`
   const response = await get(target, `referrers/${target.digest}${query}`, MEDIA_TYPES.ociIndex)
-  if (response === 'too_large') return undefined
-  if (REFERRERS_UNSUPPORTED.has(response.status)) return undefined
+  if (response === 'too_large') return { unusable: 'answer too large' }
+  if (REFERRERS_UNSUPPORTED.has(response.status)) return { unusable: 'not offered by the registry' }
+  if (REFERRERS_REFUSED.has(response.status)) return { unusable: `refused with HTTP ${response.status}` }
   if (response.status !== 200) throw new UnexpectedStatusError('manifest', response)
-  return readReferrers(response.body ?? Buffer.alloc(0))
+  return readReferrers(response.body ?? Buffer.alloc(0)) ?? { unusable: 'not offered by the registry' }
 }
 
 async function payloadOf(
@@ -123,7 +127,7 @@ export async function lookUpSignatures(
   const lookup: SignatureLookup = { searched: [], candidates: [], problems: [] }
 
   const listed = await referrers(target)
-  if (listed === undefined) lookup.searched.push('the referrers API (not offered by the registry)')
+  if (!Array.isArray(listed)) lookup.searched.push(`the referrers API (${listed.unusable})`)
   else {
     lookup.searched.push('the referrers API')
     if (listed.length > MAX_SIGNATURE_MANIFESTS) {

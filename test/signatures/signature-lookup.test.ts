@@ -26,7 +26,7 @@ t.test('tag scheme against the real registry', async (t) => {
   t.teardown(registry.stop)
   const proxy = await startReferrersProxy(registry)
   t.teardown(proxy.stop)
-  proxy.referrersApi = false
+  proxy.referrersAnswer = 404
   const client = createRigClient([registry, proxy])
   t.teardown(() => client.close())
   const credential = { ...registry.users[0]!, registries: [proxy.host, registry.tokenServer!.host] }
@@ -181,6 +181,28 @@ t.test('referrers API (OCI 1.1) in front of the real registry', async (t) => {
     const outcome = await client.checkPullability(`${proxy.host}/team/ref:2`, undefined, undefined, { signatureKeys: KEYS })
     t.same(outcome.ok && outcome.signature?.signedBy, { name: 'release-ed25519', fingerprint: KEYS[1]!.fingerprint })
     t.match(outcome.ok && outcome.signature?.summary, /^1 signature found \(tag sha256-/)
+  })
+
+  await t.test('a registry that refuses its referrers endpoint (401, 403) is looked up by tag', async (t) => {
+    const pushed = await pushImage(registry, { repository: 'team/ref', tag: '4', kind: 'oci-image' })
+    await signImage(registry, { repository: 'team/ref', digest: pushed.digest, signatures: [{ key: ecdsa }] })
+    for (const status of [401, 403]) {
+      proxy.referrersAnswer = status
+      const outcome = await client.checkPullability(`${proxy.host}/team/ref:4`, undefined, undefined, { signatureKeys: KEYS })
+      t.equal(outcome.ok && outcome.signature?.signedBy?.name, 'release-ecdsa', `HTTP ${status}`)
+    }
+    proxy.referrersAnswer = 500
+    const failed = await client.checkPullability(`${proxy.host}/team/ref:4`, undefined, undefined, { signatureKeys: KEYS })
+    t.equal(!failed.ok && failed.class, 'unavailable', 'a 5xx is a transient failure of the check')
+    proxy.referrersAnswer = 404
+    const unsigned = await pushImage(registry, { repository: 'team/ref', tag: '5', kind: 'oci-image' })
+    const none = await client.checkPullability(`${proxy.host}/team/ref:5`, undefined, undefined, { signatureKeys: KEYS })
+    t.match(
+      none.ok && none.signature?.summary,
+      /^no signatures found \(looked in the referrers API \(not offered by the registry\) and the tag sha256-/
+    )
+    t.equal(none.ok && none.digest, unsigned.digest)
+    proxy.referrersAnswer = 'index'
   })
 
   await t.test('an invalid referrer and a valid tag signature: both named, signed by the tag one', async (t) => {

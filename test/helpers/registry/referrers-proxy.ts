@@ -22,8 +22,8 @@ export interface ReferrersProxy {
   hosts: string[]
   /** Lists a referrer of `subject` in the referrers API; without any, the API answers an empty index. */
   addReferrer(subject: string, descriptor: ReferrerDescriptor): void
-  /** Answer 404 to the referrers API, as a registry without it does. */
-  referrersApi: boolean
+  /** `index` (default) answers the referrers API; a status code answers that instead (404: a registry without it). */
+  referrersAnswer: 'index' | number
   /** Serve these bytes for GET of the blob with this digest. */
   tamperBlob(digest: string, bytes: Buffer): void
   /** Answer 503 to the referrers API and to manifests tagged `*.sig`. */
@@ -63,7 +63,7 @@ export async function startReferrersProxy(target: { url: string }): Promise<Refe
     addReferrer(subject, descriptor) {
       referrers.set(subject, [...(referrers.get(subject) ?? []), descriptor])
     },
-    referrersApi: true,
+    referrersAnswer: 'index',
     tamperBlob(digest, bytes) {
       tampered.set(digest, bytes)
     },
@@ -80,7 +80,9 @@ export async function startReferrersProxy(target: { url: string }): Promise<Refe
       return void res.writeHead(503, { 'content-type': 'text/plain' }).end('maintenance')
     }
     if (referrersMatch !== null && req.method === 'GET') {
-      if (!proxy.referrersApi) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('404 page not found')
+      if (proxy.referrersAnswer !== 'index') {
+        return void res.writeHead(proxy.referrersAnswer, { 'content-type': 'text/plain' }).end(`HTTP ${proxy.referrersAnswer}`)
+      }
       const wanted = url.searchParams.get('artifactType')
       const listed = (referrers.get(referrersMatch[2] ?? '') ?? []).filter((d) => wanted === null || d.artifactType === wanted)
       const body = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: listed })
