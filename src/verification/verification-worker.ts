@@ -9,6 +9,7 @@ import { findImageById } from '../images/images.repository.js'
 import { newWorkerId, WorkLoop } from '../jobs/work-loop.js'
 import {
   buildReference,
+  EXPECTED_SIGNATURE_LOOKUP_REQUESTS,
   failure,
   formatReference,
   InvalidReferenceError,
@@ -64,11 +65,9 @@ interface LeasedVerification extends LeasedJob {
   registry: string
 }
 
-// HEAD of the API root, of the tag and of the digest; a token request per scope comes on top
-// (settled after the run). Signature lookups add the referrers request, the signature manifest and
-// its payload.
+// HEAD of the API root, of the tag and of the digest; a token request comes on top when needed
+// (settled after the run), as do the signature lookup's requests beyond the usual ones.
 const BASE_COST = 3
-const SIGNATURE_COST = 3
 // Registries this replica verifies against at once, whatever their number: a replica's share of
 // the work stays bounded when versions live in many registries.
 const MAX_REGISTRIES_AT_ONCE = 8
@@ -156,7 +155,7 @@ export class VerificationWorker extends WorkLoop<LeasedVerification> {
     const reservation = await reserveRequests(
       db,
       job.registry,
-      BASE_COST + (keys.length > 0 ? SIGNATURE_COST : 0),
+      BASE_COST + (keys.length > 0 ? EXPECTED_SIGNATURE_LOOKUP_REQUESTS : 0),
       this.options.requestsPerMinute
     )
     if (!reservation.ok) {

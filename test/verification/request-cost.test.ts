@@ -23,7 +23,7 @@ async function oneVerification(t: Test, app: TestApp, code: string): Promise<num
   return (await requestsSent(app)) - before
 }
 
-t.test('what one verification costs in registry requests ', async (t) => {
+t.test('what one verification costs in registry requests', async (t) => {
   t.test('anonymous registry', async (t) => {
     const registry = await startTestRegistry(t)
     const app = await build(t, { env: { ...registryEnv(registry), VERIFY_INTERVAL: '1h', CHECK_POLL_INTERVAL_MS: '100' } })
