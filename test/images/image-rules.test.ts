@@ -74,6 +74,42 @@ t.test('imageChanges: only real differences, each as from → to', async (t) => 
   })
 })
 
+t.test('imageChanges: signature keys compared by name and fingerprint, recorded without their PEM', async (t) => {
+  const key = (name: string, hex: string) => ({
+    name,
+    algorithm: 'ed25519' as const,
+    publicKey: `-----BEGIN PUBLIC KEY-----\n${hex}\n-----END PUBLIC KEY-----\n`,
+    fingerprint: `sha256:${hex.repeat(64)}`
+  })
+  const withKeys = { ...current, signatureKeys: [key('a', '1'), key('b', '2')] }
+  t.same(imageChanges(withKeys, {}, [key('a', '1'), key('b', '2')]), { set: {}, changes: {} }, 'the same keys: no change')
+  t.same(imageChanges(withKeys, { name: 'Node' }), { set: {}, changes: {} }, 'keys not sent: untouched')
+  const reordered = imageChanges(withKeys, {}, [key('b', '2'), key('a', '1')])
+  t.same(
+    reordered.changes,
+    {
+      signatureKeys: {
+        from: [
+          { name: 'a', fingerprint: key('a', '1').fingerprint },
+          { name: 'b', fingerprint: key('b', '2').fingerprint }
+        ],
+        to: [
+          { name: 'b', fingerprint: key('b', '2').fingerprint },
+          { name: 'a', fingerprint: key('a', '1').fingerprint }
+        ]
+      }
+    },
+    'the order is the order the view shows, so it is a change'
+  )
+  t.same(JSON.parse(reordered.set.signatureKeys ?? 'null'), [key('b', '2'), key('a', '1')], 'stored whole, as JSON')
+  const renamed = imageChanges(withKeys, {}, [key('first', '1'), key('b', '2')])
+  t.same(renamed.changes.signatureKeys?.to, [
+    { name: 'first', fingerprint: key('a', '1').fingerprint },
+    { name: 'b', fingerprint: key('b', '2').fingerprint }
+  ])
+  t.same(imageChanges(withKeys, {}, []).changes.signatureKeys?.to, [], 'cleared')
+})
+
 t.test('imageLines: per major, newest release and version in progress, highest major first', async (t) => {
   t.same(imageLines({ released: [], inProgress: [] }), [])
   const at = new Date('2026-11-20T10:00:00.123Z')
