@@ -1,6 +1,7 @@
 // Finding the signatures of a pinned digest in the registry it came from, through the check's own
-// session (same credential, same repository scope). Only the registry's failures (5xx, 429, network)
-// are thrown: they make the check transient. Anything wrong with the signatures themselves is a finding.
+// session (same credential, same repository scope). Only the registry's failures are thrown (5xx, 429
+// and network errors make the check transient; a refusal is classified as for the image). Anything
+// wrong with the signatures themselves is a finding.
 import {
   evaluateSignatures,
   readReferrers,
@@ -34,6 +35,11 @@ const REFERRERS_UNSUPPORTED = new Set([400, 404, 405, 406])
 // The image itself was just read with the same token, so a refusal here gates only this endpoint;
 // the tag scheme may still answer.
 const REFERRERS_REFUSED = new Set([401, 403])
+
+/** Answers that say nothing about the signatures, only about the registry or the credential. */
+function isRegistryFailure(status: number): boolean {
+  return status >= 500 || status === 429 || status === 401 || status === 403
+}
 
 interface LookupTarget {
   session: RegistrySession
@@ -75,8 +81,9 @@ async function payloadOf(
   if (size > MAX_PAYLOAD_BYTES) return { payload: undefined, payloadProblem: `is larger than ${MAX_PAYLOAD_BYTES} bytes` }
   const response = await get(target, `blobs/${digest}`)
   if (response === 'too_large') return { payload: undefined, payloadProblem: `is larger than its descriptor says` }
+  if (isRegistryFailure(response.status)) throw new UnexpectedStatusError('config', response)
   if (response.status === 404) return { payload: undefined, payloadProblem: 'is missing from the registry' }
-  if (response.status !== 200) throw new UnexpectedStatusError('config', response)
+  if (response.status !== 200) return { payload: undefined, payloadProblem: `could not be fetched (HTTP ${response.status})` }
   const body = response.body ?? Buffer.alloc(0)
   if (computeDigest(body, digest) !== digest) return { payload: undefined, payloadProblem: 'does not match its digest' }
   return { payload: body }
@@ -89,8 +96,12 @@ async function candidatesIn(target: LookupTarget, reference: string, source: str
     lookup.problems.push(`the signature manifest in the ${source} is too large to read`)
     return 'read'
   }
+  if (isRegistryFailure(response.status)) throw new UnexpectedStatusError('manifest', response)
   if (response.status === 404) return 'absent'
-  if (response.status !== 200) throw new UnexpectedStatusError('manifest', response)
+  if (response.status !== 200) {
+    lookup.problems.push(`the signature manifest in the ${source} could not be fetched (HTTP ${response.status})`)
+    return 'read'
+  }
   const body = response.body ?? Buffer.alloc(0)
   const named = reference.includes(':') ? reference : headerValue(response.headers, 'docker-content-digest')
   if (named !== undefined && computeDigest(body, named) !== named) {
