@@ -60,7 +60,9 @@ export async function lockDelivery(
 
 /**
  * Makes a delivery due now with a fresh attempt count, and wakes the workers when the transaction
- * commits. Its attempt log is kept: the new attempts follow the old ones.
+ * commits. Its attempt log is kept: the new attempts follow the old ones. The last_* columns are
+ * cleared, so until its next attempt the delivery reads as what it is, pending and not yet tried,
+ * rather than as the failure it was redelivered after.
  */
 export async function resetDelivery(trx: Transaction<DB>, deliveryId: number): Promise<void> {
   await trx
@@ -71,7 +73,11 @@ export async function resetDelivery(trx: Transaction<DB>, deliveryId: number): P
       nextAttemptAt: sql<Date>`now()`,
       lockedBy: null,
       lockedUntil: null,
-      completedAt: null
+      completedAt: null,
+      lastStatusCode: null,
+      lastError: null,
+      lastDurationMs: null,
+      lastAttemptAt: null
     })
     .where('id', '=', deliveryId)
     .execute()
