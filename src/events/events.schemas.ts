@@ -3,8 +3,9 @@ import { Page, Timestamp, Uuid, ref } from '../http/schemas.js'
 import type { ImageEventRow } from './events.table.js'
 
 // What each event type records in `details`, as the code that writes it (images.service.ts,
-// version-transitions.ts, credentials.service.ts) builds it. Members are open (more may come), so a
-// client reads what it knows; the test suite checks every event it sees against these.
+// version-transitions.ts, credentials.service.ts, webhooks.service.ts) builds it. Members are open
+// (more may come), so a client reads what it knows; the test suite checks every event it sees
+// against these.
 const nullableText = (description?: string) => Type.Union([Type.String(), Type.Null()], description ? { description } : {})
 const change = Type.Object({ from: Type.Unknown(), to: Type.Unknown() }, { additionalProperties: false })
 const statusChange = {
@@ -12,6 +13,14 @@ const statusChange = {
   to: Type.String({ description: 'The version status after', examples: ['released'] })
 }
 const details = (properties: TProperties, description: string) => Type.Object(properties, { description, additionalProperties: true })
+const webhookSubscription = {
+  subscriptionId: Uuid,
+  url: Type.String({ description: 'The receiver URL' }),
+  events: Type.Array(Type.String(), { description: "Event types, or ['*']" }),
+  images: Type.Union([Type.Array(Type.String()), Type.Null()], { description: 'Image codes it is limited to; null = every image' }),
+  project: nullableText('null: catalog-wide'),
+  description: nullableText()
+}
 
 export const EVENT_DETAILS = {
   'image.associated': details(
@@ -99,6 +108,30 @@ export const EVENT_DETAILS = {
       unavailableSince: Timestamp
     },
     'The pinned digest is back: resolve hands the version out again'
+  ),
+  'webhook.created': details(webhookSubscription, 'A receiver was subscribed (its signing secret is never recorded)'),
+  'webhook.updated': details(
+    {
+      subscriptionId: Uuid,
+      url: Type.String({ description: 'The receiver URL after the edit' }),
+      changes: Type.Record(Type.String(), change, {
+        description: 'Each changed field (url, events, images, description, status) → {from, to}'
+      })
+    },
+    'What the edit of a subscription changed'
+  ),
+  'webhook.deleted': details(webhookSubscription, 'The subscription that was deleted'),
+  'webhook.secret_rotated': details(
+    {
+      subscriptionId: Uuid,
+      url: Type.String(),
+      graceSeconds: Type.Integer({ minimum: 0, description: 'How long the replaced secret keeps signing' }),
+      previousSecretExpiresAt: Type.Union([Timestamp, Type.Null()], {
+        description: 'When the replaced secret stops signing; null: at once'
+      }),
+      earlierGraceEnded: Type.Boolean({ description: 'A secret still in its grace from the rotation before stopped signing now' })
+    },
+    'The signing secret was replaced (neither secret is recorded)'
   )
 } as const satisfies Record<string, TObject>
 export type EventAction = keyof typeof EVENT_DETAILS

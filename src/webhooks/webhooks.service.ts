@@ -4,6 +4,7 @@ import type { Database } from '../db/database.js'
 import type { DB } from '../db/schema.js'
 import { requireScope, type Principal } from '../auth/scopes.js'
 import type { SecretSealer } from '../credentials/credentials.plugin.js'
+import { insertProjectEvent } from '../events/events.repository.js'
 import { badRequest, unprocessable } from '../http/problem.js'
 import { visibleImage } from '../images/images.service.js'
 import { ALL_EVENT_TYPES } from './event-types.js'
@@ -28,6 +29,55 @@ export interface WebhookDeps {
 }
 
 const DEFAULT_GRACE_SECONDS = 86_400
+
+/** The subscription as its audit events tell it: what it hears of and where it sends it, never its secret. */
+function described(row: WebhookSubscriptionRow) {
+  return {
+    subscriptionId: row.id,
+    url: row.url,
+    events: row.eventTypes,
+    images: row.imageCodes,
+    project: row.project,
+    description: row.description
+  }
+}
+
+// Column → the field name the API uses, for webhook.updated's changes.
+const AUDITED_FIELDS = {
+  url: 'url',
+  eventTypes: 'events',
+  imageCodes: 'images',
+  description: 'description',
+  status: 'status'
+} as const satisfies Partial<Record<keyof WebhookSubscriptionRow, string>>
+
+/** Each field the API shows that differs, as {from, to}; empty when an edit changed nothing. */
+function subscriptionChanges(
+  before: WebhookSubscriptionRow,
+  after: WebhookSubscriptionRow
+): Record<string, { from: unknown; to: unknown }> {
+  const changes: Record<string, { from: unknown; to: unknown }> = {}
+  for (const [column, field] of Object.entries(AUDITED_FIELDS) as [keyof typeof AUDITED_FIELDS, string][]) {
+    if (JSON.stringify(before[column]) !== JSON.stringify(after[column])) changes[field] = { from: before[column], to: after[column] }
+  }
+  return changes
+}
+
+/**
+ * Records who pointed the catalog's events where, in the transaction of the change. The subscription's
+ * project owns the event, so the feed shows it to who may see the subscription (admins alone for a
+ * catalog-wide one), as it shows webhook.disabled; it is never delivered.
+ */
+async function recordSubscriptionEvent(
+  trx: Transaction<DB>,
+  p: Principal,
+  project: string | null,
+  action: 'webhook.created' | 'webhook.updated' | 'webhook.deleted' | 'webhook.secret_rotated',
+  details: Record<string, unknown>,
+  requestId: string | undefined
+): Promise<void> {
+  await insertProjectEvent(trx, { ownerProject: project, action, actor: p, details, requestId })
+}
 
 export function toWebhook(row: WebhookSubscriptionRow, now = new Date()): Webhook {
   const graceEnds = row.previousSecretExpiresAt
@@ -82,7 +132,8 @@ async function checkImages(
 export async function createWebhook(
   deps: WebhookDeps,
   p: Principal,
-  body: CreateWebhookBody
+  body: CreateWebhookBody,
+  requestId?: string
 ): Promise<{ row: WebhookSubscriptionRow; secret: string }> {
   const project = subscriptionProject(p, body.project)
   checkEvents(body.events)
@@ -92,17 +143,21 @@ export async function createWebhook(
   const id = randomUUID()
   const secret = generateSigningSecret()
   const sealed = sealSigningSecret(deps.sealer, id, secret)
-  const row = await insertSubscription(deps.db, {
-    id,
-    url: body.url,
-    eventTypes: body.events,
-    imageCodes: body.images ?? null,
-    project,
-    description: body.description ?? null,
-    secretCiphertext: sealed.ciphertext,
-    secretKeyId: sealed.keyId,
-    createdBy: p.name,
-    createdByTokenId: p.tokenId
+  const row = await deps.db.transaction().execute(async (trx) => {
+    const inserted = await insertSubscription(trx, {
+      id,
+      url: body.url,
+      eventTypes: body.events,
+      imageCodes: body.images ?? null,
+      project,
+      description: body.description ?? null,
+      secretCiphertext: sealed.ciphertext,
+      secretKeyId: sealed.keyId,
+      createdBy: p.name,
+      createdByTokenId: p.tokenId
+    })
+    await recordSubscriptionEvent(trx, p, project, 'webhook.created', described(inserted), requestId)
+    return inserted
   })
   return { row, secret }
 }
@@ -128,7 +183,13 @@ function statusChange(row: WebhookSubscriptionRow, status: UpdateWebhookBody['st
   return { status, disabledReason: `paused by ${p.name}`, disabledAt: new Date() }
 }
 
-export async function updateWebhook(deps: WebhookDeps, p: Principal, id: string, body: UpdateWebhookBody): Promise<WebhookSubscriptionRow> {
+export async function updateWebhook(
+  deps: WebhookDeps,
+  p: Principal,
+  id: string,
+  body: UpdateWebhookBody,
+  requestId?: string
+): Promise<WebhookSubscriptionRow> {
   if (body.events !== undefined) checkEvents(body.events)
   if (body.url !== undefined) checkUrl(body.url, deps.allowedPrivateHosts)
   return deps.db.transaction().execute(async (trx) => {
@@ -141,14 +202,22 @@ export async function updateWebhook(deps: WebhookDeps, p: Principal, id: string,
       ...(body.description !== undefined ? { description: body.description } : {}),
       ...statusChange(row, body.status, p)
     }
-    return Object.keys(set).length === 0 ? row : updateSubscription(trx, id, set)
+    if (Object.keys(set).length === 0) return row
+    const updated = await updateSubscription(trx, id, set)
+    const changes = subscriptionChanges(row, updated)
+    // An edit that sets what was already there changed nothing worth an audit line.
+    if (Object.keys(changes).length > 0) {
+      await recordSubscriptionEvent(trx, p, row.project, 'webhook.updated', { subscriptionId: id, url: updated.url, changes }, requestId)
+    }
+    return updated
   })
 }
 
-export async function deleteWebhook(deps: WebhookDeps, p: Principal, id: string): Promise<WebhookSubscriptionRow> {
+export async function deleteWebhook(deps: WebhookDeps, p: Principal, id: string, requestId?: string): Promise<WebhookSubscriptionRow> {
   return deps.db.transaction().execute(async (trx) => {
     const row = await manageableWebhook(trx, p, id)
     await deleteSubscription(trx, id)
+    await recordSubscriptionEvent(trx, p, row.project, 'webhook.deleted', described(row), requestId)
     return row
   })
 }
@@ -163,6 +232,7 @@ export async function rotateWebhookSecret(
   p: Principal,
   id: string,
   body: RotateSecretBody,
+  requestId?: string,
   now = new Date()
 ): Promise<{ row: WebhookSubscriptionRow; secret: string }> {
   const graceSeconds = body.graceSeconds ?? DEFAULT_GRACE_SECONDS
@@ -181,6 +251,15 @@ export async function rotateWebhookSecret(
       }
     }
     const updated = await updateSubscription(trx, id, { secretCiphertext: sealed.ciphertext, secretKeyId: sealed.keyId, ...previous })
+    const details = {
+      subscriptionId: id,
+      url: row.url,
+      graceSeconds,
+      previousSecretExpiresAt: updated.previousSecretExpiresAt?.toISOString() ?? null,
+      // A secret still in its grace from the rotation before stops signing now: receivers relying on it would fail.
+      earlierGraceEnded: row.previousSecretExpiresAt !== null && row.previousSecretExpiresAt > now
+    }
+    await recordSubscriptionEvent(trx, p, row.project, 'webhook.secret_rotated', details, requestId)
     return { row: updated, secret }
   })
 }
