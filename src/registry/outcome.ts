@@ -1,5 +1,6 @@
 // The result of a pullability check. Failures are values, not exceptions, because every class is an
 // expected answer from the outside world that the caller stores and shows to an operator.
+import type { SignatureFindings } from '../signatures/signature-types.js'
 
 export interface Platform {
   os: string
@@ -7,23 +8,7 @@ export interface Platform {
   variant?: string
 }
 
-/** A public key an image requires signatures by (cosign's keyed mode). */
-export interface SignatureKeyRef {
-  name: string
-  algorithm: 'ecdsa-p256' | 'ed25519'
-  /** PEM of the SubjectPublicKeyInfo. */
-  publicKey: string
-  /** `sha256:<hex of the SPKI DER>`. */
-  fingerprint: string
-}
-
-/** What a signature lookup found for a pinned digest, judged against the image's keys. */
-export interface SignatureFindings {
-  /** The first of the image's keys with a valid signature over the pinned digest; null when none. */
-  signedBy: { name: string; fingerprint: string } | null
-  /** One sentence naming what was found, for the check's reason and the version's view. */
-  summary: string
-}
+export type { SignatureFindings, SignatureKeyRef } from '../signatures/signature-types.js'
 
 export interface PullableOutcome {
   ok: true

@@ -1,7 +1,7 @@
 // Judging what a lookup found against an image's keys. A signature counts only when its payload came
 // intact (digest-checked), is a cosign signature of exactly the pinned digest, and verifies with one of
 // the keys; everything else is named in the summary so a publisher can see what went wrong.
-import type { SignatureFindings, SignatureKeyRef } from '../registry/outcome.js'
+import type { SignatureFindings, SignatureKeyRef } from './signature-types.js'
 import { readSimpleSigningPayload } from './simple-signing.js'
 import { decodeSignature, signatureVerifies } from './verify-signature.js'
 

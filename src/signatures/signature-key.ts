@@ -1,7 +1,7 @@
 // Parsing the public keys an image requires signatures by. Only what cosign's keyed mode produces is
 // accepted, and only as a public key: a private key pasted by mistake must never be stored.
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto'
-import type { SignatureKeyRef } from '../registry/outcome.js'
+import type { SignatureKeyRef } from './signature-types.js'
 
 export const ACCEPTED_KEYS_HINT =
   'a PEM public key (-----BEGIN PUBLIC KEY-----, as in the cosign.pub written by `cosign generate-key-pair`) of an ECDSA P-256 or Ed25519 key'

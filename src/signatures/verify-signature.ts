@@ -1,7 +1,7 @@
 // Checking one detached signature against one key, as cosign's keyed mode signs: ECDSA P-256 over the
 // SHA-256 of the payload with an ASN.1 DER signature, Ed25519 over the payload bytes themselves.
 import { createPublicKey, verify } from 'node:crypto'
-import type { SignatureKeyRef } from '../registry/outcome.js'
+import type { SignatureKeyRef } from './signature-types.js'
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/
 

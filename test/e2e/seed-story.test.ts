@@ -63,6 +63,7 @@ t.test('the seed story through the API against a real registry', async (t) => {
     digest: pushed.get(tag)?.digest,
     pinnedReference: pinned(tag),
     platforms: pushed.get(tag)?.platforms,
+    drift: null,
     credential: { id: credentialId, project: 'payments' },
     ...(withSecret ? { pullSecret: ROBOT } : {})
   })

@@ -6,7 +6,7 @@ import { dirname, join, relative, resolve } from 'node:path'
 import t from 'tap'
 
 const SRC = resolve(import.meta.dirname, '../../src')
-const FOUNDATIONS = new Set(['db', 'http', 'config', 'registry', 'auth', 'metrics', 'telemetry', 'jobs'])
+const FOUNDATIONS = new Set(['db', 'http', 'config', 'registry', 'signatures', 'auth', 'metrics', 'telemetry', 'jobs'])
 // The composition root: builds the app from every feature.
 const ROOT_FILES = new Set(['app', 'server'])
 // Gathers every folder's table types into the database type (each folder owns its tables).
@@ -56,7 +56,7 @@ t.test('no cycle between the folders of src/', async (t) => {
   t.same(cycles, [], 'folders that import each other')
 })
 
-t.test('foundations (db, http, config, registry, auth, metrics, telemetry, jobs) import no feature', async (t) => {
+t.test('foundations (db, http, config, registry, signatures, auth, metrics, telemetry, jobs) import no feature', async (t) => {
   const edges = folderImports()
   const offences: string[] = []
   for (const from of FOUNDATIONS) {
