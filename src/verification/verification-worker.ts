@@ -77,6 +77,8 @@ export class VerificationWorker extends WorkLoop<LeasedVerification> {
   private timer: NodeJS.Timeout | undefined
   private lastSweep = 0
   private readonly perRegistry = new Map<string, number>()
+  /** Registries whose budget had no room, until when: their jobs are not leased meanwhile, only to be deferred again. */
+  private readonly waiting = new Map<string, number>()
 
   constructor(private readonly options: VerificationWorkerOptions) {
     super()
@@ -115,7 +117,12 @@ export class VerificationWorker extends WorkLoop<LeasedVerification> {
     }
     const limit = this.options.perRegistry * MAX_REGISTRIES_AT_ONCE
     while (!this.stopping && this.busy < limit) {
-      const saturated = [...this.perRegistry].filter(([, n]) => n >= this.options.perRegistry).map(([registry]) => registry)
+      const now = Date.now()
+      for (const [registry, until] of this.waiting) if (until <= now) this.waiting.delete(registry)
+      const saturated = [
+        ...[...this.perRegistry].filter(([, n]) => n >= this.options.perRegistry).map(([registry]) => registry),
+        ...this.waiting.keys()
+      ]
       let job
       try {
         job = await leaseDueVerification(db, { workerId: this.id, leaseMs: this.options.leaseMs, saturated })
@@ -159,6 +166,7 @@ export class VerificationWorker extends WorkLoop<LeasedVerification> {
       this.options.requestsPerMinute
     )
     if (!reservation.ok) {
+      this.waiting.set(job.registry, reservation.retryAt.getTime())
       // Not an attempt: the registry's budget says when, and the job waits for it.
       const deferred = await deferJob(db, job, reservation.retryAt)
       log.debug(
