@@ -33,23 +33,29 @@ const ARM64: RigPlatform = { os: 'linux', architecture: 'arm64', variant: 'v8' }
 
 const basic = (user: RigUser): string => `Basic ${Buffer.from(`${user.username}:${user.password}`).toString('base64')}`
 
-async function authorization(registry: RigRegistry, repository: string, credential: RigUser | undefined): Promise<string | undefined> {
+/** The Authorization header for writing to `repository` (token auth asks for `actions`). */
+export async function authorization(
+  registry: RigRegistry,
+  repository: string,
+  credential: RigUser | undefined,
+  actions = 'pull,push'
+): Promise<string | undefined> {
   const user = credential ?? registry.users[0]
   if (registry.auth === 'none' || user === undefined) return undefined
   if (registry.auth === 'basic' || registry.tokenServer === undefined) return basic(user)
   const url = new URL(registry.tokenServer.realm)
   url.searchParams.set('service', TOKEN_SERVICE)
-  url.searchParams.set('scope', `repository:${repository}:pull,push`)
+  url.searchParams.set('scope', `repository:${repository}:${actions}`)
   const res = await fetch(url, { headers: { authorization: basic(user) } })
   if (!res.ok) throw new Error(`token server refused the push token: HTTP ${res.status}`)
   return `Bearer ${((await res.json()) as { token: string }).token}`
 }
 
-async function expectStatus(res: Response, status: number, what: string): Promise<void> {
+export async function expectStatus(res: Response, status: number, what: string): Promise<void> {
   if (res.status !== status) throw new Error(`${what}: HTTP ${res.status} ${await res.text()}`)
 }
 
-async function uploadBlob(base: string, repository: string, blob: Content, headers: Record<string, string>): Promise<void> {
+export async function uploadBlob(base: string, repository: string, blob: Content, headers: Record<string, string>): Promise<void> {
   const started = await fetch(`${base}/v2/${repository}/blobs/uploads/`, { method: 'POST', headers })
   await expectStatus(started, 202, `starting upload of ${blob.digest}`)
   const target = new URL(started.headers.get('location') ?? '', base)

@@ -8,7 +8,8 @@
  * signature, several signatures in one manifest.
  */
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto'
-import { TOKEN_SERVICE, type RigRegistry } from './start-registry.js'
+import type { RigRegistry } from './start-registry.js'
+import { authorization, expectStatus, uploadBlob } from './push-image.js'
 import type { RigUser } from './token-server.js'
 import { content, RIG_MEDIA_TYPES, type Content } from './image-content.js'
 
@@ -64,31 +65,9 @@ export interface SignedImage {
 }
 
 const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value))
-const basic = (user: RigUser): string => `Basic ${Buffer.from(`${user.username}:${user.password}`).toString('base64')}`
-
 async function pushHeaders(registry: RigRegistry, repository: string, credential: RigUser | undefined): Promise<Record<string, string>> {
-  const user = credential ?? registry.users[0]
-  if (registry.auth === 'none' || user === undefined) return {}
-  if (registry.auth === 'basic' || registry.tokenServer === undefined) return { authorization: basic(user) }
-  const url = new URL(registry.tokenServer.realm)
-  url.searchParams.set('service', TOKEN_SERVICE)
-  url.searchParams.set('scope', `repository:${repository}:pull,push,delete`)
-  const res = await fetch(url, { headers: { authorization: basic(user) } })
-  if (!res.ok) throw new Error(`token server refused the push token: HTTP ${res.status}`)
-  return { authorization: `Bearer ${((await res.json()) as { token: string }).token}` }
-}
-
-async function expectStatus(res: Response, status: number, what: string): Promise<void> {
-  if (res.status !== status) throw new Error(`${what}: HTTP ${res.status} ${await res.text()}`)
-}
-
-async function uploadBlob(registry: RigRegistry, repository: string, blob: Content, headers: Record<string, string>): Promise<void> {
-  const started = await fetch(`${registry.url}/v2/${repository}/blobs/uploads/`, { method: 'POST', headers })
-  await expectStatus(started, 202, `starting upload of ${blob.digest}`)
-  const target = new URL(started.headers.get('location') ?? '', registry.url)
-  target.searchParams.set('digest', blob.digest)
-  const put = await fetch(target, { method: 'PUT', headers: { ...headers, 'content-type': 'application/octet-stream' }, body: blob.data })
-  await expectStatus(put, 201, `uploading ${blob.digest}`)
+  const auth = await authorization(registry, repository, credential, 'pull,push,delete')
+  return auth === undefined ? {} : { authorization: auth }
 }
 
 /** The simple-signing payload as cosign writes it. */
@@ -147,7 +126,7 @@ export async function signImage(registry: RigRegistry, options: SignImageOptions
           config: {}
         })
       )
-  for (const blob of [config, ...layers.map((l) => l.payload)]) await uploadBlob(registry, options.repository, blob, headers)
+  for (const blob of [config, ...layers.map((l) => l.payload)]) await uploadBlob(registry.url, options.repository, blob, headers)
   const manifest = content(
     RIG_MEDIA_TYPES.ociManifest,
     json({

@@ -69,7 +69,7 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
     const access: RepositoryAccess[] = scopes.flatMap((scope) => {
       const [type, name, actions] = scope.split(':')
       if (type !== 'repository' || name === undefined || actions === undefined) return []
-      const allowed = user !== undefined ? ['pull', 'push'] : options.anonymousPull?.includes(name) === true ? ['pull'] : []
+      const allowed = user !== undefined ? ['pull', 'push', 'delete'] : options.anonymousPull?.includes(name) === true ? ['pull'] : []
       return [{ type: 'repository' as const, name, actions: actions.split(',').filter((a) => allowed.includes(a)) }]
     })
     const token = options.issuer.issue({
