@@ -1,5 +1,5 @@
 /**
- * build(t): a fresh app on a fresh database per call, closed in teardown (fastify/demo's helper).
+ * build(t): a fresh app on a fresh (migrated) database per call, closed in teardown (fastify/demo's helper).
  * Every log line is kept in `logs` so tests can assert what was (and was not) logged.
  */
 import './shared-serializers.js'
@@ -10,7 +10,7 @@ import type { Test } from 'tap'
 import { buildApp } from '../../src/app.js'
 import { loadConfig, type Config } from '../../src/config.js'
 import type { DatabaseHandle } from '../../src/db/database.js'
-import { freshDatabaseUrl } from './database.js'
+import { migratedDatabaseUrl } from './database.js'
 import { responseValidator } from './contract/response-validator.js'
 
 export const ADMIN_TOKEN = 'cis_test-admin-token-0123456789abcdefghijklmnop'
@@ -45,7 +45,7 @@ export interface BuildTestOptions {
 }
 
 export async function build(t: Test, options: BuildTestOptions = {}): Promise<TestApp> {
-  const databaseUrl = options.databaseUrl ?? (await freshDatabaseUrl(t))
+  const databaseUrl = options.databaseUrl ?? (await migratedDatabaseUrl(t))
   const config = loadConfig({
     DATABASE_URL: databaseUrl,
     ADMIN_TOKEN,
