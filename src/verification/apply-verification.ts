@@ -12,7 +12,8 @@ import { retryDelayMs, type BackoffOptions } from '../checks/retry-backoff.js'
 import { recordVerification, recordVerificationError, VERIFIED_STATUSES, VERIFY_ACTOR } from '../versions/verification-transitions.js'
 import { lockVersion } from '../versions/versions.repository.js'
 import type { LeasedJob } from '../checks/apply-outcome.js'
-import { decideVerification, type VerificationOutcomeLabel } from './verification-rules.js'
+import { signatureVerdict } from '../checks/signature-verdict.js'
+import { decideVerification, type SignatureJudgement, type VerificationOutcomeLabel } from './verification-rules.js'
 import { nextVerificationDelayMs } from './verification-schedule.js'
 
 export interface VerificationApplyOptions {
@@ -25,15 +26,17 @@ export interface VerificationApplyOptions {
 export type AppliedVerification =
   | { kind: 'verified'; outcomes: VerificationOutcomeLabel[]; delayMs: number; events: string[] }
   | { kind: 'failed'; failureClass: string; reason: string; delayMs: number }
-  | { kind: 'dropped'; why: 'lease_lost' | 'not_verified' }
+  | { kind: 'dropped'; why: 'lease_lost' | 'not_verified' | 'keys_changed' }
 
 const TRANSIENT = new Set(['unavailable', 'rate_limited'])
+// The rules look at signatures only when the digest is present; this stands in when it is not.
+const NOT_JUDGED: SignatureJudgement = { kind: 'pass', signedBy: null }
 
 export async function applyVerificationOutcome(
   db: Database,
   changes: ChangeNotifier,
   job: LeasedJob,
-  verifiedDigest: string,
+  verified: { digest: string; keyFingerprints: readonly string[] },
   outcome: VerificationOutcome,
   options: VerificationApplyOptions
 ): Promise<AppliedVerification> {
@@ -41,12 +44,13 @@ export async function applyVerificationOutcome(
     if (!(await stillLeased(trx, job))) return { kind: 'dropped', why: 'lease_lost' }
     const version = await lockVersion(trx, job.versionId)
     const image = version && (await findImageById(trx, version.imageId))
-    const verified = (VERIFIED_STATUSES as readonly string[]).includes(version?.status ?? '')
-    if (!version || !image || !verified || version.digest === null) {
+    const stillVerified = (VERIFIED_STATUSES as readonly string[]).includes(version?.status ?? '')
+    if (!version || !image || !stillVerified || version.digest === null) {
       await deleteJob(trx, job.id)
       return { kind: 'dropped', why: 'not_verified' }
     }
     const ctx = { trx, record, actor: VERIFY_ACTOR }
+    const verifiedDigest = verified.digest
 
     if (!outcome.ok) {
       // Neither the missing count nor availability moves on an answer that says nothing about the digest.
@@ -64,12 +68,13 @@ export async function applyVerificationOutcome(
       await rescheduleVerification(trx, job.id, 0, { lastError: null, resetAttempts: true })
       return { kind: 'dropped', why: 'not_verified' }
     }
-    const decision = decideVerification(
-      { ...version, digest: verifiedDigest },
-      outcome,
-      { signatureKeyNames: image.signatureKeys.map((key) => key.name) },
-      new Date()
-    )
+    const verdict = outcome.digestPresent ? signatureVerdict(image.signatureKeys, verified.keyFingerprints, outcome.signature) : undefined
+    if (verdict?.kind === 'keys_changed') {
+      // The image's keys were edited while this ran: its findings answer another question. Again, now.
+      await rescheduleVerification(trx, job.id, 0, { lastError: null, resetAttempts: true })
+      return { kind: 'dropped', why: 'keys_changed' }
+    }
+    const decision = decideVerification({ ...version, digest: verifiedDigest }, outcome, verdict ?? NOT_JUDGED, new Date())
     await recordVerification(ctx, image, version, verifiedDigest, decision)
     const delayMs = nextVerificationDelayMs(decision.next, options, options.random)
     await rescheduleVerification(trx, job.id, delayMs, { lastError: null, resetAttempts: true })

@@ -18,23 +18,19 @@ export interface VerificationState {
   signedByFingerprint: string | null
 }
 
-export interface SignatureFindings {
-  signedBy: { name: string; fingerprint: string } | null
-  summary: string
-}
-
 /** What the registry answered, as the client's PinnedFindings say it. */
 export interface Findings {
   tagDigest: string | null | undefined
   digestPresent: boolean
-  /** Present when the image requires signatures and the digest is present. */
-  signature?: SignatureFindings | undefined
 }
 
-/** The image's required signature keys, by name (empty: none required). */
-export interface Requirements {
-  signatureKeyNames: readonly string[]
-}
+/**
+ * The signature requirement judged against what was found (checks/' signatureVerdict): `pass` with
+ * the signer (null when the image requires none), or `unsigned` with the reason naming the keys
+ * and what was found.
+ */
+export type SignatureJudgement =
+  { kind: 'pass'; signedBy: { name: string; fingerprint: string } | null } | { kind: 'unsigned'; reason: string }
 
 export type UnavailableCause = 'digest_missing' | 'signature_invalid'
 
@@ -76,7 +72,12 @@ export interface VerificationDecision {
 /** Verifications in a row that must find the pinned digest gone before the version is unavailable. */
 export const MISSING_TO_UNAVAILABLE = 2
 
-export function decideVerification(state: VerificationState, found: Findings, requirements: Requirements, now: Date): VerificationDecision {
+export function decideVerification(
+  state: VerificationState,
+  found: Findings,
+  signature: SignatureJudgement,
+  now: Date
+): VerificationDecision {
   const changes: VerificationChanges = { verificationError: null }
   const events: VerificationEvent[] = []
   const outcomes: VerificationOutcomeLabel[] = []
@@ -127,16 +128,12 @@ export function decideVerification(state: VerificationState, found: Findings, re
   } else {
     changes.verifiedAt = now
     if (state.missingCount !== 0) changes.missingCount = 0
-    const required = requirements.signatureKeyNames.length > 0
-    const signedBy = found.signature?.signedBy ?? null
-    if (required || state.signedBy !== null) {
-      if ((signedBy?.name ?? null) !== state.signedBy) changes.signedBy = signedBy?.name ?? null
-      if ((signedBy?.fingerprint ?? null) !== state.signedByFingerprint) changes.signedByFingerprint = signedBy?.fingerprint ?? null
-    }
-    if (required && signedBy === null) {
+    const signedBy = signature.kind === 'pass' ? signature.signedBy : null
+    if ((signedBy?.name ?? null) !== state.signedBy) changes.signedBy = signedBy?.name ?? null
+    if ((signedBy?.fingerprint ?? null) !== state.signedByFingerprint) changes.signedByFingerprint = signedBy?.fingerprint ?? null
+    if (signature.kind === 'unsigned') {
       outcomes.push('signature_invalid')
-      const summary = found.signature?.summary ?? 'no signature lookup was made'
-      const reason = `no valid signature by ${requirements.signatureKeyNames.join(', ')} on ${state.digest}: ${summary}`
+      const reason = signature.reason
       if (!unavailable) {
         changes.unavailableSince = now
         changes.unavailableReason = reason

@@ -197,12 +197,19 @@ export class VerificationWorker extends WorkLoop<LeasedVerification> {
       const until = await blockRegistry(db, job.registry, waitMs)
       log.warn({ registry: job.registry, until }, 'registry rate-limited verifications; no replica verifies against it until then')
     }
-    const applied = await applyVerificationOutcome(db, this.options.changes, job, digest, outcome, {
-      intervalMs: this.options.intervalMs,
-      confirmDelayMs: this.options.confirmDelayMs,
-      backoff: this.backoff,
-      ...(this.options.random ? { random: this.options.random } : {})
-    })
+    const applied = await applyVerificationOutcome(
+      db,
+      this.options.changes,
+      job,
+      { digest, keyFingerprints: keys.map((key) => key.fingerprint) },
+      outcome,
+      {
+        intervalMs: this.options.intervalMs,
+        confirmDelayMs: this.options.confirmDelayMs,
+        backoff: this.backoff,
+        ...(this.options.random ? { random: this.options.random } : {})
+      }
+    )
     log.info(
       { versionId: job.versionId, version: formatVersion(version), reference, digest, requests: outcome.requests, ...summary(applied) },
       'verification done'
