@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import type { Db } from '../db/schema.js'
 import type { CheckObserver, FinishedCheck } from './check-worker.js'
 
-const CLASSES = new Set(['not_found', 'unauthorized', 'rate_limited', 'unavailable', 'invalid', 'refused'])
+const CLASSES = new Set(['not_found', 'unauthorized', 'rate_limited', 'unavailable', 'invalid', 'refused', 'unsigned'])
 const STATES = ['due', 'scheduled', 'running'] as const
 // A scrape must answer even while the database hangs: past this the last known queue is reported.
 const QUERY_BUDGET_MS = 500

@@ -326,6 +326,26 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  '/v1/images/{code}/versions/{version}/verify': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /**
+     * Verify a testing or released version against its registry now (drift, vanished digest, signature)
+     * @description No body. Makes the version's re-verification due at once instead of at its next scheduled run: the registry is asked with HEAD requests only (the tag and the pinned digest, never a pull), within the registry's request budget. The answer comes before the verification runs; its findings appear on the version (`verification`, `signedBy`) and as events (version.drifted, version.drift_cleared, version.unavailable, version.available). A verification already under way is superseded. Writes version.verification_requested. 409 VERSION_STATUS_CONFLICT for a version that is not testing or released.
+     */
+    post: operations['verifyVersion']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   '/v1/images/{code}/resolutions': {
     parameters: {
       query?: never
@@ -547,11 +567,13 @@ export interface components {
       | components['schemas']['ImageCodeTakenProblem']
       | components['schemas']['ImageChangedProblem']
       | components['schemas']['ImmutableFieldProblem']
+      | components['schemas']['InvalidSignatureKeyProblem']
       | components['schemas']['InvalidImageReferenceProblem']
       | components['schemas']['VersionNotFoundProblem']
       | components['schemas']['VersionInProgressProblem']
       | components['schemas']['VersionStatusConflictProblem']
       | components['schemas']['VersionWithdrawnProblem']
+      | components['schemas']['VersionUnavailableProblem']
       | components['schemas']['InvalidVersionSpecProblem']
       | components['schemas']['ReferenceAlreadyReleasedProblem']
       | components['schemas']['ReleaseTypeRequiredProblem']
@@ -916,6 +938,57 @@ export interface components {
       projects: string[]
     }
     /**
+     * SignatureKeyInput
+     * @description A public key versions of the image must be signed by (cosign keyed mode)
+     * @example {
+     *       "name": "release-2026",
+     *       "publicKey": "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEATlsNL5/hNQqcCQ4KfEzvM9Gg64ScLzM7oDkQBj3Dj1I=\n-----END PUBLIC KEY-----\n"
+     *     }
+     */
+    SignatureKeyInput: {
+      /**
+       * @description Names the key in the version's signedBy and in check reasons: letters, digits, ".", "_", "-"; 1–64 characters, unique within the image
+       * @example release-2026
+       */
+      name: string
+      /**
+       * @description PEM of the public key (-----BEGIN PUBLIC KEY-----, as in the cosign.pub of `cosign generate-key-pair`): ECDSA P-256 or Ed25519; up to 4 KiB
+       * @example -----BEGIN PUBLIC KEY-----
+       *     MCowBQYDK2VwAyEATlsNL5/hNQqcCQ4KfEzvM9Gg64ScLzM7oDkQBj3Dj1I=
+       *     -----END PUBLIC KEY-----
+       */
+      publicKey: string
+    }
+    /**
+     * SignatureKey
+     * @description A public key the image requires signatures by
+     * @example {
+     *       "name": "release-2026",
+     *       "algorithm": "ed25519",
+     *       "fingerprint": "sha256:82ce1bbcfa0c8a91e546e8f65b3411f0f56bcd82d15d51f7c2812e80a80999ce",
+     *       "publicKey": "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEATlsNL5/hNQqcCQ4KfEzvM9Gg64ScLzM7oDkQBj3Dj1I=\n-----END PUBLIC KEY-----\n"
+     *     }
+     */
+    SignatureKey: {
+      /**
+       * @description Names the key in the version's signedBy and in check reasons: letters, digits, ".", "_", "-"; 1–64 characters, unique within the image
+       * @example release-2026
+       */
+      name: string
+      /**
+       * @description The kind of key
+       * @enum {string}
+       */
+      algorithm: 'ecdsa-p256' | 'ed25519'
+      /**
+       * @description SHA-256 of the key's SubjectPublicKeyInfo (DER), to tell keys apart
+       * @example sha256:82ce1bbcfa0c8a91e546e8f65b3411f0f56bcd82d15d51f7c2812e80a80999ce
+       */
+      fingerprint: string
+      /** @description The key as PEM (SubjectPublicKeyInfo), normalised */
+      publicKey: string
+    }
+    /**
      * Image
      * @description An image associated with the store
      * @example {
@@ -937,6 +1010,14 @@ export interface components {
      *           "web-ci"
      *         ]
      *       },
+     *       "signatureKeys": [
+     *         {
+     *           "name": "release-2026",
+     *           "algorithm": "ed25519",
+     *           "fingerprint": "sha256:82ce1bbcfa0c8a91e546e8f65b3411f0f56bcd82d15d51f7c2812e80a80999ce",
+     *           "publicKey": "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEATlsNL5/hNQqcCQ4KfEzvM9Gg64ScLzM7oDkQBj3Dj1I=\n-----END PUBLIC KEY-----\n"
+     *         }
+     *       ],
      *       "revision": 1,
      *       "lastReleasedAt": null,
      *       "createdAt": "2026-11-26T18:00:00.000Z",
@@ -972,6 +1053,8 @@ export interface components {
       description: string | null
       labels: string[]
       visibility: components['schemas']['Visibility']
+      /** @description Keys a version must be signed by to pass its check (any one of them); [] = no signature required */
+      signatureKeys: components['schemas']['SignatureKey'][]
       /** @description Increases with every change; the ETag is "r<revision>" */
       revision: number
       lastReleasedAt: string | null
@@ -1029,6 +1112,14 @@ export interface components {
      *           "web-ci"
      *         ]
      *       },
+     *       "signatureKeys": [
+     *         {
+     *           "name": "release-2026",
+     *           "algorithm": "ed25519",
+     *           "fingerprint": "sha256:82ce1bbcfa0c8a91e546e8f65b3411f0f56bcd82d15d51f7c2812e80a80999ce",
+     *           "publicKey": "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEATlsNL5/hNQqcCQ4KfEzvM9Gg64ScLzM7oDkQBj3Dj1I=\n-----END PUBLIC KEY-----\n"
+     *         }
+     *       ],
      *       "revision": 1,
      *       "lastReleasedAt": null,
      *       "createdAt": "2026-11-26T18:00:00.000Z",
@@ -1077,6 +1168,8 @@ export interface components {
       description: string | null
       labels: string[]
       visibility: components['schemas']['Visibility']
+      /** @description Keys a version must be signed by to pass its check (any one of them); [] = no signature required */
+      signatureKeys: components['schemas']['SignatureKey'][]
       /** @description Increases with every change; the ETag is "r<revision>" */
       revision: number
       lastReleasedAt: string | null
@@ -1112,7 +1205,13 @@ export interface components {
      *         "projects": [
      *           "web-ci"
      *         ]
-     *       }
+     *       },
+     *       "signatureKeys": [
+     *         {
+     *           "name": "release-2026",
+     *           "publicKey": "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEATlsNL5/hNQqcCQ4KfEzvM9Gg64ScLzM7oDkQBj3Dj1I=\n-----END PUBLIC KEY-----\n"
+     *         }
+     *       ]
      *     }
      */
     CreateImage: {
@@ -1157,6 +1256,8 @@ export interface components {
         /** @description Further projects that may resolve the image (up to 500) */
         projects?: string[]
       }
+      /** @description Up to 10 public keys; a version passes its check only when its pinned digest carries a valid signature by one of them. [] = no signature required. Replaces the whole list. */
+      signatureKeys?: components['schemas']['SignatureKeyInput'][]
     }
     /**
      * UpdateImage
@@ -1174,6 +1275,14 @@ export interface components {
      *       "visibility": {
      *         "public": true
      *       }
+     *     }
+     * @example {
+     *       "signatureKeys": [
+     *         {
+     *           "name": "release-2026",
+     *           "publicKey": "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEATlsNL5/hNQqcCQ4KfEzvM9Gg64ScLzM7oDkQBj3Dj1I=\n-----END PUBLIC KEY-----\n"
+     *         }
+     *       ]
      *     }
      */
     UpdateImage: {
@@ -1198,6 +1307,8 @@ export interface components {
         /** @description Further projects that may resolve the image (up to 500) */
         projects?: string[]
       }
+      /** @description Up to 10 public keys; a version passes its check only when its pinned digest carries a valid signature by one of them. [] = no signature required. Replaces the whole list. */
+      signatureKeys?: components['schemas']['SignatureKeyInput'][]
     }
     /**
      * ImagePage
@@ -1223,6 +1334,14 @@ export interface components {
      *               "web-ci"
      *             ]
      *           },
+     *           "signatureKeys": [
+     *             {
+     *               "name": "release-2026",
+     *               "algorithm": "ed25519",
+     *               "fingerprint": "sha256:82ce1bbcfa0c8a91e546e8f65b3411f0f56bcd82d15d51f7c2812e80a80999ce",
+     *               "publicKey": "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEATlsNL5/hNQqcCQ4KfEzvM9Gg64ScLzM7oDkQBj3Dj1I=\n-----END PUBLIC KEY-----\n"
+     *             }
+     *           ],
      *           "revision": 1,
      *           "lastReleasedAt": null,
      *           "createdAt": "2026-11-26T18:00:00.000Z",
@@ -1305,6 +1424,11 @@ export interface components {
               public: boolean
               projects: string[]
             }
+            /** @description The keys whose signature its versions need, by name and fingerprint (never the PEM) */
+            signatureKeys: {
+              name: string
+              fingerprint: string
+            }[]
           } & {
             [key: string]: unknown
           }
@@ -1680,6 +1804,8 @@ export interface components {
               variant?: string
             }[]
             attempts: number
+            /** @description The name of the image key that signed the pinned digest; null when the image requires no signature */
+            signedBy: string | null
           } & {
             [key: string]: unknown
           }
@@ -1725,6 +1851,379 @@ export interface components {
             checkClass: string
             reason: string
             attempts: number
+          } & {
+            [key: string]: unknown
+          }
+        }
+      | {
+          /** @description Increases with time; events are listed newest first */
+          id: number
+          /** @description Who did it */
+          actor: {
+            /** @description The token that did it; null for the service itself (e.g. a pullability check) */
+            tokenId: string | null
+            /**
+             * @description The token's name when it acted (a label, not an identity)
+             * @example payments-publisher
+             */
+            name: string
+            /** @description The projects the token acted for; null = every project */
+            projects: string[] | null
+          }
+          /** @description The version concerned ('M.m.p'), for version events */
+          version: string | null
+          /** @description The request that made the change */
+          requestId: string | null
+          /**
+           * Format: date-time
+           * @example 2026-11-26T18:00:00.000Z
+           */
+          createdAt: string
+          /** @enum {string} */
+          action: 'version.verification_requested'
+          /** @description Someone asked for the version to be re-verified now */
+          details: {
+            [key: string]: unknown
+          }
+        }
+      | {
+          /** @description Increases with time; events are listed newest first */
+          id: number
+          /** @description Who did it */
+          actor: {
+            /** @description The token that did it; null for the service itself (e.g. a pullability check) */
+            tokenId: string | null
+            /**
+             * @description The token's name when it acted (a label, not an identity)
+             * @example payments-publisher
+             */
+            name: string
+            /** @description The projects the token acted for; null = every project */
+            projects: string[] | null
+          }
+          /** @description The version concerned ('M.m.p'), for version events */
+          version: string | null
+          /** @description The request that made the change */
+          requestId: string | null
+          /**
+           * Format: date-time
+           * @example 2026-11-26T18:00:00.000Z
+           */
+          createdAt: string
+          /** @enum {string} */
+          action: 'version.drifted'
+          /** @description The tag no longer points at the pinned digest */
+          details: {
+            /** @description The pinned digest, which resolve keeps answering */
+            digest: string
+            tag: string
+            /** @description The tag's digest now; null when the tag no longer exists */
+            upstreamDigest: string | null
+            /**
+             * Format: date-time
+             * @example 2026-11-26T18:00:00.000Z
+             */
+            firstSeenAt: string
+          } & {
+            [key: string]: unknown
+          }
+        }
+      | {
+          /** @description Increases with time; events are listed newest first */
+          id: number
+          /** @description Who did it */
+          actor: {
+            /** @description The token that did it; null for the service itself (e.g. a pullability check) */
+            tokenId: string | null
+            /**
+             * @description The token's name when it acted (a label, not an identity)
+             * @example payments-publisher
+             */
+            name: string
+            /** @description The projects the token acted for; null = every project */
+            projects: string[] | null
+          }
+          /** @description The version concerned ('M.m.p'), for version events */
+          version: string | null
+          /** @description The request that made the change */
+          requestId: string | null
+          /**
+           * Format: date-time
+           * @example 2026-11-26T18:00:00.000Z
+           */
+          createdAt: string
+          /** @enum {string} */
+          action: 'version.drift_cleared'
+          /** @description The tag points at the pinned digest again */
+          details: {
+            digest: string
+            tag: string
+            previousUpstreamDigest: string | null
+            /**
+             * Format: date-time
+             * @example 2026-11-26T18:00:00.000Z
+             */
+            driftedSince: string
+          } & {
+            [key: string]: unknown
+          }
+        }
+      | {
+          /** @description Increases with time; events are listed newest first */
+          id: number
+          /** @description Who did it */
+          actor: {
+            /** @description The token that did it; null for the service itself (e.g. a pullability check) */
+            tokenId: string | null
+            /**
+             * @description The token's name when it acted (a label, not an identity)
+             * @example payments-publisher
+             */
+            name: string
+            /** @description The projects the token acted for; null = every project */
+            projects: string[] | null
+          }
+          /** @description The version concerned ('M.m.p'), for version events */
+          version: string | null
+          /** @description The request that made the change */
+          requestId: string | null
+          /**
+           * Format: date-time
+           * @example 2026-11-26T18:00:00.000Z
+           */
+          createdAt: string
+          /** @enum {string} */
+          action: 'version.unavailable'
+          /** @description The pinned digest can no longer be pulled (or no longer carries a required signature): resolve skips the version */
+          details: {
+            /**
+             * @description The status it keeps
+             * @example released
+             */
+            status: string
+            cause: 'digest_missing' | 'signature_invalid'
+            reason: string
+          } & {
+            [key: string]: unknown
+          }
+        }
+      | {
+          /** @description Increases with time; events are listed newest first */
+          id: number
+          /** @description Who did it */
+          actor: {
+            /** @description The token that did it; null for the service itself (e.g. a pullability check) */
+            tokenId: string | null
+            /**
+             * @description The token's name when it acted (a label, not an identity)
+             * @example payments-publisher
+             */
+            name: string
+            /** @description The projects the token acted for; null = every project */
+            projects: string[] | null
+          }
+          /** @description The version concerned ('M.m.p'), for version events */
+          version: string | null
+          /** @description The request that made the change */
+          requestId: string | null
+          /**
+           * Format: date-time
+           * @example 2026-11-26T18:00:00.000Z
+           */
+          createdAt: string
+          /** @enum {string} */
+          action: 'version.available'
+          /** @description The pinned digest is back: resolve hands the version out again */
+          details: {
+            /** @example released */
+            status: string
+            /**
+             * Format: date-time
+             * @example 2026-11-26T18:00:00.000Z
+             */
+            unavailableSince: string
+          } & {
+            [key: string]: unknown
+          }
+        }
+      | {
+          /** @description Increases with time; events are listed newest first */
+          id: number
+          /** @description Who did it */
+          actor: {
+            /** @description The token that did it; null for the service itself (e.g. a pullability check) */
+            tokenId: string | null
+            /**
+             * @description The token's name when it acted (a label, not an identity)
+             * @example payments-publisher
+             */
+            name: string
+            /** @description The projects the token acted for; null = every project */
+            projects: string[] | null
+          }
+          /** @description The version concerned ('M.m.p'), for version events */
+          version: string | null
+          /** @description The request that made the change */
+          requestId: string | null
+          /**
+           * Format: date-time
+           * @example 2026-11-26T18:00:00.000Z
+           */
+          createdAt: string
+          /** @enum {string} */
+          action: 'webhook.created'
+          /** @description A receiver was subscribed (its signing secret is never recorded) */
+          details: {
+            /**
+             * Format: uuid
+             * @example 0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55
+             */
+            subscriptionId: string
+            /** @description The receiver URL */
+            url: string
+            /** @description Event types, or ['*'] */
+            events: string[]
+            /** @description Image codes it is limited to; null = every image */
+            images: string[] | null
+            /** @description null: catalog-wide */
+            project: string | null
+            description: string | null
+          } & {
+            [key: string]: unknown
+          }
+        }
+      | {
+          /** @description Increases with time; events are listed newest first */
+          id: number
+          /** @description Who did it */
+          actor: {
+            /** @description The token that did it; null for the service itself (e.g. a pullability check) */
+            tokenId: string | null
+            /**
+             * @description The token's name when it acted (a label, not an identity)
+             * @example payments-publisher
+             */
+            name: string
+            /** @description The projects the token acted for; null = every project */
+            projects: string[] | null
+          }
+          /** @description The version concerned ('M.m.p'), for version events */
+          version: string | null
+          /** @description The request that made the change */
+          requestId: string | null
+          /**
+           * Format: date-time
+           * @example 2026-11-26T18:00:00.000Z
+           */
+          createdAt: string
+          /** @enum {string} */
+          action: 'webhook.updated'
+          /** @description What the edit of a subscription changed */
+          details: {
+            /**
+             * Format: uuid
+             * @example 0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55
+             */
+            subscriptionId: string
+            /** @description The receiver URL after the edit */
+            url: string
+            /** @description Each changed field (url, events, images, description, status) → {from, to} */
+            changes: {
+              [key: string]: {
+                from: unknown
+                to: unknown
+              }
+            }
+          } & {
+            [key: string]: unknown
+          }
+        }
+      | {
+          /** @description Increases with time; events are listed newest first */
+          id: number
+          /** @description Who did it */
+          actor: {
+            /** @description The token that did it; null for the service itself (e.g. a pullability check) */
+            tokenId: string | null
+            /**
+             * @description The token's name when it acted (a label, not an identity)
+             * @example payments-publisher
+             */
+            name: string
+            /** @description The projects the token acted for; null = every project */
+            projects: string[] | null
+          }
+          /** @description The version concerned ('M.m.p'), for version events */
+          version: string | null
+          /** @description The request that made the change */
+          requestId: string | null
+          /**
+           * Format: date-time
+           * @example 2026-11-26T18:00:00.000Z
+           */
+          createdAt: string
+          /** @enum {string} */
+          action: 'webhook.deleted'
+          /** @description The subscription that was deleted */
+          details: {
+            /**
+             * Format: uuid
+             * @example 0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55
+             */
+            subscriptionId: string
+            /** @description The receiver URL */
+            url: string
+            /** @description Event types, or ['*'] */
+            events: string[]
+            /** @description Image codes it is limited to; null = every image */
+            images: string[] | null
+            /** @description null: catalog-wide */
+            project: string | null
+            description: string | null
+          } & {
+            [key: string]: unknown
+          }
+        }
+      | {
+          /** @description Increases with time; events are listed newest first */
+          id: number
+          /** @description Who did it */
+          actor: {
+            /** @description The token that did it; null for the service itself (e.g. a pullability check) */
+            tokenId: string | null
+            /**
+             * @description The token's name when it acted (a label, not an identity)
+             * @example payments-publisher
+             */
+            name: string
+            /** @description The projects the token acted for; null = every project */
+            projects: string[] | null
+          }
+          /** @description The version concerned ('M.m.p'), for version events */
+          version: string | null
+          /** @description The request that made the change */
+          requestId: string | null
+          /**
+           * Format: date-time
+           * @example 2026-11-26T18:00:00.000Z
+           */
+          createdAt: string
+          /** @enum {string} */
+          action: 'webhook.secret_rotated'
+          /** @description The signing secret was replaced (neither secret is recorded) */
+          details: {
+            /**
+             * Format: uuid
+             * @example 0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55
+             */
+            subscriptionId: string
+            url: string
+            /** @description How long the replaced secret keeps signing */
+            graceSeconds: number
+            /** @description When the replaced secret stops signing; null: at once */
+            previousSecretExpiresAt: string | null
+            /** @description A secret still in its grace from the rotation before stopped signing now */
+            earlierGraceEnded: boolean
           } & {
             [key: string]: unknown
           }
@@ -1816,7 +2315,137 @@ export interface components {
      *       "withdrawnBy": null,
      *       "withdrawnAt": null,
      *       "withdrawReason": null,
+     *       "signedBy": null,
+     *       "verification": {
+     *         "lastVerifiedAt": null,
+     *         "lastError": null,
+     *         "drift": null,
+     *         "available": true,
+     *         "unavailableSince": null,
+     *         "unavailableReason": null
+     *       },
      *       "updatedAt": "2026-11-26T18:00:04.000Z"
+     *     }
+     * @example {
+     *       "imageCode": "node-20",
+     *       "version": "1.4.2",
+     *       "major": 1,
+     *       "minor": 4,
+     *       "patch": 2,
+     *       "releaseType": "patch",
+     *       "status": "released",
+     *       "statusReason": null,
+     *       "checkClass": null,
+     *       "allowedActions": [
+     *         "withdraw"
+     *       ],
+     *       "registry": "registry.example.com",
+     *       "repository": "ci/node",
+     *       "tag": "20.11-1",
+     *       "reference": "registry.example.com/ci/node:20.11-1",
+     *       "digest": "sha256:4b1f5c0d8e9a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c",
+     *       "pinnedReference": "registry.example.com/ci/node@sha256:4b1f5c0d8e9a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c",
+     *       "platforms": [
+     *         {
+     *           "os": "linux",
+     *           "architecture": "amd64"
+     *         },
+     *         {
+     *           "os": "linux",
+     *           "architecture": "arm64",
+     *           "variant": "v8"
+     *         }
+     *       ],
+     *       "mediaType": "application/vnd.oci.image.index.v1+json",
+     *       "size": 1786,
+     *       "checkedAt": "2026-11-26T18:00:04.000Z",
+     *       "credentialId": "0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+     *       "dockerfile": "FROM node:20-bookworm\nRUN npm i -g pnpm@9\n",
+     *       "releaseNotes": "Fix: pnpm 9.1 for the lockfile format change.",
+     *       "submittedBy": "payments-publisher",
+     *       "submittedAt": "2026-11-26T18:00:00.000Z",
+     *       "releasedBy": "payments-publisher",
+     *       "releasedAt": "2026-11-26T19:30:00.000Z",
+     *       "cancelledBy": null,
+     *       "cancelledAt": null,
+     *       "withdrawnBy": null,
+     *       "withdrawnAt": null,
+     *       "withdrawReason": null,
+     *       "signedBy": {
+     *         "key": "release-2026",
+     *         "fingerprint": "sha256:0f4e2a9c7b1d3e5f6a8b0c2d4e6f8a1b3c5d7e9f0a2b4c6d8e0f1a3b5c7d9e2f"
+     *       },
+     *       "verification": {
+     *         "lastVerifiedAt": "2026-11-30T10:12:41.000Z",
+     *         "lastError": null,
+     *         "drift": {
+     *           "upstreamDigest": "sha256:9c2e7a4b1d0f3e6a5c8b7d2e1f0a9c8b7e6d5a4f3c2b1e0d9a8f7c6b5e4d3a2f",
+     *           "firstSeenAt": "2026-11-30T06:12:40.000Z"
+     *         },
+     *         "available": true,
+     *         "unavailableSince": null,
+     *         "unavailableReason": null
+     *       },
+     *       "updatedAt": "2026-11-30T06:12:40.000Z"
+     *     }
+     * @example {
+     *       "imageCode": "node-20",
+     *       "version": "1.4.2",
+     *       "major": 1,
+     *       "minor": 4,
+     *       "patch": 2,
+     *       "releaseType": "patch",
+     *       "status": "released",
+     *       "statusReason": null,
+     *       "checkClass": null,
+     *       "allowedActions": [
+     *         "withdraw"
+     *       ],
+     *       "registry": "registry.example.com",
+     *       "repository": "ci/node",
+     *       "tag": "20.11-1",
+     *       "reference": "registry.example.com/ci/node:20.11-1",
+     *       "digest": "sha256:4b1f5c0d8e9a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c",
+     *       "pinnedReference": "registry.example.com/ci/node@sha256:4b1f5c0d8e9a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c",
+     *       "platforms": [
+     *         {
+     *           "os": "linux",
+     *           "architecture": "amd64"
+     *         },
+     *         {
+     *           "os": "linux",
+     *           "architecture": "arm64",
+     *           "variant": "v8"
+     *         }
+     *       ],
+     *       "mediaType": "application/vnd.oci.image.index.v1+json",
+     *       "size": 1786,
+     *       "checkedAt": "2026-11-26T18:00:04.000Z",
+     *       "credentialId": "0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+     *       "dockerfile": "FROM node:20-bookworm\nRUN npm i -g pnpm@9\n",
+     *       "releaseNotes": "Fix: pnpm 9.1 for the lockfile format change.",
+     *       "submittedBy": "payments-publisher",
+     *       "submittedAt": "2026-11-26T18:00:00.000Z",
+     *       "releasedBy": "payments-publisher",
+     *       "releasedAt": "2026-11-26T19:30:00.000Z",
+     *       "cancelledBy": null,
+     *       "cancelledAt": null,
+     *       "withdrawnBy": null,
+     *       "withdrawnAt": null,
+     *       "withdrawReason": null,
+     *       "signedBy": null,
+     *       "verification": {
+     *         "lastVerifiedAt": "2026-11-30T06:12:40.000Z",
+     *         "lastError": null,
+     *         "drift": {
+     *           "upstreamDigest": "sha256:9c2e7a4b1d0f3e6a5c8b7d2e1f0a9c8b7e6d5a4f3c2b1e0d9a8f7c6b5e4d3a2f",
+     *           "firstSeenAt": "2026-11-30T06:12:40.000Z"
+     *         },
+     *         "available": false,
+     *         "unavailableSince": "2026-11-30T10:12:41.000Z",
+     *         "unavailableReason": "the registry answered 404 for sha256:4b1f5c0d8e9a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c at two verifications in a row (2026-11-30T10:11:40Z and 2026-11-30T10:12:41Z)"
+     *       },
+     *       "updatedAt": "2026-11-30T10:12:41.000Z"
      *     }
      */
     Version: {
@@ -1839,8 +2468,8 @@ export interface components {
       status: 'checking' | 'check_failed' | 'testing' | 'released' | 'cancelled' | 'withdrawn'
       /** @description Why the version is in its status: the check failure, the cancel or withdraw reason, or why a check is still retrying */
       statusReason: string | null
-      /** @description Class of the last failed check (null after a successful one) */
-      checkClass: ('not_found' | 'unauthorized' | 'rate_limited' | 'unavailable' | 'invalid' | 'refused') | null
+      /** @description Class of the last failed check (null after a successful one); unsigned: the image requires signatures and none valid was found */
+      checkClass: ('not_found' | 'unauthorized' | 'rate_limited' | 'unavailable' | 'invalid' | 'refused' | 'unsigned') | null
       /** @description What a publisher may do from the current status */
       allowedActions: ('recheck' | 'release' | 'cancel' | 'withdraw')[]
       /**
@@ -1893,6 +2522,43 @@ export interface components {
       withdrawnBy: string | null
       withdrawnAt: string | null
       withdrawReason: string | null
+      /** @description Which of the image's signature keys signed the pinned digest; null when the image requires no signature (or none was found) */
+      signedBy: {
+        /**
+         * @description The name of the image's signature key that signed the pinned digest
+         * @example release-2026
+         */
+        key: string
+        /**
+         * @description sha256 of the public key (SPKI DER), as the image view shows it
+         * @example sha256:0f4e2a9c7b1d3e5f6a8b0c2d4e6f8a1b3c5d7e9f0a2b4c6d8e0f1a3b5c7d9e2f
+         */
+        fingerprint: string
+      } | null
+      /** @description What re-verification of the pinned digest found (testing and released versions are re-verified on a schedule and on demand) */
+      verification: {
+        /** @description The last time a re-verification reached the registry and found the pinned digest there; null before the first one */
+        lastVerifiedAt: string | null
+        /** @description Why the last re-verification could not finish (registry unreachable, rate limited…); it is retried, and neither drift nor availability changed. null once one finishes. */
+        lastError: string | null
+        /** @description Set while the tag points at another digest than the pinned one (re-pushed), or at none (deleted). Resolve keeps answering the pinned digest and shows this drift. */
+        drift: {
+          /** @description The digest the tag points at now; null when the tag is gone from the registry */
+          upstreamDigest: string | null
+          /**
+           * Format: date-time
+           * @description When a verification first saw the tag point there
+           * @example 2026-11-26T18:00:00.000Z
+           */
+          firstSeenAt: string
+        } | null
+        /** @description false while the pinned digest cannot be pulled: the registry answered 404 for it twice in a row, or the image requires signatures and no valid one is found. Resolve skips an unavailable version (N.latest falls back) and answers an exact request with 410 VERSION_UNAVAILABLE; the version keeps its status and is served again once a verification finds it pullable. */
+        available: boolean
+        /** @description Since when the version is unavailable; null while available */
+        unavailableSince: string | null
+        /** @description What the verification found; null while available */
+        unavailableReason: string | null
+      }
       /**
        * Format: date-time
        * @example 2026-11-26T18:00:00.000Z
@@ -2014,6 +2680,15 @@ export interface components {
      *           "withdrawnBy": null,
      *           "withdrawnAt": null,
      *           "withdrawReason": null,
+     *           "signedBy": null,
+     *           "verification": {
+     *             "lastVerifiedAt": null,
+     *             "lastError": null,
+     *             "drift": null,
+     *             "available": true,
+     *             "unavailableSince": null,
+     *             "unavailableReason": null
+     *           },
      *           "updatedAt": "2026-11-26T18:00:04.000Z"
      *         }
      *       ],
@@ -2042,10 +2717,31 @@ export interface components {
      *           "architecture": "amd64"
      *         }
      *       ],
+     *       "drift": null,
      *       "credential": {
      *         "id": "0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
      *         "project": "platform"
      *       }
+     *     }
+     * @example {
+     *       "image": "node-20",
+     *       "spec": "1.4.2",
+     *       "version": "1.4.2",
+     *       "status": "released",
+     *       "reference": "registry.example.com/ci/node:20.11-1",
+     *       "digest": "sha256:3f1a2b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a",
+     *       "pinnedReference": "registry.example.com/ci/node@sha256:3f1a2b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a",
+     *       "platforms": [
+     *         {
+     *           "os": "linux",
+     *           "architecture": "amd64"
+     *         }
+     *       ],
+     *       "drift": {
+     *         "upstreamDigest": "sha256:9c2e7a4b1d0f3e6a5c8b7d2e1f0a9c8b7e6d5a4f3c2b1e0d9a8f7c6b5e4d3a2f",
+     *         "firstSeenAt": "2026-11-30T06:12:40.000Z"
+     *       },
+     *       "credential": null
      *     }
      */
     Resolution: {
@@ -2077,6 +2773,20 @@ export interface components {
         /** @example v8 */
         variant?: string
       }[]
+      /** @description Set while the tag no longer points at the pinned digest (re-pushed, or deleted), as the last verification found. The pinned digest is still what to pull: it is what was checked and released. null while the tag and the pin agree. */
+      drift: {
+        /**
+         * @description The digest the tag points at now; null when the tag is gone from the registry
+         * @example sha256:9c2e7a4b1d0f3e6a5c8b7d2e1f0a9c8b7e6d5a4f3c2b1e0d9a8f7c6b5e4d3a2f
+         */
+        upstreamDigest: string | null
+        /**
+         * Format: date-time
+         * @description When a verification first saw the tag point away from the pinned digest
+         * @example 2026-11-26T18:00:00.000Z
+         */
+        firstSeenAt: string
+      } | null
       /** @description The registry credential to pull with; null for an anonymous pull. Only ever a credential bound to the version's registry host. */
       credential: {
         /**
@@ -2131,6 +2841,7 @@ export interface components {
      *                 "architecture": "amd64"
      *               }
      *             ],
+     *             "drift": null,
      *             "credential": {
      *               "id": "0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
      *               "project": "platform"
@@ -2620,6 +3331,11 @@ export interface components {
         | 'version.released'
         | 'version.cancelled'
         | 'version.withdrawn'
+        | 'version.verification_requested'
+        | 'version.drifted'
+        | 'version.drift_cleared'
+        | 'version.unavailable'
+        | 'version.available'
       )[]
       images?: string[] | null
       /** @description Whose images it hears of (images:write for it). Omitted: the token's project when it has exactly one, catalog-wide for admin. null: catalog-wide (admin) */
@@ -2665,6 +3381,11 @@ export interface components {
         | 'version.released'
         | 'version.cancelled'
         | 'version.withdrawn'
+        | 'version.verification_requested'
+        | 'version.drifted'
+        | 'version.drift_cleared'
+        | 'version.unavailable'
+        | 'version.available'
       )[]
       images?: string[] | null
       description?: string | null
@@ -3714,6 +4435,48 @@ export interface components {
       requestId: string
       fields: string[]
     }
+    /** @description INVALID_SIGNATURE_KEY: A signature key is not a PEM public key of a supported kind (ECDSA P-256 or Ed25519), or two keys share a name */
+    InvalidSignatureKeyProblem: {
+      /**
+       * @description URN identifying the kind of problem
+       * @example urn:ci-image-store:problem:not-found
+       */
+      type: string
+      /**
+       * @description Short summary of the kind of problem
+       * @example Not Found
+       */
+      title: string
+      /**
+       * @example 400
+       * @constant
+       */
+      status: 400
+      /**
+       * @description What went wrong in this request and how to fix it
+       * @example No image with code "node-20".
+       */
+      detail: string
+      /**
+       * @description The request path
+       * @example /v1/images/node-20
+       */
+      instance: string
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      code: 'INVALID_SIGNATURE_KEY'
+      /**
+       * @description Echo of X-Request-Id; quote it when reporting a problem
+       * @example 6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e
+       */
+      requestId: string
+      /** @description The key concerned */
+      keyName: string
+      /** @description What the service accepts */
+      hint: string
+    }
     /** @description INVALID_IMAGE_REFERENCE: registry, repository and tag do not form an image reference */
     InvalidImageReferenceProblem: {
       /**
@@ -3922,6 +4685,57 @@ export interface components {
       version: string
       /** @example CVE-2026-1234 in the bundled OpenSSL */
       withdrawReason: string | null
+      /**
+       * @description What N.latest resolves to now
+       * @example 1.4.1
+       */
+      servingVersion: string | null
+    }
+    /** @description VERSION_UNAVAILABLE: The exact version asked for cannot be pulled now: its pinned digest is gone from the registry, or it lost its required signature */
+    VersionUnavailableProblem: {
+      /**
+       * @description URN identifying the kind of problem
+       * @example urn:ci-image-store:problem:not-found
+       */
+      type: string
+      /**
+       * @description Short summary of the kind of problem
+       * @example Not Found
+       */
+      title: string
+      /**
+       * @example 410
+       * @constant
+       */
+      status: 410
+      /**
+       * @description What went wrong in this request and how to fix it
+       * @example No image with code "node-20".
+       */
+      detail: string
+      /**
+       * @description The request path
+       * @example /v1/images/node-20
+       */
+      instance: string
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      code: 'VERSION_UNAVAILABLE'
+      /**
+       * @description Echo of X-Request-Id; quote it when reporting a problem
+       * @example 6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e
+       */
+      requestId: string
+      /** @example node-20 */
+      image: string
+      /** @example 1.4.2 */
+      version: string
+      /** @example the registry answered 404 for sha256:4f1c… twice, at 09:00 and 09:01 */
+      unavailableReason: string
+      /** Format: date-time */
+      unavailableSince: string
       /**
        * @description What N.latest resolves to now
        * @example 1.4.1
@@ -7381,6 +8195,14 @@ export interface operations {
            *               "web-ci"
            *             ]
            *           },
+           *           "signatureKeys": [
+           *             {
+           *               "name": "release-2026",
+           *               "algorithm": "ed25519",
+           *               "fingerprint": "sha256:82ce1bbcfa0c8a91e546e8f65b3411f0f56bcd82d15d51f7c2812e80a80999ce",
+           *               "publicKey": "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEATlsNL5/hNQqcCQ4KfEzvM9Gg64ScLzM7oDkQBj3Dj1I=\n-----END PUBLIC KEY-----\n"
+           *             }
+           *           ],
            *           "revision": 1,
            *           "lastReleasedAt": null,
            *           "createdAt": "2026-11-26T18:00:00.000Z",
@@ -7600,7 +8422,13 @@ export interface operations {
          *         "projects": [
          *           "web-ci"
          *         ]
-         *       }
+         *       },
+         *       "signatureKeys": [
+         *         {
+         *           "name": "release-2026",
+         *           "publicKey": "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEATlsNL5/hNQqcCQ4KfEzvM9Gg64ScLzM7oDkQBj3Dj1I=\n-----END PUBLIC KEY-----\n"
+         *         }
+         *       ]
          *     }
          */
         'application/json': components['schemas']['CreateImage']
@@ -7635,6 +8463,14 @@ export interface operations {
            *           "web-ci"
            *         ]
            *       },
+           *       "signatureKeys": [
+           *         {
+           *           "name": "release-2026",
+           *           "algorithm": "ed25519",
+           *           "fingerprint": "sha256:82ce1bbcfa0c8a91e546e8f65b3411f0f56bcd82d15d51f7c2812e80a80999ce",
+           *           "publicKey": "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEATlsNL5/hNQqcCQ4KfEzvM9Gg64ScLzM7oDkQBj3Dj1I=\n-----END PUBLIC KEY-----\n"
+           *         }
+           *       ],
            *       "revision": 1,
            *       "lastReleasedAt": null,
            *       "createdAt": "2026-11-26T18:00:00.000Z",
@@ -7942,6 +8778,14 @@ export interface operations {
            *           "web-ci"
            *         ]
            *       },
+           *       "signatureKeys": [
+           *         {
+           *           "name": "release-2026",
+           *           "algorithm": "ed25519",
+           *           "fingerprint": "sha256:82ce1bbcfa0c8a91e546e8f65b3411f0f56bcd82d15d51f7c2812e80a80999ce",
+           *           "publicKey": "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEATlsNL5/hNQqcCQ4KfEzvM9Gg64ScLzM7oDkQBj3Dj1I=\n-----END PUBLIC KEY-----\n"
+           *         }
+           *       ],
            *       "revision": 1,
            *       "lastReleasedAt": null,
            *       "createdAt": "2026-11-26T18:00:00.000Z",
@@ -8562,6 +9406,14 @@ export interface operations {
            *           "web-ci"
            *         ]
            *       },
+           *       "signatureKeys": [
+           *         {
+           *           "name": "release-2026",
+           *           "algorithm": "ed25519",
+           *           "fingerprint": "sha256:82ce1bbcfa0c8a91e546e8f65b3411f0f56bcd82d15d51f7c2812e80a80999ce",
+           *           "publicKey": "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEATlsNL5/hNQqcCQ4KfEzvM9Gg64ScLzM7oDkQBj3Dj1I=\n-----END PUBLIC KEY-----\n"
+           *         }
+           *       ],
            *       "revision": 1,
            *       "lastReleasedAt": null,
            *       "createdAt": "2026-11-26T18:00:00.000Z",
@@ -9253,6 +10105,15 @@ export interface operations {
            *           "withdrawnBy": null,
            *           "withdrawnAt": null,
            *           "withdrawReason": null,
+           *           "signedBy": null,
+           *           "verification": {
+           *             "lastVerifiedAt": null,
+           *             "lastError": null,
+           *             "drift": null,
+           *             "available": true,
+           *             "unavailableSince": null,
+           *             "unavailableReason": null
+           *           },
            *           "updatedAt": "2026-11-26T18:00:04.000Z"
            *         }
            *       ],
@@ -9574,6 +10435,15 @@ export interface operations {
            *       "withdrawnBy": null,
            *       "withdrawnAt": null,
            *       "withdrawReason": null,
+           *       "signedBy": null,
+           *       "verification": {
+           *         "lastVerifiedAt": null,
+           *         "lastError": null,
+           *         "drift": null,
+           *         "available": true,
+           *         "unavailableSince": null,
+           *         "unavailableReason": null
+           *       },
            *       "updatedAt": "2026-11-26T18:00:04.000Z"
            *     }
            */
@@ -9950,6 +10820,15 @@ export interface operations {
            *       "withdrawnBy": null,
            *       "withdrawnAt": null,
            *       "withdrawReason": null,
+           *       "signedBy": null,
+           *       "verification": {
+           *         "lastVerifiedAt": null,
+           *         "lastError": null,
+           *         "drift": null,
+           *         "available": true,
+           *         "unavailableSince": null,
+           *         "unavailableReason": null
+           *       },
            *       "updatedAt": "2026-11-26T18:00:04.000Z"
            *     }
            */
@@ -10250,6 +11129,15 @@ export interface operations {
            *       "withdrawnBy": null,
            *       "withdrawnAt": null,
            *       "withdrawReason": null,
+           *       "signedBy": null,
+           *       "verification": {
+           *         "lastVerifiedAt": null,
+           *         "lastError": null,
+           *         "drift": null,
+           *         "available": true,
+           *         "unavailableSince": null,
+           *         "unavailableReason": null
+           *       },
            *       "updatedAt": "2026-11-26T18:00:04.000Z"
            *     }
            */
@@ -10601,6 +11489,15 @@ export interface operations {
            *       "withdrawnBy": null,
            *       "withdrawnAt": null,
            *       "withdrawReason": null,
+           *       "signedBy": null,
+           *       "verification": {
+           *         "lastVerifiedAt": null,
+           *         "lastError": null,
+           *         "drift": null,
+           *         "available": true,
+           *         "unavailableSince": null,
+           *         "unavailableReason": null
+           *       },
            *       "updatedAt": "2026-11-26T18:00:04.000Z"
            *     }
            */
@@ -10961,6 +11858,15 @@ export interface operations {
            *       "withdrawnBy": null,
            *       "withdrawnAt": null,
            *       "withdrawReason": null,
+           *       "signedBy": null,
+           *       "verification": {
+           *         "lastVerifiedAt": null,
+           *         "lastError": null,
+           *         "drift": null,
+           *         "available": true,
+           *         "unavailableSince": null,
+           *         "unavailableReason": null
+           *       },
            *       "updatedAt": "2026-11-26T18:00:04.000Z"
            *     }
            */
@@ -11321,6 +12227,15 @@ export interface operations {
            *       "withdrawnBy": null,
            *       "withdrawnAt": null,
            *       "withdrawReason": null,
+           *       "signedBy": null,
+           *       "verification": {
+           *         "lastVerifiedAt": null,
+           *         "lastError": null,
+           *         "drift": null,
+           *         "available": true,
+           *         "unavailableSince": null,
+           *         "unavailableReason": null
+           *       },
            *       "updatedAt": "2026-11-26T18:00:04.000Z"
            *     }
            */
@@ -11589,6 +12504,366 @@ export interface operations {
            *       "status": 503,
            *       "detail": "The database is unreachable; retry after Retry-After.",
            *       "instance": "/v1/images/node-20/versions/1.4.2/withdraw",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  verifyVersion: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        /**
+         * @description The image's identity in the store: lower-case letters, digits, '-' and '_', 3–64 characters, starting with a letter; unique and immutable
+         * @example node-20
+         */
+        code: string
+        /**
+         * @description A version number M.m.p
+         * @example 1.4.2
+         */
+        version: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description Accepted: the version will be verified now */
+      202: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "imageCode": "node-20",
+           *       "version": "1.4.2",
+           *       "major": 1,
+           *       "minor": 4,
+           *       "patch": 2,
+           *       "releaseType": "patch",
+           *       "status": "testing",
+           *       "statusReason": null,
+           *       "checkClass": null,
+           *       "allowedActions": [
+           *         "recheck",
+           *         "release",
+           *         "cancel"
+           *       ],
+           *       "registry": "registry.example.com",
+           *       "repository": "ci/node",
+           *       "tag": "20.11-1",
+           *       "reference": "registry.example.com/ci/node:20.11-1",
+           *       "digest": "sha256:4b1f5c0d8e9a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c",
+           *       "pinnedReference": "registry.example.com/ci/node@sha256:4b1f5c0d8e9a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c",
+           *       "platforms": [
+           *         {
+           *           "os": "linux",
+           *           "architecture": "amd64"
+           *         },
+           *         {
+           *           "os": "linux",
+           *           "architecture": "arm64",
+           *           "variant": "v8"
+           *         }
+           *       ],
+           *       "mediaType": "application/vnd.oci.image.index.v1+json",
+           *       "size": 1786,
+           *       "checkedAt": "2026-11-26T18:00:04.000Z",
+           *       "credentialId": "0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "dockerfile": "FROM node:20-bookworm\nRUN npm i -g pnpm@9\n",
+           *       "releaseNotes": "Fix: pnpm 9.1 for the lockfile format change.",
+           *       "submittedBy": "payments-publisher",
+           *       "submittedAt": "2026-11-26T18:00:00.000Z",
+           *       "releasedBy": null,
+           *       "releasedAt": null,
+           *       "cancelledBy": null,
+           *       "cancelledAt": null,
+           *       "withdrawnBy": null,
+           *       "withdrawnAt": null,
+           *       "withdrawReason": null,
+           *       "signedBy": null,
+           *       "verification": {
+           *         "lastVerifiedAt": null,
+           *         "lastError": null,
+           *         "drift": null,
+           *         "available": true,
+           *         "unavailableSince": null,
+           *         "unavailableReason": null
+           *       },
+           *       "updatedAt": "2026-11-26T18:00:04.000Z"
+           *     }
+           */
+          'application/json': components['schemas']['Version']
+        }
+      }
+      /** @description The request is malformed or fails validation */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:malformed-request",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The request is not valid HTTP/1.1.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/verify",
+           *       "code": "MALFORMED_REQUEST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No token, or the token is invalid, expired or revoked */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:authentication-required",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "No Authorization header.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/verify",
+           *       "code": "AUTHENTICATION_REQUIRED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The token lacks the scope or project this needs */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/verify",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The resource does not exist (or is not visible to this token) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:version-not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No such version, or none matching the spec that the project can use.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/verify",
+           *       "code": "VERSION_NOT_FOUND",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request did not arrive in time; the connection is closed */
+      408: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/verify",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request conflicts with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:image-has-releases",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "An image with released or withdrawn versions cannot be deleted.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/verify",
+           *       "code": "IMAGE_HAS_RELEASES",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request body is too large */
+      413: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "The body is larger than the service accepts.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/verify",
+           *       "code": "BODY_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description A path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:path-parameter-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path parameter is longer than any code, id or version.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/verify",
+           *       "code": "PATH_PARAMETER_TOO_LONG",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "The body is not JSON.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/verify",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests for this token, or too many failed authentications from this address; retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds until the budget is renewed */
+          'retry-after'?: string
+          /** @description Requests allowed per minute */
+          'ratelimit-limit'?: string
+          /** @description Requests left in this window (0) */
+          'ratelimit-remaining'?: string
+          /** @description Seconds until the window ends */
+          'ratelimit-reset'?: string
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/verify",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request headers are too large */
+      431: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/verify",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected error; it is logged under the requestId */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/verify",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unreachable; retry after Retry-After */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/verify",
            *       "code": "DATABASE_UNAVAILABLE",
            *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
            *     }
@@ -12214,6 +13489,7 @@ export interface operations {
            *           "architecture": "amd64"
            *         }
            *       ],
+           *       "drift": null,
            *       "credential": {
            *         "id": "0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
            *         "project": "platform"
@@ -12344,27 +13620,12 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description The resource existed but has been withdrawn */
+      /** @description The exact version asked for cannot be handed out: VERSION_WITHDRAWN for good, or VERSION_UNAVAILABLE while its pinned digest is gone from the registry (or no longer validly signed), until a verification finds it pullable again. Both name servingVersion, what N.latest of its major resolves to now. */
       410: {
         headers: {
           [name: string]: unknown
         }
         content: {
-          /**
-           * @example {
-           *       "type": "urn:ci-image-store:problem:version-withdrawn",
-           *       "title": "Gone",
-           *       "status": 410,
-           *       "detail": "The exact version asked for was withdrawn.",
-           *       "instance": "/v1/images/node-20/resolve",
-           *       "code": "VERSION_WITHDRAWN",
-           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
-           *       "image": "node-20",
-           *       "version": "1.4.2",
-           *       "withdrawReason": "CVE-2026-1234 in the bundled OpenSSL",
-           *       "servingVersion": "1.4.1"
-           *     }
-           */
           'application/problem+json': components['schemas']['Problem']
         }
       }
@@ -12538,6 +13799,7 @@ export interface operations {
            *                 "architecture": "amd64"
            *               }
            *             ],
+           *             "drift": null,
            *             "credential": {
            *               "id": "0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
            *               "project": "platform"

@@ -32,7 +32,10 @@ export const EVENT_DETAILS = {
       credentialId: nullableText(),
       summary: nullableText(),
       labels: Type.Array(Type.String()),
-      visibility: Type.Object({ public: Type.Boolean(), projects: Type.Array(Type.String()) })
+      visibility: Type.Object({ public: Type.Boolean(), projects: Type.Array(Type.String()) }),
+      signatureKeys: Type.Array(Type.Object({ name: Type.String(), fingerprint: Type.String() }), {
+        description: 'The keys whose signature its versions need, by name and fingerprint (never the PEM)'
+      })
     },
     'The image as associated'
   ),
@@ -72,7 +75,8 @@ export const EVENT_DETAILS = {
       previousDigest: nullableText(),
       digestChanged: Type.Boolean({ description: 'The tag now points at another image than at the previous check' }),
       platforms: Type.Array(Type.Object({ os: Type.String(), architecture: Type.String(), variant: Type.Optional(Type.String()) })),
-      attempts: Type.Integer({ minimum: 1 })
+      attempts: Type.Integer({ minimum: 1 }),
+      signedBy: nullableText('The name of the image key that signed the pinned digest; null when the image requires no signature')
     },
     'The check found the image pullable'
   ),

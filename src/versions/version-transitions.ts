@@ -177,7 +177,10 @@ export async function failCheck(
     status: to,
     checkClass,
     statusReason: reason,
-    checkedAt: new Date()
+    checkedAt: new Date(),
+    // A recheck that fails no longer vouches for an earlier signer.
+    signedBy: null,
+    signedByFingerprint: null
   })
   if (!row) return undefined
   await ctx.record({

@@ -1,6 +1,7 @@
 // The event types a subscription may ask for: every action the service writes to the outbox that
 // tells of a change. version.check_retry_scheduled is a progress report of a check still under way
-// (the feed leaves it out too); webhook.disabled is never delivered (see delivery/matching.ts).
+// (the feed leaves it out too); events about subscriptions themselves (webhook.*) are never
+// delivered (see delivery/matching.ts).
 export const SUBSCRIBABLE_EVENT_TYPES = [
   'image.associated',
   'image.updated',

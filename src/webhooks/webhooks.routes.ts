@@ -50,7 +50,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
     },
     async (request, reply) => {
-      const { row, secret } = await createWebhook(deps, request.principal, request.body)
+      const { row, secret } = await createWebhook(deps, request.principal, request.body, request.id)
       request.log.info({ webhookId: row.id, project: row.project, events: row.eventTypes }, 'webhook subscribed')
       return reply
         .code(201)
@@ -113,7 +113,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
     },
     async (request) => {
-      const row = await updateWebhook(deps, request.principal, request.params.id, request.body)
+      const row = await updateWebhook(deps, request.principal, request.params.id, request.body, request.id)
       request.log.info({ webhookId: row.id, fields: Object.keys(request.body), status: row.status }, 'webhook updated')
       return toWebhook(row)
     }
@@ -131,7 +131,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
     },
     async (request, reply) => {
-      const row = await deleteWebhook(deps, request.principal, request.params.id)
+      const row = await deleteWebhook(deps, request.principal, request.params.id, request.id)
       request.log.info({ webhookId: row.id }, 'webhook deleted')
       return reply.code(204).send(null)
     }
@@ -156,7 +156,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
     },
     async (request) => {
-      const { row, secret } = await rotateWebhookSecret(deps, request.principal, request.params.id, request.body)
+      const { row, secret } = await rotateWebhookSecret(deps, request.principal, request.params.id, request.body, request.id)
       request.log.info({ webhookId: row.id, previousSecretExpiresAt: row.previousSecretExpiresAt }, 'webhook secret rotated')
       return { secret, previousSecretExpiresAt: row.previousSecretExpiresAt?.toISOString() ?? null }
     }

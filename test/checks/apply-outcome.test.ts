@@ -53,7 +53,8 @@ t.test('applying outcomes', async (t) => {
             { os: 'linux', architecture: 'amd64' },
             { os: 'linux', architecture: 'arm64', variant: 'v8' }
           ],
-          attempts: 1
+          attempts: 1,
+          signedBy: null
         }
       }
     ])

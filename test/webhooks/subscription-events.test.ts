@@ -169,17 +169,13 @@ t.test('they are not subscribable', async (t) => {
   }
 })
 
-t.test(
-  'they go to no receiver, also not to a subscription of every type',
-  { todo: 'needs src/webhooks/delivery/matching.ts to never deliver webhook.* (see the H6 report)' },
-  async (t) => {
-    const receiver = await startReceiver(t)
-    const app = await build(t, { env: RECEIVER_ENV })
-    await subscribe(app, receiver)
-    await subscribe(app, receiver, { events: ['image.deleted'] })
-    await createImage(app, 'after-subscribing')
-    await waitFor('the image.associated delivery', () => receiver.types().includes('image.associated'))
-    await new Promise((resolve) => setTimeout(resolve, 500))
-    t.same(receiver.types(), ['image.associated'])
-  }
-)
+t.test('they go to no receiver, also not to a subscription of every type', async (t) => {
+  const receiver = await startReceiver(t)
+  const app = await build(t, { env: RECEIVER_ENV })
+  await subscribe(app, receiver)
+  await subscribe(app, receiver, { events: ['image.deleted'] })
+  await createImage(app, 'after-subscribing')
+  await waitFor('the image.associated delivery', () => receiver.types().includes('image.associated'))
+  await new Promise((resolve) => setTimeout(resolve, 500))
+  t.same(receiver.types(), ['image.associated'])
+})

@@ -19,13 +19,14 @@ export interface MatchableEvent {
   time: Date
 }
 
-// A subscription disabled for failing must not hear of its own disabling, nor may any other
-// subscription: one failing receiver would otherwise make another one's deliveries.
-const NEVER_DELIVERED = new Set(['webhook.disabled'])
+// Events about subscriptions themselves (created, updated, deleted, secret rotated, disabled) belong
+// to the audit trail and are never delivered: a subscription to "*" would otherwise hear of its own
+// creation, and one failing receiver's disabling would make deliveries to every other.
+const neverDelivered = (type: string): boolean => type.startsWith('webhook.')
 
 /** Whether a subscription is to receive an event. */
 export function matches(subscription: MatchableSubscription, event: MatchableEvent): boolean {
-  if (subscription.status !== 'active' || NEVER_DELIVERED.has(event.type)) return false
+  if (subscription.status !== 'active' || neverDelivered(event.type)) return false
   // Subscriptions hear of what happens after they exist, also when dispatch runs late.
   if (event.time < subscription.createdAt) return false
   if (!subscription.eventTypes.includes('*') && !subscription.eventTypes.includes(event.type)) return false
