@@ -1,32 +1,19 @@
 // The check itself. HEAD comes first because a failing HEAD costs nothing against Docker Hub's pull
 // limit; the GET follows because size and platforms live in the body, and hashing the body is the
 // only digest we can trust (the header may be missing, or name one platform of a multi-arch tag).
-import type { HttpResponse, HttpTransport } from './http-transport.js'
+import type { HttpResponse } from './http-transport.js'
 import { headerValue } from './http-transport.js'
-import type { HostList } from './host-list.js'
-import { urlHostPort } from './host-list.js'
 import type { Credential } from './registry-auth.js'
-import { CredentialWithheldError, UnexpectedStatusError } from './registry-auth.js'
+import { UnexpectedStatusError } from './registry-auth.js'
 import type { ImageReference } from './reference.js'
-import { RegistrySession } from './registry-session.js'
-import type { TokenCache } from './token-cache.js'
+import { withSession, type RegistrySession, type SessionDependencies } from './registry-session.js'
 import { MANIFEST_ACCEPT, parseManifest, platformFromConfig } from './manifest.js'
 import { verifyDigest } from './digest.js'
 import type { PullableOutcome, SignatureKeyRef } from './outcome.js'
 import { lookUpSignatures } from './signatures.js'
 
-export interface CheckDependencies {
-  transport: HttpTransport
-  tokenCache: TokenCache
-  insecureHosts: HostList
+export interface CheckDependencies extends SessionDependencies {
   onDigestDisagreement?: (headDigest: string, bodyDigest: string) => void
-}
-
-/** https unless the operator listed the host as insecure (plain http, as docker's insecure-registries). */
-export function registryBaseUrl(apiHost: string, insecureHosts: HostList): URL {
-  const plain = new URL(`http://${apiHost}/`)
-  const { hostname, port } = urlHostPort(plain)
-  return insecureHosts.has(hostname, port) ? plain : new URL(`https://${apiHost}/`)
 }
 
 function expectOk(response: HttpResponse, phase: 'manifest' | 'config'): Buffer {
@@ -41,25 +28,11 @@ export async function checkImage(
   signal: AbortSignal,
   signatureKeys: readonly SignatureKeyRef[] = []
 ): Promise<PullableOutcome> {
-  const session = new RegistrySession({
-    transport: deps.transport,
-    tokenCache: deps.tokenCache,
-    base: registryBaseUrl(ref.apiHost, deps.insecureHosts),
-    credential,
-    signal
-  })
-  try {
+  return withSession(deps, ref, credential, signal, async (session) => {
     const outcome = await pull(deps, ref, session)
     if (signatureKeys.length === 0) return outcome
     return { ...outcome, signature: await lookUpSignatures(session, ref.repository, outcome.digest, signatureKeys) }
-  } catch (error) {
-    // A refusal after the credential was held back is explained by that, not by the credential.
-    const refused = error instanceof UnexpectedStatusError && (error.response.status === 401 || error.response.status === 403)
-    if (refused && credential !== undefined && session.withheldFrom !== undefined) {
-      throw new CredentialWithheldError(session.withheldFrom, credential.registries, error)
-    }
-    throw error
-  }
+  })
 }
 
 async function pull(deps: CheckDependencies, ref: ImageReference, session: RegistrySession): Promise<PullableOutcome> {

@@ -1,8 +1,10 @@
 // One check's conversation with one registry: the /v2/ ping that reveals the auth scheme, then
 // authenticated requests with a single retry when the registry asks for a new token or scope.
 import type { HttpResponse, HttpTransport } from './http-transport.js'
-import { RegistryAuth, UnexpectedStatusError } from './registry-auth.js'
+import { urlHostPort, type HostList } from './host-list.js'
+import { CredentialWithheldError, RegistryAuth, UnexpectedStatusError } from './registry-auth.js'
 import type { Credential } from './registry-auth.js'
+import type { ImageReference } from './reference.js'
 import type { TokenCache } from './token-cache.js'
 import { parseWwwAuthenticate } from './www-authenticate.js'
 
@@ -77,5 +79,48 @@ export class RegistrySession {
       readBody: extra.readBody,
       signal: this.options.signal
     })
+  }
+}
+
+/** What every conversation with a registry needs: the transport, the token cache, the plain-http hosts. */
+export interface SessionDependencies {
+  transport: HttpTransport
+  tokenCache: TokenCache
+  insecureHosts: HostList
+}
+
+/** https unless the operator listed the host as insecure (plain http, as docker's insecure-registries). */
+export function registryBaseUrl(apiHost: string, insecureHosts: HostList): URL {
+  const plain = new URL(`http://${apiHost}/`)
+  const { hostname, port } = urlHostPort(plain)
+  return insecureHosts.has(hostname, port) ? plain : new URL(`https://${apiHost}/`)
+}
+
+/**
+ * Runs `work` in a session with the registry of `ref`. A refusal after the credential was held back
+ * (it is not bound to this host) is explained by that, not by the credential.
+ */
+export async function withSession<T>(
+  deps: SessionDependencies,
+  ref: ImageReference,
+  credential: Credential | undefined,
+  signal: AbortSignal,
+  work: (session: RegistrySession) => Promise<T>
+): Promise<T> {
+  const session = new RegistrySession({
+    transport: deps.transport,
+    tokenCache: deps.tokenCache,
+    base: registryBaseUrl(ref.apiHost, deps.insecureHosts),
+    credential,
+    signal
+  })
+  try {
+    return await work(session)
+  } catch (error) {
+    const refused = error instanceof UnexpectedStatusError && (error.response.status === 401 || error.response.status === 403)
+    if (refused && credential !== undefined && session.withheldFrom !== undefined) {
+      throw new CredentialWithheldError(session.withheldFrom, credential.registries, error)
+    }
+    throw error
   }
 }

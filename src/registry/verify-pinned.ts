@@ -2,22 +2,15 @@
 // there? HEAD only, so a verification never counts as a pull (Docker Hub counts manifest GETs).
 import type { HttpTransport } from './http-transport.js'
 import { headerValue } from './http-transport.js'
-import type { HostList } from './host-list.js'
 import type { Credential } from './registry-auth.js'
 import { UnexpectedStatusError } from './registry-auth.js'
 import type { ImageReference } from './reference.js'
-import { RegistrySession } from './registry-session.js'
-import type { TokenCache } from './token-cache.js'
+import { withSession, type SessionDependencies } from './registry-session.js'
 import { MANIFEST_ACCEPT } from './manifest.js'
-import { registryBaseUrl } from './pullability-check.js'
 import type { SignatureFindings, SignatureKeyRef } from './outcome.js'
 import { lookUpSignatures } from './signatures.js'
 
-export interface VerifyDependencies {
-  transport: HttpTransport
-  tokenCache: TokenCache
-  insecureHosts: HostList
-}
+export type VerifyDependencies = SessionDependencies
 
 export interface PinnedFindings {
   ok: true
@@ -53,29 +46,24 @@ export async function verifyPinned(
   signal: AbortSignal,
   signatureKeys: readonly SignatureKeyRef[] = []
 ): Promise<PinnedFindings> {
-  const session = new RegistrySession({
-    transport: deps.transport,
-    tokenCache: deps.tokenCache,
-    base: registryBaseUrl(ref.apiHost, deps.insecureHosts),
-    credential,
-    signal
-  })
-  await session.ping()
-  const scope = `repository:${ref.repository}:pull`
-  const head = (reference: string) =>
-    session.request({ method: 'HEAD', path: `/v2/${ref.repository}/manifests/${reference}`, scope, accept: MANIFEST_ACCEPT })
+  return withSession(deps, ref, credential, signal, async (session) => {
+    await session.ping()
+    const scope = `repository:${ref.repository}:pull`
+    const head = (reference: string) =>
+      session.request({ method: 'HEAD', path: `/v2/${ref.repository}/manifests/${reference}`, scope, accept: MANIFEST_ACCEPT })
 
-  const tag = await head(ref.tag ?? 'latest')
-  if (tag.status !== 200 && tag.status !== 404) throw new UnexpectedStatusError('manifest', tag)
-  const pinned = await head(digest)
-  if (pinned.status !== 200 && pinned.status !== 404) throw new UnexpectedStatusError('manifest', pinned)
-  const findings: PinnedFindings = {
-    ok: true,
-    tagDigest: tag.status === 404 ? null : headerValue(tag.headers, 'docker-content-digest'),
-    digestPresent: pinned.status === 200
-  }
-  if (findings.digestPresent && signatureKeys.length > 0) {
-    findings.signature = await lookUpSignatures(session, ref.repository, digest, signatureKeys)
-  }
-  return findings
+    const tag = await head(ref.tag ?? 'latest')
+    if (tag.status !== 200 && tag.status !== 404) throw new UnexpectedStatusError('manifest', tag)
+    const pinned = await head(digest)
+    if (pinned.status !== 200 && pinned.status !== 404) throw new UnexpectedStatusError('manifest', pinned)
+    const findings: PinnedFindings = {
+      ok: true,
+      tagDigest: tag.status === 404 ? null : headerValue(tag.headers, 'docker-content-digest'),
+      digestPresent: pinned.status === 200
+    }
+    if (findings.digestPresent && signatureKeys.length > 0) {
+      findings.signature = await lookUpSignatures(session, ref.repository, digest, signatureKeys)
+    }
+    return findings
+  })
 }
