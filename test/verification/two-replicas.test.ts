@@ -25,6 +25,11 @@ t.test('two replicas on one database: every due verification runs exactly once',
     await releasedVersion(a, `replica-${i}`, { registry: proxy.host, repository, tag: '1.0' })
   }
 
+  // The sweep gives each released version its job within a poll; the rounds move those jobs.
+  await waitFor('a verification job per version', async () => {
+    const jobs = await a.app.db.selectFrom('checkJobs').select('id').where('kind', '=', 'verification').execute()
+    return jobs.length === VERSIONS ? true : undefined
+  })
   const doneBy = (app: typeof a) => app.logs.filter((line) => line.includes('"msg":"verification done"')).length
   // A first run the sweep scheduled early in its hour may have happened already; only the rounds count.
   const before = doneBy(a) + doneBy(b)
