@@ -141,7 +141,12 @@ t.test('the check worker', async (t) => {
     await waitFor(async () => (started ? true : undefined))
     const later = await queuedVersion(db)
     await worker.stop()
-    const job = await db.selectFrom('checkJobs').selectAll().where('versionId', '=', versionId).executeTakeFirstOrThrow()
+    const job = await db
+      .selectFrom('checkJobs')
+      .selectAll()
+      .where('versionId', '=', versionId)
+      .where('kind', '=', 'pullability')
+      .executeTakeFirstOrThrow()
     t.equal(job.lockedBy, null, 'handed back: no holder')
     t.equal(job.lockedUntil, null, 'no lease to wait out')
     t.equal(job.attempts, 0, 'the cut-short attempt does not count')

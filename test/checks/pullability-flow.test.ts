@@ -161,7 +161,8 @@ t.test('transient registry failures, cancels during a check, and restarts', asyn
     proxy.setMode('hang')
     await submit(app, 'faulty-hang', { ...at, tag: 'v1' })
     await waitFor(async () =>
-      proxy.requests.length > 0 && (await app.app.db.selectFrom('checkJobs').select('lockedBy').executeTakeFirst())?.lockedBy
+      proxy.requests.length > 0 &&
+      (await app.app.db.selectFrom('checkJobs').select('lockedBy').where('kind', '=', 'pullability').executeTakeFirst())?.lockedBy
         ? true
         : undefined
     )
@@ -174,7 +175,7 @@ t.test('transient registry failures, cancels during a check, and restarts', asyn
     // The hung check times out after REGISTRY_TIMEOUT_MS; its result must not revive the version.
     await new Promise((resolve) => setTimeout(resolve, 1500))
     t.match(await getVersion(app, 'faulty-hang', '1.0.0'), { status: 'cancelled', digest: null, statusReason: 'taking too long' })
-    t.same(await app.app.db.selectFrom('checkJobs').selectAll().execute(), [], 'no job left behind')
+    t.same(await app.app.db.selectFrom('checkJobs').selectAll().where('kind', '=', 'pullability').execute(), [], 'no job left behind')
     t.same(
       (await versionEvents(app, 'faulty-hang')).map((e) => e.action),
       ['version.submitted', 'version.cancelled']
@@ -187,7 +188,7 @@ t.test('transient registry failures, cancels during a check, and restarts', asyn
     proxy.setMode('unavailable')
     await submit(first, 'faulty-restart', { ...at, tag: 'v1' })
     const pending = await waitFor(async () => {
-      const job = await first.app.db.selectFrom('checkJobs').selectAll().executeTakeFirst()
+      const job = await first.app.db.selectFrom('checkJobs').selectAll().where('kind', '=', 'pullability').executeTakeFirst()
       return job && job.attempts === 1 && job.lockedBy === null ? job : undefined
     })
     t.match(pending.lastError, /HTTP 503/)
@@ -197,7 +198,7 @@ t.test('transient registry failures, cancels during a check, and restarts', asyn
     const second = await build(t, { env, databaseUrl: first.databaseUrl })
     const v = await waitForCheck(second, 'faulty-restart', '1.0.0', 15_000)
     t.match(v, { status: 'testing', digest: pushed.digest })
-    t.same(await second.app.db.selectFrom('checkJobs').selectAll().execute(), [])
+    t.same(await second.app.db.selectFrom('checkJobs').selectAll().where('kind', '=', 'pullability').execute(), [])
     const passed = (await versionEvents(second, 'faulty-restart')).find((e) => e.action === 'version.check_passed')
     t.equal(passed?.details.attempts, 2, 'the second attempt, by the new app')
   })

@@ -111,7 +111,7 @@ export async function versionRow(db: Database, id: string) {
 }
 
 export async function jobRow(db: Database, versionId: string) {
-  return db.selectFrom('checkJobs').selectAll().where('versionId', '=', versionId).executeTakeFirst()
+  return db.selectFrom('checkJobs').selectAll().where('versionId', '=', versionId).where('kind', '=', 'pullability').executeTakeFirst()
 }
 
 export async function checkEvents(db: Database, imageId: string) {

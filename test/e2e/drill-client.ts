@@ -65,7 +65,7 @@ export function drillDatabase(directUrl: string) {
     /** The lease on the version's check job, or undefined when none is held (or no job is left). */
     async lease(versionId: string): Promise<{ lockedBy: string; lockedUntil: Date } | undefined> {
       const row = await one<{ locked_by: string | null; locked_until: Date | null }>(
-        'select locked_by, locked_until from check_jobs where version_id = $1',
+        "select locked_by, locked_until from check_jobs where version_id = $1 and kind = 'pullability'",
         [versionId]
       )
       return row?.locked_by && row.locked_until ? { lockedBy: row.locked_by, lockedUntil: row.locked_until } : undefined
@@ -80,7 +80,7 @@ export function drillDatabase(directUrl: string) {
       return rows
     },
     async checkJobs(): Promise<number> {
-      return (await one<{ n: number }>('select count(*)::int as n from check_jobs', []))?.n ?? 0
+      return (await one<{ n: number }>("select count(*)::int as n from check_jobs where kind = 'pullability'", []))?.n ?? 0
     },
     close: () => pool.end()
   }

@@ -137,7 +137,11 @@ t.test('SIGTERM during a check: cut short, the job handed back and taken by anot
   await db.connect()
   t.teardown(() => db.end())
   const job = async () =>
-    (await db.query<{ locked_by: string | null; attempts: number }>('select locked_by, attempts from check_jobs')).rows[0]
+    (
+      await db.query<{ locked_by: string | null; attempts: number }>(
+        "select locked_by, attempts from check_jobs where kind = 'pullability'"
+      )
+    ).rows[0]
   for (let i = 0; i < 200 && !((await job())?.locked_by && sockets.size > 0); i++) await sleep(50)
   const leased = await job()
   t.ok(leased?.locked_by?.includes(`:${server.child.pid}:`), `the child's worker holds the job (${leased?.locked_by})`)
