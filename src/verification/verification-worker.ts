@@ -71,6 +71,11 @@ const BASE_COST = 3
 // Registries this replica verifies against at once, whatever their number: a replica's share of
 // the work stays bounded when versions live in many registries.
 const MAX_REGISTRIES_AT_ONCE = 8
+// The sweep reads every testing and released version, so it runs far less often than the poll, and
+// at once when a version passes its check (the only way into testing; release keeps the job).
+const SWEEP_AT_MOST_EVERY_MS = 60_000
+const sweepPeriodMs = (pollIntervalMs: number, intervalMs: number): number =>
+  Math.max(pollIntervalMs, Math.min(SWEEP_AT_MOST_EVERY_MS, intervalMs / 4))
 
 export class VerificationWorker extends WorkLoop<LeasedVerification> {
   readonly id: string
@@ -84,7 +89,9 @@ export class VerificationWorker extends WorkLoop<LeasedVerification> {
     super()
     this.id = options.workerId ?? newWorkerId()
     options.changes.subscribe((change) => {
-      if (this.timer && VERIFICATION_REQUESTED.has(change.type)) this.wake()
+      // A version that just became testing needs its job: sweep at the next look rather than at the next period.
+      if (change.type === 'version.check_passed') this.lastSweep = 0
+      if (this.timer && (VERIFICATION_REQUESTED.has(change.type) || change.type === 'version.check_passed')) this.wake()
     })
     options.changes.onMissed(() => this.timer && this.wake())
   }
@@ -106,7 +113,7 @@ export class VerificationWorker extends WorkLoop<LeasedVerification> {
 
   protected async take(): Promise<void> {
     const { db, log, pollIntervalMs, intervalMs } = this.options
-    if (Date.now() - this.lastSweep >= pollIntervalMs) {
+    if (Date.now() - this.lastSweep >= sweepPeriodMs(pollIntervalMs, intervalMs)) {
       this.lastSweep = Date.now()
       try {
         const swept = await sweepVerificationJobs(db, intervalMs)
