@@ -23,6 +23,7 @@ import { loggerOptions, requestLogger } from './http/logging.js'
 import { REQUEST_ID_HEADER, requestIdFrom } from './http/request-id.js'
 import healthRoutes from './health/health.routes.js'
 import metricsPlugin from './metrics/metrics.plugin.js'
+import registryClientPlugin from './registry/registry-client.plugin.js'
 import metricsRoutes from './metrics/metrics.routes.js'
 import type { Feature } from './http/feature.js'
 import { tokensFeature } from './tokens/index.js'
@@ -136,6 +137,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(databasePlugin, { handle, owned: !options.database, migrate: true })
   // Before any route, so its per-route hooks see every one; /metrics itself comes after auth.
   await app.register(metricsPlugin)
+  await app.register(registryClientPlugin)
   // Before authentication and rate limits: the preflight route CORS declares is public by
   // construction, and preflights are answered before either runs.
   await app.register(corsPlugin)

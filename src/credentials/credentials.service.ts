@@ -190,6 +190,8 @@ export async function removeCredential(db: Database, users: CredentialUsers, pro
 export interface CredentialSecrets {
   /** The decrypted login of a stored credential and the hosts it may go to; undefined if there is none. */
   reveal(credentialId: string): Promise<RegistryLogin | undefined>
+  /** As reveal, for a pull that cannot go on without it: throws when the credential is gone. */
+  revealForPull(credentialId: string): Promise<RegistryLogin>
 }
 
 // Enough for every credential a fleet of pipelines pulls with; beyond it the memory starts over.
@@ -225,6 +227,11 @@ export function credentialRevealer(db: Database, cipher: CredentialCipher): Cred
         registries: row.registries,
         password: cipher.open(row.id, { ciphertext: row.secretCiphertext, keyId: row.secretKeyId })
       }
+    },
+    async revealForPull(id) {
+      const login = await this.reveal(id)
+      if (!login) throw new Error(`credential ${id} no longer exists`)
+      return login
     }
   }
 }

@@ -1,38 +1,22 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import { durationMs, splitList } from '../config.js'
-import { createRegistryClient } from '../registry/index.js'
+import { durationMs } from '../config.js'
 import { CHECK_JOBS_DUE_CHANNEL } from '../checks/check-jobs.repository.js'
 import { VerificationWorker } from './verification-worker.js'
 import { VerificationMetrics } from './verification-metrics.js'
-
-// HEAD answers and token answers are small; signature manifests and payloads too.
-const MAX_REGISTRY_BODY_BYTES = 4 * 1024 * 1024
 
 /** Starts the verification worker when the app is ready (unless VERIFY_ENABLED is false) and stops it on close. */
 export default fp(
   async function verification(app: FastifyInstance) {
     const { config } = app
     if (!config.VERIFY_ENABLED) return
-    const registry = createRegistryClient({
-      insecureHosts: splitList(config.REGISTRY_INSECURE_HOSTS),
-      allowedPrivateHosts: splitList(config.REGISTRY_ALLOWED_PRIVATE_HOSTS),
-      connectTimeoutMs: config.REGISTRY_CONNECT_TIMEOUT_MS,
-      totalTimeoutMs: config.REGISTRY_TIMEOUT_MS,
-      maxBodyBytes: MAX_REGISTRY_BODY_BYTES,
-      logger: app.log.child({ component: 'registry-client' })
-    })
     const log = app.log.child({ component: 'verification-worker' })
     const worker = new VerificationWorker({
       db: app.db,
       changes: app.changes,
       log,
-      verifier: registry,
-      revealCredential: async (id) => {
-        const secret = await app.credentialSecrets.reveal(id)
-        if (!secret) throw new Error(`credential ${id} no longer exists`)
-        return { username: secret.username, password: secret.password, registries: secret.registries }
-      },
+      verifier: app.registryClient,
+      revealCredential: (id) => app.credentialSecrets.revealForPull(id),
       perRegistry: config.VERIFY_CONCURRENCY_PER_REGISTRY,
       requestsPerMinute: config.VERIFY_REQUESTS_PER_MINUTE,
       intervalMs: durationMs(config.VERIFY_INTERVAL),
@@ -58,8 +42,7 @@ export default fp(
     })
     app.addHook('onClose', async () => {
       await worker.stop()
-      await registry.close()
     })
   },
-  { name: 'verification', dependencies: ['database', 'credentials', 'changes', 'notifications', 'health', 'metrics'] }
+  { name: 'verification', dependencies: ['database', 'registry-client', 'credentials', 'changes', 'notifications', 'health', 'metrics'] }
 )
