@@ -4,7 +4,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { ChangeNotifier } from '../changes/change-bus.js'
 import type { Database } from '../db/database.js'
-import { newWorkerId, WorkLoop } from '../jobs/work-loop.js'
+import { newWorkerId, PollingWorkLoop } from '../jobs/work-loop.js'
 import {
   buildReference,
   formatReference,
@@ -73,33 +73,17 @@ export interface CheckObserver {
 
 const NOT_CHECKED = failure('invalid', 'the version is no longer being checked')
 
-export class CheckWorker extends WorkLoop<LeasedJob> {
+export class CheckWorker extends PollingWorkLoop<LeasedJob> {
   readonly id: string
-  private timer: NodeJS.Timeout | undefined
 
   constructor(private readonly options: CheckWorkerOptions) {
-    super()
+    super(options.pollIntervalMs)
     this.id = options.workerId ?? newWorkerId()
     options.changes.subscribe((change) => {
-      if (this.timer && CHECK_REQUESTED.has(change.type)) this.wake()
+      if (CHECK_REQUESTED.has(change.type)) this.wake()
     })
     // Requests sent while other replicas could not be heard: look for them now.
-    options.changes.onMissed(() => this.timer && this.wake())
-  }
-
-  start(): void {
-    if (this.timer || this.stopping) return
-    this.timer = setInterval(() => this.wake(), this.options.pollIntervalMs)
-    this.timer.unref()
-    this.wake()
-  }
-
-  protected running(): boolean {
-    return this.timer !== undefined
-  }
-
-  protected paused(): void {
-    clearInterval(this.timer)
+    options.changes.onMissed(() => this.wake())
   }
 
   protected async take(): Promise<void> {

@@ -75,3 +75,27 @@ export abstract class WorkLoop<Job> {
   /** Clears the worker's timers. */
   protected abstract paused(): void
 }
+
+/** A work loop that also looks for due work every `pollIntervalMs`; work announced elsewhere wakes it sooner. */
+export abstract class PollingWorkLoop<Job> extends WorkLoop<Job> {
+  private timer: NodeJS.Timeout | undefined
+
+  constructor(private readonly pollIntervalMs: number) {
+    super()
+  }
+
+  start(): void {
+    if (this.timer || this.stopping) return
+    this.timer = setInterval(() => this.wake(), this.pollIntervalMs)
+    this.timer.unref()
+    this.wake()
+  }
+
+  protected running(): boolean {
+    return this.timer !== undefined
+  }
+
+  protected paused(): void {
+    clearInterval(this.timer)
+  }
+}

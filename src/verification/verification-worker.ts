@@ -6,7 +6,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { ChangeNotifier } from '../changes/change-bus.js'
 import type { Database } from '../db/database.js'
 import { findImageById } from '../images/images.repository.js'
-import { newWorkerId, WorkLoop } from '../jobs/work-loop.js'
+import { newWorkerId, PollingWorkLoop } from '../jobs/work-loop.js'
 import {
   buildReference,
   EXPECTED_SIGNATURE_LOOKUP_REQUESTS,
@@ -77,38 +77,22 @@ const SWEEP_AT_MOST_EVERY_MS = 60_000
 const sweepPeriodMs = (pollIntervalMs: number, intervalMs: number): number =>
   Math.max(pollIntervalMs, Math.min(SWEEP_AT_MOST_EVERY_MS, intervalMs / 4))
 
-export class VerificationWorker extends WorkLoop<LeasedVerification> {
+export class VerificationWorker extends PollingWorkLoop<LeasedVerification> {
   readonly id: string
-  private timer: NodeJS.Timeout | undefined
   private lastSweep = 0
   private readonly perRegistry = new Map<string, number>()
   /** Registries whose budget had no room, until when: their jobs are not leased meanwhile, only to be deferred again. */
   private readonly waiting = new Map<string, number>()
 
   constructor(private readonly options: VerificationWorkerOptions) {
-    super()
+    super(options.pollIntervalMs)
     this.id = options.workerId ?? newWorkerId()
     options.changes.subscribe((change) => {
       // A version that just became testing needs its job: sweep at the next look rather than at the next period.
       if (change.type === 'version.check_passed') this.lastSweep = 0
-      if (this.timer && (VERIFICATION_REQUESTED.has(change.type) || change.type === 'version.check_passed')) this.wake()
+      if (VERIFICATION_REQUESTED.has(change.type) || change.type === 'version.check_passed') this.wake()
     })
-    options.changes.onMissed(() => this.timer && this.wake())
-  }
-
-  start(): void {
-    if (this.timer || this.stopping) return
-    this.timer = setInterval(() => this.wake(), this.options.pollIntervalMs)
-    this.timer.unref()
-    this.wake()
-  }
-
-  protected running(): boolean {
-    return this.timer !== undefined
-  }
-
-  protected paused(): void {
-    clearInterval(this.timer)
+    options.changes.onMissed(() => this.wake())
   }
 
   protected async take(): Promise<void> {
