@@ -1,12 +1,14 @@
 /**
- * Runs `cis` as a user does: `node --import tsx src/cli/main.ts …` in a child process, configured by
- * CIS_URL and CIS_TOKEN only, and a service from build(t) listening on 127.0.0.1.
+ * Runs `cis` as a user does: `node main.js …` (src/cli compiled to JavaScript, as the package's bin)
+ * in a child process, configured by CIS_URL and CIS_TOKEN only, and a service from build(t)
+ * listening on 127.0.0.1.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import type { Test } from 'tap'
 import { build, type BuildTestOptions, type TestApp } from '../helpers/app.js'
+import { compiledEntry } from '../helpers/compiled-entry.js'
 
-const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname
+const MAIN = await compiledEntry('src/cli/main.ts')
 
 export interface CisRun {
   code: number | null
@@ -22,7 +24,7 @@ function environment(cis: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 export function spawnCis(args: string[], cis: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { env: environment(cis), stdio: ['ignore', 'pipe', 'pipe'] })
+  return spawn(process.execPath, [MAIN, ...args], { env: environment(cis), stdio: ['ignore', 'pipe', 'pipe'] })
 }
 
 export function runCis(args: string[], cis: Record<string, string>): Promise<CisRun> {
