@@ -1,12 +1,11 @@
 import { sql } from 'kysely'
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+import { ScrapeReading } from '../metrics/scrape-reading.js'
 import type { Db } from '../db/schema.js'
 import type { CheckObserver, FinishedCheck } from './check-worker.js'
 
 const CLASSES = new Set(['not_found', 'unauthorized', 'rate_limited', 'unavailable', 'invalid', 'refused', 'unsigned'])
 const STATES = ['due', 'scheduled', 'running'] as const
-// A scrape must answer even while the database hangs: past this the last known queue is reported.
-const QUERY_BUDGET_MS = 500
 
 interface QueueState {
   due: number
@@ -37,14 +36,12 @@ async function readQueue(db: Db): Promise<QueueState> {
 
 /**
  * Check runs by result and failure class and how long they took (told by the worker), and the
- * queue read when scraped: at most one query in flight, answered within QUERY_BUDGET_MS or
+ * queue read when scraped: at most one query in flight, answered within a budget or
  * replaced by the last known state, so a database outage never fails or stalls a scrape.
  */
 export class CheckMetrics implements CheckObserver {
   readonly #runs: Counter<'result' | 'class'>
   readonly #duration: Histogram<'result'>
-  #known: QueueState | undefined
-  #inFlight: Promise<void> | undefined
 
   constructor(registry: Registry, db: Db) {
     const registers = [registry]
@@ -61,16 +58,16 @@ export class CheckMetrics implements CheckObserver {
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30, 60],
       registers
     })
-    const refresh = () => this.#refresh(db)
-    const known = () => this.#known
+    // Every gauge of one scrape shares one query.
+    const reading = new ScrapeReading(() => readQueue(db))
     new Gauge({
       name: 'ci_image_store_check_queue_jobs',
       help: 'Check jobs by state: due (waiting for a worker), scheduled (a retry later), running (leased)',
       labelNames: ['state'],
       registers,
       async collect() {
-        await refresh()
-        const queue = known()
+        await reading.refresh()
+        const queue = reading.known
         if (queue) for (const state of STATES) this.set({ state }, queue[state])
       }
     })
@@ -79,8 +76,8 @@ export class CheckMetrics implements CheckObserver {
       help: 'How long the oldest due check job has waited for a worker (0 when none is due)',
       registers,
       async collect() {
-        await refresh()
-        this.set(known()?.oldestDueAge ?? 0)
+        await reading.refresh()
+        this.set(reading.known?.oldestDueAge ?? 0)
       }
     })
   }
@@ -89,16 +86,5 @@ export class CheckMetrics implements CheckObserver {
     const cls = checkClass === undefined ? 'none' : CLASSES.has(checkClass) ? checkClass : 'other'
     this.#runs.inc({ result, class: cls })
     this.#duration.observe({ result }, durationSeconds)
-  }
-
-  /** Both gauges of one scrape share one query. */
-  #refresh(db: Db): Promise<void> {
-    this.#inFlight ??= readQueue(db)
-      .then((queue) => void (this.#known = queue))
-      .catch(() => undefined)
-      .finally(() => (this.#inFlight = undefined))
-    let timer: NodeJS.Timeout | undefined
-    const budget = new Promise<void>((resolve) => (timer = setTimeout(resolve, QUERY_BUDGET_MS)))
-    return Promise.race([this.#inFlight, budget]).finally(() => clearTimeout(timer))
   }
 }

@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import { Counter, Gauge, type Registry } from 'prom-client'
+import { ScrapeReading } from '../metrics/scrape-reading.js'
 import type { Db } from '../db/schema.js'
 import type { FinishedVerification, VerificationObserver } from './verification-worker.js'
 
@@ -15,8 +16,6 @@ const OUTCOMES = [
   'rate_limited',
   'deferred'
 ] as const
-// A scrape must answer even while the database hangs: past this the last known queue is reported.
-const QUERY_BUDGET_MS = 500
 
 interface QueueState {
   due: number
@@ -35,13 +34,11 @@ async function readQueue(db: Db): Promise<QueueState> {
 
 /**
  * Verifications by what they found (told by the worker), the registry requests they sent, and the
- * queue read when scraped, within QUERY_BUDGET_MS or the last known state, as check-metrics does.
+ * queue read when scraped, within a budget or the last known state, as check-metrics does.
  */
 export class VerificationMetrics implements VerificationObserver {
   readonly #runs: Counter<'outcome'>
   readonly #requests: Counter
-  #known: QueueState | undefined
-  #inFlight: Promise<void> | undefined
 
   constructor(registry: Registry, db: Db) {
     const registers = [registry]
@@ -57,15 +54,15 @@ export class VerificationMetrics implements VerificationObserver {
       help: 'Registry requests sent by re-verifications (token requests included)',
       registers
     })
-    const refresh = () => this.#refresh(db)
-    const known = () => this.#known
+    // Every gauge of one scrape shares one query.
+    const reading = new ScrapeReading(() => readQueue(db))
     new Gauge({
       name: 'ci_image_store_verification_queue_due_jobs',
       help: 'Verification jobs due and waiting for a worker',
       registers,
       async collect() {
-        await refresh()
-        this.set(known()?.due ?? 0)
+        await reading.refresh()
+        this.set(reading.known?.due ?? 0)
       }
     })
     new Gauge({
@@ -73,8 +70,8 @@ export class VerificationMetrics implements VerificationObserver {
       help: 'How long the oldest due verification has waited for a worker (0 when none is due)',
       registers,
       async collect() {
-        await refresh()
-        this.set(known()?.oldestDueAge ?? 0)
+        await reading.refresh()
+        this.set(reading.known?.oldestDueAge ?? 0)
       }
     })
   }
@@ -82,16 +79,5 @@ export class VerificationMetrics implements VerificationObserver {
   verificationFinished({ outcomes, requests }: FinishedVerification): void {
     for (const outcome of outcomes) if ((OUTCOMES as readonly string[]).includes(outcome)) this.#runs.inc({ outcome })
     if (requests > 0) this.#requests.inc(requests)
-  }
-
-  /** Both gauges of one scrape share one query. */
-  #refresh(db: Db): Promise<void> {
-    this.#inFlight ??= readQueue(db)
-      .then((queue) => void (this.#known = queue))
-      .catch(() => undefined)
-      .finally(() => (this.#inFlight = undefined))
-    let timer: NodeJS.Timeout | undefined
-    const budget = new Promise<void>((resolve) => (timer = setTimeout(resolve, QUERY_BUDGET_MS)))
-    return Promise.race([this.#inFlight, budget]).finally(() => clearTimeout(timer))
   }
 }

@@ -1,10 +1,8 @@
 import { sql } from 'kysely'
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+import { ScrapeReading } from '../../metrics/scrape-reading.js'
 import type { Db } from '../../db/schema.js'
 import type { DeliveryObserver, FinishedAttempt } from './delivery-worker.js'
-
-// A scrape must answer even while the database hangs: past this the last known state is reported.
-const QUERY_BUDGET_MS = 500
 
 interface Backlog {
   pending: number
@@ -36,14 +34,12 @@ async function readBacklog(db: Db): Promise<Backlog> {
 
 /**
  * Attempts by outcome and delivery lag (told by the worker), and the backlog read when scraped:
- * at most one query in flight, answered within QUERY_BUDGET_MS or replaced by the last known
+ * at most one query in flight, answered within a budget or replaced by the last known
  * state, so a database outage never fails or stalls a scrape.
  */
 export class DeliveryMetrics implements DeliveryObserver {
   readonly #attempts: Counter<'outcome'>
   readonly #lag: Histogram
-  #known: Backlog | undefined
-  #inFlight: Promise<void> | undefined
 
   constructor(registry: Registry, db: Db) {
     const registers = [registry]
@@ -59,15 +55,15 @@ export class DeliveryMetrics implements DeliveryObserver {
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 7200, 36_000, 86_400, 259_200],
       registers
     })
-    const refresh = () => this.#refresh(db)
-    const known = () => this.#known
+    // Every gauge of one scrape shares one query.
+    const reading = new ScrapeReading(() => readBacklog(db))
     new Gauge({
       name: 'ci_image_store_webhook_deliveries_pending',
       help: 'Webhook deliveries of active subscriptions not yet made (due, waiting for a retry, or under way)',
       registers,
       async collect() {
-        await refresh()
-        const backlog = known()
+        await reading.refresh()
+        const backlog = reading.known
         if (backlog) this.set(backlog.pending)
       }
     })
@@ -76,8 +72,8 @@ export class DeliveryMetrics implements DeliveryObserver {
       help: 'Age of the oldest event still owed to an active subscription or not yet dispatched (0 when none)',
       registers,
       async collect() {
-        await refresh()
-        this.set(known()?.oldestUndeliveredAge ?? 0)
+        await reading.refresh()
+        this.set(reading.known?.oldestUndeliveredAge ?? 0)
       }
     })
   }
@@ -85,16 +81,5 @@ export class DeliveryMetrics implements DeliveryObserver {
   attemptFinished({ outcome, lagSeconds }: FinishedAttempt): void {
     this.#attempts.inc({ outcome })
     if (lagSeconds !== undefined) this.#lag.observe(Math.max(0, lagSeconds))
-  }
-
-  /** Both gauges of one scrape share one query. */
-  #refresh(db: Db): Promise<void> {
-    this.#inFlight ??= readBacklog(db)
-      .then((backlog) => void (this.#known = backlog))
-      .catch(() => undefined)
-      .finally(() => (this.#inFlight = undefined))
-    let timer: NodeJS.Timeout | undefined
-    const budget = new Promise<void>((resolve) => (timer = setTimeout(resolve, QUERY_BUDGET_MS)))
-    return Promise.race([this.#inFlight, budget]).finally(() => clearTimeout(timer))
   }
 }
