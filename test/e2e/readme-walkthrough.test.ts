@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { promisify } from 'node:util'
 import { ADMIN_TOKEN, build } from '../helpers/app.js'
+import { compiledEntry } from '../helpers/compiled-entry.js'
 import { pushImage } from '../helpers/registry/index.js'
 import { startStoryRegistry } from './story-helpers.js'
 
@@ -20,8 +21,8 @@ function block(name: string): string {
   return found[1]
 }
 
-// `cis` as the package's bin would run it, from this checkout's source.
-const CIS = `cis() { node --import tsx ${new URL('../../src/cli/main.ts', import.meta.url).pathname} "$@"; }\n`
+// `cis` as the package's bin would run it: this checkout's source, compiled to JavaScript.
+const CIS = `cis() { node ${await compiledEntry('src/cli/main.ts')} "$@"; }\n`
 
 /** The settings of the README's `… npm start` line for a local registry. */
 function startSettings(): Record<string, string> {

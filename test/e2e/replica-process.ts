@@ -1,5 +1,5 @@
 /**
- * One replica of the service as a child process (`node --import=tsx src/server.ts`), as a
+ * One replica of the service as a child process (`node server.js`, src/server.ts compiled), as a
  * Deployment runs it: started, sent SIGTERM or SIGKILL, started again on the same port. Every
  * process still running when the test ends is killed in its teardown.
  */
@@ -7,9 +7,11 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { Test } from 'tap'
 import { request } from 'undici'
+import { compiledEntry } from '../helpers/compiled-entry.js'
 import { freePort } from '../helpers/registry/free-port.js'
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url))
+const SERVER = await compiledEntry('src/server.ts')
 const START_LIMIT_MS = 90_000
 const EXIT_LIMIT_MS = 30_000
 
@@ -88,7 +90,7 @@ export async function createReplica(t: Test, name: string, env: Record<string, s
       const startedAt = Date.now()
       signalledAt = 0
       // Only what the service reads: nothing of the test runner's environment leaks into it.
-      const proc = spawn(process.execPath, ['--import=tsx', 'src/server.ts'], {
+      const proc = spawn(process.execPath, [SERVER], {
         cwd: REPO_ROOT,
         env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', HOST: '127.0.0.1', PORT: String(port), ...env },
         stdio: ['ignore', 'pipe', 'pipe']

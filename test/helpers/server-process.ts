@@ -1,13 +1,15 @@
 /**
- * The service as operators run it: src/server.ts in a child process, with only the environment given.
+ * The service as operators run it: src/server.ts compiled to JavaScript (see compiled-entry.ts) and
+ * run by plain `node` in a child process, with only the environment given.
  * Output is kept so tests can read log lines; the process is killed in teardown if still running.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { createServer } from 'node:net'
 import type { Test } from 'tap'
+import { compiledEntry } from './compiled-entry.js'
 
-const SERVER = new URL('../../src/server.ts', import.meta.url).pathname
+const SERVER = await compiledEntry('src/server.ts')
 
 export interface ServerProcess {
   child: ChildProcess
@@ -27,7 +29,7 @@ export async function freePort(): Promise<number> {
 }
 
 export function startServer(env: Record<string, string>, t?: Test): ServerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVER], {
+  const child = spawn(process.execPath, [SERVER], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })
