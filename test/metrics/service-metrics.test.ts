@@ -25,6 +25,10 @@ const FAMILIES: Record<string, string> = {
   ci_image_store_check_duration_seconds: 'histogram',
   ci_image_store_check_queue_jobs: 'gauge',
   ci_image_store_check_queue_oldest_due_age_seconds: 'gauge',
+  ci_image_store_verifications_total: 'counter',
+  ci_image_store_verification_registry_requests_total: 'counter',
+  ci_image_store_verification_queue_due_jobs: 'gauge',
+  ci_image_store_verification_queue_oldest_due_age_seconds: 'gauge',
   ci_image_store_database_pool_connections: 'gauge',
   ci_image_store_database_pool_waiting_queries: 'gauge',
   ci_image_store_database_pool_max_connections: 'gauge',
@@ -82,7 +86,10 @@ t.test('every family is served, with the values real traffic gives it', async (t
     .insertInto('checkJobs')
     .values([
       { versionId: versions[0]!.id, runAt: minutesFromNow(-5), lockedUntil: minutesFromNow(5), lockedBy: 'elsewhere' },
-      { versionId: versions[1]!.id, runAt: minutesFromNow(-2) }
+      { versionId: versions[1]!.id, runAt: minutesFromNow(-2) },
+      // Re-verifications: one due for three minutes (nobody polls in this test), one leased elsewhere.
+      { versionId: versions[0]!.id, kind: 'verification', runAt: minutesFromNow(-3) },
+      { versionId: versions[1]!.id, kind: 'verification', runAt: minutesFromNow(-4), lockedUntil: minutesFromNow(5), lockedBy: 'elsewhere' }
     ])
     .execute()
 
@@ -132,6 +139,13 @@ t.test('every family is served, with the values real traffic gives it', async (t
     t.equal(m.value('ci_image_store_check_queue_jobs', { state: 'scheduled' }), 0)
     const age = m.value('ci_image_store_check_queue_oldest_due_age_seconds') ?? 0
     t.ok(age >= 115 && age < 200, `the due job has waited two minutes (${age} s)`)
+  })
+
+  t.test('verifications and their queue: the pullability checks do not count there', async (t) => {
+    t.equal(m.value('ci_image_store_verification_queue_due_jobs'), 1)
+    const age = m.value('ci_image_store_verification_queue_oldest_due_age_seconds') ?? 0
+    t.ok(age >= 175 && age < 260, `the due verification has waited three minutes (${age} s)`)
+    t.equal(m.value('ci_image_store_verifications_total', { outcome: 'unavailable' }), 0, 'every outcome is served from zero')
   })
 
   t.test('database pool, LISTEN, readiness, process', async (t) => {
