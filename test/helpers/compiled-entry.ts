@@ -9,12 +9,15 @@
  * digest of the inputs: a changed file compiles afresh, an unchanged one is reused across runs.
  */
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { build } from 'esbuild'
 
 const ROOT = new URL('../../', import.meta.url).pathname
 const CACHE = join(ROOT, 'node_modules', '.cache', 'cis-test-entries')
+
+// Trees of older sources are removed once no run could still be using them.
+const KEEP_MS = 24 * 60 * 60 * 1000
 
 const compiled = new Map<string, Promise<string>>()
 
@@ -48,7 +51,12 @@ async function compile(entry: string): Promise<string> {
   for (const input of inputs) hash.update(relative(ROOT, input)).update('\0').update(readFileSync(input))
   const dir = join(CACHE, hash.digest('hex').slice(0, 16))
   const output = join(dir, entry.replace(/\.ts$/, '.js'))
-  if (existsSync(output)) return output
+  if (existsSync(output)) {
+    // Marks the tree as in use, so pruning leaves it alone.
+    const now = new Date()
+    utimesSync(dir, now, now)
+    return output
+  }
 
   // Written beside and renamed into place, so a test process never sees half a tree.
   const building = `${dir}.${process.pid}`
@@ -75,5 +83,15 @@ async function compile(entry: string): Promise<string> {
     rmSync(building, { recursive: true, force: true })
     if (!existsSync(output)) throw error
   }
+  pruneOlderTrees(dir)
   return output
+}
+
+function pruneOlderTrees(current: string): void {
+  for (const name of readdirSync(CACHE)) {
+    const tree = join(CACHE, name)
+    // Another process may be pruning the same tree.
+    const age = Date.now() - (statSync(tree, { throwIfNoEntry: false })?.mtimeMs ?? Date.now())
+    if (tree !== current && age > KEEP_MS) rmSync(tree, { recursive: true, force: true })
+  }
 }
