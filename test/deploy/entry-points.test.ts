@@ -139,7 +139,7 @@ t.test('the compiled entry points the image runs: migrate, serve, re-encrypt', a
     CREDENTIALS_OLD_KEYS: oldKey
   })
   t.equal(reencrypted.code, 0, reencrypted.stderr)
-  t.match(reencrypted.stdout, /^re-encrypted 1 credential\(s\) with key /)
+  t.match(reencrypted.stdout, /^re-encrypted 1 credential\(s\) and 0 webhook secret\(s\) with key /)
   const rerun = await node('dist/scripts/credentials-reencrypt.js', { DATABASE_URL: databaseUrl, CREDENTIALS_KEY: newKey })
   t.equal(rerun.code, 0, rerun.stderr)
   t.match(rerun.stdout, /^re-encrypted 0 credential\(s\)/, 'every credential is on the new key: the old one can go')
