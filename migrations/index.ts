@@ -9,6 +9,7 @@ import * as credentialRegistries from './20261201150000_credential_registries.js
 import * as eventsOutbox from './20261202100000_events_outbox.js'
 import * as eventFeedWebhooks from './20261203100000_event_feed_and_webhooks.js'
 import * as verificationSignatures from './20261204100000_verification_and_signatures.js'
+import * as releaseSafety from './20261205100000_release_safety.js'
 
 // Frozen list, in order: add new files at the end, never edit one that has landed.
 export const migrations: Record<string, Migration> = {
@@ -21,5 +22,6 @@ export const migrations: Record<string, Migration> = {
   '20261201150000_credential_registries': credentialRegistries,
   '20261202100000_events_outbox': eventsOutbox,
   '20261203100000_event_feed_and_webhooks': eventFeedWebhooks,
-  '20261204100000_verification_and_signatures': verificationSignatures
+  '20261204100000_verification_and_signatures': verificationSignatures,
+  '20261205100000_release_safety': releaseSafety
 }

@@ -163,6 +163,13 @@ export const ConfigSchema = Type.Object({
     maximum: 86400000,
     description: 'After a verification finds the pinned digest gone, how long until the second look that confirms it'
   }),
+  ROLLOUT_POLL_INTERVAL_MS: Type.Integer({
+    default: 30000,
+    minimum: 100,
+    maximum: 3600000,
+    description:
+      'How often a replica looks for staged rollouts whose stage has lasted advanceAfter and advances them (one replica advances each, under a row lock)'
+  }),
   RESOLVE_CACHE: Type.Boolean({ default: true, description: 'Serve resolve from the in-process cache (false only for benchmarks)' }),
   RESOLUTION_RETENTION_DAYS: Type.Integer({ default: 90, minimum: 1, description: 'Resolution log rows older than this are pruned' }),
   RATE_LIMIT_ENABLED: Type.Boolean({

@@ -1,6 +1,6 @@
 import { forbidden } from '../http/problem.js'
 
-export const SCOPES = ['admin', 'images:read', 'images:write', 'credentials:write', 'resolve', 'pull-secrets'] as const
+export const SCOPES = ['admin', 'images:read', 'images:write', 'images:approve', 'credentials:write', 'resolve', 'pull-secrets'] as const
 export type Scope = (typeof SCOPES)[number]
 
 /** Who is calling: the verified token, as the rest of the app sees it. */

@@ -15,6 +15,8 @@ import type {
   WebhookSubscriptionsTable
 } from '../webhooks/webhooks.table.js'
 import type { RegistryRequestBudgetsTable } from '../verification/registry-budgets.table.js'
+import type { VersionApprovalsTable } from '../versions/approvals.table.js'
+import type { VersionRolloutsTable } from '../rollouts/rollouts.table.js'
 
 // The whole database as Kysely sees it (camelCase; CamelCasePlugin maps to snake_case columns).
 // Each resource declares its own tables beside its code; this file only gathers them.
@@ -33,6 +35,8 @@ export interface DB {
   webhookDeliveryAttempts: WebhookDeliveryAttemptsTable
   webhookDispatchCursor: WebhookDispatchCursorTable
   registryRequestBudgets: RegistryRequestBudgetsTable
+  versionApprovals: VersionApprovalsTable
+  versionRollouts: VersionRolloutsTable
 }
 
 /** What repository functions take: the database, or a transaction the caller opened. */

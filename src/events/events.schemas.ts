@@ -113,6 +113,59 @@ export const EVENT_DETAILS = {
     },
     'The pinned digest is back: resolve hands the version out again'
   ),
+  'version.release_requested': details(
+    {
+      ...statusChange,
+      required: Type.Integer({ minimum: 1, description: 'Approvals the release needs' }),
+      approverProjects: Type.Array(Type.String()),
+      rollout: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()], {
+        description: 'The rollout plan asked for, if any'
+      })
+    },
+    'A release was asked for; it takes effect once approved'
+  ),
+  'version.approved': details(
+    {
+      projects: Type.Array(Type.String(), { description: 'The approver projects the approving token acted for' }),
+      approvals: Type.Integer({ minimum: 1, description: 'Approvals received so far, this one included' }),
+      required: Type.Integer({ minimum: 1 }),
+      comment: Type.Optional(Type.String())
+    },
+    'One approval of the pending release (the last one needed also writes version.released)'
+  ),
+  'version.rejected': details({ ...statusChange, reason: Type.String() }, 'An approver rejected the release: the version is testing again'),
+  'version.rollout_started': details(
+    {
+      stages: Type.Array(Type.Object({}, { additionalProperties: true })),
+      advanceAfter: nullableText('Duration of each stage before the service advances it; null = by hand only'),
+      stage: Type.Integer({ minimum: 0, description: 'The stage reached (0-based)' })
+    },
+    'The release reaches its first stage only'
+  ),
+  'version.rollout_advanced': details(
+    {
+      from: Type.Integer({ minimum: 0 }),
+      to: Type.Integer({ minimum: 0 }),
+      automatic: Type.Boolean({ description: 'Advanced by the service after advanceAfter, not by hand' })
+    },
+    'The rollout reached a further stage'
+  ),
+  'version.rollout_paused': details(
+    { stage: Type.Integer({ minimum: 0 }), reason: Type.Optional(Type.String()) },
+    'The rollout stays at its stage until resumed'
+  ),
+  'version.rollout_resumed': details(
+    { stage: Type.Integer({ minimum: 0 }), nextAdvanceAt: Type.Union([Timestamp, Type.Null()]) },
+    'The rollout advances again'
+  ),
+  'version.rollout_completed': details(
+    { stage: Type.Integer({ minimum: 0 }), automatic: Type.Boolean() },
+    'The last stage: the version reaches everyone and is plainly released'
+  ),
+  'version.rollout_aborted': details(
+    { ...statusChange, stage: Type.Integer({ minimum: 0 }), reason: Type.String() },
+    'Everyone is back on the previous release at once: the version is withdrawn'
+  ),
   'webhook.created': details(webhookSubscription, 'A receiver was subscribed (its signing secret is never recorded)'),
   'webhook.updated': details(
     {

@@ -217,6 +217,45 @@ export const PROBLEM_CODES = {
     }
   },
 
+  SOAK_TIME_NOT_MET: {
+    status: 409,
+    description: 'The image requires a minimum time in testing and the version has not been testing that long',
+    extensions: {
+      version: Type.String(),
+      minTestingTime: text('The image setting', ['24h']),
+      testingSince: Type.String({ format: 'date-time' }),
+      releasableAt: Type.String({ format: 'date-time', description: 'The first moment a release is possible' })
+    }
+  },
+  APPROVER_NOT_ALLOWED: {
+    status: 403,
+    description: 'The token may not approve or reject this release (not an approver project, or it submitted or asked for the release)',
+    extensions: {
+      approverProjects: Type.Array(Type.String(), { description: "The image's approver projects" }),
+      reason: text('Why not')
+    }
+  },
+  ALREADY_APPROVED: {
+    status: 409,
+    description: 'The token already approved this release: a second approval must come from another token',
+    extensions: { approvedAt: Type.String({ format: 'date-time' }) }
+  },
+  INVALID_ROLLOUT_PLAN: {
+    status: 400,
+    description: 'The rollout plan cannot be carried out as written',
+    extensions: { hint: text('What to change') }
+  },
+  ROLLOUT_NOT_FOUND: { status: 404, description: 'The version has no rollout (it was released without a plan, or not released)' },
+  ROLLOUT_STATE_CONFLICT: {
+    status: 409,
+    description: "The rollout's state does not allow the action",
+    extensions: {
+      state: Type.String({ examples: ['paused'] }),
+      stage: Type.Integer({ minimum: 0 }),
+      allowedActions: Type.Array(Type.String(), { description: 'What can be done now', examples: [['advance', 'resume', 'abort']] })
+    }
+  },
+
   INVALID_VERSION_SPEC: {
     status: 400,
     description: 'The version spec is not one of the grammar',

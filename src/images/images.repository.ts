@@ -16,6 +16,8 @@ export const IMAGE_COLUMNS = [
   'visibilityPublic',
   'visibilityProjects',
   'signatureKeys',
+  'approval',
+  'minTestingTime',
   'revision',
   'lastReleasedAt',
   'createdAt',

@@ -171,7 +171,7 @@ export const ImageLineSchema = Type.Object(
     inProgress: Type.Union(
       [
         Type.Object(
-          { version: VersionRef, status: StringEnum(['checking', 'check_failed', 'testing'] as const) },
+          { version: VersionRef, status: StringEnum(['checking', 'check_failed', 'testing', 'awaiting_approval'] as const) },
           { additionalProperties: false }
         ),
         Type.Null()

@@ -10,6 +10,12 @@ export interface StoredSignatureKey {
   fingerprint: string
 }
 
+/** Who must approve a release of the image's versions, and how many approvals it needs. */
+export interface ApprovalPolicy {
+  required: number
+  approverProjects: string[]
+}
+
 export interface ImagesTable {
   id: Generated<string>
   code: string
@@ -24,6 +30,10 @@ export interface ImagesTable {
   visibilityProjects: Generated<string[]>
   /** Public keys whose signature a version must carry to pass its check; [] = no signature required. */
   signatureKeys: ColumnType<StoredSignatureKey[], string | undefined, string>
+  /** Approvals a release needs; null = none. */
+  approval: ColumnType<ApprovalPolicy | null, string | null | undefined, string | null>
+  /** Minimum time in testing before release, as written (e.g. '24h'); null = none. */
+  minTestingTime: string | null
   revision: Generated<number>
   lastReleasedAt: Date | null
   createdAt: ColumnType<Date, never, never>

@@ -1,7 +1,7 @@
 import type { ImageAccess } from '../images/image-access.js'
 import { RESOLVABLE_STATUSES } from '../versions/version-lifecycle.js'
 import { compareVersions } from '../versions/version-number.js'
-import type { ResolvableVersionRow } from '../versions/versions.repository.js'
+import type { ResolvableVersionRow } from './snapshot.repository.js'
 import type { Platform } from '../versions/versions.table.js'
 
 // What resolve needs to know about one image, as cached per image: its access fields and the

@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import { listResolvableVersions } from '../versions/versions.repository.js'
+import { listResolvableVersions } from './snapshot.repository.js'
 import { toSnapshot } from './image-snapshot.js'
 import { ResolveMetrics } from './resolve-metrics.js'
 import { Resolver } from './resolve.service.js'

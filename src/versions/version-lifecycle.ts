@@ -7,13 +7,14 @@ export const VERSION_STATUSES = [
   'checking',
   'check_failed',
   'testing',
+  'awaiting_approval',
   'released',
   'cancelled',
   'withdrawn'
 ] as const satisfies readonly VersionStatus[]
 
 /** Statuses that count as "in progress": at most one per image (a partial unique index). */
-export const IN_PROGRESS_STATUSES = ['checking', 'check_failed', 'testing'] as const satisfies readonly VersionStatus[]
+export const IN_PROGRESS_STATUSES = ['checking', 'check_failed', 'testing', 'awaiting_approval'] as const satisfies readonly VersionStatus[]
 
 /** What a publisher may ask for. */
 export const PUBLISHER_ACTIONS = ['recheck', 'release', 'cancel', 'withdraw'] as const
@@ -21,7 +22,9 @@ export type PublisherAction = (typeof PUBLISHER_ACTIONS)[number]
 
 /** What the pullability check reports; never requested over HTTP. */
 export type CheckAction = 'pass_check' | 'fail_check'
-export type VersionAction = PublisherAction | CheckAction
+/** Aborting a staged rollout takes the version back from everyone (rollouts/ asks for it). */
+export type RolloutAction = 'abort_rollout'
+export type VersionAction = PublisherAction | CheckAction | RolloutAction
 
 interface Transition {
   from: readonly VersionStatus[]
@@ -35,7 +38,8 @@ export const TRANSITIONS: Readonly<Record<VersionAction, Transition>> = {
   recheck: { from: ['check_failed', 'testing'], to: 'checking' },
   release: { from: ['testing'], to: 'released' },
   cancel: { from: ['checking', 'check_failed', 'testing'], to: 'cancelled' },
-  withdraw: { from: ['released'], to: 'withdrawn' }
+  withdraw: { from: ['released'], to: 'withdrawn' },
+  abort_rollout: { from: ['released'], to: 'withdrawn' }
 }
 
 export const canApply = (status: VersionStatus, action: VersionAction): boolean => TRANSITIONS[action].from.includes(status)
@@ -43,8 +47,11 @@ export const canApply = (status: VersionStatus, action: VersionAction): boolean 
 /** The publisher actions allowed from a status, in a stable order (shown in 409 problems). */
 export const allowedActions = (status: VersionStatus): PublisherAction[] => PUBLISHER_ACTIONS.filter((a) => canApply(status, a))
 
-/** Statuses resolve can meet: released, testing (for the debug project), withdrawn (for its 410). */
-export const RESOLVABLE_STATUSES = ['released', 'testing', 'withdrawn'] as const satisfies readonly VersionStatus[]
+/**
+ * Statuses resolve can meet: released, testing and awaiting_approval (for the debug project, and for
+ * explain), withdrawn (for its 410).
+ */
+export const RESOLVABLE_STATUSES = ['released', 'testing', 'awaiting_approval', 'withdrawn'] as const satisfies readonly VersionStatus[]
 
 const isResolvable = (status: VersionStatus | undefined): boolean =>
   status !== undefined && (RESOLVABLE_STATUSES as readonly VersionStatus[]).includes(status)

@@ -1,7 +1,8 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely'
 import type { Platform } from '../registry/index.js'
+import type { RolloutPlan } from './rollout-plan.js'
 
-export type VersionStatus = 'checking' | 'check_failed' | 'testing' | 'released' | 'cancelled' | 'withdrawn'
+export type VersionStatus = 'checking' | 'check_failed' | 'testing' | 'awaiting_approval' | 'released' | 'cancelled' | 'withdrawn'
 export type ReleaseType = 'major' | 'minor' | 'patch'
 
 export type { Platform } from '../registry/index.js'
@@ -52,6 +53,17 @@ export interface ImageVersionsTable {
   /** The name and fingerprint of the image's key that signed the pinned digest, when signatures are required. */
   signedBy: string | null
   signedByFingerprint: string | null
+  /** The token that submitted it (null for versions submitted before tokens were recorded by id). */
+  submittedByTokenId: string | null
+  /** When it last entered testing: the image's minimum testing time counts from here. */
+  testingSince: Date | null
+  /** Who asked for the release (kept while approvals are awaited, and after). */
+  releaseRequestedBy: string | null
+  releaseRequestedByTokenId: string | null
+  releaseRequestedAt: Date | null
+  /** The rollout plan asked for with the release, kept until the release takes effect. */
+  releasePlan: ColumnType<RolloutPlan | null, string | null, string | null>
+  releasedByTokenId: string | null
   updatedAt: ColumnType<Date, Date | undefined, Date>
 }
 

@@ -18,7 +18,16 @@ export const SUBSCRIBABLE_EVENT_TYPES = [
   'version.drifted',
   'version.drift_cleared',
   'version.unavailable',
-  'version.available'
+  'version.available',
+  'version.release_requested',
+  'version.approved',
+  'version.rejected',
+  'version.rollout_started',
+  'version.rollout_advanced',
+  'version.rollout_paused',
+  'version.rollout_resumed',
+  'version.rollout_completed',
+  'version.rollout_aborted'
 ] as const
 
 export const ALL_EVENT_TYPES = '*'

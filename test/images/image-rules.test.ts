@@ -40,6 +40,8 @@ const current = {
   visibilityPublic: false,
   visibilityProjects: ['x'],
   signatureKeys: [],
+  approval: null,
+  minTestingTime: null,
   revision: 4,
   lastReleasedAt: null,
   createdAt: new Date(0),

@@ -2,7 +2,7 @@ import t from 'tap'
 import { toSnapshot, type SnapshotStatus, type SnapshotVersion } from '../../src/resolve/image-snapshot.js'
 import { audienceOf, parseVersionSpec, selectVersion } from '../../src/resolve/select-version.js'
 import { compareVersions, formatVersion, type VersionNumber } from '../../src/versions/version-number.js'
-import type { ResolvableVersionRow } from '../../src/versions/versions.repository.js'
+import type { ResolvableVersionRow } from '../../src/resolve/snapshot.repository.js'
 
 const newestFirst = (a: VersionNumber, b: VersionNumber) => compareVersions(b, a)
 
