@@ -14,6 +14,10 @@ import { sql, type Kysely } from 'kysely'
 // Staged rollout: a released version may reach projects stage by stage. The rollout row is the
 // version's (one at most), with its plan, the stage reached and when the next automatic advance is due.
 //
+// Resolution log writes are made idempotent: a batch carries an id, recorded in the same statement
+// as its rows, so a batch whose commit was acknowledged too late (connection lost after COMMIT) and is
+// written again adds nothing.
+//
 // Impact: which projects resolved a spec that a release would move is read from the resolution log by
 // (image, spec, time), index-only.
 export async function up(db: Kysely<unknown>): Promise<void> {
@@ -79,6 +83,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     db
   )
 
+  await sql`create table log_batches (
+    id uuid primary key,
+    log text not null check (log in ('resolutions', 'pull_secret_grants')),
+    written_at timestamptz not null default now()
+  )`.execute(db)
+  await sql`create index log_batches_written_at_brin on log_batches using brin (written_at)`.execute(db)
+  await sql`comment on table log_batches is 'Batches of the resolution log and the pull-secret grants already written, so a retried batch is written once; pruned with the log'`.execute(
+    db
+  )
+
   await sql`create index resolutions_image_spec_time_idx on resolutions (image_id, spec, resolved_at desc) include (project, pipeline, count)`.execute(
     db
   )
@@ -86,6 +100,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`drop index resolutions_image_spec_time_idx`.execute(db)
+  await sql`drop table log_batches`.execute(db)
   await sql`drop table version_rollouts`.execute(db)
   await sql`drop table version_approvals`.execute(db)
   await sql`alter table images drop column approval, drop column min_testing_time`.execute(db)

@@ -8,6 +8,7 @@ import type { CheckJobsTable } from '../checks/check-jobs.table.js'
 import type { IdempotencyKeysTable } from '../idempotency/idempotency.table.js'
 import type { ResolutionsTable } from '../resolution-log/resolutions.table.js'
 import type { PullSecretGrantsTable } from '../resolution-log/pull-secret-grants.table.js'
+import type { LogBatchesTable } from '../resolution-log/log-batches.table.js'
 import type {
   WebhookDeliveriesTable,
   WebhookDeliveryAttemptsTable,
@@ -30,6 +31,7 @@ export interface DB {
   idempotencyKeys: IdempotencyKeysTable
   resolutions: ResolutionsTable
   pullSecretGrants: PullSecretGrantsTable
+  logBatches: LogBatchesTable
   webhookSubscriptions: WebhookSubscriptionsTable
   webhookDeliveries: WebhookDeliveriesTable
   webhookDeliveryAttempts: WebhookDeliveryAttemptsTable
