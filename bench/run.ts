@@ -25,6 +25,10 @@ const HOT_SETTLE_MS = 250
 const WORST_ROUNDS = 7
 const WORST_SECONDS = 2
 const WORST_SETTLE_MS = 1000
+// Resolve of an image rolling out next to one that is not, projects varied alike: what a rollout
+// costs the hot path.
+const ROLLOUT_ROUNDS = 15
+const ROLLOUT_PROJECTS = 64
 const UNCACHED_ROUNDS = 3
 const UNCACHED_SECONDS = 3
 const WARMUP_SECONDS = 2
@@ -96,6 +100,20 @@ try {
     connections: CONNECTIONS,
     path: () => `/v1/images/bench-tools/resolve?version=1.latest&project=payments&pipeline=bench&build=${++buildNumber}`
   }
+  // The same requests from 64 projects: one image plain, the other with its newest version rolling
+  // out to half of them (so both answers, the new version and the previous one, are served).
+  const variedProjects = (label: string, code: string): Target => {
+    let n = 0
+    return {
+      label,
+      url: at(servers.cached, resolvePath(code)),
+      headers: auth,
+      connections: CONNECTIONS,
+      path: () => `/v1/images/${code}/resolve?version=1.latest&project=p-${++n % ROLLOUT_PROJECTS}&pipeline=bench&build=1`
+    }
+  }
+  const plainVaried = variedProjects(`resolve, cached, ${ROLLOUT_PROJECTS} projects`, 'bench-tools')
+  const rollingOut = variedProjects(`resolve, cached, ${ROLLOUT_PROJECTS} projects, newest version rolling out to 50 %`, 'bench-rollout')
   const uncached = (label: string, port: number, path?: () => string): Target => ({
     label: `uncached, ${label} (${UNCACHED_CONNECTIONS} conn.)`,
     url: at(port, resolvePath('bench-tools')),
@@ -116,6 +134,7 @@ try {
   )
   const hot = await measureInRounds([bare, floor, cached], HOT_ROUNDS, HOT_SECONDS, WARMUP_SECONDS, HOT_SETTLE_MS)
   const worst = await measureInRounds([bare, distinctBuilds], WORST_ROUNDS, WORST_SECONDS, WARMUP_SECONDS, WORST_SETTLE_MS)
+  const rollout = await measureInRounds([plainVaried, rollingOut], ROLLOUT_ROUNDS, HOT_SECONDS, WARMUP_SECONDS, HOT_SETTLE_MS)
   const load = loadavg()
   // Loaded only now: the writes of a million rows and their index builds (WAL, a checkpoint) would
   // otherwise still be going on in PostgreSQL during the cached runs, on the same two cores.
@@ -129,7 +148,7 @@ try {
     WARMUP_SECONDS,
     WORST_SETTLE_MS
   )
-  const all = new Map([...hot, [distinctBuilds.label, worst.get(distinctBuilds.label) as Measured], ...cold])
+  const all = new Map([...hot, [distinctBuilds.label, worst.get(distinctBuilds.label) as Measured], ...rollout, ...cold])
   const get = (t: Target) => all.get(t.label) as Measured
 
   const ms = (v: number) => `${v.toFixed(2)} ms`
@@ -148,7 +167,9 @@ try {
     ['median round', 'req/s', 'p50', 'p99', 'errors'],
     ...[...all].map(([label, f]) => [label, f.rps.toFixed(0), ms(f.p50), ms(f.p99), String(f.errors)])
   ]
-  process.stdout.write(`\n${table(perRound(hot))}\n\n${table(perRound(worst))}\n\n${table(perRound(cold))}\n\n${table(medians)}\n\n`)
+  process.stdout.write(
+    `\n${table(perRound(hot))}\n\n${table(perRound(worst))}\n\n${table(perRound(rollout))}\n\n${table(perRound(cold))}\n\n${table(medians)}\n\n`
+  )
 
   const ratio = (a: number, b: number) => (a / b).toFixed(2)
   const verdict = (ok: boolean) => (ok ? 'meets target' : 'MISSES target')
@@ -158,6 +179,7 @@ try {
   const paired = (a: Measured, base: Measured) => medianInterval(a.rounds.map((round, i) => round.rps / base.rounds[i]!.rps))
   const throughput = paired(r, b)
   const floorRatio = paired(f, b)
+  const rolloutRatio = paired(get(rollingOut), get(plainVaried))
   const interval = ({ low, high }: { low: number; high: number }) => `95 % interval ${low.toFixed(2)}–${high.toFixed(2)}`
   const atTarget =
     throughput.low >= 0.8
@@ -173,6 +195,7 @@ try {
     `  service floor / bare: ${floorRatio.median.toFixed(2)} (${interval(floorRatio)}); resolve / service floor: ${paired(r, f).median.toFixed(2)} (what resolve itself costs)`,
     `resolve p99 at ${CONNECTIONS} connections: ${ms(r.p99)} (target ≤ 5 ms) ${verdict(r.p99 <= 5)}; bare route p99 ${ms(b.p99)}`,
     `  a new build per request (a log row each, no folding): ${paired(d, worst.get(bare.label) as Measured).median.toFixed(2)} of bare, p99 ${ms(d.p99)}`,
+    `resolve of an image rolling out / the same without a rollout, ${ROLLOUT_PROJECTS} projects, median of ${ROLLOUT_ROUNDS} paired rounds: ${rolloutRatio.median.toFixed(2)} (${interval(rolloutRatio)}); p99 ${ms(get(rollingOut).p99)} against ${ms(get(plainVaried).p99)}`,
     `uncached p50, same image with ${BULK_IMAGES} images loaded / 10 versions: ${ratio(p50Same, p50Small)} (target ≤ 1.50) ${verdict(p50Same / p50Small <= 1.5)}`,
     `uncached p50, random image of ${BULK_IMAGES} / 10 versions: ${ratio(p50Random, p50Small)} (target ≤ 1.50) ${verdict(p50Random / p50Small <= 1.5)}`,
     `load average after the cached runs: ${load.map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} CPUs, shared by the load generator, the servers and PostgreSQL`

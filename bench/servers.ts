@@ -10,6 +10,8 @@ import { loadConfig } from '../src/config.js'
 
 export const ADMIN_TOKEN = 'cis_bench-admin-token-0123456789abcdefghijklmnop'
 export const SMALL_IMAGE = 'bench-tools'
+/** Like SMALL_IMAGE, but its newest version is rolling out: stage 2 of 2 reached (one project, then 50 %). */
+export const ROLLOUT_IMAGE = 'bench-rollout'
 
 // The service's production defaults (LOG_LEVEL=info), with the lines thrown away.
 const logStream = new Writable({ write: (_chunk, _encoding, done) => done() })
@@ -28,12 +30,12 @@ async function service(databaseUrl: string, cache: boolean) {
 }
 
 /** Ten released versions of one public image. */
-async function seed(app: FastifyInstance): Promise<void> {
+async function seed(app: FastifyInstance, code = SMALL_IMAGE): Promise<string> {
   const image = await app.db
     .insertInto('images')
     .values({
-      code: SMALL_IMAGE,
-      name: SMALL_IMAGE,
+      code,
+      name: code,
       ownerProject: 'owner-proj',
       debugProject: 'debug-proj',
       createdBy: 'bench',
@@ -51,7 +53,7 @@ async function seed(app: FastifyInstance): Promise<void> {
         patch: 0,
         status: 'released',
         registry: 'registry.example.com',
-        repository: `bench/${SMALL_IMAGE}`,
+        repository: `bench/${code}`,
         tag: `1.${minor}.0`,
         digest: `sha256:${String(minor).repeat(64)}`,
         platforms: JSON.stringify([
@@ -62,6 +64,30 @@ async function seed(app: FastifyInstance): Promise<void> {
       })
       .execute()
   }
+  return image.id
+}
+
+/** The image's newest version (1.9.0) rolling out: one listed project, then half of the others. */
+async function startRollout(app: FastifyInstance, imageId: string): Promise<void> {
+  const newest = await app.db
+    .selectFrom('imageVersions')
+    .select('id')
+    .where('imageId', '=', imageId)
+    .where('minor', '=', 9)
+    .executeTakeFirstOrThrow()
+  await app.db
+    .insertInto('versionRollouts')
+    .values({
+      versionId: newest.id,
+      imageId,
+      plan: JSON.stringify({ stages: [{ projects: ['early-adopter'] }, { percent: 50 }], advanceAfter: null }),
+      stage: 1,
+      state: 'rolling_out',
+      stageStartedAt: new Date(),
+      nextAdvanceAt: null,
+      startedBy: 'bench'
+    })
+    .execute()
 }
 
 const cached = await service(process.env.BENCH_DATABASE_URL as string, true)
@@ -75,6 +101,7 @@ let body: Record<string, unknown> = {}
 cached.get('/bench/floor/:code/resolve', { logLevel: 'warn', schema: { hide: true, tags: ['resolve'] } }, async () => body)
 
 await seed(cached)
+await startRollout(cached, await seed(cached, ROLLOUT_IMAGE))
 await seed(uncachedBig)
 const created = await cached.inject({
   method: 'POST',
