@@ -1,14 +1,17 @@
-import type { ImageRow, ImageUpdate, StoredSignatureKey } from './images.table.js'
+import type { ApprovalPolicy, ImageRow, ImageUpdate, StoredSignatureKey } from './images.table.js'
 import { keyIdentities, sameKeys } from './signature-keys.js'
 import type { UpdateImageBody } from './images.schemas.js'
 
 type ImageState = Omit<ImageRow, 'search'>
 
-type ScalarField = 'name' | 'summary' | 'description' | 'debugProject' | 'credentialId'
+type ScalarField = 'name' | 'summary' | 'description' | 'debugProject' | 'credentialId' | 'minTestingTime'
 
 export type FieldChanges = Record<string, { from: unknown; to: unknown }>
 
 const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((v, i) => v === b[i])
+
+const sameApproval = (a: ApprovalPolicy | null, b: ApprovalPolicy | null) =>
+  a === null || b === null ? a === b : a.required === b.required && sameList(a.approverProjects, b.approverProjects)
 
 /**
  * What a PATCH really changes on an image: the columns to set, and each changed field as
@@ -33,6 +36,7 @@ export function imageChanges(
   scalar('description', body.description)
   scalar('debugProject', body.debugProject)
   scalar('credentialId', body.credentialId)
+  scalar('minTestingTime', body.minTestingTime)
   const set: ImageUpdate = { ...scalars }
 
   if (body.labels && !sameList(body.labels, current.labels)) {
@@ -51,6 +55,10 @@ export function imageChanges(
   if (signatureKeys && !sameKeys(signatureKeys, current.signatureKeys)) {
     set.signatureKeys = JSON.stringify(signatureKeys)
     changes.signatureKeys = { from: keyIdentities(current.signatureKeys), to: keyIdentities(signatureKeys) }
+  }
+  if (body.approval !== undefined && !sameApproval(body.approval, current.approval)) {
+    set.approval = body.approval === null ? null : JSON.stringify(body.approval)
+    changes.approval = { from: current.approval, to: body.approval }
   }
   return { set, changes }
 }

@@ -98,6 +98,37 @@ export const VisibilitySchema = Type.Object(
 )
 export type Visibility = Static<typeof VisibilitySchema>
 
+export const ApprovalPolicySchema = Type.Object(
+  {
+    required: Type.Integer({ minimum: 1, maximum: 5, description: 'Approvals a release needs, each from another token' }),
+    approverProjects: Type.Array(ProjectId, {
+      minItems: 1,
+      maxItems: 20,
+      uniqueItems: true,
+      description:
+        'Tokens acting for one of these projects, with the images:approve scope, approve or reject a release; they must see the image (owner, debug or visibility project, or a public image). The token that submitted the version or asked for the release never approves it.'
+    })
+  },
+  {
+    $id: 'ApprovalPolicy',
+    title: 'ApprovalPolicy',
+    description:
+      'A release of the image waits for approvals (awaiting_approval) before it takes effect. A change applies to a release already waiting at its next approval; once removed, a release still waiting needs one approval from another token of the owner project (or a recheck or cancel).',
+    additionalProperties: false,
+    examples: [{ required: 2, approverProjects: ['platform-approvers', 'web-ci'] }]
+  }
+)
+export type ApprovalPolicyBody = Static<typeof ApprovalPolicySchema>
+
+// Whole units, not zero; a short length keeps testing_since + the duration a real date.
+const MinTestingTime = Type.String({
+  pattern: '^[1-9][0-9]*(s|m|h|d)$',
+  maxLength: 8,
+  description:
+    'Minimum time a version is testing before it may be released (e.g. 90s, 30m, 24h, 2d), counted from when it last entered testing; an earlier release is 409 SOAK_TIME_NOT_MET',
+  examples: ['24h']
+})
+
 const IMAGE_EXAMPLE = {
   id: '8e2d6a4c-1b3f-4d5e-9a7b-0c1d2e3f4a5b',
   code: 'node-20',
@@ -110,6 +141,8 @@ const IMAGE_EXAMPLE = {
   labels: ['nodejs', 'build'],
   visibility: { public: false, projects: ['web-ci'] },
   signatureKeys: [SIGNATURE_KEY_EXAMPLE],
+  approval: { required: 1, approverProjects: ['platform-approvers'] },
+  minTestingTime: '24h',
   revision: 1,
   lastReleasedAt: null,
   createdAt: '2026-11-26T18:00:00.000Z',
@@ -139,6 +172,8 @@ const ImageFields = {
   signatureKeys: Type.Array(ref(SignatureKeySchema), {
     description: 'Keys a version must be signed by to pass its check (any one of them); [] = no signature required'
   }),
+  approval: Type.Union([ref(ApprovalPolicySchema), Type.Null()], { description: 'Approvals a release needs; null = none' }),
+  minTestingTime: Type.Union([MinTestingTime, Type.Null()], { description: 'Minimum time in testing before release; null = none' }),
   revision: Type.Integer({ minimum: 1, description: 'Increases with every change; the ETag is "r<revision>"' }),
   lastReleasedAt: Type.Union([Timestamp, Type.Null()]),
   createdAt: Timestamp,
@@ -221,14 +256,16 @@ export const CreateImageBody = Type.Object(
         { additionalProperties: false, description: 'Default: private (owner and debug project only)' }
       )
     ),
-    signatureKeys: Type.Optional(SignatureKeyInputs)
+    signatureKeys: Type.Optional(SignatureKeyInputs),
+    approval: Type.Optional(Nullable(ref(ApprovalPolicySchema), { description: 'Approvals a release needs; absent or null = none' })),
+    minTestingTime: Type.Optional(Nullable(MinTestingTime, { description: 'absent or null = none' }))
   },
   {
     $id: 'CreateImage',
     title: 'CreateImage',
     additionalProperties: false,
     examples: [
-      (({ code, name, ownerProject, debugProject, credentialId, summary, labels, visibility }) => ({
+      (({ code, name, ownerProject, debugProject, credentialId, summary, labels, visibility, approval, minTestingTime }) => ({
         code,
         name,
         ownerProject,
@@ -237,7 +274,9 @@ export const CreateImageBody = Type.Object(
         summary,
         labels,
         visibility,
-        signatureKeys: [{ name: KEY_NAME_EXAMPLE, publicKey: KEY_EXAMPLE_PEM }]
+        signatureKeys: [{ name: KEY_NAME_EXAMPLE, publicKey: KEY_EXAMPLE_PEM }],
+        approval,
+        minTestingTime
       }))(IMAGE_EXAMPLE)
     ]
   }
@@ -258,18 +297,22 @@ export const UpdateImageBody = Type.Object(
         { additionalProperties: false, minProperties: 1 }
       )
     ),
-    signatureKeys: Type.Optional(SignatureKeyInputs)
+    signatureKeys: Type.Optional(SignatureKeyInputs),
+    approval: Type.Optional(Nullable(ref(ApprovalPolicySchema), { description: 'Replaces the policy; null = releases need no approval' })),
+    minTestingTime: Type.Optional(Nullable(MinTestingTime, { description: 'null = no minimum' }))
   },
   {
     $id: 'UpdateImage',
     title: 'UpdateImage',
     additionalProperties: false,
     minProperties: 1,
-    description: 'Only the fields given change (null clears summary, description, credentialId). code and ownerProject cannot change.',
+    description:
+      'Only the fields given change (null clears summary, description, credentialId, approval, minTestingTime). code and ownerProject cannot change.',
     examples: [
       { summary: 'Node.js 20.18, npm 10 and git', labels: ['nodejs', 'build', 'lts'] },
       { credentialId: null, visibility: { public: true } },
-      { signatureKeys: [{ name: KEY_NAME_EXAMPLE, publicKey: KEY_EXAMPLE_PEM }] }
+      { signatureKeys: [{ name: KEY_NAME_EXAMPLE, publicKey: KEY_EXAMPLE_PEM }] },
+      { approval: { required: 2, approverProjects: ['platform-approvers', 'web-ci'] }, minTestingTime: '2d' }
     ]
   }
 )
@@ -297,6 +340,7 @@ export const ImagePageSchema = Page('ImagePage', ref(ImageSchema), 'A page of im
 
 export const imageSchemas = [
   VisibilitySchema,
+  ApprovalPolicySchema,
   SignatureKeyInputSchema,
   SignatureKeySchema,
   ImageSchema,

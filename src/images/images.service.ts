@@ -47,6 +47,8 @@ export function toImage(row: ImageRecord): Image {
     labels: row.labels,
     visibility: { public: row.visibilityPublic, projects: row.visibilityProjects },
     signatureKeys: row.signatureKeys.map(toSignatureKeyView),
+    approval: row.approval,
+    minTestingTime: row.minTestingTime,
     revision: row.revision,
     lastReleasedAt: row.lastReleasedAt?.toISOString() ?? null,
     createdAt: row.createdAt.toISOString(),
@@ -93,6 +95,8 @@ export async function createImage(db: Database, deps: ImageDeps, caller: Caller,
     visibilityPublic: body.visibility?.public ?? false,
     visibilityProjects: body.visibility?.projects ?? [],
     signatureKeys: JSON.stringify(signatureKeys),
+    approval: body.approval ? JSON.stringify(body.approval) : null,
+    minTestingTime: body.minTestingTime ?? null,
     createdBy: caller.principal.name
   }
   try {
@@ -109,7 +113,9 @@ export async function createImage(db: Database, deps: ImageDeps, caller: Caller,
         summary,
         labels,
         visibility: { public: values.visibilityPublic, projects: values.visibilityProjects },
-        signatureKeys: keyIdentities(signatureKeys)
+        signatureKeys: keyIdentities(signatureKeys),
+        approval: body.approval ?? null,
+        minTestingTime: values.minTestingTime
       }
       await record({
         image: row,

@@ -6,6 +6,8 @@ import type { CheckQueue } from './check-queue.js'
 import { imageLines } from './image-lines.js'
 import versionsRoutes from './versions.routes.js'
 import versionActionsRoutes from './version-actions.routes.js'
+import approvalsRoutes from './approvals.routes.js'
+import type { ReleaseRollouts } from './release-rollouts.js'
 import {
   findImagesPullingWith,
   findLineVersions,
@@ -16,14 +18,19 @@ import {
 import { versionSchemas } from './versions.schemas.js'
 
 export type { CheckQueue } from './check-queue.js'
+export type { ReleaseRollouts } from './release-rollouts.js'
 
-/** `queue`: the pullability check queue (checks/ implements it). */
-export const versionsFeature = (queue: CheckQueue): Feature => ({
+/**
+ * `queue`: the pullability check queue (checks/ implements it); `rollouts`: staged rollouts started
+ * by a release and ended by a withdrawal (rollouts/ implements it).
+ */
+export const versionsFeature = (queue: CheckQueue, rollouts: ReleaseRollouts): Feature => ({
   name: 'versions',
   schemas: versionSchemas,
   plugin: async (app) => {
     await app.register(versionsRoutes, { queue })
-    await app.register(versionActionsRoutes, { queue })
+    await app.register(versionActionsRoutes, { queue, rollouts })
+    await app.register(approvalsRoutes, { rollouts })
   }
 })
 

@@ -81,14 +81,15 @@ export async function submitVersion(ctx: SubmitContext, image: VersionImage, bod
             credentialId,
             dockerfile: body.dockerfile ?? null,
             releaseNotes: body.releaseNotes ?? null,
-            submittedBy: ctx.principal.name
+            submittedBy: ctx.principal.name,
+            submittedByTokenId: ctx.principal.tokenId
           },
           body.line ?? null
         )
         const answer: StoredResponse = {
           status: 202,
           headers: { location: versionPath(image.code, row) },
-          body: toVersion(row, image.code)
+          body: toVersion(row, image)
         }
         if (idempotency) await saveIdempotencyRecord(trx, idempotency, hash, answer, IDEMPOTENCY_TTL_MS)
         return answer

@@ -24,7 +24,15 @@ export type PublisherAction = (typeof PUBLISHER_ACTIONS)[number]
 export type CheckAction = 'pass_check' | 'fail_check'
 /** Aborting a staged rollout takes the version back from everyone (rollouts/ asks for it). */
 export type RolloutAction = 'abort_rollout'
-export type VersionAction = PublisherAction | CheckAction | RolloutAction
+/** What a token of an approver project may do with a release that awaits approval. */
+export const APPROVER_ACTIONS = ['approve', 'reject'] as const
+export type ApproverAction = (typeof APPROVER_ACTIONS)[number]
+/**
+ * A release asked of an image that requires approvals waits for them (request_release); the last
+ * approval needed releases (approve_release); a rejection sends it back to testing (reject_release).
+ */
+export type ApprovalAction = 'request_release' | 'approve_release' | 'reject_release'
+export type VersionAction = PublisherAction | CheckAction | RolloutAction | ApprovalAction
 
 interface Transition {
   from: readonly VersionStatus[]
@@ -34,17 +42,29 @@ interface Transition {
 export const TRANSITIONS: Readonly<Record<VersionAction, Transition>> = {
   pass_check: { from: ['checking'], to: 'testing' },
   fail_check: { from: ['checking'], to: 'check_failed' },
-  // After the publisher pushed the image again.
-  recheck: { from: ['check_failed', 'testing'], to: 'checking' },
+  // After the publisher pushed the image again; a pending release request (and its approvals) ends.
+  recheck: { from: ['check_failed', 'testing', 'awaiting_approval'], to: 'checking' },
   release: { from: ['testing'], to: 'released' },
-  cancel: { from: ['checking', 'check_failed', 'testing'], to: 'cancelled' },
+  cancel: { from: ['checking', 'check_failed', 'testing', 'awaiting_approval'], to: 'cancelled' },
   withdraw: { from: ['released'], to: 'withdrawn' },
-  abort_rollout: { from: ['released'], to: 'withdrawn' }
+  abort_rollout: { from: ['released'], to: 'withdrawn' },
+  request_release: { from: ['testing'], to: 'awaiting_approval' },
+  approve_release: { from: ['awaiting_approval'], to: 'released' },
+  reject_release: { from: ['awaiting_approval'], to: 'testing' }
+}
+
+/** The transition an approver's decision applies (the approval that is not the last one changes no status). */
+export const APPROVER_TRANSITIONS: Readonly<Record<ApproverAction, ApprovalAction>> = {
+  approve: 'approve_release',
+  reject: 'reject_release'
 }
 
 export const canApply = (status: VersionStatus, action: VersionAction): boolean => TRANSITIONS[action].from.includes(status)
 
-/** The publisher actions allowed from a status, in a stable order (shown in 409 problems). */
+/**
+ * The publisher actions allowed from a status, in a stable order (shown in 409 problems). Approve and
+ * reject are not among them: they are an approver's, not the publisher's (the version's `approval` shows them).
+ */
 export const allowedActions = (status: VersionStatus): PublisherAction[] => PUBLISHER_ACTIONS.filter((a) => canApply(status, a))
 
 /**

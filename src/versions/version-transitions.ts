@@ -10,8 +10,9 @@ import type { CheckQueue } from './check-queue.js'
 import { imageReference } from './image-reference.js'
 import { changesResolutions, TRANSITIONS, type PublisherAction } from './version-lifecycle.js'
 import { formatVersion } from './version-number.js'
-import { markImageReleased } from '../images/images.repository.js'
 import { insertVersion, updateVersionIfStatus } from './versions.repository.js'
+import { deleteApprovals } from './approvals.repository.js'
+import type { ReleaseRollouts } from './release-rollouts.js'
 import type { NewVersion, VersionRow, VersionUpdate } from './versions.table.js'
 
 export interface TransitionContext {
@@ -23,13 +24,19 @@ export interface TransitionContext {
 
 type Image = { id: string; code: string }
 
+/** What the publisher actions change besides the version row. */
+export interface PublisherDeps {
+  queue: CheckQueue
+  rollouts: ReleaseRollouts
+}
+
 /** The service itself, for the outcomes of a check. */
 export const CHECK_ACTOR = { name: 'check-worker', tokenId: null, projects: null } as const
 
 /** Event types after which a check is due at once: the check worker wakes on them. */
 export const CHECK_REQUESTED = new Set(['version.submitted', 'version.recheck_requested'])
 
-const versionOf = (row: VersionRow) => ({ id: row.id, number: formatVersion(row), digest: row.digest })
+export const versionOf = (row: VersionRow) => ({ id: row.id, number: formatVersion(row), digest: row.digest })
 
 /** A new version, checking, with its check queued. */
 export async function submitVersionRow(
@@ -53,37 +60,41 @@ export async function submitVersionRow(
   return row
 }
 
-const PUBLISHER_EVENTS: Record<PublisherAction, string> = {
+/** The publisher actions but release, which release-transitions.ts carries out (soak time, approvals, rollout). */
+export type StatusAction = Exclude<PublisherAction, 'release'>
+
+const PUBLISHER_EVENTS: Record<StatusAction, string> = {
   recheck: 'version.recheck_requested',
-  release: 'version.released',
   cancel: 'version.cancelled',
   withdraw: 'version.withdrawn'
 }
 
-function publisherChanges(action: PublisherAction, by: string, at: Date, reason: string | undefined): VersionUpdate {
+// Leaving testing or awaiting_approval otherwise than by a release ends the request for one.
+const NO_RELEASE_REQUEST = { releaseRequestedBy: null, releaseRequestedByTokenId: null, releaseRequestedAt: null, releasePlan: null }
+
+function publisherChanges(action: StatusAction, by: string, at: Date, reason: string | undefined): VersionUpdate {
   const status = TRANSITIONS[action].to
   switch (action) {
     case 'recheck':
-      return { status, statusReason: null, checkClass: null }
-    case 'release':
-      return { status, statusReason: null, releasedBy: by, releasedAt: at }
+      // The soak time starts again when the new check passes.
+      return { status, statusReason: null, checkClass: null, testingSince: null, ...NO_RELEASE_REQUEST }
     case 'cancel':
-      return { status, statusReason: reason ?? null, cancelledBy: by, cancelledAt: at }
+      return { status, statusReason: reason ?? null, cancelledBy: by, cancelledAt: at, ...NO_RELEASE_REQUEST }
     case 'withdraw':
       return { status, statusReason: reason ?? null, withdrawnBy: by, withdrawnAt: at, withdrawReason: reason ?? null }
   }
 }
 
 /**
- * Recheck, release, cancel or withdraw `current` (locked by the caller, so the event's "from" is
- * the status this action changed). undefined when its status does not allow the action.
+ * Recheck, cancel or withdraw `current` (locked by the caller, so the event's "from" is the status
+ * this action changed). undefined when its status does not allow the action.
  */
 export async function applyPublisherAction(
   ctx: TransitionContext,
-  queue: CheckQueue,
+  deps: PublisherDeps,
   image: Image,
   current: VersionRow,
-  action: PublisherAction,
+  action: StatusAction,
   reason?: string
 ): Promise<VersionRow | undefined> {
   const now = new Date()
@@ -94,10 +105,12 @@ export async function applyPublisherAction(
     publisherChanges(action, ctx.actor.name, now, reason)
   )
   if (!row) return undefined
-  if (action === 'release') await markImageReleased(ctx.trx, image.id, now)
-  if (action === 'recheck') await queue.enqueue(ctx.trx, row.id)
+  if (current.status === 'awaiting_approval') await deleteApprovals(ctx.trx, row.id)
+  if (action === 'recheck') await deps.queue.enqueue(ctx.trx, row.id)
   // A check under way for a cancelled version finds no job and no 'checking' status: dropped.
-  if (action === 'cancel') await queue.drop(ctx.trx, row.id)
+  if (action === 'cancel') await deps.queue.drop(ctx.trx, row.id)
+  // Everyone is back on the previous release at once; the withdrawal's event tells of it.
+  if (action === 'withdraw') await deps.rollouts.endOnWithdraw(ctx.trx, row.id)
   await ctx.record({
     image,
     action: PUBLISHER_EVENTS[action],
@@ -139,7 +152,8 @@ export async function passCheck(
     size: found.size,
     signedBy: signedBy?.name ?? null,
     signedByFingerprint: signedBy?.fingerprint ?? null,
-    checkedAt: new Date()
+    checkedAt: new Date(),
+    testingSince: new Date()
   })
   if (!row) return undefined
   const previousDigest = current.digest

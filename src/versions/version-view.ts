@@ -1,15 +1,52 @@
+import type { ApprovalPolicy } from '../images/images.table.js'
+import type { ApprovalRow } from './approvals.repository.js'
+import { pendingPolicy } from './approval-rules.js'
 import { allowedActions } from './version-lifecycle.js'
 import { formatVersion } from './version-number.js'
 import { imageReference, pinnedReference } from './image-reference.js'
+import type { VersionApproval } from './release.schemas.js'
+import { releasableAt } from './soak-time.js'
 import type { Version } from './versions.schemas.js'
 import type { VersionRow } from './versions.table.js'
 
 const iso = (d: Date | null): string | null => d?.toISOString() ?? null
 
-/** A stored version as the API shows it. */
-export function toVersion(row: VersionRow, imageCode: string): Version {
+/** What the view needs of the version's image: its release rules. */
+export interface ViewImage {
+  code: string
+  ownerProject: string
+  approval: ApprovalPolicy | null
+  minTestingTime: string | null
+}
+
+function approvalView(row: VersionRow, image: ViewImage, approvals: readonly ApprovalRow[]): VersionApproval | null {
+  // A release still awaiting approval shows the policy its next approval applies, even if the image dropped it.
+  const policy = row.status === 'awaiting_approval' ? pendingPolicy(image) : image.approval
+  if (policy === null) return null
   return {
-    imageCode,
+    required: policy.required,
+    approverProjects: policy.approverProjects,
+    approvals:
+      row.status === 'awaiting_approval'
+        ? approvals.map((a) => ({
+            tokenName: a.tokenName,
+            projects: a.projects,
+            approvedAt: a.approvedAt.toISOString(),
+            comment: a.comment
+          }))
+        : []
+  }
+}
+
+/**
+ * A stored version as the API shows it. `approvals`: the version's (read only for versions awaiting
+ * approval). Given only the image's code (callers outside versions/), the image's release rules are
+ * unknown and shown as none.
+ */
+export function toVersion(row: VersionRow, image: ViewImage | string, approvals: readonly ApprovalRow[] = []): Version {
+  const rules = typeof image === 'string' ? null : image
+  return {
+    imageCode: rules?.code ?? (image as string),
     version: formatVersion(row),
     major: row.major,
     minor: row.minor,
@@ -42,6 +79,13 @@ export function toVersion(row: VersionRow, imageCode: string): Version {
     withdrawnAt: iso(row.withdrawnAt),
     withdrawReason: row.withdrawReason,
     signedBy: row.signedBy === null ? null : { key: row.signedBy, fingerprint: row.signedByFingerprint ?? '' },
+    testingSince: iso(row.testingSince),
+    releasableAt: row.status === 'testing' ? iso(releasableAt(row.testingSince, rules?.minTestingTime ?? null)) : null,
+    releaseRequest:
+      row.releaseRequestedBy === null || row.releaseRequestedAt === null
+        ? null
+        : { by: row.releaseRequestedBy, at: row.releaseRequestedAt.toISOString(), rollout: row.releasePlan },
+    approval: rules === null ? null : approvalView(row, rules, approvals),
     verification: {
       lastVerifiedAt: iso(row.verifiedAt),
       lastError: row.verificationError,

@@ -18,6 +18,7 @@ import {
 import { findVersionByNumber, listVersions } from './versions.repository.js'
 import { submitVersion } from './submit-version.service.js'
 import { toVersion } from './version-view.js'
+import { pendingApprovals, viewVersion } from './version-view.service.js'
 import type { CheckQueue } from './check-queue.js'
 
 const versionsRoutes: FastifyPluginAsyncTypebox<{ queue: CheckQueue }> = async (app, { queue }) => {
@@ -29,7 +30,7 @@ const versionsRoutes: FastifyPluginAsyncTypebox<{ queue: CheckQueue }> = async (
         tags: ['versions'],
         summary: 'Submit a new version; the server computes its number and starts the pullability check',
         description:
-          'The first version is 1.0.0; later ones bump the highest non-cancelled version (or the highest of `line`) by `releaseType`. One version per image may be in progress (checking, check_failed, testing): another submission is a 409 naming it. Send `Idempotency-Key` to make retries safe.',
+          'The first version is 1.0.0; later ones bump the highest non-cancelled version (or the highest of `line`) by `releaseType`. One version per image may be in progress (checking, check_failed, testing, awaiting_approval): another submission is a 409 naming it. Send `Idempotency-Key` to make retries safe.',
         params: ImageCodeParams,
         headers: IdempotencyKeyHeader,
         body: ref(SubmitVersionBody),
@@ -99,10 +100,11 @@ const versionsRoutes: FastifyPluginAsyncTypebox<{ queue: CheckQueue }> = async (
         limit + 1,
         after && { major: after[0], minor: after[1], patch: after[2], submittedAt: after[3], id: after[4] }
       )
+      const approvals = await pendingApprovals(app.db, rows)
       return keysetPage(
         rows,
         limit,
-        (row) => toVersion(row, image.code),
+        (row) => toVersion(row, image, approvals.get(row.id)),
         (last) => [last.major, last.minor, last.patch, last.submittedAt.toISOString(), last.id]
       )
     }
@@ -124,7 +126,7 @@ const versionsRoutes: FastifyPluginAsyncTypebox<{ queue: CheckQueue }> = async (
       const number = parseVersion(request.params.version)
       const row = number && (await findVersionByNumber(app.db, image.id, number))
       if (!row) throw versionNotFound(image.code, request.params.version)
-      return toVersion(row, image.code)
+      return viewVersion(app.db, image, row)
     }
   )
 }

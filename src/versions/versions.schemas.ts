@@ -4,6 +4,7 @@ import { ImageCode } from '../images/images.schemas.js'
 import { REGISTRY_HOST_PATTERN, REPOSITORY_PATTERN, TAG_PATTERN } from '../registry/index.js'
 import { PUBLISHER_ACTIONS, VERSION_STATUSES } from './version-lifecycle.js'
 import { VERSION_PATTERN } from './version-number.js'
+import { releaseSchemas, ReleaseRequestSchema, VersionApprovalSchema } from './release.schemas.js'
 
 export const RELEASE_TYPES = ['major', 'minor', 'patch'] as const
 export const CHECK_CLASSES = ['not_found', 'unauthorized', 'rate_limited', 'unavailable', 'invalid', 'refused', 'unsigned'] as const
@@ -15,7 +16,7 @@ const VersionText = Type.String({ pattern: VERSION_PATTERN, description: 'A vers
 
 export const VersionStatusSchema = StringEnum(VERSION_STATUSES, {
   description:
-    'checking → testing (pullable) or check_failed; testing → released; checking/check_failed/testing → cancelled; released → withdrawn'
+    'checking → testing (pullable) or check_failed; testing → released, or → awaiting_approval when the image requires approvals (then → released by the last approval needed, or back to testing when rejected); checking/check_failed/testing/awaiting_approval → cancelled; released → withdrawn'
 })
 export const ReleaseTypeSchema = StringEnum(RELEASE_TYPES, { description: 'major → (M+1).0.0, minor → M.(m+1).0, patch → M.m.(p+1)' })
 const ActionSchema = StringEnum(PUBLISHER_ACTIONS)
@@ -67,6 +68,10 @@ export const VERSION_EXAMPLE = {
   withdrawnAt: null,
   withdrawReason: null,
   signedBy: null,
+  testingSince: '2026-11-26T18:00:04.000Z',
+  releasableAt: '2026-11-27T18:00:04.000Z',
+  releaseRequest: null,
+  approval: null,
   verification: {
     lastVerifiedAt: null,
     lastError: null,
@@ -87,6 +92,8 @@ export const DRIFTED_VERSION_EXAMPLE = {
   allowedActions: ['withdraw'],
   releasedBy: 'payments-publisher',
   releasedAt: '2026-11-26T19:30:00.000Z',
+  releasableAt: null,
+  releaseRequest: { by: 'payments-publisher', at: '2026-11-26T19:30:00.000Z', rollout: null },
   signedBy: { key: 'release-2026', fingerprint: 'sha256:0f4e2a9c7b1d3e5f6a8b0c2d4e6f8a1b3c5d7e9f0a2b4c6d8e0f1a3b5c7d9e2f' },
   verification: {
     lastVerifiedAt: '2026-11-30T10:12:41.000Z',
@@ -100,6 +107,32 @@ export const DRIFTED_VERSION_EXAMPLE = {
     unavailableReason: null
   },
   updatedAt: '2026-11-30T06:12:40.000Z'
+}
+
+/** A version whose image requires two approvals, approved once so far. */
+export const AWAITING_APPROVAL_VERSION_EXAMPLE = {
+  ...VERSION_EXAMPLE,
+  status: 'awaiting_approval',
+  allowedActions: ['recheck', 'cancel'],
+  releasableAt: null,
+  releaseRequest: {
+    by: 'payments-publisher',
+    at: '2026-11-27T18:30:00.000Z',
+    rollout: { stages: [{ projects: ['early-a'] }, { percent: 25 }], advanceAfter: '24h' }
+  },
+  approval: {
+    required: 2,
+    approverProjects: ['platform-approvers', 'web-ci'],
+    approvals: [
+      {
+        tokenName: 'web-ci-approver',
+        projects: ['web-ci'],
+        approvedAt: '2026-11-27T19:02:11.000Z',
+        comment: 'Smoke tests green in web-ci.'
+      }
+    ]
+  },
+  updatedAt: '2026-11-27T19:02:11.000Z'
 }
 
 /** The same version once the registry dropped its pinned digest (the re-pushed tag left it untagged): resolve skips it. */
@@ -175,13 +208,17 @@ export const VersionSchema = Type.Object(
     releaseType: Nullable(ReleaseTypeSchema, { description: 'null for the first version of an image (always 1.0.0)' }),
     status: VersionStatusSchema,
     statusReason: Nullable(Type.String(), {
-      description: 'Why the version is in its status: the check failure, the cancel or withdraw reason, or why a check is still retrying'
+      description:
+        'Why the version is in its status: the check failure, the cancel or withdraw reason, why a check is still retrying, or why an approver rejected its release (testing again)'
     }),
     checkClass: Nullable(StringEnum(CHECK_CLASSES), {
       description:
         'Class of the last failed check (null after a successful one); unsigned: the image requires signatures and none valid was found'
     }),
-    allowedActions: Type.Array(ActionSchema, { description: 'What a publisher may do from the current status' }),
+    allowedActions: Type.Array(ActionSchema, {
+      description:
+        "What a publisher may do from the current status. Approve and reject are an approver's, not listed here: see `approval` (while awaiting_approval)"
+    }),
     registry: Type.String({ description: 'Registry host; docker.io for Docker Hub', examples: ['registry.example.com'] }),
     repository: Type.String({ examples: ['ci/node'] }),
     tag: Type.String({ examples: ['20.11-1'] }),
@@ -208,6 +245,16 @@ export const VersionSchema = Type.Object(
       description:
         "Which of the image's signature keys signed the pinned digest; null when the image requires no signature (or none was found)"
     }),
+    testingSince: Nullable(Timestamp, {
+      description:
+        "When the version last entered testing (a recheck starts it again; a rejection does not); the image's minTestingTime counts from here"
+    }),
+    releasableAt: Nullable(Timestamp, {
+      description:
+        "While testing: the first moment a release is possible under the image's minTestingTime; null when the image sets none or the version is not testing"
+    }),
+    releaseRequest: Nullable(ReleaseRequestSchema),
+    approval: Nullable(VersionApprovalSchema),
     verification: VerificationSchema,
     updatedAt: Timestamp
   },
@@ -216,7 +263,7 @@ export const VersionSchema = Type.Object(
     title: 'Version',
     description: 'A version of an image and where it is in its release lifecycle',
     additionalProperties: false,
-    examples: [VERSION_EXAMPLE, DRIFTED_VERSION_EXAMPLE, UNAVAILABLE_VERSION_EXAMPLE]
+    examples: [VERSION_EXAMPLE, AWAITING_APPROVAL_VERSION_EXAMPLE, DRIFTED_VERSION_EXAMPLE, UNAVAILABLE_VERSION_EXAMPLE]
   }
 )
 export type Version = Static<typeof VersionSchema>
@@ -303,4 +350,4 @@ export const VersionPageSchema = Page('VersionPage', ref(VersionSchema), 'A page
   { items: [VERSION_EXAMPLE], nextCursor: null }
 ])
 
-export const versionSchemas = [VersionSchema, SubmitVersionBody, CancelBody, WithdrawBody, VersionPageSchema]
+export const versionSchemas = [...releaseSchemas, VersionSchema, SubmitVersionBody, CancelBody, WithdrawBody, VersionPageSchema]
