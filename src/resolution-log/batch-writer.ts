@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import { isDatabaseUnavailable } from '../db/unavailable.js'
 import { CoalescingBuffer, ListBuffer, type Coalescing, type RowBuffer } from './row-buffer.js'
@@ -5,7 +6,11 @@ import { CoalescingBuffer, ListBuffer, type Coalescing, type RowBuffer } from '.
 export interface BatchWriterOptions<T> {
   /** Names the writer in log lines. */
   name: string
-  write(rows: T[]): Promise<void>
+  /**
+   * Writes one batch. The same batch (same id, same rows) may come again after a failure that left it
+   * unknown whether it was written; writing it twice must record it once.
+   */
+  write(rows: T[], batchId: string): Promise<void>
   log: FastifyBaseLogger
   batchSize?: number
   /** Rows kept while the database is slow or away; beyond this new rows are dropped and counted. */
@@ -17,15 +22,26 @@ export interface BatchWriterOptions<T> {
 
 const WARN_EVERY_MS = 10_000
 
+/** Rows taken from the buffer for one write, under an id that stays theirs until they are written. */
+interface Batch<T> {
+  id: string
+  rows: T[]
+}
+
 /**
  * Records rows off the request path: push() only appends to memory, and batches are written by a
  * timer (or as soon as a batch is full). Memory is bounded: when the buffer is full the row is
- * dropped and counted, because answering the pipeline engine matters more than its log. A write
- * that fails because the database is unreachable keeps its rows for the next flush, so a short
- * outage loses nothing.
+ * dropped and counted, because answering the pipeline engine matters more than its log. A batch
+ * whose write fails because the database is unreachable is set aside as it is and written first by
+ * the next flush, so a short outage loses nothing; it keeps its id, because a connection cut after
+ * COMMIT reached the server fails the write of a batch that was in fact recorded, and the write
+ * recognises the id (exactly once, not at least once). The batch being written or set aside counts
+ * toward the memory bound.
  */
 export class BatchWriter<T> {
   private readonly buffer: RowBuffer<T>
+  /** The batch being written, or set aside after its write failed (unreachable) until a flush writes it. */
+  private batch: Batch<T> | undefined
   private flushing: Promise<boolean> | undefined
   /** How many rows at the front of the buffer the flush in progress still has to write. */
   private due = 0
@@ -48,8 +64,9 @@ export class BatchWriter<T> {
     this.timer.unref()
   }
 
+  /** Rows not written yet: in the buffer, being written, or set aside for a retry. */
   get buffered(): number {
-    return this.buffer.size
+    return this.buffer.size + (this.batch?.rows.length ?? 0)
   }
 
   push(row: T): void {
@@ -78,12 +95,9 @@ export class BatchWriter<T> {
     await this.flushing
     // Until nothing is left (rows can still arrive while the last batches are written), unless the
     // database is unreachable.
-    while (this.buffer.size > 0 && (await this.shared())) continue
-    if (this.buffer.size > 0 || this.droppedUnreported > 0) {
-      this.options.log.warn(
-        { lost: this.buffer.size, dropped: this.droppedUnreported },
-        `${this.options.name}: rows not written at shutdown`
-      )
+    while (this.buffered > 0 && (await this.shared())) continue
+    if (this.buffered > 0 || this.droppedUnreported > 0) {
+      this.options.log.warn({ lost: this.buffered, dropped: this.droppedUnreported }, `${this.options.name}: rows not written at shutdown`)
     }
   }
 
@@ -102,34 +116,45 @@ export class BatchWriter<T> {
   }
 
   private async drain(): Promise<boolean> {
+    // A batch set aside goes first, as it is: merged back into the buffer it would be written again
+    // under another id, twice if its first write was in fact recorded.
+    if (this.batch && !(await this.write(this.batch))) return false
     // Only the rows that were due, and full batches: a flush that went on for as long as any row was
     // buffered would, under steady load, write a batch of a row or two every few milliseconds
     // instead of one per interval (the rows of one build fold together only while they wait).
     while (this.due > 0 || this.buffer.size >= this.batchSize) {
-      const batch = this.buffer.take(this.batchSize)
-      this.due = Math.max(0, this.due - batch.length)
-      try {
-        await this.options.write(batch)
-        this.unreachable = false
-      } catch (err) {
-        if (!isDatabaseUnavailable(err)) {
-          // The database refused the rows themselves: they would be refused again on every flush and
-          // hold back every later row, so they are dropped (inputs are validated; this is the net).
-          this.dropped += batch.length
-          this.options.log.error({ err, dropped: batch.length }, `${this.options.name}: the database refused a batch; its rows are dropped`)
-          continue
-        }
-        // Unreachable: back to the front, in order, as far as the bound allows.
-        this.unreachable = true
-        const lost = this.buffer.restore(batch)
-        this.dropped += lost
-        this.droppedUnreported += lost
-        if (this.shouldWarn())
-          this.options.log.warn({ err, buffered: this.buffer.size }, `${this.options.name}: write failed; rows kept for the next flush`)
-        return false
-      }
+      const rows = this.buffer.take(this.batchSize)
+      this.due = Math.max(0, this.due - rows.length)
+      if (!(await this.write({ id: randomUUID(), rows }))) return false
     }
     if (this.droppedUnreported > 0) this.warnDropped()
+    return true
+  }
+
+  /** Writes a batch; false when the database was unreachable (the batch is then kept aside for the next flush). */
+  private async write(batch: Batch<T>): Promise<boolean> {
+    this.batch = batch
+    this.buffer.reserved = batch.rows.length
+    try {
+      await this.options.write(batch.rows, batch.id)
+      this.unreachable = false
+    } catch (err) {
+      if (isDatabaseUnavailable(err)) {
+        this.unreachable = true
+        if (this.shouldWarn())
+          this.options.log.warn({ err, buffered: this.buffered }, `${this.options.name}: write failed; rows kept for the next flush`)
+        return false
+      }
+      // The database refused the rows themselves: they would be refused again on every flush and
+      // hold back every later row, so they are dropped (inputs are validated; this is the net).
+      this.dropped += batch.rows.length
+      this.options.log.error(
+        { err, dropped: batch.rows.length },
+        `${this.options.name}: the database refused a batch; its rows are dropped`
+      )
+    }
+    this.batch = undefined
+    this.buffer.reserved = 0
     return true
   }
 

@@ -67,13 +67,13 @@ export class ResolutionLogMetrics {
   }
 
   /** Wraps a batch write so its rows and duration are counted. */
-  timed<T>(log: LogName, write: (rows: T[]) => Promise<void>): (rows: T[]) => Promise<void> {
+  timed<T>(log: LogName, write: (rows: T[], batchId: string) => Promise<void>): (rows: T[], batchId: string) => Promise<void> {
     const written = this.#written.labels(log)
     const duration = this.#writeDuration.labels(log)
-    return async (rows) => {
+    return async (rows, batchId) => {
       const end = duration.startTimer()
       try {
-        await write(rows)
+        await write(rows, batchId)
         written.inc(rows.length)
       } finally {
         end()

@@ -25,8 +25,8 @@ export class BufferedResolutionLog implements ResolutionLog, BufferedLogs {
   private readonly grants: BatchWriter<GrantRecord>
 
   constructor(db: Db, log: FastifyBaseLogger, metrics?: ResolutionLogMetrics) {
-    const writeResolutions = (rows: ResolutionRecord[]) => insertResolutions(db, rows)
-    const writeGrants = (rows: GrantRecord[]) => insertGrants(db, rows)
+    const writeResolutions = (rows: ResolutionRecord[], batchId: string) => insertResolutions(db, batchId, rows)
+    const writeGrants = (rows: GrantRecord[], batchId: string) => insertGrants(db, batchId, rows)
     this.resolutions = new BatchWriter({
       name: 'resolution log',
       log,

@@ -1,14 +1,22 @@
 import type { FastifyInstance } from 'fastify'
 import { scheduleRecurring } from '../jobs/recurring.js'
+import { LOG_BATCH_MEMORY_MS, pruneLogBatches } from './log-batches.repository.js'
 import { pruneGrants } from './pull-secret-grants.repository.js'
 import { pruneResolutions } from './resolutions.repository.js'
 
 const DAY_MS = 86_400_000
 
-/** Deletes resolution-log and grant rows older than the retention; returns the counts. */
-export async function pruneOldRecords(app: FastifyInstance, now = new Date()): Promise<{ resolutions: number; grants: number }> {
+/** Deletes resolution-log and grant rows older than the retention, and batch ids older than a day; returns the counts. */
+export async function pruneOldRecords(
+  app: FastifyInstance,
+  now = new Date()
+): Promise<{ resolutions: number; grants: number; batches: number }> {
   const cutoff = new Date(now.getTime() - app.config.RESOLUTION_RETENTION_DAYS * DAY_MS)
-  return { resolutions: await pruneResolutions(app.db, cutoff), grants: await pruneGrants(app.db, cutoff) }
+  return {
+    resolutions: await pruneResolutions(app.db, cutoff),
+    grants: await pruneGrants(app.db, cutoff),
+    batches: await pruneLogBatches(app.db, new Date(now.getTime() - LOG_BATCH_MEMORY_MS))
+  }
 }
 
 /** Prunes a minute after start and then every hour; deleting old rows twice is harmless. */
@@ -19,7 +27,7 @@ export function schedulePruning(app: FastifyInstance, everyMs = 3_600_000): () =
     everyMs,
     run: async () => {
       const pruned = await pruneOldRecords(app)
-      return pruned.resolutions + pruned.grants > 0 ? pruned : undefined
+      return pruned.resolutions + pruned.grants + pruned.batches > 0 ? pruned : undefined
     }
   })
 }

@@ -1,17 +1,21 @@
-/** Where a BatchWriter keeps rows until they are written. Bounded: `add` refuses when full. */
+/**
+ * Where a BatchWriter keeps rows until they are taken for a write. Bounded: `add` refuses when the
+ * rows held plus `reserved` reach the bound.
+ */
 export interface RowBuffer<T> {
   readonly size: number
+  /** Rows held outside the buffer that count toward its bound: the batch being written or set aside for a retry. */
+  reserved: number
   /** false: the buffer is full and the row was not kept. */
   add(row: T): boolean
   /** Removes and returns up to `count` rows, oldest first. */
   take(count: number): T[]
-  /** Puts rows back in front after a failed write, as far as the bound allows; returns how many were lost. */
-  restore(rows: T[]): number
 }
 
 /** Every row kept as it came. */
 export class ListBuffer<T> implements RowBuffer<T> {
-  private rows: T[] = []
+  private readonly rows: T[] = []
+  reserved = 0
 
   constructor(private readonly max: number) {}
 
@@ -20,19 +24,13 @@ export class ListBuffer<T> implements RowBuffer<T> {
   }
 
   add(row: T): boolean {
-    if (this.rows.length >= this.max) return false
+    if (this.rows.length + this.reserved >= this.max) return false
     this.rows.push(row)
     return true
   }
 
   take(count: number): T[] {
     return this.rows.splice(0, count)
-  }
-
-  restore(rows: T[]): number {
-    const kept = rows.slice(0, Math.max(0, this.max - this.rows.length))
-    this.rows.unshift(...kept)
-    return rows.length - kept.length
   }
 }
 
@@ -48,7 +46,8 @@ export interface Coalescing<T> {
  * keys, so a row that folds into one already held is never refused.
  */
 export class CoalescingBuffer<T> implements RowBuffer<T> {
-  private rows = new Map<string, T>()
+  private readonly rows = new Map<string, T>()
+  reserved = 0
 
   constructor(
     private readonly max: number,
@@ -66,7 +65,7 @@ export class CoalescingBuffer<T> implements RowBuffer<T> {
       this.coalescing.merge(held, row)
       return true
     }
-    if (this.rows.size >= this.max) return false
+    if (this.rows.size + this.reserved >= this.max) return false
     this.rows.set(key, row)
     return true
   }
@@ -79,36 +78,5 @@ export class CoalescingBuffer<T> implements RowBuffer<T> {
       this.rows.delete(key)
     }
     return taken
-  }
-
-  restore(rows: T[]): number {
-    // Back in front, like ListBuffer: the failed rows first, then what arrived meanwhile, which is
-    // never lost. A failed row folds into an arrived one of the same key without taking room.
-    const arrived = this.rows
-    this.rows = new Map()
-    let room = this.max - arrived.size
-    let lost = 0
-    for (const row of rows) {
-      const key = this.coalescing.key(row)
-      const held = this.rows.get(key)
-      if (held !== undefined) {
-        this.coalescing.merge(held, row)
-        continue
-      }
-      if (!arrived.has(key)) {
-        if (room <= 0) {
-          lost++
-          continue
-        }
-        room--
-      }
-      this.rows.set(key, row)
-    }
-    for (const [key, row] of arrived) {
-      const held = this.rows.get(key)
-      if (held === undefined) this.rows.set(key, row)
-      else this.coalescing.merge(held, row)
-    }
-    return lost
   }
 }

@@ -2,6 +2,11 @@ import t from 'tap'
 import pino from 'pino'
 import { Writable } from 'node:stream'
 import { BatchWriter } from '../../src/resolution-log/batch-writer.js'
+import { insertGrants, type GrantRecord } from '../../src/resolution-log/pull-secret-grants.repository.js'
+import { insertResolutions, type ResolutionRecord } from '../../src/resolution-log/resolutions.repository.js'
+import { isDatabaseUnavailable } from '../../src/db/unavailable.js'
+import { build } from '../helpers/app.js'
+import { insertImage } from '../resolve/fixtures.js'
 
 function capture() {
   const lines: Array<Record<string, unknown>> = []
@@ -229,35 +234,76 @@ t.test('coalescing: the bound counts keys; a known key still folds when full', a
   await writer.close()
 })
 
-t.test('coalescing: a failed batch goes back in front and folds into what arrived meanwhile', async (t) => {
+t.test(
+  'a failed batch is set aside as it is and written first, under the same id; rows arriving meanwhile fold among themselves',
+  async (t) => {
+    const { log } = capture()
+    let fail = true
+    const attempts: Array<{ id: string; rows: Tally[] }> = []
+    const writer = new BatchWriter<Tally>({
+      name: 'test',
+      log,
+      batchSize: 10,
+      maxBuffered: 3,
+      flushIntervalMs: 60_000,
+      coalesce,
+      write: async (rows, id) => {
+        attempts.push({ id, rows: rows.map((r) => ({ ...r })) })
+        if (fail) throw unreachable()
+      }
+    })
+    writer.push(tally('a'))
+    writer.push(tally('b'))
+    writer.push(tally('b'))
+    const failing = writer.flush()
+    // Arrive while the failing write is in flight: its two rows count toward the bound of three.
+    writer.push(tally('b'))
+    writer.push(tally('c'))
+    writer.push(tally('b'))
+    await failing
+    t.equal(writer.dropped, 1, 'c found no room: the batch in flight holds two of the three')
+    t.equal(writer.buffered, 3, 'the batch set aside and the new b')
+    fail = false
+    await writer.flush()
+    t.equal(attempts.length, 3)
+    t.equal(attempts[1]?.id, attempts[0]?.id, 'the retry carries the id of the first attempt')
+    t.same(attempts[1]?.rows, [tally('a', 1), tally('b', 2)], 'the same rows: nothing folded into them')
+    t.same(attempts[2]?.rows, [tally('b', 2)], 'the new rows folded among themselves, in a batch of their own')
+    t.not(attempts[2]?.id, attempts[0]?.id)
+    t.equal(writer.buffered, 0)
+    await writer.close()
+  }
+)
+
+t.test('a batch set aside counts toward the bound until it is written', async (t) => {
   const { log } = capture()
   let fail = true
-  const written: Tally[] = []
-  const writer = new BatchWriter<Tally>({
+  const written: number[] = []
+  const writer = new BatchWriter<number>({
     name: 'test',
     log,
-    batchSize: 10,
+    batchSize: 2,
     maxBuffered: 3,
     flushIntervalMs: 60_000,
-    coalesce,
     write: async (rows) => {
       if (fail) throw unreachable()
-      written.push(...rows.map((r) => ({ ...r })))
+      written.push(...rows)
     }
   })
-  writer.push(tally('a'))
-  writer.push(tally('b'))
-  writer.push(tally('b'))
-  const failing = writer.flush()
-  // Arrives while the failing write is in flight: one known key, two new ones.
-  writer.push(tally('b'))
-  writer.push(tally('c'))
-  writer.push(tally('d'))
-  await failing
-  t.equal(writer.dropped, 1, 'room for three keys: b folds, c and d arrived first, so failed a is the one lost')
+  writer.push(1)
+  writer.push(2)
+  await writer.flush() // the full batch was written at once, and failed: set aside
+  writer.push(3)
+  writer.push(4)
+  t.equal(writer.buffered, 3)
+  t.equal(writer.dropped, 1, 'room for one more beside the two set aside')
   fail = false
   await writer.flush()
-  t.same(written, [tally('b', 3), tally('c', 1), tally('d', 1)])
+  writer.push(5)
+  writer.push(6)
+  await writer.flush()
+  t.same(written, [1, 2, 3, 5, 6], 'once written, the batch no longer takes room')
+  t.equal(writer.dropped, 1)
   await writer.close()
 })
 
@@ -284,4 +330,89 @@ t.test('a batch the database refuses (not an outage) is dropped and reported, so
     { msg: 'test log: the database refused a batch; its rows are dropped', dropped: 2 }
   )
   await writer.close()
+})
+
+// What pg throws when the connection drops while it waits for the answer: the statement, COMMIT
+// included, may well have been applied.
+const cutAfterCommit = () => new Error('Connection terminated unexpectedly')
+
+t.test('a write applied by the database whose answer was lost is retried as the same batch and recorded once', async (t) => {
+  const { app } = await build(t)
+  t.ok(isDatabaseUnavailable(cutAfterCommit()), 'the writer takes it for an outage')
+  const image = await insertImage(app.db, 'tools', { visibilityPublic: true })
+  const at = new Date('2026-12-01T10:00:00.000Z')
+
+  await t.test('resolutions', async (t) => {
+    const { log } = capture()
+    const attempts: Array<{ id: string; rows: ResolutionRecord[] }> = []
+    const writer = new BatchWriter<ResolutionRecord>({
+      name: 'test',
+      log,
+      flushIntervalMs: 60_000,
+      write: async (rows, id) => {
+        attempts.push({ id, rows: [...rows] })
+        await insertResolutions(app.db, id, rows)
+        if (attempts.length === 1) throw cutAfterCommit()
+      }
+    })
+    const record = (build: string): ResolutionRecord => ({
+      imageId: image.id,
+      spec: '1.latest',
+      version: '1.0.0',
+      status: 'released',
+      digest: 'sha256:x',
+      project: 'payments',
+      pipeline: 'main',
+      build,
+      tokenId: null,
+      count: 1,
+      firstResolvedAt: at,
+      resolvedAt: at
+    })
+    writer.push(record('r1'))
+    writer.push(record('r2'))
+    await writer.flush()
+    t.equal(writer.buffered, 2, 'the writer could not know the batch was written')
+    await writer.flush()
+    t.equal(attempts.length, 2)
+    t.equal(attempts[1]?.id, attempts[0]?.id, 'same id')
+    t.same(attempts[1]?.rows, attempts[0]?.rows, 'same rows')
+    const rows = await app.db.selectFrom('resolutions').select('build').where('imageId', '=', image.id).orderBy('id').execute()
+    t.same(rows, [{ build: 'r1' }, { build: 'r2' }], 'recorded once')
+    t.equal(writer.buffered, 0)
+    await writer.close()
+  })
+
+  await t.test('pull-secret grants', async (t) => {
+    const { log } = capture()
+    const attempts: string[] = []
+    const writer = new BatchWriter<GrantRecord>({
+      name: 'test',
+      log,
+      flushIntervalMs: 60_000,
+      write: async (rows, id) => {
+        attempts.push(id)
+        await insertGrants(app.db, id, rows)
+        if (attempts.length === 1) throw cutAfterCommit()
+      }
+    })
+    writer.push({
+      credentialId: image.id,
+      imageId: image.id,
+      version: '1.0.0',
+      project: 'payments',
+      pipeline: null,
+      build: 'g1',
+      tokenId: image.id,
+      tokenName: 'engine',
+      grantedAt: at
+    })
+    await writer.flush()
+    await writer.flush()
+    t.equal(attempts.length, 2)
+    t.equal(attempts[1], attempts[0], 'same id')
+    const rows = await app.db.selectFrom('pullSecretGrants').select('build').where('imageId', '=', image.id).execute()
+    t.same(rows, [{ build: 'g1' }], 'recorded once')
+    await writer.close()
+  })
 })

@@ -1,0 +1,78 @@
+import t from 'tap'
+import { randomUUID } from 'node:crypto'
+import { sql } from 'kysely'
+import { build } from '../helpers/app.js'
+import { insertGrants, type GrantRecord } from '../../src/resolution-log/pull-secret-grants.repository.js'
+import { insertResolutions, type ResolutionRecord } from '../../src/resolution-log/resolutions.repository.js'
+import { pruneOldRecords } from '../../src/resolution-log/retention.js'
+import { insertImage } from '../resolve/fixtures.js'
+
+t.test('a batch id makes writing the same batch again a no-op, in both logs', async (t) => {
+  const { app } = await build(t)
+  const image = await insertImage(app.db, 'tools', { visibilityPublic: true })
+  const at = new Date('2026-12-01T10:00:00.000Z')
+  const resolution = (build: string): ResolutionRecord => ({
+    imageId: image.id,
+    spec: '1.latest',
+    version: '1.0.0',
+    status: 'released',
+    digest: 'sha256:x',
+    project: 'payments',
+    pipeline: 'main',
+    build,
+    tokenId: null,
+    count: 2,
+    firstResolvedAt: at,
+    resolvedAt: at
+  })
+  const grant = (build: string): GrantRecord => ({
+    credentialId: image.id,
+    imageId: image.id,
+    version: '1.0.0',
+    project: 'payments',
+    pipeline: null,
+    build,
+    tokenId: image.id,
+    tokenName: 'engine',
+    grantedAt: at
+  })
+  const builds = async (table: 'resolutions' | 'pullSecretGrants') =>
+    (await app.db.selectFrom(table).select('build').orderBy('id').execute()).map((r) => r.build)
+
+  await t.test('resolutions', async (t) => {
+    const id = randomUUID()
+    await insertResolutions(app.db, id, [resolution('a'), resolution('b')])
+    await insertResolutions(app.db, id, [resolution('a'), resolution('b')])
+    t.same(await builds('resolutions'), ['a', 'b'])
+    await insertResolutions(app.db, randomUUID(), [resolution('a')])
+    t.same(await builds('resolutions'), ['a', 'b', 'a'], 'another batch with equal rows is written')
+  })
+
+  await t.test('pull-secret grants', async (t) => {
+    const id = randomUUID()
+    await insertGrants(app.db, id, [grant('a')])
+    await insertGrants(app.db, id, [grant('a')])
+    t.same(await builds('pullSecretGrants'), ['a'])
+    await insertGrants(app.db, randomUUID(), [grant('a')])
+    t.same(await builds('pullSecretGrants'), ['a', 'a'])
+  })
+
+  await t.test('two writes of one batch at once: one records it, the other waits and adds nothing', async (t) => {
+    const id = randomUUID()
+    await Promise.all([insertGrants(app.db, id, [grant('race')]), insertGrants(app.db, id, [grant('race')])])
+    const rows = await app.db.selectFrom('pullSecretGrants').select('id').where('build', '=', 'race').execute()
+    t.equal(rows.length, 1)
+  })
+
+  await t.test('the batches written are recorded with their log', async (t) => {
+    const logs = await app.db.selectFrom('logBatches').select('log').execute()
+    t.same(logs.map((l) => l.log).sort(), ['pull_secret_grants', 'pull_secret_grants', 'pull_secret_grants', 'resolutions', 'resolutions'])
+  })
+
+  await t.test('retention forgets batch ids after a day, whatever the log retention', async (t) => {
+    await sql`update log_batches set written_at = now() - interval '25 hours' where log = 'resolutions'`.execute(app.db)
+    const pruned = await pruneOldRecords(app)
+    t.same(pruned, { resolutions: 0, grants: 0, batches: 2 })
+    t.equal((await app.db.selectFrom('logBatches').select('id').execute()).length, 3)
+  })
+})
