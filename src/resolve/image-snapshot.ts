@@ -1,12 +1,14 @@
 import type { ImageAccess } from '../images/image-access.js'
+import { reachOf, type RolloutReach } from '../rollouts/rollout-reach.js'
+import type { ACTIVE_ROLLOUT_STATES } from '../versions/rollout-plan.js'
 import { RESOLVABLE_STATUSES } from '../versions/version-lifecycle.js'
 import { compareVersions } from '../versions/version-number.js'
 import type { ResolvableVersionRow } from './snapshot.repository.js'
 import type { Platform } from '../versions/versions.table.js'
 
 // What resolve needs to know about one image, as cached per image: its access fields and the
-// versions resolve can meet (released, testing, withdrawn) with what verification found of them,
-// newest first. Everything computed from a snapshot is pure, so a cached snapshot answers exactly
+// versions resolve can meet (released, testing, awaiting_approval, withdrawn) with what verification
+// found of them and who their rollout reaches, newest first. Everything computed from a snapshot is pure, so a cached snapshot answers exactly
 // as the database would.
 
 export type SnapshotStatus = (typeof RESOLVABLE_STATUSES)[number]
@@ -36,6 +38,18 @@ export interface SnapshotVersion {
   drift: Readonly<SnapshotDrift> | null
   /** Set while the pinned digest cannot be pulled (gone, or no longer validly signed). */
   unavailable: Readonly<SnapshotUnavailability> | null
+  /** Set while the version rolls out (or the rollout is paused); one frozen object, its reach computed once. */
+  rollout: Readonly<SnapshotRollout> | null
+}
+
+/** An active rollout as resolve needs it; completed and aborted ones limit nothing and are not kept. */
+export interface SnapshotRollout {
+  state: (typeof ACTIVE_ROLLOUT_STATES)[number]
+  /** Index of the last stage reached (0 = the first). */
+  stage: number
+  /** How many stages the plan lists; after the last one comes everyone. */
+  stages: number
+  reach: RolloutReach
 }
 
 /** As resolve answers it: the tag's current digest (null = the tag is gone) and since when. */
@@ -54,6 +68,11 @@ export interface ImageSnapshot extends ImageAccess {
   code: string
   credential: CredentialRef | null
   versions: SnapshotVersion[]
+  /**
+   * The versions with an active rollout, newest first: empty for almost every image, and only when
+   * it is not does the asking project (beyond being the debug project) change an answer.
+   */
+  rollingOut: readonly SnapshotVersion[]
 }
 
 // upstream_seen_at is what marks drift: upstream_digest is null both when not drifted and when the tag is gone.
@@ -63,6 +82,16 @@ const driftOf = (r: ResolvableVersionRow): Readonly<SnapshotDrift> | null =>
 const unavailabilityOf = (r: ResolvableVersionRow): Readonly<SnapshotUnavailability> | null =>
   r.unavailableSince
     ? Object.freeze({ since: r.unavailableSince.toISOString(), reason: r.unavailableReason ?? 'no reason was recorded' })
+    : null
+
+const rolloutOf = (r: ResolvableVersionRow): Readonly<SnapshotRollout> | null =>
+  r.rolloutPlan && r.rolloutStage !== null && (r.rolloutState === 'rolling_out' || r.rolloutState === 'paused')
+    ? Object.freeze({
+        state: r.rolloutState,
+        stage: r.rolloutStage,
+        stages: r.rolloutPlan.stages.length,
+        reach: Object.freeze(reachOf(r.rolloutPlan, r.rolloutStage))
+      })
     : null
 
 const credentialRef = (id: string | null, project: string | null, registries: string[] | null): CredentialRef | null =>
@@ -88,9 +117,11 @@ export function toSnapshot(rows: readonly ResolvableVersionRow[]): ImageSnapshot
       credential: credentialRef(r.versionCredentialId, r.versionCredentialProject, r.versionCredentialRegistries),
       withdrawReason: r.withdrawReason,
       drift: driftOf(r),
-      unavailable: unavailabilityOf(r)
+      unavailable: unavailabilityOf(r),
+      rollout: rolloutOf(r)
     })
   }
+  versions.sort((a, b) => compareVersions(b, a))
   return {
     id: first.id,
     code: first.code,
@@ -99,6 +130,7 @@ export function toSnapshot(rows: readonly ResolvableVersionRow[]): ImageSnapshot
     visibilityPublic: first.visibilityPublic,
     visibilityProjects: first.visibilityProjects,
     credential: credentialRef(first.imageCredentialId, first.imageCredentialProject, first.imageCredentialRegistries),
-    versions: versions.sort((a, b) => compareVersions(b, a))
+    versions,
+    rollingOut: versions.filter((v) => v.rollout !== null)
   }
 }

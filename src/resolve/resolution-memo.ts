@@ -1,3 +1,4 @@
+import { reaches } from '../rollouts/rollout-reach.js'
 import type { ImageSnapshot } from './image-snapshot.js'
 import type { Resolution } from './resolve.schemas.js'
 
@@ -5,28 +6,62 @@ import type { Resolution } from './resolve.schemas.js'
 // through more only costs recomputation, never memory.
 const MAX_PER_SNAPSHOT = 64
 
+/** The variant of the image's debug project: offered versions before release, reached by every rollout. */
+export const DEBUG_VARIANT = -1
+// One bit per active rollout; an image never has this many, and beyond it nothing is memoized.
+const MAX_ROLLOUT_BITS = 30
+
 /**
- * Resolutions already computed from a snapshot, by spec and by whether the caller is the debug
- * project (the only thing about the caller that changes a resolution without a pull secret).
- * Kept with the snapshot object itself: a snapshot is never modified, only replaced when the cache
- * reloads it, so a memoized resolution is exactly what computing it again would give, and it goes
- * when its snapshot goes. The resolutions are frozen because every request of that key shares one.
+ * What about the asking project (besides the image being visible to it) changes the answers a
+ * snapshot gives: being the debug project, and which of the image's active rollouts reach it, one
+ * bit per rollout in snapshot order. An image without a rollout answers every consumer alike (0)
+ * at no cost; only with one is the project placed (hashed). undefined: not memoized.
+ */
+export function variantOf(snapshot: ImageSnapshot, project: string, debug: boolean): number | undefined {
+  if (debug) return DEBUG_VARIANT
+  const rollingOut = snapshot.rollingOut
+  if (rollingOut.length === 0) return 0
+  if (rollingOut.length > MAX_ROLLOUT_BITS) return undefined
+  let bits = 0
+  for (let i = 0; i < rollingOut.length; i++) {
+    const rollout = rollingOut[i]?.rollout
+    if (rollout && reaches(rollout.reach, snapshot.id, project)) bits |= 1 << i
+  }
+  return bits
+}
+
+interface Memo {
+  size: number
+  byVariant: Map<number, Map<string, Readonly<Resolution>>>
+}
+
+/**
+ * Resolutions already computed from a snapshot, by variant (variantOf) and spec: what changes a
+ * resolution without a pull secret. Kept with the snapshot object itself: a snapshot is never
+ * modified, only replaced when the cache reloads it, so a memoized resolution is exactly what
+ * computing it again would give, and it goes when its snapshot goes. The resolutions are frozen
+ * because every request of that key shares one. Keyed by number, then spec: a lookup allocates nothing.
  */
 export class ResolutionMemo {
-  private readonly bySnapshot = new WeakMap<ImageSnapshot, Map<string, Readonly<Resolution>>>()
+  private readonly bySnapshot = new WeakMap<ImageSnapshot, Memo>()
 
-  get(snapshot: ImageSnapshot, spec: string, debugProject: boolean): Readonly<Resolution> | undefined {
-    return this.bySnapshot.get(snapshot)?.get(key(spec, debugProject))
+  get(snapshot: ImageSnapshot, spec: string, variant: number | undefined): Readonly<Resolution> | undefined {
+    return variant === undefined ? undefined : this.bySnapshot.get(snapshot)?.byVariant.get(variant)?.get(spec)
   }
 
-  set(snapshot: ImageSnapshot, spec: string, debugProject: boolean, resolution: Resolution): Readonly<Resolution> {
-    let memo = this.bySnapshot.get(snapshot)
-    if (!memo) this.bySnapshot.set(snapshot, (memo = new Map()))
-    if (memo.size >= MAX_PER_SNAPSHOT) memo.clear()
+  set(snapshot: ImageSnapshot, spec: string, variant: number | undefined, resolution: Resolution): Readonly<Resolution> {
     const frozen = Object.freeze(resolution)
-    memo.set(key(spec, debugProject), frozen)
+    if (variant === undefined) return frozen
+    let memo = this.bySnapshot.get(snapshot)
+    if (!memo) this.bySnapshot.set(snapshot, (memo = { size: 0, byVariant: new Map() }))
+    if (memo.size >= MAX_PER_SNAPSHOT) {
+      memo.byVariant.clear()
+      memo.size = 0
+    }
+    let bySpec = memo.byVariant.get(variant)
+    if (!bySpec) memo.byVariant.set(variant, (bySpec = new Map()))
+    if (!bySpec.has(spec)) memo.size++
+    bySpec.set(spec, frozen)
     return frozen
   }
 }
-
-const key = (spec: string, debugProject: boolean) => (debugProject ? `debug:${spec}` : spec)

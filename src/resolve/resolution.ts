@@ -6,7 +6,7 @@ import { formatVersion } from '../versions/version-number.js'
 // Turns a selected version into what the engine receives. Pure.
 export function toResolution(image: ImageSnapshot, version: SnapshotVersion, spec: string): Resolution {
   const base = `${version.registry}/${version.repository}`
-  const digest = version.digest as string // candidates always carry a digest (isCandidate)
+  const digest = version.digest as string // a selected version always has a digest (skipReason)
   // A version pinned to its own credential at submission keeps it; otherwise the image's. Either
   // is used only on a registry it is bound to; elsewhere the pull is anonymous.
   const configured = version.credential ?? image.credential
@@ -15,7 +15,8 @@ export function toResolution(image: ImageSnapshot, version: SnapshotVersion, spe
     image: image.code,
     spec,
     version: formatVersion(version),
-    status: version.status === 'testing' ? 'testing' : 'released',
+    // Never withdrawn: skipReason passes no withdrawn version.
+    status: version.status as Resolution['status'],
     reference: `${base}:${version.tag}`,
     digest,
     pinnedReference: `${base}@${digest}`,

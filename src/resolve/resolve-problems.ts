@@ -1,7 +1,7 @@
 import { badRequest, conflict, gone, notFound, type ProblemError } from '../http/problem.js'
 import type { SnapshotVersion } from './image-snapshot.js'
 import { formatVersion } from '../versions/version-number.js'
-import { SPEC_GRAMMAR, SPEC_GRAMMAR_TEXT } from './select-version.js'
+import { SPEC_GRAMMAR, SPEC_GRAMMAR_TEXT, type Selection } from './select-version.js'
 
 // The problems resolve answers with. Each 404 says which part failed; pure.
 
@@ -78,6 +78,20 @@ export function versionUnavailable(code: string, version: SnapshotVersion, servi
     }
   )
 }
+
+/** The problem resolve answers for a selection that did not resolve. */
+export function selectionProblem(code: string, spec: string, project: string, selection: Refusal): ProblemError {
+  switch (selection.kind) {
+    case 'no-match':
+      return versionNotFound(code, spec, project, selection.newest)
+    case 'withdrawn':
+      return versionWithdrawn(code, selection.version, selection.serving)
+    case 'unavailable':
+      return versionUnavailable(code, selection.version, selection.serving)
+  }
+}
+
+type Refusal = Exclude<Selection, { kind: 'resolved' }>
 
 export const credentialUnavailable = (code: string, credentialId: string): ProblemError =>
   conflict(

@@ -65,7 +65,9 @@ export const ResolutionSchema = Type.Object(
     image: Type.String({ description: 'The image code' }),
     spec: Type.String({ description: 'The spec as requested' }),
     version: Type.String({ description: 'The version it resolved to', examples: ['1.4.2'] }),
-    status: StringEnum(['released', 'testing'] as const, { description: 'testing only for the image debug project' }),
+    status: StringEnum(['released', 'testing', 'awaiting_approval'] as const, {
+      description: 'testing and awaiting_approval (versions before release) only for the image debug project'
+    }),
     reference: Type.String({ description: 'registry/repository:tag, as published' }),
     digest: Type.String({ description: 'Manifest digest recorded when the version was checked' }),
     pinnedReference: Type.String({ description: 'registry/repository@digest: what the engine should pull' }),

@@ -4,15 +4,8 @@ import { isDatabaseUnavailable } from '../db/unavailable.js'
 import type { ResolutionLog } from '../resolution-log/resolution-log.js'
 import type { ImageSnapshot } from './image-snapshot.js'
 import { toResolution } from './resolution.js'
-import {
-  credentialUnavailable,
-  imageNotFound,
-  invalidSpec,
-  versionNotFound,
-  versionUnavailable,
-  versionWithdrawn
-} from './resolve-problems.js'
-import { ResolutionMemo } from './resolution-memo.js'
+import { credentialUnavailable, imageNotFound, invalidSpec, selectionProblem } from './resolve-problems.js'
+import { ResolutionMemo, variantOf } from './resolution-memo.js'
 import type { PullSecret, Resolution } from './resolve.schemas.js'
 import { audienceOf, parseVersionSpec, selectVersion, type VersionSpec } from './select-version.js'
 import type { SnapshotCache } from './snapshot-cache.js'
@@ -127,14 +120,13 @@ export class Resolver {
   private select(snapshot: ImageSnapshot, spec: VersionSpec, input: ResolveInput, caller: ResolveCaller): Readonly<Resolution> {
     const audience = audienceOf(snapshot, input.project)
     if (audience === 'none') throw imageNotFound(input.code, input.project, true, isAdmin(caller.principal))
-    const debugProject = audience === 'debug'
-    const known = this.memo.get(snapshot, input.spec, debugProject)
+    const debug = audience === 'debug'
+    const variant = variantOf(snapshot, input.project, debug)
+    const known = this.memo.get(snapshot, input.spec, variant)
     if (known) return known
-    const selection = selectVersion(snapshot.versions, spec, debugProject)
-    if (selection.kind === 'no-match') throw versionNotFound(snapshot.code, input.spec, input.project, selection.newest)
-    if (selection.kind === 'withdrawn') throw versionWithdrawn(snapshot.code, selection.version, selection.serving)
-    if (selection.kind === 'unavailable') throw versionUnavailable(snapshot.code, selection.version, selection.serving)
-    return this.memo.set(snapshot, input.spec, debugProject, toResolution(snapshot, selection.version, input.spec))
+    const selection = selectVersion(snapshot.versions, spec, { project: input.project, debug, imageId: snapshot.id })
+    if (selection.kind !== 'resolved') throw selectionProblem(snapshot.code, input.spec, input.project, selection)
+    return this.memo.set(snapshot, input.spec, variant, toResolution(snapshot, selection.version, input.spec))
   }
 
   private record(snapshot: ImageSnapshot, resolution: Readonly<Resolution>, input: ResolveInput, caller: ResolveCaller, now: Date): void {

@@ -1,9 +1,11 @@
 import { isVisibleTo, type ImageAccess } from '../images/image-access.js'
+import { reaches } from '../rollouts/rollout-reach.js'
 import { parseVersion } from '../versions/version-number.js'
 import type { SnapshotVersion } from './image-snapshot.js'
 
 // What a spec such as `1.latest` gives a project, from an image's snapshot. Pure: the spec
-// grammar, who sees what, and the choice.
+// grammar, who sees what, why a version is passed over, and the choice. Explain shows the same
+// reasons, from the same functions.
 
 /** A spec as a pipeline stores it. */
 export type VersionSpec =
@@ -38,13 +40,52 @@ export function parseVersionSpec(text: string): VersionSpec | undefined {
 /**
  * How the asking project stands to the image: one it is not visible to gets nothing (isVisibleTo:
  * public, owner, debug project, or listed in visibility.projects); the debug project also gets the
- * image's testing version; everyone else its released ones.
+ * image's versions before release; everyone else its released ones.
  */
 export type Audience = 'none' | 'debug' | 'consumer'
 
 export function audienceOf(image: ImageAccess, project: string): Audience {
   if (!isVisibleTo(image, project)) return 'none'
   return project === image.debugProject ? 'debug' : 'consumer'
+}
+
+/** A project the image is visible to, as selection needs it (imageId places it in a rollout). */
+export interface Asker {
+  project: string
+  debug: boolean
+  imageId: string
+}
+
+export type SkipReason = 'no_digest' | 'withdrawn' | 'unavailable' | 'not_released' | 'awaiting_approval' | 'rollout_not_reached'
+
+export const SKIP_REASONS = [
+  'no_digest',
+  'withdrawn',
+  'unavailable',
+  'not_released',
+  'awaiting_approval',
+  'rollout_not_reached'
+] as const satisfies readonly SkipReason[]
+
+/**
+ * Why the asker cannot be given the version (null: it can). The debug project gets versions before
+ * release (testing, awaiting approval) to try them, and every rollout reaches it. A version without a
+ * digest cannot be pinned. One whose pinned digest cannot be pulled (verification found it gone, or
+ * no longer validly signed) would fail the job at its first pull. A rollout limits only the floating
+ * specs (`exact` false): an exact X.Y.Z is an opt-in, resolved for every project the image is visible to.
+ *
+ * Withdrawn comes first (gone for good, whatever else holds), and what the asker may not know of at
+ * all (not released, awaiting approval) before unavailable, so an exact request's answer follows
+ * from the reason alone: 410 only for withdrawn and unavailable.
+ */
+export function skipReason(v: SnapshotVersion, asker: Asker, exact: boolean): SkipReason | null {
+  if (v.status === 'withdrawn') return 'withdrawn'
+  if (v.digest === null) return 'no_digest'
+  if (v.status === 'testing' && !asker.debug) return 'not_released'
+  if (v.status === 'awaiting_approval' && !asker.debug) return 'awaiting_approval'
+  if (v.unavailable !== null) return 'unavailable'
+  if (v.rollout !== null && !exact && !asker.debug && !reaches(v.rollout.reach, asker.imageId, asker.project)) return 'rollout_not_reached'
+  return null
 }
 
 export type Selection =
@@ -56,35 +97,30 @@ export type Selection =
   /** An exact request for a version this project could use but whose pinned digest cannot be pulled now; `serving` as for withdrawn. */
   | { kind: 'unavailable'; version: SnapshotVersion; serving: SnapshotVersion | undefined }
 
-/**
- * Released versions are offered to everyone; a testing version only to the image's debug project
- * (that is how a publisher tries it before releasing). A version without a digest cannot be
- * pinned, so it is never offered.
- */
-const isOffered = (v: SnapshotVersion, debugProject: boolean): boolean =>
-  v.digest !== null && (v.status === 'released' || (debugProject && v.status === 'testing'))
+/** Whether the version is one the spec asks for, before anything about the asker. */
+export const inSpec = (v: SnapshotVersion, spec: VersionSpec): boolean =>
+  spec.kind === 'latest'
+    ? (spec.major === undefined || v.major === spec.major) && (spec.minor === undefined || v.minor === spec.minor)
+    : v.major === spec.major && v.minor === spec.minor && v.patch === spec.patch
 
-/**
- * An offered version is a candidate while its pinned digest can be pulled: handing out one that
- * verification found gone (or no longer validly signed) would fail the job at its first pull.
- */
-export const isCandidate = (v: SnapshotVersion, debugProject: boolean): boolean => v.unavailable === null && isOffered(v, debugProject)
+/** The newest version a floating spec within `major` (all majors when undefined) gives the asker. */
+function newestCandidate(versions: readonly SnapshotVersion[], asker: Asker, major?: number): SnapshotVersion | undefined {
+  for (const v of versions) if ((major === undefined || v.major === major) && skipReason(v, asker, false) === null) return v
+  return undefined
+}
 
-/** Which version the spec picks; `versions` are sorted newest first (numerically), as a snapshot keeps them. */
-export function selectVersion(versions: readonly SnapshotVersion[], spec: VersionSpec, debugProject: boolean): Selection {
-  const candidates = versions.filter((v) => isCandidate(v, debugProject))
+/** Which version the spec picks for the asker; `versions` are sorted newest first (numerically), as a snapshot keeps them. */
+export function selectVersion(versions: readonly SnapshotVersion[], spec: VersionSpec, asker: Asker): Selection {
   if (spec.kind === 'latest') {
-    const match = candidates.find(
-      (v) => (spec.major === undefined || v.major === spec.major) && (spec.minor === undefined || v.minor === spec.minor)
-    )
-    return match ? { kind: 'resolved', version: match } : { kind: 'no-match', newest: candidates[0] }
+    for (const v of versions) if (inSpec(v, spec) && skipReason(v, asker, false) === null) return { kind: 'resolved', version: v }
+    return { kind: 'no-match', newest: newestCandidate(versions, asker) }
   }
-  const exact = versions.find((v) => v.major === spec.major && v.minor === spec.minor && v.patch === spec.patch)
-  if (!exact) return { kind: 'no-match', newest: candidates[0] }
-  if (isCandidate(exact, debugProject)) return { kind: 'resolved', version: exact }
-  const serving = candidates.find((v) => v.major === exact.major)
-  if (exact.status === 'withdrawn') return { kind: 'withdrawn', version: exact, serving }
+  const exact = versions.find((v) => inSpec(v, spec))
+  if (!exact) return { kind: 'no-match', newest: newestCandidate(versions, asker) }
+  const reason = skipReason(exact, asker, true)
+  if (reason === null) return { kind: 'resolved', version: exact }
+  if (reason === 'withdrawn') return { kind: 'withdrawn', version: exact, serving: newestCandidate(versions, asker, exact.major) }
+  if (reason === 'unavailable') return { kind: 'unavailable', version: exact, serving: newestCandidate(versions, asker, exact.major) }
   // Told only to a project it is offered to: anyone else learns no more of it than of any version they cannot use.
-  if (isOffered(exact, debugProject)) return { kind: 'unavailable', version: exact, serving }
-  return { kind: 'no-match', newest: candidates[0] }
+  return { kind: 'no-match', newest: newestCandidate(versions, asker) }
 }

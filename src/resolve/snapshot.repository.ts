@@ -1,12 +1,14 @@
 import type { Db } from '../db/schema.js'
+import { ACTIVE_ROLLOUT_STATES } from '../versions/rollout-plan.js'
 import { RESOLVABLE_STATUSES } from '../versions/version-lifecycle.js'
 
 /**
  * One image by code with the versions resolve can meet, in one round trip: the image's access
- * fields joined with its released/testing/withdrawn versions (newest first, walking
+ * fields joined with its released/testing/awaiting_approval/withdrawn versions (newest first, walking
  * image_versions_order_idx) and both credentials' projects and hosts. One row per version, or one
  * row with null version columns for an image without any; no row when no image has the code.
- * What verification found (drift, unavailability) comes along: resolve skips and shows it.
+ * What verification found (drift, unavailability) comes along: resolve skips and shows it. So does
+ * the version's rollout while it is active (rolling out or paused): who it reaches so far.
  */
 export async function listResolvableVersions(db: Db, code: string) {
   return db
@@ -14,6 +16,7 @@ export async function listResolvableVersions(db: Db, code: string) {
     .leftJoin('registryCredentials as ic', 'ic.id', 'i.credentialId')
     .leftJoin('imageVersions as v', (join) => join.onRef('v.imageId', '=', 'i.id').on('v.status', 'in', RESOLVABLE_STATUSES))
     .leftJoin('registryCredentials as vc', 'vc.id', 'v.credentialId')
+    .leftJoin('versionRollouts as r', (join) => join.onRef('r.versionId', '=', 'v.id').on('r.state', 'in', ACTIVE_ROLLOUT_STATES))
     .select([
       'i.id',
       'i.code',
@@ -40,7 +43,10 @@ export async function listResolvableVersions(db: Db, code: string) {
       'v.upstreamDigest',
       'v.upstreamSeenAt',
       'v.unavailableSince',
-      'v.unavailableReason'
+      'v.unavailableReason',
+      'r.plan as rolloutPlan',
+      'r.stage as rolloutStage',
+      'r.state as rolloutState'
     ])
     .where('i.code', '=', code)
     .orderBy('v.major', 'desc')

@@ -24,9 +24,11 @@ const snapshot = (id: string, marker: number): ImageSnapshot => ({
       credential: null,
       withdrawReason: null,
       drift: null,
-      unavailable: null
+      unavailable: null,
+      rollout: null
     }
-  ]
+  ],
+  rollingOut: []
 })
 const marker = (l: { snapshot: ImageSnapshot | undefined }) => l.snapshot?.versions[0]?.major
 const unreachable = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })
