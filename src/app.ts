@@ -35,7 +35,7 @@ import { resolveFeature } from './resolve/index.js'
 import { feedFeature } from './feed/index.js'
 import { webhooksFeature } from './webhooks/index.js'
 import { verificationFeature } from './verification/index.js'
-import { rolloutsFeature } from './rollouts/index.js'
+import { releaseRollouts, rolloutsFeature } from './rollouts/index.js'
 import { announceAdminToken, ensureAdminToken } from './tokens/bootstrap.js'
 import { createTracing } from './telemetry/tracing.js'
 import tracingPlugin from './telemetry/tracing.plugin.js'
@@ -66,7 +66,7 @@ const FEATURES: Feature[] = [
   credentialsFeature(credentialUsers),
   imagesFeature(imageVersions),
   checksFeature,
-  versionsFeature(checkJobsQueue),
+  versionsFeature(checkJobsQueue, releaseRollouts),
   verificationFeature,
   rolloutsFeature,
   resolveFeature,
