@@ -4,6 +4,7 @@ import { BufferedResolutionLog } from './resolution-log.js'
 import { ResolutionLogMetrics } from './resolution-log-metrics.js'
 import { deleteImageResolutions } from './resolutions.repository.js'
 import { schedulePruning } from './retention.js'
+import impactRoutes from './impact.routes.js'
 import resolutionsRoutes from './resolutions.routes.js'
 
 declare module 'fastify' {
@@ -29,6 +30,7 @@ export default fp(
       await log.close()
     })
     await app.register(resolutionsRoutes)
+    await app.register(impactRoutes)
   },
   { name: 'resolution-log', dependencies: ['metrics', 'database', 'changes', 'auth'] }
 )

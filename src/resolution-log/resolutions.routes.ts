@@ -1,40 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { requireScope, type Principal } from '../auth/scopes.js'
 import { decodeCursor, keysetPage } from '../http/cursor.js'
 import { requestTimestamp } from '../http/request-timestamp.js'
 import { notFound } from '../http/problem.js'
 import { AUTH_PROBLEMS, problemResponses, ref } from '../http/schemas.js'
-import { readableLogProjects } from '../images/image-access.js'
-import { findImageByCode, type ImageRecord } from '../images/images.repository.js'
 import { parseVersion, type VersionNumber } from '../versions/version-number.js'
 import { versionExists } from '../versions/versions.repository.js'
+import { readableLog } from './readable-log.js'
 import { listResolutions, versionUsage } from './resolutions.repository.js'
 import { ResolutionRecordPageSchema, ResolutionsParams, ResolutionsQuery, UsageParams, VersionUsageSchema } from './resolutions.schemas.js'
 
 const resolutionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  /**
-   * The image and the projects whose rows this token may read (404 when it may read none). The
-   * owner project may narrow to any consumer with ?project=; a consumer only to one of its own.
-   */
-  async function readableImage(
-    p: Principal,
-    code: string,
-    project: string | undefined
-  ): Promise<{ image: ImageRecord; projects: string[] | null }> {
-    requireScope(p, 'images:read')
-    const image = await findImageByCode(app.db, code)
-    const readable = image && readableLogProjects(p, image)
-    if (!image || !readable)
-      throw notFound('IMAGE_NOT_FOUND', `No image "${code}" is visible to token "${p.name}". Check the code in GET /v1/images.`, {
-        image: code
-      })
-    const allowed = 'all' in readable ? null : readable.projects
-    if (project === undefined) return { image, projects: allowed }
-    // A consumer narrows to one of its own projects only; say so rather than answer an empty page.
-    if (allowed && !allowed.includes(project)) requireScope(p, 'images:read', project)
-    return { image, projects: [project] }
-  }
-
   app.get(
     '/v1/images/:code/resolutions',
     {
@@ -52,7 +27,7 @@ const resolutionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { limit, cursor, project, version, since } = request.query
-      const { image, projects } = await readableImage(request.principal, request.params.code, project)
+      const { image, projects } = await readableLog(app.db, request.principal, request.params.code, project)
       const after = cursor ? decodeCursor(cursor, ['date', 'id'] as const) : undefined
       const filter = {
         imageId: image.id,
@@ -94,7 +69,7 @@ const resolutionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { code, version } = request.params
-      const { image, projects } = await readableImage(request.principal, code, undefined)
+      const { image, projects } = await readableLog(app.db, request.principal, code, undefined)
       // The schema's pattern is version-number's own, so the text parses.
       if (!(await versionExists(app.db, image.id, parseVersion(version) as VersionNumber))) {
         throw notFound(
