@@ -1,46 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { Nullable, ProjectId, StringEnum, Text, Timestamp, ref } from '../http/schemas.js'
-import { ADVANCE_AFTER_PATTERN, MAX_PROJECTS_PER_STAGE, MAX_STAGES } from './plan-rules.js'
+import { Nullable, StringEnum, Text, Timestamp, ref } from '../http/schemas.js'
+import { RolloutPlanSchema } from '../versions/release.schemas.js'
 import { ROLLOUT_ACTIONS, ROLLOUT_STATES } from './rollout-lifecycle.js'
 
 // At most this many rollouts are listed per image: one per released version, and an image
 // releases at human pace, so the newest hundred cover what an operator looks for.
 export const MAX_LISTED_ROLLOUTS = 100
-
-const Stage = Type.Union(
-  [
-    Type.Object(
-      {
-        projects: Type.Array(ProjectId, {
-          minItems: 1,
-          maxItems: MAX_PROJECTS_PER_STAGE,
-          uniqueItems: true,
-          description: 'Projects this stage reaches'
-        })
-      },
-      { additionalProperties: false }
-    ),
-    Type.Object(
-      { percent: Type.Integer({ minimum: 1, maximum: 99, description: "This share of the image's consumers (by a stable hash)" }) },
-      { additionalProperties: false }
-    )
-  ],
-  { description: 'Listed projects, or a percentage of the projects that resolve the image' }
-)
-
-const Plan = Type.Object(
-  {
-    stages: Type.Array(Stage, {
-      minItems: 1,
-      maxItems: MAX_STAGES,
-      description: 'In order; reached stages add up. After the last, everyone.'
-    }),
-    advanceAfter: Nullable(Type.String({ pattern: ADVANCE_AFTER_PATTERN, examples: ['24h'] }), {
-      description: 'How long each stage lasts before the service advances it; null = by hand only'
-    })
-  },
-  { additionalProperties: false }
-)
 
 const ROLLOUT_EXAMPLE = {
   imageCode: 'node-20',
@@ -62,7 +27,7 @@ export const RolloutSchema = Type.Object(
   {
     imageCode: Type.String({ examples: ['node-20'] }),
     version: Type.String({ description: 'The version being rolled out', examples: ['1.5.0'] }),
-    plan: Plan,
+    plan: ref(RolloutPlanSchema),
     stage: Type.Integer({
       minimum: 0,
       description: 'Index of the last stage reached (0-based); equal to the number of stages once it reaches everyone'
