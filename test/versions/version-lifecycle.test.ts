@@ -1,6 +1,7 @@
 import t from 'tap'
 import {
   allowedActions,
+  APPROVER_TRANSITIONS,
   canApply,
   changesResolutions,
   isInProgress,
@@ -13,6 +14,7 @@ t.test('publisher actions allowed from each status', async (t) => {
     checking: ['cancel'],
     check_failed: ['recheck', 'cancel'],
     testing: ['recheck', 'release', 'cancel'],
+    awaiting_approval: ['recheck', 'cancel'],
     released: ['withdraw'],
     cancelled: [],
     withdrawn: []
@@ -23,11 +25,16 @@ t.test('transitions lead where the lifecycle says', async (t) => {
   t.same(Object.fromEntries(Object.entries(TRANSITIONS).map(([action, tr]) => [action, `${tr.from.join('|')} -> ${tr.to}`])), {
     pass_check: 'checking -> testing',
     fail_check: 'checking -> check_failed',
-    recheck: 'check_failed|testing -> checking',
+    recheck: 'check_failed|testing|awaiting_approval -> checking',
     release: 'testing -> released',
-    cancel: 'checking|check_failed|testing -> cancelled',
-    withdraw: 'released -> withdrawn'
+    cancel: 'checking|check_failed|testing|awaiting_approval -> cancelled',
+    withdraw: 'released -> withdrawn',
+    abort_rollout: 'released -> withdrawn',
+    request_release: 'testing -> awaiting_approval',
+    approve_release: 'awaiting_approval -> released',
+    reject_release: 'awaiting_approval -> testing'
   })
+  t.same(APPROVER_TRANSITIONS, { approve: 'approve_release', reject: 'reject_release' }, "an approver's decisions")
 })
 
 t.test('only the check leaves checking for testing or check_failed', async (t) => {
@@ -40,8 +47,8 @@ t.test('only the check leaves checking for testing or check_failed', async (t) =
   t.notOk(canApply('withdrawn', 'release'), 'withdrawn is final')
 })
 
-t.test('in progress means checking, check_failed or testing', async (t) => {
-  t.same(VERSION_STATUSES.filter(isInProgress), ['checking', 'check_failed', 'testing'])
+t.test('in progress means checking, check_failed, testing or awaiting_approval', async (t) => {
+  t.same(VERSION_STATUSES.filter(isInProgress), ['checking', 'check_failed', 'testing', 'awaiting_approval'])
 })
 
 t.test('changesResolutions: only moves into or out of what resolve can meet drop the resolve caches', async (t) => {
@@ -54,4 +61,7 @@ t.test('changesResolutions: only moves into or out of what resolve can meet drop
   t.equal(changesResolutions('testing', 'released'), true, 'a release')
   t.equal(changesResolutions('testing', 'cancelled'), true, 'cancelling a version under test')
   t.equal(changesResolutions('released', 'withdrawn'), true, 'a withdrawal')
+  t.equal(changesResolutions('testing', 'awaiting_approval'), true, 'a release asked for (the debug project still sees it)')
+  t.equal(changesResolutions('awaiting_approval', 'released'), true, 'the last approval')
+  t.equal(changesResolutions('awaiting_approval', 'checking'), true, 'a recheck while approvals are awaited')
 })
