@@ -6,6 +6,7 @@ import { ResolveMetrics } from './resolve-metrics.js'
 import { Resolver } from './resolve.service.js'
 import { SnapshotCache } from './snapshot-cache.js'
 import resolveRoutes from './resolve.routes.js'
+import explainRoutes from './explain.routes.js'
 
 // Invalidation keeps entries exact; the TTL only bounds the damage of a change nobody announced.
 const SAFETY_TTL_MS = 30_000
@@ -27,6 +28,7 @@ export default fp(
 
     const resolver = new Resolver(app, cache, app.resolutionLog, new ResolveMetrics(app.metrics))
     await app.register(resolveRoutes, { resolver })
+    await app.register(explainRoutes, { cache })
   },
   { name: 'resolve', dependencies: ['metrics', 'database', 'notifications', 'changes', 'auth', 'credentials', 'resolution-log'] }
 )

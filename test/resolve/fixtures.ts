@@ -8,6 +8,7 @@ import { commitChanges } from '../../src/changes/commit-changes.js'
 import type { Database } from '../../src/db/database.js'
 import type { NewImage } from '../../src/images/images.table.js'
 import type { NewVersion, VersionStatus, VersionUpdate } from '../../src/versions/versions.table.js'
+import type { RolloutPlan, RolloutState } from '../../src/versions/rollout-plan.js'
 
 export const digestOf = (code: string, version: string): string =>
   `sha256:${createHash('sha256').update(`${code}@${version}`).digest('hex')}`
@@ -65,4 +66,28 @@ export async function announceChange(app: FastifyInstance, image: { id: string; 
   await commitChanges(app.db, app.changes, (_trx, record) =>
     record({ image, action: 'test.rows_written', actor: { name: 'test fixture', tokenId: null, projects: null }, changesResolutions: true })
   )
+}
+
+/** A rollout row of a released version (rollouts/ writes them in the service; resolve only reads them). */
+export async function insertRollout(
+  db: Database,
+  image: { id: string },
+  versionId: string,
+  plan: RolloutPlan,
+  stage = 0,
+  state: RolloutState = 'rolling_out'
+): Promise<void> {
+  await db
+    .insertInto('versionRollouts')
+    .values({
+      versionId,
+      imageId: image.id,
+      plan: JSON.stringify(plan),
+      stage,
+      state,
+      stageStartedAt: new Date(),
+      nextAdvanceAt: null,
+      startedBy: 'publisher'
+    })
+    .execute()
 }
