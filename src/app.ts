@@ -19,6 +19,7 @@ import { installStrictRequests } from './http/strict-requests.js'
 import { hostRequired } from './http/host-required.js'
 import { nodeServerOptions } from './http/node-server-options.js'
 import { validatorsByPart } from './http/validators.js'
+import { serializersBySchema } from './http/serializers.js'
 import { loggerOptions, requestLogger } from './http/logging.js'
 import { REQUEST_ID_HEADER, requestIdFrom } from './http/request-id.js'
 import healthRoutes from './health/health.routes.js'
@@ -93,7 +94,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     return503OnClosing: false,
     ...nodeServerOptions(config),
     ajv: { customOptions: { removeAdditional: false, useDefaults: true } },
-    schemaController: { compilersFactory: { buildValidator: validatorsByPart() } },
+    schemaController: { compilersFactory: { buildValidator: validatorsByPart(), buildSerializer: serializersBySchema() } },
     frameworkErrors: answerFrameworkError,
     clientErrorHandler: answerClientError
   }).withTypeProvider<TypeBoxTypeProvider>()
