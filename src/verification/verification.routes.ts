@@ -53,7 +53,7 @@ const verificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
         return current
       })
       request.log.info({ image: image.code, version: formatVersion(row) }, 'verification requested')
-      return reply.code(202).send(toVersion(row, image.code))
+      return reply.code(202).send(toVersion(row, image))
     }
   )
 }

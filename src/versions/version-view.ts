@@ -39,14 +39,12 @@ function approvalView(row: VersionRow, image: ViewImage, approvals: readonly App
 }
 
 /**
- * A stored version as the API shows it. `approvals`: the version's (read only for versions awaiting
- * approval). Given only the image's code (callers outside versions/), the image's release rules are
- * unknown and shown as none.
+ * A stored version as the API shows it, with its image's release rules. `approvals`: the version's
+ * (read only for versions awaiting approval).
  */
-export function toVersion(row: VersionRow, image: ViewImage | string, approvals: readonly ApprovalRow[] = []): Version {
-  const rules = typeof image === 'string' ? null : image
+export function toVersion(row: VersionRow, image: ViewImage, approvals: readonly ApprovalRow[] = []): Version {
   return {
-    imageCode: rules?.code ?? (image as string),
+    imageCode: image.code,
     version: formatVersion(row),
     major: row.major,
     minor: row.minor,
@@ -80,12 +78,12 @@ export function toVersion(row: VersionRow, image: ViewImage | string, approvals:
     withdrawReason: row.withdrawReason,
     signedBy: row.signedBy === null ? null : { key: row.signedBy, fingerprint: row.signedByFingerprint ?? '' },
     testingSince: iso(row.testingSince),
-    releasableAt: row.status === 'testing' ? iso(releasableAt(row.testingSince, rules?.minTestingTime ?? null)) : null,
+    releasableAt: row.status === 'testing' ? iso(releasableAt(row.testingSince, image.minTestingTime)) : null,
     releaseRequest:
       row.releaseRequestedBy === null || row.releaseRequestedAt === null
         ? null
         : { by: row.releaseRequestedBy, at: row.releaseRequestedAt.toISOString(), rollout: row.releasePlan },
-    approval: rules === null ? null : approvalView(row, rules, approvals),
+    approval: approvalView(row, image, approvals),
     verification: {
       lastVerifiedAt: iso(row.verifiedAt),
       lastError: row.verificationError,
