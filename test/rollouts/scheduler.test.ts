@@ -1,5 +1,6 @@
 import t from 'tap'
 import { build, type TestApp } from '../helpers/app.js'
+import { startTcpProxy } from '../resolve/helpers/tcp-proxy.js'
 import { checkDetails, makeDue, rolloutEvents, rolloutUrl, rollingOut, waitFor } from './fixtures.js'
 
 const FAST = { ROLLOUT_POLL_INTERVAL_MS: '100' }
@@ -94,6 +95,8 @@ t.test('a rollout without advanceAfter, or one not due yet, is left alone', asyn
 t.test('two replicas on one database: each due rollout is advanced once', async (t) => {
   const first = await build(t, { env: FAST })
   const second = await build(t, { env: FAST, databaseUrl: first.databaseUrl })
+  // Schedulers start when an app is ready (inject makes it ready too, but only at the first call).
+  await Promise.all([first.app.ready(), second.app.ready()])
   const codes = Array.from({ length: 8 }, (_, i) => `twin-${i}`)
   const ids: string[] = []
   for (const code of codes)
@@ -116,13 +119,51 @@ t.test('two replicas on one database: each due rollout is advanced once', async 
   t.equal(counted[0]!.automatic + counted[1]!.automatic, codes.length, 'the replicas shared the work, each advance counted once')
 })
 
-t.test('closing the app stops the scheduler cleanly', async (t) => {
+t.test('closing the app stops the scheduler cleanly, a look under way included', async (t) => {
   const app = await build(t, { env: FAST })
-  const { versionId } = await rollingOut(app, 'closing', { stages: [{ percent: 10 }], advanceAfter: '1h' })
+  await app.app.ready()
+  const { versionId } = await rollingOut(app, 'closing', { stages: [{ percent: 10 }, { percent: 20 }], advanceAfter: '1h' })
+  await makeDue(app, versionId)
+  await waitFor(
+    'the advance',
+    () => rolloutOf(app, 'closing'),
+    (r) => r.stage >= 1
+  )
   await makeDue(app, versionId)
   await app.app.close()
+  await new Promise((resolve) => setTimeout(resolve, 300))
   t.notOk(
     app.logs.some((line) => line.includes('could not advance due rollouts')),
     'no look ran into a closed database'
   )
+})
+
+t.test('a database outage is logged and the scheduler goes on when it ends', async (t) => {
+  // The direct app only writes fixtures and reads: its scheduler looks once, at start, before anything is due.
+  const direct = await build(t, { env: { ROLLOUT_POLL_INTERVAL_MS: '3600000' } })
+  await direct.app.ready()
+  const proxy = await startTcpProxy({ host: '127.0.0.1', port: 5432 })
+  t.teardown(() => proxy.close())
+  const app = await build(t, { databaseUrl: proxy.url(direct.databaseUrl), env: FAST })
+  await app.app.ready()
+  const { versionId } = await rollingOut(direct, 'outage', { stages: [{ percent: 10 }, { percent: 20 }], advanceAfter: '1h' })
+
+  await proxy.cut('refuse')
+  await makeDue(direct, versionId)
+  await waitFor(
+    'a failed look to be logged',
+    async () => app.logs.filter((line) => line.includes('could not advance due rollouts')).length,
+    (n) => n >= 2
+  )
+  t.match(await rolloutOf(direct, 'outage'), { stage: 0 }, 'nothing advanced meanwhile')
+
+  await proxy.restore()
+  const advanced = await waitFor(
+    'the advance after the outage',
+    () => rolloutOf(direct, 'outage'),
+    (r) => r.stage >= 1
+  )
+  t.match(advanced, { stage: 1, state: 'rolling_out' })
+  const events = await rolloutEvents(direct, 'outage')
+  t.equal(events.filter((e) => e.action === 'version.rollout_advanced').length, 1)
 })
