@@ -32,8 +32,8 @@ const GONE_RESPONSE = {
 }
 
 const resolveRoutes: FastifyPluginAsyncTypebox<{ resolver: Resolver }> = async (app, { resolver }) => {
-  // A resolution without a pull secret is one shared, frozen object per (snapshot, spec, debug
-  // project) (see ResolutionMemo), so its body is serialized once, by the route's own response
+  // A resolution without a pull secret is one shared, frozen object per (snapshot, variant, spec)
+  // (see ResolutionMemo), so its body is serialized once, by the route's own response
   // serializer (the bytes are the same), and lives as long as that object.
   const bodies = new WeakMap<object, string>()
   const send = (reply: FastifyReply, { resolution, stale }: Resolved): void => {

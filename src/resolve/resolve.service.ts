@@ -5,7 +5,7 @@ import type { ResolutionLog } from '../resolution-log/resolution-log.js'
 import type { ImageSnapshot } from './image-snapshot.js'
 import { toResolution } from './resolution.js'
 import { credentialUnavailable, imageNotFound, invalidSpec, selectionProblem } from './resolve-problems.js'
-import { ResolutionMemo, variantOf } from './resolution-memo.js'
+import { ResolutionMemo } from './resolution-memo.js'
 import type { PullSecret, Resolution } from './resolve.schemas.js'
 import { audienceOf, parseVersionSpec, selectVersion, type VersionSpec } from './select-version.js'
 import type { SnapshotCache } from './snapshot-cache.js'
@@ -121,7 +121,7 @@ export class Resolver {
     const audience = audienceOf(snapshot, input.project)
     if (audience === 'none') throw imageNotFound(input.code, input.project, true, isAdmin(caller.principal))
     const debug = audience === 'debug'
-    const variant = variantOf(snapshot, input.project, debug)
+    const variant = this.memo.variant(snapshot, input.project, debug)
     const known = this.memo.get(snapshot, input.spec, variant)
     if (known) return known
     const selection = selectVersion(snapshot.versions, spec, { project: input.project, debug, imageId: snapshot.id })
