@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely'
 import type { DB, Db } from '../db/schema.js'
 import { notify } from '../db/notifications.plugin.js'
+import { VERIFIED_STATUSES } from '../versions/verification-transitions.js'
 import type { CheckJobRow, JobKind } from './check-jobs.table.js'
 
 const msFromNow = (ms: number) => sql<Date>`now() + ${Math.max(0, Math.round(ms))} * interval '1 millisecond'`
@@ -109,11 +110,13 @@ export async function handBackJob(db: Kysely<DB>, lease: JobLease): Promise<bool
   })
 }
 
-// Re-verification jobs: one per testing or released version, never deleted when they run but due
+// Re-verification jobs: one per version in a verified status (testing, awaiting approval, released), never deleted when they run but due
 // again later, so the functions below keep the job and only move its run_at.
 
+const verified = sql.join(VERIFIED_STATUSES.map((status) => sql.lit(status)))
+
 /**
- * Gives every testing or released version with a digest its verification job, the first run spread
+ * Gives every version in a verified status with a digest its verification job, the first run spread
  * uniformly over one interval so a fleet of versions (or a fresh deployment) does not verify all at
  * once, and drops the jobs of versions that left those statuses. Safe on every replica at once.
  */
@@ -122,14 +125,14 @@ export async function sweepVerificationJobs(db: Db, intervalMs: number): Promise
     insert into check_jobs (version_id, kind, run_at)
     select v.id, 'verification', now() + random() * ${Math.max(0, Math.round(intervalMs))} * interval '1 millisecond'
     from image_versions v
-    where v.status in ('testing', 'released') and v.digest is not null
+    where v.status in (${verified}) and v.digest is not null
       and not exists (select 1 from check_jobs j where j.version_id = v.id and j.kind = 'verification')
     on conflict (version_id, kind) do nothing`.execute(db)
   const dropped = await sql`
     delete from check_jobs j
     using image_versions v
     where j.kind = 'verification' and v.id = j.version_id
-      and (v.status not in ('testing', 'released') or v.digest is null)`.execute(db)
+      and (v.status not in (${verified}) or v.digest is null)`.execute(db)
   return { created: Number(created.numAffectedRows ?? 0n), dropped: Number(dropped.numAffectedRows ?? 0n) }
 }
 

@@ -30,9 +30,9 @@ const verificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         operationId: 'verifyVersion',
         tags: ['versions'],
-        summary: 'Verify a testing or released version against its registry now (drift, vanished digest, signature)',
+        summary: 'Verify a testing, awaiting-approval or released version against its registry now (drift, vanished digest, signature)',
         description:
-          "No body. Makes the version's re-verification due at once instead of at its next scheduled run: the registry is asked with HEAD requests only (the tag and the pinned digest, never a pull), within the registry's request budget. The answer comes before the verification runs; its findings appear on the version (`verification`, `signedBy`) and as events (version.drifted, version.drift_cleared, version.unavailable, version.available). A verification already under way is superseded. Writes version.verification_requested. 409 VERSION_STATUS_CONFLICT for a version that is not testing or released.",
+          "No body. Makes the version's re-verification due at once instead of at its next scheduled run: the registry is asked with HEAD requests only (the tag and the pinned digest, never a pull), within the registry's request budget. The answer comes before the verification runs; its findings appear on the version (`verification`, `signedBy`) and as events (version.drifted, version.drift_cleared, version.unavailable, version.available). A verification already under way is superseded. Writes version.verification_requested. 409 VERSION_STATUS_CONFLICT for a version that is not testing, awaiting approval or released.",
         params: VersionParams,
         response: {
           202: { ...ref(VersionSchema), description: 'Accepted: the version will be verified now' },

@@ -1,5 +1,5 @@
 // What a re-verification changes on a version (drift, availability, signer, the time it last
-// verified): a compare-and-set on the row the caller locked, still testing or released and still
+// verified): a compare-and-set on the row the caller locked, still in a verified status (testing, awaiting approval, released) and still
 // pinned to the digest that was verified, with its events in the same transaction. The decision
 // itself is made by verification/'s rules; this only writes it.
 import type { ImageEvent } from '../events/events.repository.js'
@@ -14,8 +14,8 @@ export const VERIFY_ACTOR = { name: 'verification-worker', tokenId: null, projec
 /** Event types after which a verification is due at once: the verification worker wakes on them. */
 export const VERIFICATION_REQUESTED = new Set(['version.verification_requested'])
 
-/** Statuses whose versions are re-verified. */
-export const VERIFIED_STATUSES = ['testing', 'released'] as const
+/** Statuses whose versions are re-verified: every one resolve may hand out (awaiting approval: to the debug project). */
+export const VERIFIED_STATUSES = ['testing', 'awaiting_approval', 'released'] as const
 
 type Image = { id: string; code: string }
 
