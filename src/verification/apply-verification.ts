@@ -1,6 +1,6 @@
 // What one verification's outcome does, in one transaction: the lease is still ours, the version
-// is locked and still in a verified status (testing, awaiting approval, released) with the digest that was verified, the rules' decision
-// is written with its events, and the job is due again (an interval later, after the confirm delay
+// is locked and still in a verified status (testing, awaiting approval, released) with the digest
+// that was verified, the rules' decision is written with its events, and the job is due again (an interval later, after the confirm delay
 // following a first 404, or after a backoff when the registry could not answer).
 import type { ChangeNotifier } from '../changes/change-bus.js'
 import { commitChanges } from '../changes/commit-changes.js'

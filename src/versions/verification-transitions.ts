@@ -1,6 +1,6 @@
 // What a re-verification changes on a version (drift, availability, signer, the time it last
-// verified): a compare-and-set on the row the caller locked, still in a verified status (testing, awaiting approval, released) and still
-// pinned to the digest that was verified, with its events in the same transaction. The decision
+// verified): a compare-and-set on the row the caller locked, still in a verified status (testing,
+// awaiting approval, released) and still pinned to the digest that was verified, with its events in the same transaction. The decision
 // itself is made by verification/'s rules; this only writes it.
 import type { ImageEvent } from '../events/events.repository.js'
 import type { TransitionContext } from './version-transitions.js'
