@@ -28,7 +28,8 @@ const COMPILED = ['src', 'test', 'migrations', 'scripts', 'bench']
 const SKIPPED = new Set(['.git', '.tap', 'node_modules', 'coverage', 'dist', 'data'])
 // Marks the tree for test/helpers/compiled-entry.ts, which then finds entry points compiled here.
 export const MARKER = 'test-build.json'
-const TEST_FILE = /\.test\.ts$/
+// What package.json's tap.include names: test/**/*.test.ts.
+const TEST_FILE = /^test\/.*\.test\.ts$/
 
 function filesUnder(dir) {
   return readdirSync(join(ROOT, dir), { recursive: true, withFileTypes: true })
