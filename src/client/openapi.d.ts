@@ -220,7 +220,7 @@ export interface paths {
     put?: never
     /**
      * Submit a new version; the server computes its number and starts the pullability check
-     * @description The first version is 1.0.0; later ones bump the highest non-cancelled version (or the highest of `line`) by `releaseType`. One version per image may be in progress (checking, check_failed, testing): another submission is a 409 naming it. Send `Idempotency-Key` to make retries safe.
+     * @description The first version is 1.0.0; later ones bump the highest non-cancelled version (or the highest of `line`) by `releaseType`. One version per image may be in progress (checking, check_failed, testing, awaiting_approval): another submission is a 409 naming it. Send `Idempotency-Key` to make retries safe.
      */
     post: operations['submitVersion']
     delete?: never
@@ -256,7 +256,7 @@ export interface paths {
     get?: never
     put?: never
     /**
-     * Check the version again after the image was pushed again (from check_failed or testing → checking)
+     * Check the version again after the image was pushed again (from check_failed, testing or awaiting_approval → checking)
      * @description No body. The new digest is recorded when the check passes. 409 when the current status does not allow it: the problem has `currentStatus` and `allowedActions`.
      */
     post: operations['recheckVersion']
@@ -276,8 +276,8 @@ export interface paths {
     get?: never
     put?: never
     /**
-     * Release a tested version to the store (testing → released)
-     * @description No body. 409 when the current status does not allow it: the problem has `currentStatus` and `allowedActions`.
+     * Release a tested version (testing → released, or → awaiting_approval when the image requires approvals)
+     * @description The body is optional: no body (or {}) releases to everyone at once; {"rollout": {...}} rolls the release out in stages (400 INVALID_ROLLOUT_PLAN when the plan cannot be carried out). When the image sets minTestingTime, a release before the version has been testing that long is 409 SOAK_TIME_NOT_MET with releasableAt. When the image requires approvals the answer is 202 and the version awaits them (awaiting_approval; the plan is kept and starts with the release); tokens of the approver projects approve or reject it. 409 when the current status does not allow it: the problem has `currentStatus` and `allowedActions`.
      */
     post: operations['releaseVersion']
     delete?: never
@@ -296,7 +296,7 @@ export interface paths {
     get?: never
     put?: never
     /**
-     * Cancel a version in progress (checking, check_failed or testing → cancelled); its number is free again
+     * Cancel a version in progress (checking, check_failed, testing or awaiting_approval → cancelled); its number is free again
      * @description The body ({reason}) is optional: send {} or no body at all. A check still running for it is ignored when it ends. 409 when the current status does not allow it: the problem has `currentStatus` and `allowedActions`.
      */
     post: operations['cancelVersion']
@@ -326,6 +326,46 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  '/v1/images/{code}/versions/{version}/approve': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /**
+     * Approve the pending release of a version; the last approval needed releases it
+     * @description The body ({comment}) is optional. Each token approves once (409 ALREADY_APPROVED). When the approvals reach approval.required the version is released at once (with the rollout asked for, if any) and the answer shows it released. Needs the images:approve scope (403 INSUFFICIENT_SCOPE) and a token acting for one of the image's approval.approverProjects that can see the image (404 otherwise, as for every version route). The token that submitted the version or asked for the release may not decide on it, admin or not (403 APPROVER_NOT_ALLOWED, with the reason). 409 VERSION_STATUS_CONFLICT unless the version is awaiting_approval. The image's approval policy as it is now applies (an edit made while the version waits applies at the next approval).
+     */
+    post: operations['approveVersion']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/images/{code}/versions/{version}/reject': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /**
+     * Reject the pending release of a version, with a reason (awaiting_approval → testing)
+     * @description The version is testing again, with the reason as its statusReason; the approvals so far are dropped (the events keep them). Its soak time is not served again. Needs the images:approve scope (403 INSUFFICIENT_SCOPE) and a token acting for one of the image's approval.approverProjects that can see the image (404 otherwise, as for every version route). The token that submitted the version or asked for the release may not decide on it, admin or not (403 APPROVER_NOT_ALLOWED, with the reason). 409 VERSION_STATUS_CONFLICT unless the version is awaiting_approval. The image's approval policy as it is now applies (an edit made while the version waits applies at the next approval).
+     */
+    post: operations['rejectVersion']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   '/v1/images/{code}/versions/{version}/verify': {
     parameters: {
       query?: never
@@ -336,10 +376,130 @@ export interface paths {
     get?: never
     put?: never
     /**
-     * Verify a testing or released version against its registry now (drift, vanished digest, signature)
-     * @description No body. Makes the version's re-verification due at once instead of at its next scheduled run: the registry is asked with HEAD requests only (the tag and the pinned digest, never a pull), within the registry's request budget. The answer comes before the verification runs; its findings appear on the version (`verification`, `signedBy`) and as events (version.drifted, version.drift_cleared, version.unavailable, version.available). A verification already under way is superseded. Writes version.verification_requested. 409 VERSION_STATUS_CONFLICT for a version that is not testing or released.
+     * Verify a testing, awaiting-approval or released version against its registry now (drift, vanished digest, signature)
+     * @description No body. Makes the version's re-verification due at once instead of at its next scheduled run: the registry is asked with HEAD requests only (the tag and the pinned digest, never a pull), within the registry's request budget. The answer comes before the verification runs; its findings appear on the version (`verification`, `signedBy`) and as events (version.drifted, version.drift_cleared, version.unavailable, version.available). A verification already under way is superseded. Writes version.verification_requested. 409 VERSION_STATUS_CONFLICT for a version that is not testing, awaiting approval or released.
      */
     post: operations['verifyVersion']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/images/{code}/versions/{version}/rollout': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * Get the staged rollout of a version: its plan, the stage reached, whom it reaches and what can be done
+     * @description Readable by whoever may read the version. 404 VERSION_NOT_FOUND for no such version, ROLLOUT_NOT_FOUND when it was released without a plan (or not released).
+     */
+    get: operations['getRollout']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/images/{code}/rollouts': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * List an image's staged rollouts, active ones first, then newest first
+     * @description At most `limit` (default and maximum 100): an image has one rollout per version released with a plan.
+     */
+    get: operations['listRollouts']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/images/{code}/versions/{version}/rollout/advance': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /**
+     * Reach the next stage now (after the last one: everyone, and the rollout is completed)
+     * @description The body ({fromStage}) is optional: send the stage you saw, and an advance that another operator (or the service) made meanwhile is a 409 instead of a skipped stage. A paused rollout advances by one stage and stays paused. Writes version.rollout_advanced, or version.rollout_completed for the last one. Needs images:write and a token of the image's owner project. 404 VERSION_NOT_FOUND for no such version, ROLLOUT_NOT_FOUND when it was released without a plan (or not released); 409 ROLLOUT_STATE_CONFLICT when the state does not allow it, with `state`, `stage` and `allowedActions`.
+     */
+    post: operations['advanceRollout']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/images/{code}/versions/{version}/rollout/pause': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /**
+     * Stop the automatic advance (rolling_out → paused); whom it reaches stays as it is
+     * @description The body ({reason}) is optional. Writes version.rollout_paused. Needs images:write and a token of the image's owner project. 404 VERSION_NOT_FOUND for no such version, ROLLOUT_NOT_FOUND when it was released without a plan (or not released); 409 ROLLOUT_STATE_CONFLICT when the state does not allow it, with `state`, `stage` and `allowedActions`.
+     */
+    post: operations['pauseRollout']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/images/{code}/versions/{version}/rollout/resume': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /**
+     * Advance automatically again (paused → rolling_out); the current stage lasts advanceAfter from now
+     * @description No body. Writes version.rollout_resumed. Needs images:write and a token of the image's owner project. 404 VERSION_NOT_FOUND for no such version, ROLLOUT_NOT_FOUND when it was released without a plan (or not released); 409 ROLLOUT_STATE_CONFLICT when the state does not allow it, with `state`, `stage` and `allowedActions`.
+     */
+    post: operations['resumeRollout']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/images/{code}/versions/{version}/rollout/abort': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /**
+     * Take the version back from everyone at once: the rollout ends and the version is withdrawn (released → withdrawn)
+     * @description The reason is required; it becomes the version's withdrawal reason. Resolve answers the previous release again at once, on every replica. Writes version.rollout_aborted. Needs images:write and a token of the image's owner project. 404 VERSION_NOT_FOUND for no such version, ROLLOUT_NOT_FOUND when it was released without a plan (or not released); 409 ROLLOUT_STATE_CONFLICT when the state does not allow it, with `state`, `stage` and `allowedActions`.
+     */
+    post: operations['abortRollout']
     delete?: never
     options?: never
     head?: never
@@ -380,6 +540,26 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  '/v1/images/{code}/versions/{version}/impact': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * Who a release would reach, or who is on a released version, from the resolution log (images:read)
+     * @description For a version not released yet (checking, check_failed, testing, awaiting_approval): which of N.latest, N.*, N.M.latest, N.M.* and latest its release would move (those no newer released, available version of the line holds), and the projects and pipelines that resolved them within the window, with counts, the last time and the version they got then. For a released version (or one withdrawn or cancelled since): the projects and pipelines that resolved the version itself within the window, the specs they asked for, and the version their last resolution of those specs gave (whether they moved on). Readable as the image's resolution log is (GET /v1/images/{code}/resolutions): the owner project sees every project, a consumer its own. At most 500 rows, most resolutions first; totals count them all.
+     */
+    get: operations['getVersionImpact']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   '/v1/images/{code}/resolve': {
     parameters: {
       query?: never
@@ -408,6 +588,26 @@ export interface paths {
     put?: never
     /** Resolve the images of many jobs at once (resolve); each entry gets a resolution or its own problem */
     post: operations['resolveBatch']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/images/{code}/resolve/explain': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * Why a project gets what it gets for a version spec: every version, chosen or skipped, and why (resolve, or images:read of the owner)
+     * @description Answers what GET /v1/images/{code}/resolve would answer the project now (`outcome`), and for every version resolve can meet, newest first, its verdict and the rule behind it: the same rules, from the same code, as resolve. Nothing is recorded in the resolution log and no pull secret is revealed. Allowed to a token that may resolve for the project (resolve scope) and to the publishers of the image (images:read or images:write for its owner project); an image not visible to the project is 404 as in resolve. A token that acts neither for the owner project nor for the debug project learns no more than resolve tells it: versions not released yet are left out, and a rollout's listed projects are counted, not named.
+     */
+    get: operations['explainResolution']
+    put?: never
+    post?: never
     delete?: never
     options?: never
     head?: never
@@ -574,6 +774,11 @@ export interface components {
       | components['schemas']['VersionStatusConflictProblem']
       | components['schemas']['VersionWithdrawnProblem']
       | components['schemas']['VersionUnavailableProblem']
+      | components['schemas']['SoakTimeNotMetProblem']
+      | components['schemas']['ApproverNotAllowedProblem']
+      | components['schemas']['AlreadyApprovedProblem']
+      | components['schemas']['InvalidRolloutPlanProblem']
+      | components['schemas']['RolloutStateConflictProblem']
       | components['schemas']['InvalidVersionSpecProblem']
       | components['schemas']['ReferenceAlreadyReleasedProblem']
       | components['schemas']['ReleaseTypeRequiredProblem']
@@ -617,7 +822,7 @@ export interface components {
        *       "resolve"
        *     ]
        */
-      scopes: ('admin' | 'images:read' | 'images:write' | 'credentials:write' | 'resolve' | 'pull-secrets')[]
+      scopes: ('admin' | 'images:read' | 'images:write' | 'images:approve' | 'credentials:write' | 'resolve' | 'pull-secrets')[]
       /** @description Projects the token may act for; null = all */
       projects: string[] | null
       expiresAt: string | null
@@ -667,7 +872,7 @@ export interface components {
        *       "resolve"
        *     ]
        */
-      scopes: ('admin' | 'images:read' | 'images:write' | 'credentials:write' | 'resolve' | 'pull-secrets')[]
+      scopes: ('admin' | 'images:read' | 'images:write' | 'images:approve' | 'credentials:write' | 'resolve' | 'pull-secrets')[]
       /** @description Projects the token may act for; null = all */
       projects: string[] | null
       expiresAt: string | null
@@ -705,7 +910,7 @@ export interface components {
        */
       tokenId: string
       name: string
-      scopes: ('admin' | 'images:read' | 'images:write' | 'credentials:write' | 'resolve' | 'pull-secrets')[]
+      scopes: ('admin' | 'images:read' | 'images:write' | 'images:approve' | 'credentials:write' | 'resolve' | 'pull-secrets')[]
       projects: string[] | null
       expiresAt: string | null
     }
@@ -723,7 +928,7 @@ export interface components {
     CreateToken: {
       /** @description Who holds it; becomes the owner name of images it associates */
       name: string
-      scopes: ('admin' | 'images:read' | 'images:write' | 'credentials:write' | 'resolve' | 'pull-secrets')[]
+      scopes: ('admin' | 'images:read' | 'images:write' | 'images:approve' | 'credentials:write' | 'resolve' | 'pull-secrets')[]
       /** @description Omit or null for every project */
       projects?: string[] | null
       /** @description Must be in the future; omit for no expiry */
@@ -938,6 +1143,23 @@ export interface components {
       projects: string[]
     }
     /**
+     * ApprovalPolicy
+     * @description A release of the image waits for approvals (awaiting_approval) before it takes effect. A change applies to a release already waiting at its next approval; once removed, a release still waiting needs one approval from another token of the owner project (or a recheck or cancel).
+     * @example {
+     *       "required": 2,
+     *       "approverProjects": [
+     *         "platform-approvers",
+     *         "web-ci"
+     *       ]
+     *     }
+     */
+    ApprovalPolicy: {
+      /** @description Approvals a release needs, each from another token */
+      required: number
+      /** @description Tokens acting for one of these projects, with the images:approve scope, approve or reject a release; they must see the image (owner, debug or visibility project, or a public image). The token that submitted the version or asked for the release never approves it. */
+      approverProjects: string[]
+    }
+    /**
      * SignatureKeyInput
      * @description A public key versions of the image must be signed by (cosign keyed mode)
      * @example {
@@ -1018,6 +1240,13 @@ export interface components {
      *           "publicKey": "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEATlsNL5/hNQqcCQ4KfEzvM9Gg64ScLzM7oDkQBj3Dj1I=\n-----END PUBLIC KEY-----\n"
      *         }
      *       ],
+     *       "approval": {
+     *         "required": 1,
+     *         "approverProjects": [
+     *           "platform-approvers"
+     *         ]
+     *       },
+     *       "minTestingTime": "24h",
      *       "revision": 1,
      *       "lastReleasedAt": null,
      *       "createdAt": "2026-11-26T18:00:00.000Z",
@@ -1055,6 +1284,10 @@ export interface components {
       visibility: components['schemas']['Visibility']
       /** @description Keys a version must be signed by to pass its check (any one of them); [] = no signature required */
       signatureKeys: components['schemas']['SignatureKey'][]
+      /** @description Approvals a release needs; null = none */
+      approval: components['schemas']['ApprovalPolicy'] | null
+      /** @description Minimum time in testing before release; null = none */
+      minTestingTime: string | null
       /** @description Increases with every change; the ETag is "r<revision>" */
       revision: number
       lastReleasedAt: string | null
@@ -1087,7 +1320,7 @@ export interface components {
         /** @example 1.4.2 */
         version: string
         /** @enum {string} */
-        status: 'checking' | 'check_failed' | 'testing'
+        status: 'checking' | 'check_failed' | 'testing' | 'awaiting_approval'
       } | null
     }
     /**
@@ -1120,6 +1353,13 @@ export interface components {
      *           "publicKey": "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEATlsNL5/hNQqcCQ4KfEzvM9Gg64ScLzM7oDkQBj3Dj1I=\n-----END PUBLIC KEY-----\n"
      *         }
      *       ],
+     *       "approval": {
+     *         "required": 1,
+     *         "approverProjects": [
+     *           "platform-approvers"
+     *         ]
+     *       },
+     *       "minTestingTime": "24h",
      *       "revision": 1,
      *       "lastReleasedAt": null,
      *       "createdAt": "2026-11-26T18:00:00.000Z",
@@ -1170,6 +1410,10 @@ export interface components {
       visibility: components['schemas']['Visibility']
       /** @description Keys a version must be signed by to pass its check (any one of them); [] = no signature required */
       signatureKeys: components['schemas']['SignatureKey'][]
+      /** @description Approvals a release needs; null = none */
+      approval: components['schemas']['ApprovalPolicy'] | null
+      /** @description Minimum time in testing before release; null = none */
+      minTestingTime: string | null
       /** @description Increases with every change; the ETag is "r<revision>" */
       revision: number
       lastReleasedAt: string | null
@@ -1211,7 +1455,14 @@ export interface components {
      *           "name": "release-2026",
      *           "publicKey": "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEATlsNL5/hNQqcCQ4KfEzvM9Gg64ScLzM7oDkQBj3Dj1I=\n-----END PUBLIC KEY-----\n"
      *         }
-     *       ]
+     *       ],
+     *       "approval": {
+     *         "required": 1,
+     *         "approverProjects": [
+     *           "platform-approvers"
+     *         ]
+     *       },
+     *       "minTestingTime": "24h"
      *     }
      */
     CreateImage: {
@@ -1258,10 +1509,14 @@ export interface components {
       }
       /** @description Up to 10 public keys; a version passes its check only when its pinned digest carries a valid signature by one of them. [] = no signature required. Replaces the whole list. */
       signatureKeys?: components['schemas']['SignatureKeyInput'][]
+      /** @description Approvals a release needs; absent or null = none */
+      approval?: components['schemas']['ApprovalPolicy'] | null
+      /** @description absent or null = none */
+      minTestingTime?: string | null
     }
     /**
      * UpdateImage
-     * @description Only the fields given change (null clears summary, description, credentialId). code and ownerProject cannot change.
+     * @description Only the fields given change (null clears summary, description, credentialId, approval, minTestingTime). code and ownerProject cannot change.
      * @example {
      *       "summary": "Node.js 20.18, npm 10 and git",
      *       "labels": [
@@ -1283,6 +1538,16 @@ export interface components {
      *           "publicKey": "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEATlsNL5/hNQqcCQ4KfEzvM9Gg64ScLzM7oDkQBj3Dj1I=\n-----END PUBLIC KEY-----\n"
      *         }
      *       ]
+     *     }
+     * @example {
+     *       "approval": {
+     *         "required": 2,
+     *         "approverProjects": [
+     *           "platform-approvers",
+     *           "web-ci"
+     *         ]
+     *       },
+     *       "minTestingTime": "2d"
      *     }
      */
     UpdateImage: {
@@ -1309,6 +1574,10 @@ export interface components {
       }
       /** @description Up to 10 public keys; a version passes its check only when its pinned digest carries a valid signature by one of them. [] = no signature required. Replaces the whole list. */
       signatureKeys?: components['schemas']['SignatureKeyInput'][]
+      /** @description Replaces the policy; null = releases need no approval */
+      approval?: components['schemas']['ApprovalPolicy'] | null
+      /** @description null = no minimum */
+      minTestingTime?: string | null
     }
     /**
      * ImagePage
@@ -1342,6 +1611,13 @@ export interface components {
      *               "publicKey": "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEATlsNL5/hNQqcCQ4KfEzvM9Gg64ScLzM7oDkQBj3Dj1I=\n-----END PUBLIC KEY-----\n"
      *             }
      *           ],
+     *           "approval": {
+     *             "required": 1,
+     *             "approverProjects": [
+     *               "platform-approvers"
+     *             ]
+     *           },
+     *           "minTestingTime": "24h",
      *           "revision": 1,
      *           "lastReleasedAt": null,
      *           "createdAt": "2026-11-26T18:00:00.000Z",
@@ -2071,6 +2347,357 @@ export interface components {
            */
           createdAt: string
           /** @enum {string} */
+          action: 'version.release_requested'
+          /** @description A release was asked for; it takes effect once approved */
+          details: {
+            /**
+             * @description The version status before
+             * @example testing
+             */
+            from: string
+            /**
+             * @description The version status after
+             * @example released
+             */
+            to: string
+            /** @description Approvals the release needs */
+            required: number
+            approverProjects: string[]
+            /** @description The rollout plan asked for, if any */
+            rollout: {
+              [key: string]: unknown
+            } | null
+          } & {
+            [key: string]: unknown
+          }
+        }
+      | {
+          /** @description Increases with time; events are listed newest first */
+          id: number
+          /** @description Who did it */
+          actor: {
+            /** @description The token that did it; null for the service itself (e.g. a pullability check) */
+            tokenId: string | null
+            /**
+             * @description The token's name when it acted (a label, not an identity)
+             * @example payments-publisher
+             */
+            name: string
+            /** @description The projects the token acted for; null = every project */
+            projects: string[] | null
+          }
+          /** @description The version concerned ('M.m.p'), for version events */
+          version: string | null
+          /** @description The request that made the change */
+          requestId: string | null
+          /**
+           * Format: date-time
+           * @example 2026-11-26T18:00:00.000Z
+           */
+          createdAt: string
+          /** @enum {string} */
+          action: 'version.approved'
+          /** @description One approval of the pending release (the last one needed also writes version.released) */
+          details: {
+            /** @description The approver projects the approving token acted for */
+            projects: string[]
+            /** @description Approvals received so far, this one included */
+            approvals: number
+            required: number
+            comment?: string
+          } & {
+            [key: string]: unknown
+          }
+        }
+      | {
+          /** @description Increases with time; events are listed newest first */
+          id: number
+          /** @description Who did it */
+          actor: {
+            /** @description The token that did it; null for the service itself (e.g. a pullability check) */
+            tokenId: string | null
+            /**
+             * @description The token's name when it acted (a label, not an identity)
+             * @example payments-publisher
+             */
+            name: string
+            /** @description The projects the token acted for; null = every project */
+            projects: string[] | null
+          }
+          /** @description The version concerned ('M.m.p'), for version events */
+          version: string | null
+          /** @description The request that made the change */
+          requestId: string | null
+          /**
+           * Format: date-time
+           * @example 2026-11-26T18:00:00.000Z
+           */
+          createdAt: string
+          /** @enum {string} */
+          action: 'version.rejected'
+          /** @description An approver rejected the release: the version is testing again */
+          details: {
+            /**
+             * @description The version status before
+             * @example testing
+             */
+            from: string
+            /**
+             * @description The version status after
+             * @example released
+             */
+            to: string
+            reason: string
+          } & {
+            [key: string]: unknown
+          }
+        }
+      | {
+          /** @description Increases with time; events are listed newest first */
+          id: number
+          /** @description Who did it */
+          actor: {
+            /** @description The token that did it; null for the service itself (e.g. a pullability check) */
+            tokenId: string | null
+            /**
+             * @description The token's name when it acted (a label, not an identity)
+             * @example payments-publisher
+             */
+            name: string
+            /** @description The projects the token acted for; null = every project */
+            projects: string[] | null
+          }
+          /** @description The version concerned ('M.m.p'), for version events */
+          version: string | null
+          /** @description The request that made the change */
+          requestId: string | null
+          /**
+           * Format: date-time
+           * @example 2026-11-26T18:00:00.000Z
+           */
+          createdAt: string
+          /** @enum {string} */
+          action: 'version.rollout_started'
+          /** @description The release reaches its first stage only */
+          details: {
+            stages: {
+              [key: string]: unknown
+            }[]
+            /** @description Duration of each stage before the service advances it; null = by hand only */
+            advanceAfter: string | null
+            /** @description The stage reached (0-based) */
+            stage: number
+          } & {
+            [key: string]: unknown
+          }
+        }
+      | {
+          /** @description Increases with time; events are listed newest first */
+          id: number
+          /** @description Who did it */
+          actor: {
+            /** @description The token that did it; null for the service itself (e.g. a pullability check) */
+            tokenId: string | null
+            /**
+             * @description The token's name when it acted (a label, not an identity)
+             * @example payments-publisher
+             */
+            name: string
+            /** @description The projects the token acted for; null = every project */
+            projects: string[] | null
+          }
+          /** @description The version concerned ('M.m.p'), for version events */
+          version: string | null
+          /** @description The request that made the change */
+          requestId: string | null
+          /**
+           * Format: date-time
+           * @example 2026-11-26T18:00:00.000Z
+           */
+          createdAt: string
+          /** @enum {string} */
+          action: 'version.rollout_advanced'
+          /** @description The rollout reached a further stage */
+          details: {
+            from: number
+            to: number
+            /** @description Advanced by the service after advanceAfter, not by hand */
+            automatic: boolean
+          } & {
+            [key: string]: unknown
+          }
+        }
+      | {
+          /** @description Increases with time; events are listed newest first */
+          id: number
+          /** @description Who did it */
+          actor: {
+            /** @description The token that did it; null for the service itself (e.g. a pullability check) */
+            tokenId: string | null
+            /**
+             * @description The token's name when it acted (a label, not an identity)
+             * @example payments-publisher
+             */
+            name: string
+            /** @description The projects the token acted for; null = every project */
+            projects: string[] | null
+          }
+          /** @description The version concerned ('M.m.p'), for version events */
+          version: string | null
+          /** @description The request that made the change */
+          requestId: string | null
+          /**
+           * Format: date-time
+           * @example 2026-11-26T18:00:00.000Z
+           */
+          createdAt: string
+          /** @enum {string} */
+          action: 'version.rollout_paused'
+          /** @description The rollout stays at its stage until resumed */
+          details: {
+            stage: number
+            reason?: string
+          } & {
+            [key: string]: unknown
+          }
+        }
+      | {
+          /** @description Increases with time; events are listed newest first */
+          id: number
+          /** @description Who did it */
+          actor: {
+            /** @description The token that did it; null for the service itself (e.g. a pullability check) */
+            tokenId: string | null
+            /**
+             * @description The token's name when it acted (a label, not an identity)
+             * @example payments-publisher
+             */
+            name: string
+            /** @description The projects the token acted for; null = every project */
+            projects: string[] | null
+          }
+          /** @description The version concerned ('M.m.p'), for version events */
+          version: string | null
+          /** @description The request that made the change */
+          requestId: string | null
+          /**
+           * Format: date-time
+           * @example 2026-11-26T18:00:00.000Z
+           */
+          createdAt: string
+          /** @enum {string} */
+          action: 'version.rollout_resumed'
+          /** @description The rollout advances again */
+          details: {
+            stage: number
+            nextAdvanceAt: string | null
+          } & {
+            [key: string]: unknown
+          }
+        }
+      | {
+          /** @description Increases with time; events are listed newest first */
+          id: number
+          /** @description Who did it */
+          actor: {
+            /** @description The token that did it; null for the service itself (e.g. a pullability check) */
+            tokenId: string | null
+            /**
+             * @description The token's name when it acted (a label, not an identity)
+             * @example payments-publisher
+             */
+            name: string
+            /** @description The projects the token acted for; null = every project */
+            projects: string[] | null
+          }
+          /** @description The version concerned ('M.m.p'), for version events */
+          version: string | null
+          /** @description The request that made the change */
+          requestId: string | null
+          /**
+           * Format: date-time
+           * @example 2026-11-26T18:00:00.000Z
+           */
+          createdAt: string
+          /** @enum {string} */
+          action: 'version.rollout_completed'
+          /** @description The last stage: the version reaches everyone and is plainly released */
+          details: {
+            stage: number
+            automatic: boolean
+          } & {
+            [key: string]: unknown
+          }
+        }
+      | {
+          /** @description Increases with time; events are listed newest first */
+          id: number
+          /** @description Who did it */
+          actor: {
+            /** @description The token that did it; null for the service itself (e.g. a pullability check) */
+            tokenId: string | null
+            /**
+             * @description The token's name when it acted (a label, not an identity)
+             * @example payments-publisher
+             */
+            name: string
+            /** @description The projects the token acted for; null = every project */
+            projects: string[] | null
+          }
+          /** @description The version concerned ('M.m.p'), for version events */
+          version: string | null
+          /** @description The request that made the change */
+          requestId: string | null
+          /**
+           * Format: date-time
+           * @example 2026-11-26T18:00:00.000Z
+           */
+          createdAt: string
+          /** @enum {string} */
+          action: 'version.rollout_aborted'
+          /** @description Everyone is back on the previous release at once: the version is withdrawn */
+          details: {
+            /**
+             * @description The version status before
+             * @example testing
+             */
+            from: string
+            /**
+             * @description The version status after
+             * @example released
+             */
+            to: string
+            stage: number
+            reason: string
+          } & {
+            [key: string]: unknown
+          }
+        }
+      | {
+          /** @description Increases with time; events are listed newest first */
+          id: number
+          /** @description Who did it */
+          actor: {
+            /** @description The token that did it; null for the service itself (e.g. a pullability check) */
+            tokenId: string | null
+            /**
+             * @description The token's name when it acted (a label, not an identity)
+             * @example payments-publisher
+             */
+            name: string
+            /** @description The projects the token acted for; null = every project */
+            projects: string[] | null
+          }
+          /** @description The version concerned ('M.m.p'), for version events */
+          version: string | null
+          /** @description The request that made the change */
+          requestId: string | null
+          /**
+           * Format: date-time
+           * @example 2026-11-26T18:00:00.000Z
+           */
+          createdAt: string
+          /** @enum {string} */
           action: 'webhook.created'
           /** @description A receiver was subscribed (its signing secret is never recorded) */
           details: {
@@ -2266,6 +2893,102 @@ export interface components {
       nextCursor: string | null
     }
     /**
+     * RolloutPlan
+     * @description A staged rollout: while it runs, N.latest gives the new version only to the stages reached (and the image's debug project)
+     * @example {
+     *       "stages": [
+     *         {
+     *           "projects": [
+     *             "early-a",
+     *             "early-b"
+     *           ]
+     *         },
+     *         {
+     *           "percent": 10
+     *         },
+     *         {
+     *           "percent": 50
+     *         }
+     *       ],
+     *       "advanceAfter": "24h"
+     *     }
+     * @example {
+     *       "stages": [
+     *         {
+     *           "projects": [
+     *             "payments-canary"
+     *           ]
+     *         }
+     *       ],
+     *       "advanceAfter": null
+     *     }
+     */
+    RolloutPlan: {
+      /** @description In order; reached stages add up. After the last listed stage the version reaches everyone. */
+      stages: (
+        | {
+            /** @description Projects this stage reaches */
+            projects: string[]
+          }
+        | {
+            /** @description This share of the image's consumers, by a stable hash of project and image */
+            percent: number
+          }
+      )[]
+      /** @description How long each stage lasts before the service advances it; null or absent = advanced by hand only */
+      advanceAfter?: string | null
+    }
+    /**
+     * ReleaseVersion
+     * @example {}
+     * @example {
+     *       "rollout": {
+     *         "stages": [
+     *           {
+     *             "projects": [
+     *               "early-a",
+     *               "early-b"
+     *             ]
+     *           },
+     *           {
+     *             "percent": 10
+     *           },
+     *           {
+     *             "percent": 50
+     *           }
+     *         ],
+     *         "advanceAfter": "24h"
+     *       }
+     *     }
+     */
+    ReleaseVersion: {
+      rollout?: components['schemas']['RolloutPlan']
+    }
+    /**
+     * ApproveVersion
+     * @example {}
+     * @example {
+     *       "comment": "Smoke tests green in early-a."
+     *     }
+     */
+    ApproveVersion: {
+      /**
+       * @description Kept with the approval and in its event
+       * @example Smoke tests green in early-a.
+       */
+      comment?: string
+    }
+    /**
+     * RejectVersion
+     * @example {
+     *       "reason": "pnpm 9.1 breaks the lockfile of web-ci; hold until 9.1.1."
+     *     }
+     */
+    RejectVersion: {
+      /** @description Why; the version shows it as its statusReason */
+      reason: string
+    }
+    /**
      * Version
      * @description A version of an image and where it is in its release lifecycle
      * @example {
@@ -2316,6 +3039,10 @@ export interface components {
      *       "withdrawnAt": null,
      *       "withdrawReason": null,
      *       "signedBy": null,
+     *       "testingSince": "2026-11-26T18:00:04.000Z",
+     *       "releasableAt": "2026-11-27T18:00:04.000Z",
+     *       "releaseRequest": null,
+     *       "approval": null,
      *       "verification": {
      *         "lastVerifiedAt": null,
      *         "lastError": null,
@@ -2325,6 +3052,99 @@ export interface components {
      *         "unavailableReason": null
      *       },
      *       "updatedAt": "2026-11-26T18:00:04.000Z"
+     *     }
+     * @example {
+     *       "imageCode": "node-20",
+     *       "version": "1.4.2",
+     *       "major": 1,
+     *       "minor": 4,
+     *       "patch": 2,
+     *       "releaseType": "patch",
+     *       "status": "awaiting_approval",
+     *       "statusReason": null,
+     *       "checkClass": null,
+     *       "allowedActions": [
+     *         "recheck",
+     *         "cancel"
+     *       ],
+     *       "registry": "registry.example.com",
+     *       "repository": "ci/node",
+     *       "tag": "20.11-1",
+     *       "reference": "registry.example.com/ci/node:20.11-1",
+     *       "digest": "sha256:4b1f5c0d8e9a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c",
+     *       "pinnedReference": "registry.example.com/ci/node@sha256:4b1f5c0d8e9a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c",
+     *       "platforms": [
+     *         {
+     *           "os": "linux",
+     *           "architecture": "amd64"
+     *         },
+     *         {
+     *           "os": "linux",
+     *           "architecture": "arm64",
+     *           "variant": "v8"
+     *         }
+     *       ],
+     *       "mediaType": "application/vnd.oci.image.index.v1+json",
+     *       "size": 1786,
+     *       "checkedAt": "2026-11-26T18:00:04.000Z",
+     *       "credentialId": "0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+     *       "dockerfile": "FROM node:20-bookworm\nRUN npm i -g pnpm@9\n",
+     *       "releaseNotes": "Fix: pnpm 9.1 for the lockfile format change.",
+     *       "submittedBy": "payments-publisher",
+     *       "submittedAt": "2026-11-26T18:00:00.000Z",
+     *       "releasedBy": null,
+     *       "releasedAt": null,
+     *       "cancelledBy": null,
+     *       "cancelledAt": null,
+     *       "withdrawnBy": null,
+     *       "withdrawnAt": null,
+     *       "withdrawReason": null,
+     *       "signedBy": null,
+     *       "testingSince": "2026-11-26T18:00:04.000Z",
+     *       "releasableAt": null,
+     *       "releaseRequest": {
+     *         "by": "payments-publisher",
+     *         "at": "2026-11-27T18:30:00.000Z",
+     *         "rollout": {
+     *           "stages": [
+     *             {
+     *               "projects": [
+     *                 "early-a"
+     *               ]
+     *             },
+     *             {
+     *               "percent": 25
+     *             }
+     *           ],
+     *           "advanceAfter": "24h"
+     *         }
+     *       },
+     *       "approval": {
+     *         "required": 2,
+     *         "approverProjects": [
+     *           "platform-approvers",
+     *           "web-ci"
+     *         ],
+     *         "approvals": [
+     *           {
+     *             "tokenName": "web-ci-approver",
+     *             "projects": [
+     *               "web-ci"
+     *             ],
+     *             "approvedAt": "2026-11-27T19:02:11.000Z",
+     *             "comment": "Smoke tests green in web-ci."
+     *           }
+     *         ]
+     *       },
+     *       "verification": {
+     *         "lastVerifiedAt": null,
+     *         "lastError": null,
+     *         "drift": null,
+     *         "available": true,
+     *         "unavailableSince": null,
+     *         "unavailableReason": null
+     *       },
+     *       "updatedAt": "2026-11-27T19:02:11.000Z"
      *     }
      * @example {
      *       "imageCode": "node-20",
@@ -2375,6 +3195,14 @@ export interface components {
      *         "key": "release-2026",
      *         "fingerprint": "sha256:0f4e2a9c7b1d3e5f6a8b0c2d4e6f8a1b3c5d7e9f0a2b4c6d8e0f1a3b5c7d9e2f"
      *       },
+     *       "testingSince": "2026-11-26T18:00:04.000Z",
+     *       "releasableAt": null,
+     *       "releaseRequest": {
+     *         "by": "payments-publisher",
+     *         "at": "2026-11-26T19:30:00.000Z",
+     *         "rollout": null
+     *       },
+     *       "approval": null,
      *       "verification": {
      *         "lastVerifiedAt": "2026-11-30T10:12:41.000Z",
      *         "lastError": null,
@@ -2434,6 +3262,14 @@ export interface components {
      *       "withdrawnAt": null,
      *       "withdrawReason": null,
      *       "signedBy": null,
+     *       "testingSince": "2026-11-26T18:00:04.000Z",
+     *       "releasableAt": null,
+     *       "releaseRequest": {
+     *         "by": "payments-publisher",
+     *         "at": "2026-11-26T19:30:00.000Z",
+     *         "rollout": null
+     *       },
+     *       "approval": null,
      *       "verification": {
      *         "lastVerifiedAt": "2026-11-30T06:12:40.000Z",
      *         "lastError": null,
@@ -2462,15 +3298,15 @@ export interface components {
       /** @description null for the first version of an image (always 1.0.0) */
       releaseType: ('major' | 'minor' | 'patch') | null
       /**
-       * @description checking → testing (pullable) or check_failed; testing → released; checking/check_failed/testing → cancelled; released → withdrawn
+       * @description checking → testing (pullable) or check_failed; testing → released, or → awaiting_approval when the image requires approvals (then → released by the last approval needed, or back to testing when rejected); checking/check_failed/testing/awaiting_approval → cancelled; released → withdrawn
        * @enum {string}
        */
-      status: 'checking' | 'check_failed' | 'testing' | 'released' | 'cancelled' | 'withdrawn'
-      /** @description Why the version is in its status: the check failure, the cancel or withdraw reason, or why a check is still retrying */
+      status: 'checking' | 'check_failed' | 'testing' | 'awaiting_approval' | 'released' | 'cancelled' | 'withdrawn'
+      /** @description Why the version is in its status: the check failure, the cancel or withdraw reason, why a check is still retrying, or why an approver rejected its release (testing again) */
       statusReason: string | null
       /** @description Class of the last failed check (null after a successful one); unsigned: the image requires signatures and none valid was found */
       checkClass: ('not_found' | 'unauthorized' | 'rate_limited' | 'unavailable' | 'invalid' | 'refused' | 'unsigned') | null
-      /** @description What a publisher may do from the current status */
+      /** @description What a publisher may do from the current status. Approve and reject are an approver's, not listed here: see `approval` (while awaiting_approval) */
       allowedActions: ('recheck' | 'release' | 'cancel' | 'withdraw')[]
       /**
        * @description Registry host; docker.io for Docker Hub
@@ -2534,6 +3370,48 @@ export interface components {
          * @example sha256:0f4e2a9c7b1d3e5f6a8b0c2d4e6f8a1b3c5d7e9f0a2b4c6d8e0f1a3b5c7d9e2f
          */
         fingerprint: string
+      } | null
+      /** @description When the version last entered testing (a recheck starts it again; a rejection does not); the image's minTestingTime counts from here */
+      testingSince: string | null
+      /** @description While testing: the first moment a release is possible under the image's minTestingTime; null when the image sets none or the version is not testing */
+      releasableAt: string | null
+      releaseRequest: {
+        /**
+         * @description The token that asked for the release
+         * @example payments-publisher
+         */
+        by: string
+        /**
+         * Format: date-time
+         * @example 2026-11-26T18:00:00.000Z
+         */
+        at: string
+        /** @description The plan asked for, kept while approvals are awaited; null without one, and once released (the version's rollout carries it) */
+        rollout: components['schemas']['RolloutPlan'] | null
+      } | null
+      approval: {
+        /** @description Approvals a release needs */
+        required: number
+        /** @description Tokens of these projects (with images:approve) approve or reject */
+        approverProjects: string[]
+        /** @description The approvals of the pending release (while awaiting_approval; [] otherwise: the events keep past ones) */
+        approvals: {
+          /** @example web-ci-approver */
+          tokenName: string
+          /**
+           * @description The approver projects the token approved for
+           * @example [
+           *       "web-ci"
+           *     ]
+           */
+          projects: string[]
+          /**
+           * Format: date-time
+           * @example 2026-11-26T18:00:00.000Z
+           */
+          approvedAt: string
+          comment: string | null
+        }[]
       } | null
       /** @description What re-verification of the pinned digest found (testing and released versions are re-verified on a schedule and on demand) */
       verification: {
@@ -2681,6 +3559,10 @@ export interface components {
      *           "withdrawnAt": null,
      *           "withdrawReason": null,
      *           "signedBy": null,
+     *           "testingSince": "2026-11-26T18:00:04.000Z",
+     *           "releasableAt": "2026-11-27T18:00:04.000Z",
+     *           "releaseRequest": null,
+     *           "approval": null,
      *           "verification": {
      *             "lastVerifiedAt": null,
      *             "lastError": null,
@@ -2699,6 +3581,180 @@ export interface components {
       items: components['schemas']['Version'][]
       /** @description Pass as `cursor` to get the next page; null when there is none */
       nextCursor: string | null
+    }
+    /**
+     * Rollout
+     * @description The staged rollout of a released version
+     * @example {
+     *       "imageCode": "node-20",
+     *       "version": "1.5.0",
+     *       "plan": {
+     *         "stages": [
+     *           {
+     *             "projects": [
+     *               "early-a",
+     *               "early-b"
+     *             ]
+     *           },
+     *           {
+     *             "percent": 10
+     *           },
+     *           {
+     *             "percent": 50
+     *           }
+     *         ],
+     *         "advanceAfter": "24h"
+     *       },
+     *       "stage": 1,
+     *       "state": "rolling_out",
+     *       "stageStartedAt": "2026-11-27T09:00:00.000Z",
+     *       "nextAdvanceAt": "2026-11-28T09:00:00.000Z",
+     *       "reached": {
+     *         "projects": [
+     *           "early-a",
+     *           "early-b"
+     *         ],
+     *         "percent": 10
+     *       },
+     *       "allowedActions": [
+     *         "advance",
+     *         "pause",
+     *         "abort"
+     *       ],
+     *       "startedBy": "payments-publisher",
+     *       "startedAt": "2026-11-26T09:00:00.000Z",
+     *       "finishedAt": null,
+     *       "updatedAt": "2026-11-27T09:00:00.000Z"
+     *     }
+     */
+    Rollout: {
+      /** @example node-20 */
+      imageCode: string
+      /**
+       * @description The version being rolled out
+       * @example 1.5.0
+       */
+      version: string
+      plan: components['schemas']['RolloutPlan']
+      /** @description Index of the last stage reached (0-based); equal to the number of stages once it reaches everyone */
+      stage: number
+      /**
+       * @description rolling_out (advances by itself after advanceAfter), paused (only by hand), completed (everyone has it; plainly released), aborted (the version was withdrawn)
+       * @enum {string}
+       */
+      state: 'rolling_out' | 'paused' | 'completed' | 'aborted'
+      /**
+       * Format: date-time
+       * @example 2026-11-26T18:00:00.000Z
+       */
+      stageStartedAt: string
+      /** @description When the service advances it; null while paused, when done, or without advanceAfter */
+      nextAdvanceAt: string | null
+      /** @description Whom N.latest, N.M.latest and latest give this version now (the image's debug project always); nobody once aborted */
+      reached: {
+        /** @description The listed projects it reaches now */
+        projects: string[]
+        /** @description The share of all other projects it reaches now (100: everyone) */
+        percent: number
+      }
+      /** @description What can be done now */
+      allowedActions: ('advance' | 'pause' | 'resume' | 'abort')[]
+      /** @description Who released it with the plan (or approved it last) */
+      startedBy: string
+      /**
+       * Format: date-time
+       * @example 2026-11-26T18:00:00.000Z
+       */
+      startedAt: string
+      /** @description When it completed or was aborted */
+      finishedAt: string | null
+      /**
+       * Format: date-time
+       * @example 2026-11-26T18:00:00.000Z
+       */
+      updatedAt: string
+    }
+    /**
+     * RolloutList
+     * @description The image's rollouts, active ones first, then newest first (at most 100)
+     * @example {
+     *       "items": [
+     *         {
+     *           "imageCode": "node-20",
+     *           "version": "1.5.0",
+     *           "plan": {
+     *             "stages": [
+     *               {
+     *                 "projects": [
+     *                   "early-a",
+     *                   "early-b"
+     *                 ]
+     *               },
+     *               {
+     *                 "percent": 10
+     *               },
+     *               {
+     *                 "percent": 50
+     *               }
+     *             ],
+     *             "advanceAfter": "24h"
+     *           },
+     *           "stage": 1,
+     *           "state": "rolling_out",
+     *           "stageStartedAt": "2026-11-27T09:00:00.000Z",
+     *           "nextAdvanceAt": "2026-11-28T09:00:00.000Z",
+     *           "reached": {
+     *             "projects": [
+     *               "early-a",
+     *               "early-b"
+     *             ],
+     *             "percent": 10
+     *           },
+     *           "allowedActions": [
+     *             "advance",
+     *             "pause",
+     *             "abort"
+     *           ],
+     *           "startedBy": "payments-publisher",
+     *           "startedAt": "2026-11-26T09:00:00.000Z",
+     *           "finishedAt": null,
+     *           "updatedAt": "2026-11-27T09:00:00.000Z"
+     *         }
+     *       ]
+     *     }
+     */
+    RolloutList: {
+      items: components['schemas']['Rollout'][]
+    }
+    /**
+     * AdvanceRollout
+     * @example {
+     *       "fromStage": 1
+     *     }
+     */
+    AdvanceRollout: {
+      /** @description The stage you saw: when the rollout has moved since, nothing happens (409), so two clicks never skip a stage */
+      fromStage?: number
+    }
+    /**
+     * PauseRollout
+     * @example {
+     *       "reason": "Error rate up in early-a; looking."
+     *     }
+     */
+    PauseRollout: {
+      /** @description Why; kept in the audit trail */
+      reason?: string
+    }
+    /**
+     * AbortRollout
+     * @example {
+     *       "reason": "Breaks pnpm installs with lockfile v6; use 1.4.2."
+     *     }
+     */
+    AbortRollout: {
+      /** @description Why the version is taken back; shown to users as its withdrawal reason */
+      reason: string
     }
     /**
      * Resolution
@@ -2755,10 +3811,10 @@ export interface components {
        */
       version: string
       /**
-       * @description testing only for the image debug project
+       * @description testing and awaiting_approval (versions before release) only for the image debug project
        * @enum {string}
        */
-      status: 'released' | 'testing'
+      status: 'released' | 'testing' | 'awaiting_approval'
       /** @description registry/repository:tag, as published */
       reference: string
       /** @description Manifest digest recorded when the version was checked */
@@ -2932,6 +3988,138 @@ export interface components {
       }[]
     }
     /**
+     * ResolutionExplanation
+     * @description Why a project gets what it gets for a version spec: the same rules and the same code as resolve
+     * @example {
+     *       "image": "node-20",
+     *       "spec": "1.latest",
+     *       "project": "payments-ci",
+     *       "audience": "consumer",
+     *       "outcome": {
+     *         "kind": "resolved",
+     *         "version": "1.4.1"
+     *       },
+     *       "candidates": [
+     *         {
+     *           "version": "2.0.0",
+     *           "status": "released",
+     *           "verdict": "outside_spec",
+     *           "reason": null,
+     *           "detail": "Outside the line 1 that \"1.latest\" asks for."
+     *         },
+     *         {
+     *           "version": "1.5.0",
+     *           "status": "testing",
+     *           "verdict": "skipped",
+     *           "reason": "not_released",
+     *           "detail": "In testing: before its release only the debug project \"node-20-debug\" resolves it."
+     *         },
+     *         {
+     *           "version": "1.4.2",
+     *           "status": "released",
+     *           "verdict": "skipped",
+     *           "reason": "rollout_not_reached",
+     *           "detail": "Rollout stage 2 of 3 reaches \"early-a\", \"early-b\" and 10% of projects; \"payments-ci\" is not among them. An exact 1.4.2 would resolve to it.",
+     *           "rollout": {
+     *             "state": "rolling_out",
+     *             "stage": 1,
+     *             "stages": 3
+     *           }
+     *         },
+     *         {
+     *           "version": "1.4.1",
+     *           "status": "released",
+     *           "verdict": "chosen",
+     *           "reason": null,
+     *           "detail": "The newest version matching \"1.latest\" that \"payments-ci\" can use."
+     *         },
+     *         {
+     *           "version": "1.4.0",
+     *           "status": "released",
+     *           "verdict": "not_considered",
+     *           "reason": null,
+     *           "detail": "Older than 1.4.1, the version chosen."
+     *         }
+     *       ]
+     *     }
+     */
+    ResolutionExplanation: {
+      /**
+       * @description The image code
+       * @example node-20
+       */
+      image: string
+      /**
+       * @description The spec as requested
+       * @example 1.latest
+       */
+      spec: string
+      /**
+       * @description Project id: lower-case letters, digits, "-" and "_", 2–64 characters
+       * @example payments-ci
+       */
+      project: string
+      /**
+       * @description debug: the image's debug project (also gets versions before release, reached by every rollout); consumer: any other project it is visible to
+       * @enum {string}
+       */
+      audience: 'debug' | 'consumer'
+      /** @description What resolve answers this project for the spec now */
+      outcome:
+        | {
+            /** @enum {string} */
+            kind: 'resolved'
+            /**
+             * @description What resolve answers: the version it resolves to
+             * @example 1.4.1
+             */
+            version: string
+          }
+        | {
+            /** @enum {string} */
+            kind: 'problem'
+            /**
+             * @description The status resolve answers
+             * @example 404
+             * @enum {integer}
+             */
+            status: 404 | 410
+            /**
+             * @description The problem's code, as resolve answers it
+             * @example VERSION_NOT_FOUND
+             * @enum {string}
+             */
+            code: 'VERSION_NOT_FOUND' | 'VERSION_WITHDRAWN' | 'VERSION_UNAVAILABLE'
+            /** @description The problem's detail, as resolve answers it */
+            detail: string
+          }
+      /** @description Every version resolve can meet (released, testing, awaiting approval, withdrawn), newest first, with its verdict */
+      candidates: {
+        /** @example 1.5.0 */
+        version: string
+        /** @enum {string} */
+        status: 'released' | 'testing' | 'awaiting_approval' | 'withdrawn'
+        /**
+         * @description chosen: what resolve answers; skipped: matches the spec but `reason` keeps it from this project; outside_spec: the spec does not ask for it; not_considered: matches, but older than the chosen version
+         * @enum {string}
+         */
+        verdict: 'chosen' | 'skipped' | 'outside_spec' | 'not_considered'
+        /** @description Why it was skipped (only with verdict skipped), the rule resolve applies: no_digest (cannot be pinned), withdrawn, unavailable (its pinned digest cannot be pulled now), not_released (testing: the debug project only), awaiting_approval (the debug project only), rollout_not_reached (its staged rollout has not reached this project; exact requests are not limited) */
+        reason: ('no_digest' | 'withdrawn' | 'unavailable' | 'not_released' | 'awaiting_approval' | 'rollout_not_reached') | null
+        /** @description The verdict in plain words */
+        detail: string
+        /** @description Present while the version rolls out (or its rollout is paused) */
+        rollout?: {
+          /** @enum {string} */
+          state: 'rolling_out' | 'paused'
+          /** @description Index of the last stage reached (0 = the first) */
+          stage: number
+          /** @description How many stages the plan lists; after the last comes everyone */
+          stages: number
+        }
+      }[]
+    }
+    /**
      * ResolutionRecord
      * @description Resolutions handed out. Identical ones (same spec, version, digest, project, pipeline, build and token: the jobs of one build, retries) that arrive within one write of the log (about a second) are one entry with a count.
      * @example {
@@ -3035,6 +4223,140 @@ export interface components {
       items: components['schemas']['ResolutionRecord'][]
       /** @description Pass as `cursor` to get the next page; null when there is none */
       nextCursor: string | null
+    }
+    /**
+     * VersionImpact
+     * @description Who a release would reach, from the resolution log: for a version not released yet, the pipelines that resolved a spec its release would move; for a released one, the pipelines that resolved it
+     * @example {
+     *       "image": "node-20",
+     *       "version": "1.5.0",
+     *       "status": "testing",
+     *       "kind": "on_release",
+     *       "window": "30d",
+     *       "since": "2026-11-02T00:40:00.000Z",
+     *       "specs": [
+     *         {
+     *           "spec": "1.latest",
+     *           "moves": true,
+     *           "heldBy": null
+     *         },
+     *         {
+     *           "spec": "1.*",
+     *           "moves": true,
+     *           "heldBy": null
+     *         },
+     *         {
+     *           "spec": "1.5.latest",
+     *           "moves": true,
+     *           "heldBy": null
+     *         },
+     *         {
+     *           "spec": "1.5.*",
+     *           "moves": true,
+     *           "heldBy": null
+     *         },
+     *         {
+     *           "spec": "latest",
+     *           "moves": false,
+     *           "heldBy": "2.0.1"
+     *         }
+     *       ],
+     *       "resolvers": [
+     *         {
+     *           "project": "payments-ci",
+     *           "pipeline": "p-8f3a1c",
+     *           "specs": [
+     *             "1.latest"
+     *           ],
+     *           "resolutions": 212,
+     *           "lastResolvedAt": "2026-12-01T18:00:00.000Z",
+     *           "currentVersion": "1.4.2"
+     *         },
+     *         {
+     *           "project": "search",
+     *           "pipeline": null,
+     *           "specs": [
+     *             "1.*",
+     *             "1.latest"
+     *           ],
+     *           "resolutions": 9,
+     *           "lastResolvedAt": "2026-11-30T07:12:44.051Z",
+     *           "currentVersion": "1.4.2"
+     *         }
+     *       ],
+     *       "totals": {
+     *         "projects": 2,
+     *         "pipelines": 1,
+     *         "resolutions": 221
+     *       },
+     *       "truncated": false
+     *     }
+     */
+    VersionImpact: {
+      image: string
+      version: string
+      /** @description The version status now */
+      status: string
+      /**
+       * @description on_release: a version in progress (checking, check_failed, testing, awaiting_approval); `resolvers` are who resolved, in the window, a spec its release would move. in_use: a released (or withdrawn, cancelled) version; `resolvers` are who resolved the version itself in the window
+       * @enum {string}
+       */
+      kind: 'on_release' | 'in_use'
+      /** @example 30d */
+      window: string
+      /**
+       * Format: date-time
+       * @description The start of the window
+       * @example 2026-11-26T18:00:00.000Z
+       */
+      since: string
+      /** @description on_release: each spec naming a line of the version (N.latest, N.*, N.M.latest, N.M.*, latest) and whether the release moves it: it does unless a newer released, available version of that line holds it. null for in_use */
+      specs:
+        | {
+            /**
+             * @description A spec naming a line the version belongs to
+             * @example 1.latest
+             */
+            spec: string
+            /** @description Whether the release moves it to this version */
+            moves: boolean
+            /**
+             * @description When it does not move: the newer released version of the line that it keeps resolving to
+             * @example null
+             */
+            heldBy: string | null
+          }[]
+        | null
+      /** @description Per project and pipeline, most resolutions first, at most 500 (see truncated); only projects whose log this token may read */
+      resolvers: {
+        /**
+         * @description Project id: lower-case letters, digits, "-" and "_", 2–64 characters
+         * @example payments-ci
+         */
+        project: string
+        /** @description null: resolutions that named no pipeline */
+        pipeline: string | null
+        /** @description The specs it asked for that count here (sorted) */
+        specs: string[]
+        /** @description How many resolutions in the window */
+        resolutions: number
+        /**
+         * Format: date-time
+         * @example 2026-11-26T18:00:00.000Z
+         */
+        lastResolvedAt: string
+        /** @description The version it got in its last resolution of those specs: for a version not released, what it runs today; for a released one, this version or the one it has moved on to */
+        currentVersion: string
+      }[]
+      /** @description Over every matching resolution, also those of rows beyond the first 500 */
+      totals: {
+        projects: number
+        /** @description Distinct named pipelines (per project) */
+        pipelines: number
+        resolutions: number
+      }
+      /** @description More project and pipeline rows matched than are listed */
+      truncated: boolean
     }
     /**
      * CatalogEvent
@@ -3336,6 +4658,15 @@ export interface components {
         | 'version.drift_cleared'
         | 'version.unavailable'
         | 'version.available'
+        | 'version.release_requested'
+        | 'version.approved'
+        | 'version.rejected'
+        | 'version.rollout_started'
+        | 'version.rollout_advanced'
+        | 'version.rollout_paused'
+        | 'version.rollout_resumed'
+        | 'version.rollout_completed'
+        | 'version.rollout_aborted'
       )[]
       images?: string[] | null
       /** @description Whose images it hears of (images:write for it). Omitted: the token's project when it has exactly one, catalog-wide for admin. null: catalog-wide (admin) */
@@ -3386,6 +4717,15 @@ export interface components {
         | 'version.drift_cleared'
         | 'version.unavailable'
         | 'version.available'
+        | 'version.release_requested'
+        | 'version.approved'
+        | 'version.rejected'
+        | 'version.rollout_started'
+        | 'version.rollout_advanced'
+        | 'version.rollout_paused'
+        | 'version.rollout_resumed'
+        | 'version.rollout_completed'
+        | 'version.rollout_aborted'
       )[]
       images?: string[] | null
       description?: string | null
@@ -3679,6 +5019,7 @@ export interface components {
         | 'IMAGE_HAS_RELEASES'
         | 'INVALID_SEARCH'
         | 'INVALID_VERSION'
+        | 'ROLLOUT_NOT_FOUND'
         | 'CONCURRENT_SUBMISSION'
         | 'MAJOR_WITH_LINE'
         | 'DOCKERFILE_TOO_LARGE'
@@ -4741,6 +6082,229 @@ export interface components {
        * @example 1.4.1
        */
       servingVersion: string | null
+    }
+    /** @description SOAK_TIME_NOT_MET: The image requires a minimum time in testing and the version has not been testing that long */
+    SoakTimeNotMetProblem: {
+      /**
+       * @description URN identifying the kind of problem
+       * @example urn:ci-image-store:problem:not-found
+       */
+      type: string
+      /**
+       * @description Short summary of the kind of problem
+       * @example Not Found
+       */
+      title: string
+      /**
+       * @example 409
+       * @constant
+       */
+      status: 409
+      /**
+       * @description What went wrong in this request and how to fix it
+       * @example No image with code "node-20".
+       */
+      detail: string
+      /**
+       * @description The request path
+       * @example /v1/images/node-20
+       */
+      instance: string
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      code: 'SOAK_TIME_NOT_MET'
+      /**
+       * @description Echo of X-Request-Id; quote it when reporting a problem
+       * @example 6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e
+       */
+      requestId: string
+      version: string
+      /**
+       * @description The image setting
+       * @example 24h
+       */
+      minTestingTime: string
+      /** Format: date-time */
+      testingSince: string
+      /**
+       * Format: date-time
+       * @description The first moment a release is possible
+       */
+      releasableAt: string
+    }
+    /** @description APPROVER_NOT_ALLOWED: The token may not approve or reject this release (not an approver project, or it submitted or asked for the release) */
+    ApproverNotAllowedProblem: {
+      /**
+       * @description URN identifying the kind of problem
+       * @example urn:ci-image-store:problem:not-found
+       */
+      type: string
+      /**
+       * @description Short summary of the kind of problem
+       * @example Not Found
+       */
+      title: string
+      /**
+       * @example 403
+       * @constant
+       */
+      status: 403
+      /**
+       * @description What went wrong in this request and how to fix it
+       * @example No image with code "node-20".
+       */
+      detail: string
+      /**
+       * @description The request path
+       * @example /v1/images/node-20
+       */
+      instance: string
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      code: 'APPROVER_NOT_ALLOWED'
+      /**
+       * @description Echo of X-Request-Id; quote it when reporting a problem
+       * @example 6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e
+       */
+      requestId: string
+      /** @description The image's approver projects */
+      approverProjects: string[]
+      /** @description Why not */
+      reason: string
+    }
+    /** @description ALREADY_APPROVED: The token already approved this release: a second approval must come from another token */
+    AlreadyApprovedProblem: {
+      /**
+       * @description URN identifying the kind of problem
+       * @example urn:ci-image-store:problem:not-found
+       */
+      type: string
+      /**
+       * @description Short summary of the kind of problem
+       * @example Not Found
+       */
+      title: string
+      /**
+       * @example 409
+       * @constant
+       */
+      status: 409
+      /**
+       * @description What went wrong in this request and how to fix it
+       * @example No image with code "node-20".
+       */
+      detail: string
+      /**
+       * @description The request path
+       * @example /v1/images/node-20
+       */
+      instance: string
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      code: 'ALREADY_APPROVED'
+      /**
+       * @description Echo of X-Request-Id; quote it when reporting a problem
+       * @example 6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e
+       */
+      requestId: string
+      /** Format: date-time */
+      approvedAt: string
+    }
+    /** @description INVALID_ROLLOUT_PLAN: The rollout plan cannot be carried out as written */
+    InvalidRolloutPlanProblem: {
+      /**
+       * @description URN identifying the kind of problem
+       * @example urn:ci-image-store:problem:not-found
+       */
+      type: string
+      /**
+       * @description Short summary of the kind of problem
+       * @example Not Found
+       */
+      title: string
+      /**
+       * @example 400
+       * @constant
+       */
+      status: 400
+      /**
+       * @description What went wrong in this request and how to fix it
+       * @example No image with code "node-20".
+       */
+      detail: string
+      /**
+       * @description The request path
+       * @example /v1/images/node-20
+       */
+      instance: string
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      code: 'INVALID_ROLLOUT_PLAN'
+      /**
+       * @description Echo of X-Request-Id; quote it when reporting a problem
+       * @example 6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e
+       */
+      requestId: string
+      /** @description What to change */
+      hint: string
+    }
+    /** @description ROLLOUT_STATE_CONFLICT: The rollout's state does not allow the action */
+    RolloutStateConflictProblem: {
+      /**
+       * @description URN identifying the kind of problem
+       * @example urn:ci-image-store:problem:not-found
+       */
+      type: string
+      /**
+       * @description Short summary of the kind of problem
+       * @example Not Found
+       */
+      title: string
+      /**
+       * @example 409
+       * @constant
+       */
+      status: 409
+      /**
+       * @description What went wrong in this request and how to fix it
+       * @example No image with code "node-20".
+       */
+      detail: string
+      /**
+       * @description The request path
+       * @example /v1/images/node-20
+       */
+      instance: string
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      code: 'ROLLOUT_STATE_CONFLICT'
+      /**
+       * @description Echo of X-Request-Id; quote it when reporting a problem
+       * @example 6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e
+       */
+      requestId: string
+      /** @example paused */
+      state: string
+      stage: number
+      /**
+       * @description What can be done now
+       * @example [
+       *       "advance",
+       *       "resume",
+       *       "abort"
+       *     ]
+       */
+      allowedActions: string[]
     }
     /** @description INVALID_VERSION_SPEC: The version spec is not one of the grammar */
     InvalidVersionSpecProblem: {
@@ -8203,6 +9767,13 @@ export interface operations {
            *               "publicKey": "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEATlsNL5/hNQqcCQ4KfEzvM9Gg64ScLzM7oDkQBj3Dj1I=\n-----END PUBLIC KEY-----\n"
            *             }
            *           ],
+           *           "approval": {
+           *             "required": 1,
+           *             "approverProjects": [
+           *               "platform-approvers"
+           *             ]
+           *           },
+           *           "minTestingTime": "24h",
            *           "revision": 1,
            *           "lastReleasedAt": null,
            *           "createdAt": "2026-11-26T18:00:00.000Z",
@@ -8428,7 +9999,14 @@ export interface operations {
          *           "name": "release-2026",
          *           "publicKey": "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEATlsNL5/hNQqcCQ4KfEzvM9Gg64ScLzM7oDkQBj3Dj1I=\n-----END PUBLIC KEY-----\n"
          *         }
-         *       ]
+         *       ],
+         *       "approval": {
+         *         "required": 1,
+         *         "approverProjects": [
+         *           "platform-approvers"
+         *         ]
+         *       },
+         *       "minTestingTime": "24h"
          *     }
          */
         'application/json': components['schemas']['CreateImage']
@@ -8471,6 +10049,13 @@ export interface operations {
            *           "publicKey": "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEATlsNL5/hNQqcCQ4KfEzvM9Gg64ScLzM7oDkQBj3Dj1I=\n-----END PUBLIC KEY-----\n"
            *         }
            *       ],
+           *       "approval": {
+           *         "required": 1,
+           *         "approverProjects": [
+           *           "platform-approvers"
+           *         ]
+           *       },
+           *       "minTestingTime": "24h",
            *       "revision": 1,
            *       "lastReleasedAt": null,
            *       "createdAt": "2026-11-26T18:00:00.000Z",
@@ -8786,6 +10371,13 @@ export interface operations {
            *           "publicKey": "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEATlsNL5/hNQqcCQ4KfEzvM9Gg64ScLzM7oDkQBj3Dj1I=\n-----END PUBLIC KEY-----\n"
            *         }
            *       ],
+           *       "approval": {
+           *         "required": 1,
+           *         "approverProjects": [
+           *           "platform-approvers"
+           *         ]
+           *       },
+           *       "minTestingTime": "24h",
            *       "revision": 1,
            *       "lastReleasedAt": null,
            *       "createdAt": "2026-11-26T18:00:00.000Z",
@@ -9414,6 +11006,13 @@ export interface operations {
            *           "publicKey": "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEATlsNL5/hNQqcCQ4KfEzvM9Gg64ScLzM7oDkQBj3Dj1I=\n-----END PUBLIC KEY-----\n"
            *         }
            *       ],
+           *       "approval": {
+           *         "required": 1,
+           *         "approverProjects": [
+           *           "platform-approvers"
+           *         ]
+           *       },
+           *       "minTestingTime": "24h",
            *       "revision": 1,
            *       "lastReleasedAt": null,
            *       "createdAt": "2026-11-26T18:00:00.000Z",
@@ -10028,7 +11627,7 @@ export interface operations {
         /** @description The `nextCursor` of the previous page */
         cursor?: string
         /** @description Only these statuses (repeat the parameter for several) */
-        status?: ('checking' | 'check_failed' | 'testing' | 'released' | 'cancelled' | 'withdrawn')[]
+        status?: ('checking' | 'check_failed' | 'testing' | 'awaiting_approval' | 'released' | 'cancelled' | 'withdrawn')[]
         /** @description Only this major line */
         line?: number
       }
@@ -10106,6 +11705,10 @@ export interface operations {
            *           "withdrawnAt": null,
            *           "withdrawReason": null,
            *           "signedBy": null,
+           *           "testingSince": "2026-11-26T18:00:04.000Z",
+           *           "releasableAt": "2026-11-27T18:00:04.000Z",
+           *           "releaseRequest": null,
+           *           "approval": null,
            *           "verification": {
            *             "lastVerifiedAt": null,
            *             "lastError": null,
@@ -10436,6 +12039,10 @@ export interface operations {
            *       "withdrawnAt": null,
            *       "withdrawReason": null,
            *       "signedBy": null,
+           *       "testingSince": "2026-11-26T18:00:04.000Z",
+           *       "releasableAt": "2026-11-27T18:00:04.000Z",
+           *       "releaseRequest": null,
+           *       "approval": null,
            *       "verification": {
            *         "lastVerifiedAt": null,
            *         "lastError": null,
@@ -10821,6 +12428,10 @@ export interface operations {
            *       "withdrawnAt": null,
            *       "withdrawReason": null,
            *       "signedBy": null,
+           *       "testingSince": "2026-11-26T18:00:04.000Z",
+           *       "releasableAt": "2026-11-27T18:00:04.000Z",
+           *       "releaseRequest": null,
+           *       "approval": null,
            *       "verification": {
            *         "lastVerifiedAt": null,
            *         "lastError": null,
@@ -11130,6 +12741,10 @@ export interface operations {
            *       "withdrawnAt": null,
            *       "withdrawReason": null,
            *       "signedBy": null,
+           *       "testingSince": "2026-11-26T18:00:04.000Z",
+           *       "releasableAt": "2026-11-27T18:00:04.000Z",
+           *       "releaseRequest": null,
+           *       "approval": null,
            *       "verification": {
            *         "lastVerifiedAt": null,
            *         "lastError": null,
@@ -11433,9 +13048,14 @@ export interface operations {
       }
       cookie?: never
     }
-    requestBody?: never
+    requestBody?: {
+      content: {
+        /** @example {} */
+        'application/json': components['schemas']['ReleaseVersion']
+      }
+    }
     responses: {
-      /** @description Released */
+      /** @description Released (with its rollout started when a plan was given) */
       200: {
         headers: {
           [name: string]: unknown
@@ -11490,6 +13110,83 @@ export interface operations {
            *       "withdrawnAt": null,
            *       "withdrawReason": null,
            *       "signedBy": null,
+           *       "testingSince": "2026-11-26T18:00:04.000Z",
+           *       "releasableAt": "2026-11-27T18:00:04.000Z",
+           *       "releaseRequest": null,
+           *       "approval": null,
+           *       "verification": {
+           *         "lastVerifiedAt": null,
+           *         "lastError": null,
+           *         "drift": null,
+           *         "available": true,
+           *         "unavailableSince": null,
+           *         "unavailableReason": null
+           *       },
+           *       "updatedAt": "2026-11-26T18:00:04.000Z"
+           *     }
+           */
+          'application/json': components['schemas']['Version']
+        }
+      }
+      /** @description Accepted: the image requires approvals; the version is awaiting_approval */
+      202: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "imageCode": "node-20",
+           *       "version": "1.4.2",
+           *       "major": 1,
+           *       "minor": 4,
+           *       "patch": 2,
+           *       "releaseType": "patch",
+           *       "status": "testing",
+           *       "statusReason": null,
+           *       "checkClass": null,
+           *       "allowedActions": [
+           *         "recheck",
+           *         "release",
+           *         "cancel"
+           *       ],
+           *       "registry": "registry.example.com",
+           *       "repository": "ci/node",
+           *       "tag": "20.11-1",
+           *       "reference": "registry.example.com/ci/node:20.11-1",
+           *       "digest": "sha256:4b1f5c0d8e9a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c",
+           *       "pinnedReference": "registry.example.com/ci/node@sha256:4b1f5c0d8e9a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c",
+           *       "platforms": [
+           *         {
+           *           "os": "linux",
+           *           "architecture": "amd64"
+           *         },
+           *         {
+           *           "os": "linux",
+           *           "architecture": "arm64",
+           *           "variant": "v8"
+           *         }
+           *       ],
+           *       "mediaType": "application/vnd.oci.image.index.v1+json",
+           *       "size": 1786,
+           *       "checkedAt": "2026-11-26T18:00:04.000Z",
+           *       "credentialId": "0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "dockerfile": "FROM node:20-bookworm\nRUN npm i -g pnpm@9\n",
+           *       "releaseNotes": "Fix: pnpm 9.1 for the lockfile format change.",
+           *       "submittedBy": "payments-publisher",
+           *       "submittedAt": "2026-11-26T18:00:00.000Z",
+           *       "releasedBy": null,
+           *       "releasedAt": null,
+           *       "cancelledBy": null,
+           *       "cancelledAt": null,
+           *       "withdrawnBy": null,
+           *       "withdrawnAt": null,
+           *       "withdrawReason": null,
+           *       "signedBy": null,
+           *       "testingSince": "2026-11-26T18:00:04.000Z",
+           *       "releasableAt": "2026-11-27T18:00:04.000Z",
+           *       "releaseRequest": null,
+           *       "approval": null,
            *       "verification": {
            *         "lastVerifiedAt": null,
            *         "lastError": null,
@@ -11859,6 +13556,10 @@ export interface operations {
            *       "withdrawnAt": null,
            *       "withdrawReason": null,
            *       "signedBy": null,
+           *       "testingSince": "2026-11-26T18:00:04.000Z",
+           *       "releasableAt": "2026-11-27T18:00:04.000Z",
+           *       "releaseRequest": null,
+           *       "approval": null,
            *       "verification": {
            *         "lastVerifiedAt": null,
            *         "lastError": null,
@@ -12228,6 +13929,10 @@ export interface operations {
            *       "withdrawnAt": null,
            *       "withdrawReason": null,
            *       "signedBy": null,
+           *       "testingSince": "2026-11-26T18:00:04.000Z",
+           *       "releasableAt": "2026-11-27T18:00:04.000Z",
+           *       "releaseRequest": null,
+           *       "approval": null,
            *       "verification": {
            *         "lastVerifiedAt": null,
            *         "lastError": null,
@@ -12513,6 +14218,748 @@ export interface operations {
       }
     }
   }
+  approveVersion: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        /**
+         * @description The image's identity in the store: lower-case letters, digits, '-' and '_', 3–64 characters, starting with a letter; unique and immutable
+         * @example node-20
+         */
+        code: string
+        /**
+         * @description A version number M.m.p
+         * @example 1.4.2
+         */
+        version: string
+      }
+      cookie?: never
+    }
+    requestBody?: {
+      content: {
+        /** @example {} */
+        'application/json': components['schemas']['ApproveVersion']
+      }
+    }
+    responses: {
+      /** @description Approved: still awaiting_approval, or released by this approval */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "imageCode": "node-20",
+           *       "version": "1.4.2",
+           *       "major": 1,
+           *       "minor": 4,
+           *       "patch": 2,
+           *       "releaseType": "patch",
+           *       "status": "testing",
+           *       "statusReason": null,
+           *       "checkClass": null,
+           *       "allowedActions": [
+           *         "recheck",
+           *         "release",
+           *         "cancel"
+           *       ],
+           *       "registry": "registry.example.com",
+           *       "repository": "ci/node",
+           *       "tag": "20.11-1",
+           *       "reference": "registry.example.com/ci/node:20.11-1",
+           *       "digest": "sha256:4b1f5c0d8e9a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c",
+           *       "pinnedReference": "registry.example.com/ci/node@sha256:4b1f5c0d8e9a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c",
+           *       "platforms": [
+           *         {
+           *           "os": "linux",
+           *           "architecture": "amd64"
+           *         },
+           *         {
+           *           "os": "linux",
+           *           "architecture": "arm64",
+           *           "variant": "v8"
+           *         }
+           *       ],
+           *       "mediaType": "application/vnd.oci.image.index.v1+json",
+           *       "size": 1786,
+           *       "checkedAt": "2026-11-26T18:00:04.000Z",
+           *       "credentialId": "0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "dockerfile": "FROM node:20-bookworm\nRUN npm i -g pnpm@9\n",
+           *       "releaseNotes": "Fix: pnpm 9.1 for the lockfile format change.",
+           *       "submittedBy": "payments-publisher",
+           *       "submittedAt": "2026-11-26T18:00:00.000Z",
+           *       "releasedBy": null,
+           *       "releasedAt": null,
+           *       "cancelledBy": null,
+           *       "cancelledAt": null,
+           *       "withdrawnBy": null,
+           *       "withdrawnAt": null,
+           *       "withdrawReason": null,
+           *       "signedBy": null,
+           *       "testingSince": "2026-11-26T18:00:04.000Z",
+           *       "releasableAt": "2026-11-27T18:00:04.000Z",
+           *       "releaseRequest": null,
+           *       "approval": null,
+           *       "verification": {
+           *         "lastVerifiedAt": null,
+           *         "lastError": null,
+           *         "drift": null,
+           *         "available": true,
+           *         "unavailableSince": null,
+           *         "unavailableReason": null
+           *       },
+           *       "updatedAt": "2026-11-26T18:00:04.000Z"
+           *     }
+           */
+          'application/json': components['schemas']['Version']
+        }
+      }
+      /** @description The request is malformed or fails validation */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:malformed-request",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The request is not valid HTTP/1.1.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/approve",
+           *       "code": "MALFORMED_REQUEST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No token, or the token is invalid, expired or revoked */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:authentication-required",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "No Authorization header.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/approve",
+           *       "code": "AUTHENTICATION_REQUIRED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The token lacks the scope or project this needs */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/approve",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The resource does not exist (or is not visible to this token) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:version-not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No such version, or none matching the spec that the project can use.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/approve",
+           *       "code": "VERSION_NOT_FOUND",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request did not arrive in time; the connection is closed */
+      408: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/approve",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request conflicts with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:image-has-releases",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "An image with released or withdrawn versions cannot be deleted.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/approve",
+           *       "code": "IMAGE_HAS_RELEASES",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request body is too large */
+      413: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "The body is larger than the service accepts.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/approve",
+           *       "code": "BODY_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description A path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:path-parameter-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path parameter is longer than any code, id or version.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/approve",
+           *       "code": "PATH_PARAMETER_TOO_LONG",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "The body is not JSON.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/approve",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests for this token, or too many failed authentications from this address; retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds until the budget is renewed */
+          'retry-after'?: string
+          /** @description Requests allowed per minute */
+          'ratelimit-limit'?: string
+          /** @description Requests left in this window (0) */
+          'ratelimit-remaining'?: string
+          /** @description Seconds until the window ends */
+          'ratelimit-reset'?: string
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/approve",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request headers are too large */
+      431: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/approve",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected error; it is logged under the requestId */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/approve",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unreachable; retry after Retry-After */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/approve",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  rejectVersion: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        /**
+         * @description The image's identity in the store: lower-case letters, digits, '-' and '_', 3–64 characters, starting with a letter; unique and immutable
+         * @example node-20
+         */
+        code: string
+        /**
+         * @description A version number M.m.p
+         * @example 1.4.2
+         */
+        version: string
+      }
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "reason": "pnpm 9.1 breaks the lockfile of web-ci; hold until 9.1.1."
+         *     }
+         */
+        'application/json': components['schemas']['RejectVersion']
+      }
+    }
+    responses: {
+      /** @description Rejected: the version is testing again */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "imageCode": "node-20",
+           *       "version": "1.4.2",
+           *       "major": 1,
+           *       "minor": 4,
+           *       "patch": 2,
+           *       "releaseType": "patch",
+           *       "status": "testing",
+           *       "statusReason": null,
+           *       "checkClass": null,
+           *       "allowedActions": [
+           *         "recheck",
+           *         "release",
+           *         "cancel"
+           *       ],
+           *       "registry": "registry.example.com",
+           *       "repository": "ci/node",
+           *       "tag": "20.11-1",
+           *       "reference": "registry.example.com/ci/node:20.11-1",
+           *       "digest": "sha256:4b1f5c0d8e9a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c",
+           *       "pinnedReference": "registry.example.com/ci/node@sha256:4b1f5c0d8e9a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c",
+           *       "platforms": [
+           *         {
+           *           "os": "linux",
+           *           "architecture": "amd64"
+           *         },
+           *         {
+           *           "os": "linux",
+           *           "architecture": "arm64",
+           *           "variant": "v8"
+           *         }
+           *       ],
+           *       "mediaType": "application/vnd.oci.image.index.v1+json",
+           *       "size": 1786,
+           *       "checkedAt": "2026-11-26T18:00:04.000Z",
+           *       "credentialId": "0b7c9a1e-4f7d-4c36-9f43-4a8f0e2c1d55",
+           *       "dockerfile": "FROM node:20-bookworm\nRUN npm i -g pnpm@9\n",
+           *       "releaseNotes": "Fix: pnpm 9.1 for the lockfile format change.",
+           *       "submittedBy": "payments-publisher",
+           *       "submittedAt": "2026-11-26T18:00:00.000Z",
+           *       "releasedBy": null,
+           *       "releasedAt": null,
+           *       "cancelledBy": null,
+           *       "cancelledAt": null,
+           *       "withdrawnBy": null,
+           *       "withdrawnAt": null,
+           *       "withdrawReason": null,
+           *       "signedBy": null,
+           *       "testingSince": "2026-11-26T18:00:04.000Z",
+           *       "releasableAt": "2026-11-27T18:00:04.000Z",
+           *       "releaseRequest": null,
+           *       "approval": null,
+           *       "verification": {
+           *         "lastVerifiedAt": null,
+           *         "lastError": null,
+           *         "drift": null,
+           *         "available": true,
+           *         "unavailableSince": null,
+           *         "unavailableReason": null
+           *       },
+           *       "updatedAt": "2026-11-26T18:00:04.000Z"
+           *     }
+           */
+          'application/json': components['schemas']['Version']
+        }
+      }
+      /** @description The request is malformed or fails validation */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:malformed-request",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The request is not valid HTTP/1.1.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/reject",
+           *       "code": "MALFORMED_REQUEST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No token, or the token is invalid, expired or revoked */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:authentication-required",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "No Authorization header.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/reject",
+           *       "code": "AUTHENTICATION_REQUIRED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The token lacks the scope or project this needs */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/reject",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The resource does not exist (or is not visible to this token) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:version-not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No such version, or none matching the spec that the project can use.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/reject",
+           *       "code": "VERSION_NOT_FOUND",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request did not arrive in time; the connection is closed */
+      408: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/reject",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request conflicts with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:image-has-releases",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "An image with released or withdrawn versions cannot be deleted.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/reject",
+           *       "code": "IMAGE_HAS_RELEASES",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request body is too large */
+      413: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "The body is larger than the service accepts.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/reject",
+           *       "code": "BODY_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description A path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:path-parameter-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path parameter is longer than any code, id or version.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/reject",
+           *       "code": "PATH_PARAMETER_TOO_LONG",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "The body is not JSON.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/reject",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests for this token, or too many failed authentications from this address; retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds until the budget is renewed */
+          'retry-after'?: string
+          /** @description Requests allowed per minute */
+          'ratelimit-limit'?: string
+          /** @description Requests left in this window (0) */
+          'ratelimit-remaining'?: string
+          /** @description Seconds until the window ends */
+          'ratelimit-reset'?: string
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/reject",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request headers are too large */
+      431: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/reject",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected error; it is logged under the requestId */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/reject",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unreachable; retry after Retry-After */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/reject",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
   verifyVersion: {
     parameters: {
       query?: never
@@ -12588,6 +15035,10 @@ export interface operations {
            *       "withdrawnAt": null,
            *       "withdrawReason": null,
            *       "signedBy": null,
+           *       "testingSince": "2026-11-26T18:00:04.000Z",
+           *       "releasableAt": "2026-11-27T18:00:04.000Z",
+           *       "releaseRequest": null,
+           *       "approval": null,
            *       "verification": {
            *         "lastVerifiedAt": null,
            *         "lastError": null,
@@ -12864,6 +15315,2001 @@ export interface operations {
            *       "status": 503,
            *       "detail": "The database is unreachable; retry after Retry-After.",
            *       "instance": "/v1/images/node-20/versions/1.4.2/verify",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  getRollout: {
+    parameters: {
+      query?: never
+      header?: {
+        /** @description The ETag of the copy you hold: while it is still current the answer is 304 without a body */
+        'if-none-match'?: string
+      }
+      path: {
+        /**
+         * @description The image's identity in the store: lower-case letters, digits, '-' and '_', 3–64 characters, starting with a letter; unique and immutable
+         * @example node-20
+         */
+        code: string
+        /**
+         * @description A version number M.m.p
+         * @example 1.4.2
+         */
+        version: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description The rollout */
+      200: {
+        headers: {
+          /** @description Changes whenever the body does; send it back in If-None-Match */
+          ETag?: string
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "imageCode": "node-20",
+           *       "version": "1.5.0",
+           *       "plan": {
+           *         "stages": [
+           *           {
+           *             "projects": [
+           *               "early-a",
+           *               "early-b"
+           *             ]
+           *           },
+           *           {
+           *             "percent": 10
+           *           },
+           *           {
+           *             "percent": 50
+           *           }
+           *         ],
+           *         "advanceAfter": "24h"
+           *       },
+           *       "stage": 1,
+           *       "state": "rolling_out",
+           *       "stageStartedAt": "2026-11-27T09:00:00.000Z",
+           *       "nextAdvanceAt": "2026-11-28T09:00:00.000Z",
+           *       "reached": {
+           *         "projects": [
+           *           "early-a",
+           *           "early-b"
+           *         ],
+           *         "percent": 10
+           *       },
+           *       "allowedActions": [
+           *         "advance",
+           *         "pause",
+           *         "abort"
+           *       ],
+           *       "startedBy": "payments-publisher",
+           *       "startedAt": "2026-11-26T09:00:00.000Z",
+           *       "finishedAt": null,
+           *       "updatedAt": "2026-11-27T09:00:00.000Z"
+           *     }
+           */
+          'application/json': components['schemas']['Rollout']
+        }
+      }
+      /** @description Not modified: the If-None-Match tag is still current; no body */
+      304: {
+        headers: {
+          /** @description Changes whenever the body does; send it back in If-None-Match */
+          ETag?: string
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      /** @description The request is malformed or fails validation */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:malformed-request",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The request is not valid HTTP/1.1.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout",
+           *       "code": "MALFORMED_REQUEST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No token, or the token is invalid, expired or revoked */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:authentication-required",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "No Authorization header.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout",
+           *       "code": "AUTHENTICATION_REQUIRED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The token lacks the scope or project this needs */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The resource does not exist (or is not visible to this token) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rollout-not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "The version has no rollout (it was released without a plan, or not released).",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout",
+           *       "code": "ROLLOUT_NOT_FOUND",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request did not arrive in time; the connection is closed */
+      408: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description A path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:path-parameter-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path parameter is longer than any code, id or version.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout",
+           *       "code": "PATH_PARAMETER_TOO_LONG",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests for this token, or too many failed authentications from this address; retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds until the budget is renewed */
+          'retry-after'?: string
+          /** @description Requests allowed per minute */
+          'ratelimit-limit'?: string
+          /** @description Requests left in this window (0) */
+          'ratelimit-remaining'?: string
+          /** @description Seconds until the window ends */
+          'ratelimit-reset'?: string
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request headers are too large */
+      431: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected error; it is logged under the requestId */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unreachable; retry after Retry-After */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  listRollouts: {
+    parameters: {
+      query?: {
+        /** @description How many (1–100) */
+        limit?: number
+      }
+      header?: {
+        /** @description The ETag of the copy you hold: while it is still current the answer is 304 without a body */
+        'if-none-match'?: string
+      }
+      path: {
+        /**
+         * @description The image's identity in the store: lower-case letters, digits, '-' and '_', 3–64 characters, starting with a letter; unique and immutable
+         * @example node-20
+         */
+        code: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description The image's rollouts */
+      200: {
+        headers: {
+          /** @description Changes whenever the body does; send it back in If-None-Match */
+          ETag?: string
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "imageCode": "node-20",
+           *           "version": "1.5.0",
+           *           "plan": {
+           *             "stages": [
+           *               {
+           *                 "projects": [
+           *                   "early-a",
+           *                   "early-b"
+           *                 ]
+           *               },
+           *               {
+           *                 "percent": 10
+           *               },
+           *               {
+           *                 "percent": 50
+           *               }
+           *             ],
+           *             "advanceAfter": "24h"
+           *           },
+           *           "stage": 1,
+           *           "state": "rolling_out",
+           *           "stageStartedAt": "2026-11-27T09:00:00.000Z",
+           *           "nextAdvanceAt": "2026-11-28T09:00:00.000Z",
+           *           "reached": {
+           *             "projects": [
+           *               "early-a",
+           *               "early-b"
+           *             ],
+           *             "percent": 10
+           *           },
+           *           "allowedActions": [
+           *             "advance",
+           *             "pause",
+           *             "abort"
+           *           ],
+           *           "startedBy": "payments-publisher",
+           *           "startedAt": "2026-11-26T09:00:00.000Z",
+           *           "finishedAt": null,
+           *           "updatedAt": "2026-11-27T09:00:00.000Z"
+           *         }
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['RolloutList']
+        }
+      }
+      /** @description Not modified: the If-None-Match tag is still current; no body */
+      304: {
+        headers: {
+          /** @description Changes whenever the body does; send it back in If-None-Match */
+          ETag?: string
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      /** @description The request is malformed or fails validation */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:malformed-request",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The request is not valid HTTP/1.1.",
+           *       "instance": "/v1/images/node-20/rollouts",
+           *       "code": "MALFORMED_REQUEST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No token, or the token is invalid, expired or revoked */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:authentication-required",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "No Authorization header.",
+           *       "instance": "/v1/images/node-20/rollouts",
+           *       "code": "AUTHENTICATION_REQUIRED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The token lacks the scope or project this needs */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/images/node-20/rollouts",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The resource does not exist (or is not visible to this token) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rollout-not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "The version has no rollout (it was released without a plan, or not released).",
+           *       "instance": "/v1/images/node-20/rollouts",
+           *       "code": "ROLLOUT_NOT_FOUND",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request did not arrive in time; the connection is closed */
+      408: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/images/node-20/rollouts",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description A path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:path-parameter-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path parameter is longer than any code, id or version.",
+           *       "instance": "/v1/images/node-20/rollouts",
+           *       "code": "PATH_PARAMETER_TOO_LONG",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests for this token, or too many failed authentications from this address; retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds until the budget is renewed */
+          'retry-after'?: string
+          /** @description Requests allowed per minute */
+          'ratelimit-limit'?: string
+          /** @description Requests left in this window (0) */
+          'ratelimit-remaining'?: string
+          /** @description Seconds until the window ends */
+          'ratelimit-reset'?: string
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20/rollouts",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request headers are too large */
+      431: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/images/node-20/rollouts",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected error; it is logged under the requestId */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/images/node-20/rollouts",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unreachable; retry after Retry-After */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20/rollouts",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  advanceRollout: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        /**
+         * @description The image's identity in the store: lower-case letters, digits, '-' and '_', 3–64 characters, starting with a letter; unique and immutable
+         * @example node-20
+         */
+        code: string
+        /**
+         * @description A version number M.m.p
+         * @example 1.4.2
+         */
+        version: string
+      }
+      cookie?: never
+    }
+    requestBody?: {
+      content: {
+        /**
+         * @example {
+         *       "fromStage": 1
+         *     }
+         */
+        'application/json': components['schemas']['AdvanceRollout']
+      }
+    }
+    responses: {
+      /** @description Advanced */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "imageCode": "node-20",
+           *       "version": "1.5.0",
+           *       "plan": {
+           *         "stages": [
+           *           {
+           *             "projects": [
+           *               "early-a",
+           *               "early-b"
+           *             ]
+           *           },
+           *           {
+           *             "percent": 10
+           *           },
+           *           {
+           *             "percent": 50
+           *           }
+           *         ],
+           *         "advanceAfter": "24h"
+           *       },
+           *       "stage": 1,
+           *       "state": "rolling_out",
+           *       "stageStartedAt": "2026-11-27T09:00:00.000Z",
+           *       "nextAdvanceAt": "2026-11-28T09:00:00.000Z",
+           *       "reached": {
+           *         "projects": [
+           *           "early-a",
+           *           "early-b"
+           *         ],
+           *         "percent": 10
+           *       },
+           *       "allowedActions": [
+           *         "advance",
+           *         "pause",
+           *         "abort"
+           *       ],
+           *       "startedBy": "payments-publisher",
+           *       "startedAt": "2026-11-26T09:00:00.000Z",
+           *       "finishedAt": null,
+           *       "updatedAt": "2026-11-27T09:00:00.000Z"
+           *     }
+           */
+          'application/json': components['schemas']['Rollout']
+        }
+      }
+      /** @description The request is malformed or fails validation */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:malformed-request",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The request is not valid HTTP/1.1.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/advance",
+           *       "code": "MALFORMED_REQUEST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No token, or the token is invalid, expired or revoked */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:authentication-required",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "No Authorization header.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/advance",
+           *       "code": "AUTHENTICATION_REQUIRED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The token lacks the scope or project this needs */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/advance",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The resource does not exist (or is not visible to this token) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rollout-not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "The version has no rollout (it was released without a plan, or not released).",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/advance",
+           *       "code": "ROLLOUT_NOT_FOUND",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request did not arrive in time; the connection is closed */
+      408: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/advance",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request conflicts with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:image-has-releases",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "An image with released or withdrawn versions cannot be deleted.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/advance",
+           *       "code": "IMAGE_HAS_RELEASES",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request body is too large */
+      413: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "The body is larger than the service accepts.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/advance",
+           *       "code": "BODY_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description A path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:path-parameter-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path parameter is longer than any code, id or version.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/advance",
+           *       "code": "PATH_PARAMETER_TOO_LONG",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "The body is not JSON.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/advance",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests for this token, or too many failed authentications from this address; retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds until the budget is renewed */
+          'retry-after'?: string
+          /** @description Requests allowed per minute */
+          'ratelimit-limit'?: string
+          /** @description Requests left in this window (0) */
+          'ratelimit-remaining'?: string
+          /** @description Seconds until the window ends */
+          'ratelimit-reset'?: string
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/advance",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request headers are too large */
+      431: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/advance",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected error; it is logged under the requestId */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/advance",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unreachable; retry after Retry-After */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/advance",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  pauseRollout: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        /**
+         * @description The image's identity in the store: lower-case letters, digits, '-' and '_', 3–64 characters, starting with a letter; unique and immutable
+         * @example node-20
+         */
+        code: string
+        /**
+         * @description A version number M.m.p
+         * @example 1.4.2
+         */
+        version: string
+      }
+      cookie?: never
+    }
+    requestBody?: {
+      content: {
+        /**
+         * @example {
+         *       "reason": "Error rate up in early-a; looking."
+         *     }
+         */
+        'application/json': components['schemas']['PauseRollout']
+      }
+    }
+    responses: {
+      /** @description Paused */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "imageCode": "node-20",
+           *       "version": "1.5.0",
+           *       "plan": {
+           *         "stages": [
+           *           {
+           *             "projects": [
+           *               "early-a",
+           *               "early-b"
+           *             ]
+           *           },
+           *           {
+           *             "percent": 10
+           *           },
+           *           {
+           *             "percent": 50
+           *           }
+           *         ],
+           *         "advanceAfter": "24h"
+           *       },
+           *       "stage": 1,
+           *       "state": "rolling_out",
+           *       "stageStartedAt": "2026-11-27T09:00:00.000Z",
+           *       "nextAdvanceAt": "2026-11-28T09:00:00.000Z",
+           *       "reached": {
+           *         "projects": [
+           *           "early-a",
+           *           "early-b"
+           *         ],
+           *         "percent": 10
+           *       },
+           *       "allowedActions": [
+           *         "advance",
+           *         "pause",
+           *         "abort"
+           *       ],
+           *       "startedBy": "payments-publisher",
+           *       "startedAt": "2026-11-26T09:00:00.000Z",
+           *       "finishedAt": null,
+           *       "updatedAt": "2026-11-27T09:00:00.000Z"
+           *     }
+           */
+          'application/json': components['schemas']['Rollout']
+        }
+      }
+      /** @description The request is malformed or fails validation */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:malformed-request",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The request is not valid HTTP/1.1.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/pause",
+           *       "code": "MALFORMED_REQUEST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No token, or the token is invalid, expired or revoked */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:authentication-required",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "No Authorization header.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/pause",
+           *       "code": "AUTHENTICATION_REQUIRED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The token lacks the scope or project this needs */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/pause",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The resource does not exist (or is not visible to this token) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rollout-not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "The version has no rollout (it was released without a plan, or not released).",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/pause",
+           *       "code": "ROLLOUT_NOT_FOUND",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request did not arrive in time; the connection is closed */
+      408: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/pause",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request conflicts with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:image-has-releases",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "An image with released or withdrawn versions cannot be deleted.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/pause",
+           *       "code": "IMAGE_HAS_RELEASES",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request body is too large */
+      413: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "The body is larger than the service accepts.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/pause",
+           *       "code": "BODY_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description A path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:path-parameter-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path parameter is longer than any code, id or version.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/pause",
+           *       "code": "PATH_PARAMETER_TOO_LONG",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "The body is not JSON.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/pause",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests for this token, or too many failed authentications from this address; retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds until the budget is renewed */
+          'retry-after'?: string
+          /** @description Requests allowed per minute */
+          'ratelimit-limit'?: string
+          /** @description Requests left in this window (0) */
+          'ratelimit-remaining'?: string
+          /** @description Seconds until the window ends */
+          'ratelimit-reset'?: string
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/pause",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request headers are too large */
+      431: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/pause",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected error; it is logged under the requestId */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/pause",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unreachable; retry after Retry-After */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/pause",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  resumeRollout: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        /**
+         * @description The image's identity in the store: lower-case letters, digits, '-' and '_', 3–64 characters, starting with a letter; unique and immutable
+         * @example node-20
+         */
+        code: string
+        /**
+         * @description A version number M.m.p
+         * @example 1.4.2
+         */
+        version: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description Rolling out again */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "imageCode": "node-20",
+           *       "version": "1.5.0",
+           *       "plan": {
+           *         "stages": [
+           *           {
+           *             "projects": [
+           *               "early-a",
+           *               "early-b"
+           *             ]
+           *           },
+           *           {
+           *             "percent": 10
+           *           },
+           *           {
+           *             "percent": 50
+           *           }
+           *         ],
+           *         "advanceAfter": "24h"
+           *       },
+           *       "stage": 1,
+           *       "state": "rolling_out",
+           *       "stageStartedAt": "2026-11-27T09:00:00.000Z",
+           *       "nextAdvanceAt": "2026-11-28T09:00:00.000Z",
+           *       "reached": {
+           *         "projects": [
+           *           "early-a",
+           *           "early-b"
+           *         ],
+           *         "percent": 10
+           *       },
+           *       "allowedActions": [
+           *         "advance",
+           *         "pause",
+           *         "abort"
+           *       ],
+           *       "startedBy": "payments-publisher",
+           *       "startedAt": "2026-11-26T09:00:00.000Z",
+           *       "finishedAt": null,
+           *       "updatedAt": "2026-11-27T09:00:00.000Z"
+           *     }
+           */
+          'application/json': components['schemas']['Rollout']
+        }
+      }
+      /** @description The request is malformed or fails validation */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:malformed-request",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The request is not valid HTTP/1.1.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/resume",
+           *       "code": "MALFORMED_REQUEST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No token, or the token is invalid, expired or revoked */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:authentication-required",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "No Authorization header.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/resume",
+           *       "code": "AUTHENTICATION_REQUIRED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The token lacks the scope or project this needs */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/resume",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The resource does not exist (or is not visible to this token) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rollout-not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "The version has no rollout (it was released without a plan, or not released).",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/resume",
+           *       "code": "ROLLOUT_NOT_FOUND",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request did not arrive in time; the connection is closed */
+      408: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/resume",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request conflicts with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:image-has-releases",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "An image with released or withdrawn versions cannot be deleted.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/resume",
+           *       "code": "IMAGE_HAS_RELEASES",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request body is too large */
+      413: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "The body is larger than the service accepts.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/resume",
+           *       "code": "BODY_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description A path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:path-parameter-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path parameter is longer than any code, id or version.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/resume",
+           *       "code": "PATH_PARAMETER_TOO_LONG",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "The body is not JSON.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/resume",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests for this token, or too many failed authentications from this address; retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds until the budget is renewed */
+          'retry-after'?: string
+          /** @description Requests allowed per minute */
+          'ratelimit-limit'?: string
+          /** @description Requests left in this window (0) */
+          'ratelimit-remaining'?: string
+          /** @description Seconds until the window ends */
+          'ratelimit-reset'?: string
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/resume",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request headers are too large */
+      431: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/resume",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected error; it is logged under the requestId */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/resume",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unreachable; retry after Retry-After */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/resume",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  abortRollout: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        /**
+         * @description The image's identity in the store: lower-case letters, digits, '-' and '_', 3–64 characters, starting with a letter; unique and immutable
+         * @example node-20
+         */
+        code: string
+        /**
+         * @description A version number M.m.p
+         * @example 1.4.2
+         */
+        version: string
+      }
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "reason": "Breaks pnpm installs with lockfile v6; use 1.4.2."
+         *     }
+         */
+        'application/json': components['schemas']['AbortRollout']
+      }
+    }
+    responses: {
+      /** @description Aborted: the version is withdrawn */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "imageCode": "node-20",
+           *       "version": "1.5.0",
+           *       "plan": {
+           *         "stages": [
+           *           {
+           *             "projects": [
+           *               "early-a",
+           *               "early-b"
+           *             ]
+           *           },
+           *           {
+           *             "percent": 10
+           *           },
+           *           {
+           *             "percent": 50
+           *           }
+           *         ],
+           *         "advanceAfter": "24h"
+           *       },
+           *       "stage": 1,
+           *       "state": "rolling_out",
+           *       "stageStartedAt": "2026-11-27T09:00:00.000Z",
+           *       "nextAdvanceAt": "2026-11-28T09:00:00.000Z",
+           *       "reached": {
+           *         "projects": [
+           *           "early-a",
+           *           "early-b"
+           *         ],
+           *         "percent": 10
+           *       },
+           *       "allowedActions": [
+           *         "advance",
+           *         "pause",
+           *         "abort"
+           *       ],
+           *       "startedBy": "payments-publisher",
+           *       "startedAt": "2026-11-26T09:00:00.000Z",
+           *       "finishedAt": null,
+           *       "updatedAt": "2026-11-27T09:00:00.000Z"
+           *     }
+           */
+          'application/json': components['schemas']['Rollout']
+        }
+      }
+      /** @description The request is malformed or fails validation */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:malformed-request",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The request is not valid HTTP/1.1.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/abort",
+           *       "code": "MALFORMED_REQUEST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No token, or the token is invalid, expired or revoked */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:authentication-required",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "No Authorization header.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/abort",
+           *       "code": "AUTHENTICATION_REQUIRED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The token lacks the scope or project this needs */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/abort",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The resource does not exist (or is not visible to this token) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rollout-not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "The version has no rollout (it was released without a plan, or not released).",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/abort",
+           *       "code": "ROLLOUT_NOT_FOUND",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request did not arrive in time; the connection is closed */
+      408: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/abort",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request conflicts with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:image-has-releases",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "An image with released or withdrawn versions cannot be deleted.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/abort",
+           *       "code": "IMAGE_HAS_RELEASES",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request body is too large */
+      413: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "The body is larger than the service accepts.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/abort",
+           *       "code": "BODY_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description A path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:path-parameter-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path parameter is longer than any code, id or version.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/abort",
+           *       "code": "PATH_PARAMETER_TOO_LONG",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "The body is not JSON.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/abort",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests for this token, or too many failed authentications from this address; retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds until the budget is renewed */
+          'retry-after'?: string
+          /** @description Requests allowed per minute */
+          'ratelimit-limit'?: string
+          /** @description Requests left in this window (0) */
+          'ratelimit-remaining'?: string
+          /** @description Seconds until the window ends */
+          'ratelimit-reset'?: string
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/abort",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request headers are too large */
+      431: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/abort",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected error; it is logged under the requestId */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/abort",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unreachable; retry after Retry-After */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20/versions/1.4.2/rollout/abort",
            *       "code": "DATABASE_UNAVAILABLE",
            *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
            *     }
@@ -13419,6 +17865,332 @@ export interface operations {
            *       "status": 503,
            *       "detail": "The database is unreachable; retry after Retry-After.",
            *       "instance": "/v1/images/node-20/versions/1.4.2/usage",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  getVersionImpact: {
+    parameters: {
+      query?: {
+        /**
+         * @description How far back to read the resolution log: hours or days (e.g. 72h, 30d), at most its retention (RESOLUTION_RETENTION_DAYS)
+         * @example 30d
+         */
+        window?: string
+      }
+      header?: {
+        /** @description The ETag of the copy you hold: while it is still current the answer is 304 without a body */
+        'if-none-match'?: string
+      }
+      path: {
+        /**
+         * @description The image's identity in the store: lower-case letters, digits, '-' and '_', 3–64 characters, starting with a letter; unique and immutable
+         * @example node-20
+         */
+        code: string
+        /**
+         * @description An exact version M.m.p
+         * @example 1.5.0
+         */
+        version: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description The impact of the version */
+      200: {
+        headers: {
+          /** @description Changes whenever the body does; send it back in If-None-Match */
+          ETag?: string
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "image": "node-20",
+           *       "version": "1.5.0",
+           *       "status": "testing",
+           *       "kind": "on_release",
+           *       "window": "30d",
+           *       "since": "2026-11-02T00:40:00.000Z",
+           *       "specs": [
+           *         {
+           *           "spec": "1.latest",
+           *           "moves": true,
+           *           "heldBy": null
+           *         },
+           *         {
+           *           "spec": "1.*",
+           *           "moves": true,
+           *           "heldBy": null
+           *         },
+           *         {
+           *           "spec": "1.5.latest",
+           *           "moves": true,
+           *           "heldBy": null
+           *         },
+           *         {
+           *           "spec": "1.5.*",
+           *           "moves": true,
+           *           "heldBy": null
+           *         },
+           *         {
+           *           "spec": "latest",
+           *           "moves": false,
+           *           "heldBy": "2.0.1"
+           *         }
+           *       ],
+           *       "resolvers": [
+           *         {
+           *           "project": "payments-ci",
+           *           "pipeline": "p-8f3a1c",
+           *           "specs": [
+           *             "1.latest"
+           *           ],
+           *           "resolutions": 212,
+           *           "lastResolvedAt": "2026-12-01T18:00:00.000Z",
+           *           "currentVersion": "1.4.2"
+           *         },
+           *         {
+           *           "project": "search",
+           *           "pipeline": null,
+           *           "specs": [
+           *             "1.*",
+           *             "1.latest"
+           *           ],
+           *           "resolutions": 9,
+           *           "lastResolvedAt": "2026-11-30T07:12:44.051Z",
+           *           "currentVersion": "1.4.2"
+           *         }
+           *       ],
+           *       "totals": {
+           *         "projects": 2,
+           *         "pipelines": 1,
+           *         "resolutions": 221
+           *       },
+           *       "truncated": false
+           *     }
+           */
+          'application/json': components['schemas']['VersionImpact']
+        }
+      }
+      /** @description Not modified: the If-None-Match tag is still current; no body */
+      304: {
+        headers: {
+          /** @description Changes whenever the body does; send it back in If-None-Match */
+          ETag?: string
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      /** @description The request is malformed or fails validation */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:malformed-request",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The request is not valid HTTP/1.1.",
+           *       "instance": "/v1/images/node-20/versions/1.5.0/impact",
+           *       "code": "MALFORMED_REQUEST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No token, or the token is invalid, expired or revoked */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:authentication-required",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "No Authorization header.",
+           *       "instance": "/v1/images/node-20/versions/1.5.0/impact",
+           *       "code": "AUTHENTICATION_REQUIRED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The token lacks the scope or project this needs */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/images/node-20/versions/1.5.0/impact",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The resource does not exist (or is not visible to this token) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:version-not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No such version, or none matching the spec that the project can use.",
+           *       "instance": "/v1/images/node-20/versions/1.5.0/impact",
+           *       "code": "VERSION_NOT_FOUND",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request did not arrive in time; the connection is closed */
+      408: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/images/node-20/versions/1.5.0/impact",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description A path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:path-parameter-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path parameter is longer than any code, id or version.",
+           *       "instance": "/v1/images/node-20/versions/1.5.0/impact",
+           *       "code": "PATH_PARAMETER_TOO_LONG",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests for this token, or too many failed authentications from this address; retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds until the budget is renewed */
+          'retry-after'?: string
+          /** @description Requests allowed per minute */
+          'ratelimit-limit'?: string
+          /** @description Requests left in this window (0) */
+          'ratelimit-remaining'?: string
+          /** @description Seconds until the window ends */
+          'ratelimit-reset'?: string
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20/versions/1.5.0/impact",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request headers are too large */
+      431: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/images/node-20/versions/1.5.0/impact",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected error; it is logged under the requestId */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/images/node-20/versions/1.5.0/impact",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unreachable; retry after Retry-After */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20/versions/1.5.0/impact",
            *       "code": "DATABASE_UNAVAILABLE",
            *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
            *     }
@@ -14029,6 +18801,324 @@ export interface operations {
            *       "status": 503,
            *       "detail": "The database is unreachable; retry after Retry-After.",
            *       "instance": "/v1/resolve",
+           *       "code": "DATABASE_UNAVAILABLE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  explainResolution: {
+    parameters: {
+      query: {
+        /**
+         * @description Version spec: N.latest (newest in major N), N.M.latest (newest patch of N.M), latest (newest of all), X.Y.Z (exact); N.* and N.M.* are aliases of N.latest and N.M.latest; numbers are plain non-negative integers (no leading zeros)
+         * @example 1.latest
+         */
+        version: string
+        /**
+         * @description The project whose resolution is explained (as `project` of resolve)
+         * @example payments-ci
+         */
+        project: string
+      }
+      header?: {
+        /** @description The ETag of the copy you hold: while it is still current the answer is 304 without a body */
+        'if-none-match'?: string
+      }
+      path: {
+        /**
+         * @description The image's identity in the store: lower-case letters, digits, '-' and '_', 3–64 characters, starting with a letter; unique and immutable
+         * @example node-20
+         */
+        code: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description The explanation; from the last known state, marked by Warning and X-Cache-Stale, while the database is unreachable */
+      200: {
+        headers: {
+          /** @description Only on stale answers: 110 - "Response is stale" */
+          warning?: string
+          /** @description Only on stale answers ("true"): the database was unreachable, this is the last known state */
+          'x-cache-stale'?: string
+          /** @description Changes whenever the body does; send it back in If-None-Match */
+          ETag?: string
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "image": "node-20",
+           *       "spec": "1.latest",
+           *       "project": "payments-ci",
+           *       "audience": "consumer",
+           *       "outcome": {
+           *         "kind": "resolved",
+           *         "version": "1.4.1"
+           *       },
+           *       "candidates": [
+           *         {
+           *           "version": "2.0.0",
+           *           "status": "released",
+           *           "verdict": "outside_spec",
+           *           "reason": null,
+           *           "detail": "Outside the line 1 that \"1.latest\" asks for."
+           *         },
+           *         {
+           *           "version": "1.5.0",
+           *           "status": "testing",
+           *           "verdict": "skipped",
+           *           "reason": "not_released",
+           *           "detail": "In testing: before its release only the debug project \"node-20-debug\" resolves it."
+           *         },
+           *         {
+           *           "version": "1.4.2",
+           *           "status": "released",
+           *           "verdict": "skipped",
+           *           "reason": "rollout_not_reached",
+           *           "detail": "Rollout stage 2 of 3 reaches \"early-a\", \"early-b\" and 10% of projects; \"payments-ci\" is not among them. An exact 1.4.2 would resolve to it.",
+           *           "rollout": {
+           *             "state": "rolling_out",
+           *             "stage": 1,
+           *             "stages": 3
+           *           }
+           *         },
+           *         {
+           *           "version": "1.4.1",
+           *           "status": "released",
+           *           "verdict": "chosen",
+           *           "reason": null,
+           *           "detail": "The newest version matching \"1.latest\" that \"payments-ci\" can use."
+           *         },
+           *         {
+           *           "version": "1.4.0",
+           *           "status": "released",
+           *           "verdict": "not_considered",
+           *           "reason": null,
+           *           "detail": "Older than 1.4.1, the version chosen."
+           *         }
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['ResolutionExplanation']
+        }
+      }
+      /** @description Not modified: the If-None-Match tag is still current; no body */
+      304: {
+        headers: {
+          /** @description Changes whenever the body does; send it back in If-None-Match */
+          ETag?: string
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      /** @description The request is malformed or fails validation */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:malformed-request",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The request is not valid HTTP/1.1.",
+           *       "instance": "/v1/images/node-20/resolve/explain",
+           *       "code": "MALFORMED_REQUEST",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No token, or the token is invalid, expired or revoked */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:authentication-required",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "No Authorization header.",
+           *       "instance": "/v1/images/node-20/resolve/explain",
+           *       "code": "AUTHENTICATION_REQUIRED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The token lacks the scope or project this needs */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:insufficient-scope",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "The token lacks a scope.",
+           *       "instance": "/v1/images/node-20/resolve/explain",
+           *       "code": "INSUFFICIENT_SCOPE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e",
+           *       "requiredScope": "images:write"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The resource does not exist (or is not visible to this token) */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:image-not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No image with this code is visible to the token (or project).",
+           *       "instance": "/v1/images/node-20/resolve/explain",
+           *       "code": "IMAGE_NOT_FOUND",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request did not arrive in time; the connection is closed */
+      408: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:request-timeout",
+           *       "title": "Request Timeout",
+           *       "status": 408,
+           *       "detail": "The request did not arrive whole in time.",
+           *       "instance": "/v1/images/node-20/resolve/explain",
+           *       "code": "REQUEST_TIMEOUT",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description A path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:path-parameter-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path parameter is longer than any code, id or version.",
+           *       "instance": "/v1/images/node-20/resolve/explain",
+           *       "code": "PATH_PARAMETER_TOO_LONG",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests for this token, or too many failed authentications from this address; retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds until the budget is renewed */
+          'retry-after'?: string
+          /** @description Requests allowed per minute */
+          'ratelimit-limit'?: string
+          /** @description Requests left in this window (0) */
+          'ratelimit-remaining'?: string
+          /** @description Seconds until the window ends */
+          'ratelimit-reset'?: string
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20/resolve/explain",
+           *       "code": "RATE_LIMITED",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request headers are too large */
+      431: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:headers-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request headers are too large.",
+           *       "instance": "/v1/images/node-20/resolve/explain",
+           *       "code": "HEADERS_TOO_LARGE",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected error; it is logged under the requestId */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error, logged under the requestId.",
+           *       "instance": "/v1/images/node-20/resolve/explain",
+           *       "code": "INTERNAL_ERROR",
+           *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unreachable; retry after Retry-After */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:ci-image-store:problem:database-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unreachable; retry after Retry-After.",
+           *       "instance": "/v1/images/node-20/resolve/explain",
            *       "code": "DATABASE_UNAVAILABLE",
            *       "requestId": "6f1c2e0a-3b9d-4a43-9a55-0c5f4f1d2b7e"
            *     }

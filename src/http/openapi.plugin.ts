@@ -22,6 +22,7 @@ export const API_TAGS = [
   { name: 'credentials', description: 'Registry credentials of a project, encrypted at rest' },
   { name: 'images', description: 'Images associated with the store' },
   { name: 'versions', description: 'Publishing versions of an image and their release lifecycle' },
+  { name: 'rollouts', description: 'Staged rollouts of released versions: the stages reached, pause, resume, abort, automatic advance' },
   { name: 'resolve', description: 'Resolving version specs like 1.latest at pipeline job start' },
   { name: 'events', description: 'The catalog-wide event feed: every change, in commit order' },
   { name: 'webhooks', description: 'Signed webhook subscriptions: events pushed to receivers, with a delivery log and redelivery' }

@@ -82,10 +82,28 @@ const EXPECTED: Record<string, string> = {
     '  ok    ok    404   403   403   403   403   401   401   401   | ok    ok    403   403   403   403   403   401   401   401',
   verifyVersion:
     '    ok    ok    404   403   403   403   403   401   401   401   | ok    ok    403   403   403   403   403   401   401   401',
+  // Only admin of these kinds holds images:approve: everyone else is refused the scope (the approvals
+  // test has the approver projects' tokens).
+  approveVersion:
+    '  ok    403   403   403   403   403   403   401   401   401   | ok    403   403   403   403   403   403   401   401   401',
+  rejectVersion:
+    '  ok    403   403   403   403   403   403   401   401   401   | ok    403   403   403   403   403   403   401   401   401',
+  getVersionImpact:
+    '  ok    ok    404   ok    403   403   ok    401   401   401   | ok    ok    ok    ok    403   403   ok    401   401   401',
+  getRollout: '  ok    ok    404   ok    403   403   ok    401   401   401   | ok    ok    ok    ok    403   403   ok    401   401   401',
+  listRollouts: '  ok    ok    404   ok    403   403   ok    401   401   401   | ok    ok    ok    ok    403   403   ok    401   401   401',
+  advanceRollout:
+    '  ok    ok    404   403   403   403   403   401   401   401   | ok    ok    403   403   403   403   403   401   401   401',
+  pauseRollout: '  ok    ok    404   403   403   403   403   401   401   401   | ok    ok    403   403   403   403   403   401   401   401',
+  resumeRollout:
+    '  ok    ok    404   403   403   403   403   401   401   401   | ok    ok    403   403   403   403   403   401   401   401',
+  abortRollout: '  ok    ok    404   403   403   403   403   401   401   401   | ok    ok    403   403   403   403   403   401   401   401',
   resolveVersion:
     '   ok    ok    404   ok    404   404   403   401   401   401   | ok    ok    ok    ok    ok    ok    403   401   401   401',
   resolveBatch:
     '     ok    ok    404   ok    404   404   403   401   401   401   | ok    ok    ok    ok    ok    ok    403   401   401   401',
+  explainResolution:
+    '  ok    ok    404   ok    404   404   ok    401   401   401   | ok    ok    ok    ok    ok    ok    ok    401   401   401',
   listResolutions:
     '  ok    ok    404   ok    403   403   ok    401   401   401   | ok    ok    ok    ok    403   403   ok    401   401   401',
   getVersionUsage:
@@ -195,7 +213,19 @@ const REQUESTS: Record<string, (c: Cell) => Omit<CallOptions, 'method' | 'token'
   withdrawVersion: (c) => ({ url: `/v1/images/${c.code}/versions/1.1.0/withdraw`, payload: { reason: 'matrix' } }),
   // 1.1.0 is checking: an authorized caller gets 409, and nothing is queued.
   verifyVersion: (c) => ({ url: `/v1/images/${c.code}/versions/1.1.0/verify` }),
+  // 1.1.0 is checking, not awaiting approval: an authorized caller gets 409.
+  approveVersion: (c) => ({ url: `/v1/images/${c.code}/versions/1.1.0/approve` }),
+  rejectVersion: (c) => ({ url: `/v1/images/${c.code}/versions/1.1.0/reject`, payload: { reason: 'matrix' } }),
+  getVersionImpact: (c) => ({ url: `/v1/images/${c.code}/versions/1.0.0/impact` }),
+  // 1.0.0's rollout is completed: reads answer 200, writes 409.
+  getRollout: (c) => ({ url: `/v1/images/${c.code}/versions/1.0.0/rollout` }),
+  listRollouts: (c) => ({ url: `/v1/images/${c.code}/rollouts` }),
+  advanceRollout: (c) => ({ url: `/v1/images/${c.code}/versions/1.0.0/rollout/advance` }),
+  pauseRollout: (c) => ({ url: `/v1/images/${c.code}/versions/1.0.0/rollout/pause` }),
+  resumeRollout: (c) => ({ url: `/v1/images/${c.code}/versions/1.0.0/rollout/resume` }),
+  abortRollout: (c) => ({ url: `/v1/images/${c.code}/versions/1.0.0/rollout/abort`, payload: { reason: 'matrix' } }),
   resolveVersion: (c) => ({ url: `/v1/images/${c.code}/resolve?version=1.latest&project=${c.project}` }),
+  explainResolution: (c) => ({ url: `/v1/images/${c.code}/resolve/explain?version=1.latest&project=${c.project}` }),
   resolveBatch: (c) => ({ url: '/v1/resolve', payload: { project: c.project, images: [{ image: c.code, version: '1.latest' }] } }),
   listResolutions: (c) => ({ url: `/v1/images/${c.code}/resolutions` }),
   getVersionUsage: (c) => ({ url: `/v1/images/${c.code}/versions/1.0.0/usage` }),
@@ -277,6 +307,27 @@ async function fixture(test: TestApp): Promise<{ tokens: Record<Kind, string | n
       ])
       .execute()
   }
+  await test.app.db
+    .insertInto('versionRollouts')
+    .columns(['versionId', 'imageId', 'plan', 'stage', 'state', 'stageStartedAt', 'startedBy', 'finishedAt'])
+    .expression((eb) =>
+      eb
+        .selectFrom('imageVersions')
+        .select((eb) => [
+          'id',
+          'imageId',
+          eb.val(JSON.stringify({ stages: [{ percent: 10 }], advanceAfter: null })).as('plan'),
+          eb.val(1).as('stage'),
+          eb.val('completed').as('state'),
+          eb.val(new Date()).as('stageStartedAt'),
+          eb.val('matrix').as('startedBy'),
+          eb.val(new Date()).as('finishedAt')
+        ])
+        .where('major', '=', 1)
+        .where('minor', '=', 0)
+        .where('patch', '=', 0)
+    )
+    .execute()
 
   const tokens: Record<Kind, string | null> = {
     admin: ADMIN_TOKEN,
