@@ -1,4 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { isAdmin } from '../auth/scopes.js'
+import { actsForOwner } from '../images/image-access.js'
 import { AUTH_PROBLEMS, problemResponses, ref } from '../http/schemas.js'
 import { explainResolution } from './explain.js'
 import { explainAccess, imageToExplain } from './explain-access.js'
@@ -21,7 +23,9 @@ const explainRoutes: FastifyPluginAsyncTypebox<{ cache: SnapshotCache }> = async
           'Answers what GET /v1/images/{code}/resolve would answer the project now (`outcome`), and for every version resolve can meet, newest first, ' +
           'its verdict and the rule behind it: the same rules, from the same code, as resolve. Nothing is recorded in the resolution log and no pull ' +
           'secret is revealed. Allowed to a token that may resolve for the project (resolve scope) and to the publishers of the image (images:read or ' +
-          'images:write for its owner project); an image not visible to the project is 404 as in resolve.',
+          'images:write for its owner project); an image not visible to the project is 404 as in resolve. A token that acts neither for the owner project ' +
+          "nor for the debug project learns no more than resolve tells it: versions not released yet are left out, and a rollout's listed projects are " +
+          'counted, not named.',
         params: ResolveParams,
         querystring: ExplainQuery,
         response: {
@@ -45,7 +49,13 @@ const explainRoutes: FastifyPluginAsyncTypebox<{ cache: SnapshotCache }> = async
       const { snapshot, stale } = await cache.get(code)
       const image = imageToExplain(request.principal, access, code, project, snapshot)
       if (stale) reply.headers(STALE_HEADERS)
-      return explainResolution(image, spec, version, project)
+      return explainResolution(
+        image,
+        spec,
+        version,
+        project,
+        access === 'publisher' || isAdmin(request.principal) || actsForOwner(request.principal, image) ? 'publisher' : 'consumer'
+      )
     }
   )
 }

@@ -31,7 +31,8 @@ t.test('explain: every version with the verdict and the reason resolve acts on',
   await insertVersion(app.db, tools, '1.4.0', 'released', { digest: null })
   await insertVersion(app.db, tools, '1.5.0', 'testing')
   await insertVersion(app.db, tools, '2.0.0', 'released')
-  const engine = await token({ name: 'engine', scopes: ['resolve'], projects: ['payments', 'early-a', 'debug-proj'] })
+  // The pipeline engine acts for every project, as in production: it learns all there is.
+  const engine = await token({ name: 'engine', scopes: ['resolve'] })
 
   const explain = (query: string, as: string | null = engine) => call({ method: 'GET', url: explainUrl('tools', query), token: as })
   const resolve = (query: string) => call({ method: 'GET', url: `/v1/images/tools/resolve?${query}`, token: engine })
@@ -181,6 +182,35 @@ t.test('explain: every version with the verdict and the reason resolve acts on',
     const admin = await call({ method: 'GET', url: explainUrl('tools', 'version=1.latest&project=stranger') })
     t.match(admin.json(), { status: 404, code: 'IMAGE_NOT_VISIBLE' })
     t.equal((await call({ method: 'GET', url: explainUrl('tools', 'version=1.latest&project=payments') })).statusCode, 200, 'admin')
+  })
+
+  await t.test('a token that only resolves for a consumer learns no more than resolve tells it', async (t) => {
+    const consumer = await token({ name: 'payments-engine', scopes: ['resolve'], projects: ['payments', 'early-a'] })
+    const body = (await explain('version=1.latest&project=payments', consumer)).json()
+    t.match(body.outcome, { kind: 'resolved', version: '1.0.1' })
+    t.notOk(
+      body.candidates.some((c: Candidate) => c.version === '1.5.0'),
+      'the testing version is left out (resolve answers it 404 to this project)'
+    )
+    t.same(verdicts(body.candidates).slice(0, 3), [
+      ['2.0.0', 'outside_spec', null],
+      ['1.4.0', 'skipped', 'no_digest'],
+      ['1.3.0', 'skipped', 'rollout_not_reached']
+    ])
+    const rolling = body.candidates.find((c: Candidate) => c.version === '1.3.0')
+    t.equal(
+      rolling.detail,
+      'Rollout stage 1 of 3 reaches 1 listed project; "payments" is not among them. An exact 1.3.0 would resolve to it.',
+      'listed projects are counted, not named'
+    )
+    const reached = (await explain('version=1.latest&project=early-a', consumer)).json()
+    t.match(
+      reached.candidates.find((c: Candidate) => c.verdict === 'chosen').detail,
+      'reaches 1 listed project (among them "early-a"); "early-a" is among them.'
+    )
+    const debugEngine = await token({ name: 'debug-engine', scopes: ['resolve'], projects: ['debug-proj'] })
+    const debug = (await explain('version=1.latest&project=debug-proj', debugEngine)).json()
+    t.match(debug.outcome, { kind: 'resolved', version: '1.5.0' }, 'the debug project sees its testing version')
   })
 
   await t.test('400 for a bad spec and for unknown or missing parameters', async (t) => {
