@@ -1705,6 +1705,13 @@ export interface components {
               name: string
               fingerprint: string
             }[]
+            /** @description Approvals a release needs; null = none */
+            approval?: {
+              required: number
+              approverProjects: string[]
+            } | null
+            /** @description Minimum time in testing before release; null = none */
+            minTestingTime?: string | null
           } & {
             [key: string]: unknown
           }

@@ -35,7 +35,13 @@ export const EVENT_DETAILS = {
       visibility: Type.Object({ public: Type.Boolean(), projects: Type.Array(Type.String()) }),
       signatureKeys: Type.Array(Type.Object({ name: Type.String(), fingerprint: Type.String() }), {
         description: 'The keys whose signature its versions need, by name and fingerprint (never the PEM)'
-      })
+      }),
+      approval: Type.Optional(
+        Type.Union([Type.Object({ required: Type.Integer(), approverProjects: Type.Array(Type.String()) }), Type.Null()], {
+          description: 'Approvals a release needs; null = none'
+        })
+      ),
+      minTestingTime: Type.Optional(nullableText('Minimum time in testing before release; null = none'))
     },
     'The image as associated'
   ),
