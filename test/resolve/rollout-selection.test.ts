@@ -3,21 +3,10 @@ import { commitChanges } from '../../src/changes/commit-changes.js'
 import { bucketOf } from '../../src/rollouts/rollout-reach.js'
 import type { RolloutPlan } from '../../src/versions/rollout-plan.js'
 import { build, type TestApp } from '../helpers/app.js'
+import { projectsAround } from '../helpers/rollout-buckets.js'
 import { insertImage, insertRollout, insertVersion, setStatus } from './fixtures.js'
 
 const PLAN: RolloutPlan = { stages: [{ projects: ['early-a'] }, { percent: 10 }, { percent: 50 }], advanceAfter: '24h' }
-
-/** A project in the first `percent`% of the image's consumers, and one outside them. */
-function projectsAround(imageId: string, percent: number): { inside: string; outside: string } {
-  let inside: string | undefined
-  let outside: string | undefined
-  for (let i = 0; !(inside && outside); i++) {
-    const project = `consumer-${i}`
-    if (bucketOf(imageId, project) < percent * 100) inside ??= project
-    else outside ??= project
-  }
-  return { inside, outside }
-}
 
 /** Moves the rollout as rollouts/ does: the row and its event in one transaction, resolve caches dropped. */
 async function moveRollout(

@@ -1,23 +1,11 @@
 // What resolve answers as a rollout moves through its routes and its scheduler: the rollout changes
 // and the resolve caches (this replica's and the others') follow at once.
 import t from 'tap'
-import { bucketOf } from '../../src/rollouts/rollout-reach.js'
 import { build, type TestApp } from '../helpers/app.js'
+import { projectsAround } from '../helpers/rollout-buckets.js'
 import { makeDue, rolloutUrl, rollingOut, waitFor } from './fixtures.js'
 
 const PLAN = { stages: [{ projects: ['early-a'] }, { percent: 50 }], advanceAfter: '1h' }
-
-/** Projects inside and outside the first `percent` % of the image's consumers. */
-function around(imageId: string, percent: number): { inside: string; outside: string } {
-  let inside: string | undefined
-  let outside: string | undefined
-  for (let i = 0; !(inside && outside); i++) {
-    const project = `consumer-${i}`
-    if (bucketOf(imageId, project) < percent * 100) inside ??= project
-    else outside ??= project
-  }
-  return { inside, outside }
-}
 
 async function resolver(app: TestApp, code: string) {
   const engine = await app.token({ name: `engine-${code}`, scopes: ['resolve'] })
@@ -30,7 +18,7 @@ async function resolver(app: TestApp, code: string) {
 t.test('resolve follows the rollout: reached stages get it, the others the previous release', async (t) => {
   const app = await build(t)
   const { image } = await rollingOut(app, 'rr-stages', PLAN, { image: { visibilityPublic: true } })
-  const { inside, outside } = around(image.id, 50)
+  const { inside, outside } = projectsAround(image.id, 50)
   const resolve = await resolver(app, 'rr-stages')
 
   t.equal(await resolve('1.latest', 'early-a'), '1.1.0', 'a listed project of a reached stage')
@@ -59,7 +47,7 @@ t.test('resolve follows the rollout: reached stages get it, the others the previ
 t.test('abort: everyone back on the previous release at once, through a cached resolve too', async (t) => {
   const app = await build(t)
   const { image } = await rollingOut(app, 'rr-abort', PLAN, { image: { visibilityPublic: true } })
-  const { inside, outside } = around(image.id, 50)
+  const { inside, outside } = projectsAround(image.id, 50)
   const resolve = await resolver(app, 'rr-abort')
   await app.call({ method: 'POST', url: rolloutUrl('rr-abort', '1.1.0', 'advance') })
   // Answered (and cached) before the abort.
