@@ -7,16 +7,17 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import { ADMIN_TOKEN, TEST_CREDENTIALS_KEY } from '../helpers/app.js'
+import { compiledEntry } from '../helpers/compiled-entry.js'
 import { freshDatabaseUrl } from '../helpers/database.js'
 
 // Every foreseen start-up failure: one line on stderr, naming the variable, no stack trace, and an
 // exit code a supervisor can tell apart (78 a setting, 69 a dependency that cannot be reached).
-const SERVER = new URL('../../src/server.ts', import.meta.url).pathname
-
-const MIGRATE = new URL('../../scripts/migrate.ts', import.meta.url).pathname
+// The compiled JavaScript, run with plain node as in production (no TypeScript loader per start).
+const SERVER = await compiledEntry('src/server.ts')
+const MIGRATE = await compiledEntry('scripts/migrate.ts')
 
 async function startFails(env: Record<string, string>, entry = SERVER) {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const child = spawn(process.execPath, [entry], {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', ...env },
     stdio: ['ignore', 'ignore', 'pipe']
   })

@@ -2,7 +2,6 @@
  * build(t): a fresh app on a fresh (migrated) database per call, closed in teardown (fastify/demo's helper).
  * Every log line is kept in `logs` so tests can assert what was (and was not) logged.
  */
-import './shared-serializers.js'
 import { Writable } from 'node:stream'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base'

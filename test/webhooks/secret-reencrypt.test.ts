@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import t from 'tap'
 import { build, type TestApp } from '../helpers/app.js'
+import { compiledEntry } from '../helpers/compiled-entry.js'
 import { freshDatabaseUrl } from '../helpers/database.js'
 import { CredentialCipher } from '../../src/credentials/credential-cipher.js'
 import { loadCredentialKeys } from '../../src/credentials/credentials-key.js'
@@ -9,7 +10,7 @@ import { reencryptWebhookSecrets } from '../../src/webhooks/secrets-reencrypt.js
 import { KEY_A_HEX, KEY_A_ID, KEY_B_BASE64, KEY_B_ID, KEY_C_BASE64URL, keyIdOf } from '../credentials/keys.js'
 import { createImage, RECEIVER_ENV, startReceiver, subscribe, waitFor, type Receiver } from './delivery-rig.js'
 
-const SCRIPT = new URL('../../scripts/credentials-reencrypt.ts', import.meta.url).pathname
+const SCRIPT = await compiledEntry('scripts/credentials-reencrypt.ts')
 const KEY_C_ID = keyIdOf(Buffer.from(KEY_C_BASE64URL, 'base64url'))
 
 async function rotate(app: TestApp, id: string, graceSeconds: number): Promise<string> {
@@ -20,7 +21,7 @@ async function rotate(app: TestApp, id: string, graceSeconds: number): Promise<s
 
 /** `npm run credentials:reencrypt` as an operator runs it, with only the environment given. */
 async function runScript(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT], {
+  const child = spawn(process.execPath, [SCRIPT], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })
