@@ -10,6 +10,7 @@ import * as eventsOutbox from './20261202100000_events_outbox.js'
 import * as eventFeedWebhooks from './20261203100000_event_feed_and_webhooks.js'
 import * as verificationSignatures from './20261204100000_verification_and_signatures.js'
 import * as releaseSafety from './20261205100000_release_safety.js'
+import * as partitionedLog from './20261206100000_partitioned_log.js'
 
 // Frozen list, in order: add new files at the end, never edit one that has landed.
 export const migrations: Record<string, Migration> = {
@@ -23,5 +24,6 @@ export const migrations: Record<string, Migration> = {
   '20261202100000_events_outbox': eventsOutbox,
   '20261203100000_event_feed_and_webhooks': eventFeedWebhooks,
   '20261204100000_verification_and_signatures': verificationSignatures,
-  '20261205100000_release_safety': releaseSafety
+  '20261205100000_release_safety': releaseSafety,
+  '20261206100000_partitioned_log': partitionedLog
 }

@@ -171,7 +171,16 @@ export const ConfigSchema = Type.Object({
       'How often a replica looks for staged rollouts whose stage has lasted advanceAfter and advances them (one replica advances each, under a row lock)'
   }),
   RESOLVE_CACHE: Type.Boolean({ default: true, description: 'Serve resolve from the in-process cache (false only for benchmarks)' }),
-  RESOLUTION_RETENTION_DAYS: Type.Integer({ default: 90, minimum: 1, description: 'Resolution log rows older than this are pruned' }),
+  RESOLVE_CACHE_MAX_IMAGES: Type.Integer({
+    default: 10000,
+    minimum: 1,
+    description: 'How many images the resolve cache holds at most (least recently used go first)'
+  }),
+  RESOLUTION_RETENTION_DAYS: Type.Integer({
+    default: 90,
+    minimum: 1,
+    description: 'Days of resolution log and pull-secret grants kept; older days are dropped whole (one partition per UTC day)'
+  }),
   RATE_LIMIT_ENABLED: Type.Boolean({
     default: true,
     description: 'Refuse requests over the RATE_LIMIT_* budgets with 429 (false: no limits)'

@@ -12,3 +12,10 @@ export const violatedUnique = (error: unknown): string | undefined => constraint
 
 /** The constraint a foreign-key violation (SQLSTATE 23503) hit, or undefined for any other error. */
 export const violatedForeignKey = (error: unknown): string | undefined => constraintOf(error, '23503')
+
+/** The SQLSTATE of a PostgreSQL error (pg and PGlite both put it in `code`), or undefined. */
+export function sqlstateOf(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined
+  const { code } = error as { code?: unknown }
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined
+}

@@ -7,8 +7,8 @@ import type { DB } from '../db/schema.js'
  */
 export async function deleteOlderThan(
   db: Kysely<DB> | Transaction<DB>,
-  table: 'resolutions' | 'pull_secret_grants' | 'log_batches',
-  timeColumn: 'resolved_at' | 'granted_at' | 'written_at',
+  table: 'log_batches',
+  timeColumn: 'written_at',
   olderThan: Date,
   chunk = 10_000
 ): Promise<number> {

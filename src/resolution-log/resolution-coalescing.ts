@@ -1,5 +1,5 @@
 import type { Coalescing } from './row-buffer.js'
-import type { ResolutionRecord } from './resolutions.repository.js'
+import type { ResolutionRecord } from './log-inserts.js'
 
 /**
  * Resolutions that differ only in time are one log row while they wait to be written: the jobs of

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { BufferedResolutionLog } from './resolution-log.js'
 import { ResolutionLogMetrics } from './resolution-log-metrics.js'
 import { deleteImageResolutions } from './resolutions.repository.js'
-import { schedulePruning } from './retention.js'
+import { startLogMaintenance } from './retention.js'
 import impactRoutes from './impact.routes.js'
 import resolutionsRoutes from './resolutions.routes.js'
 
@@ -23,10 +23,10 @@ export default fp(
     // hear it too and find nothing left to delete. Retention takes what slips past (a batch that
     // read the image just before the deletion committed, a replica stopped before it announced).
     app.changes.subscribe((change) => (change.type === 'image.deleted' ? deleteImageResolutions(app.db, change.imageId) : undefined))
-    const stopPruning = schedulePruning(app)
+    const stopMaintenance = await startLogMaintenance(app)
     // Runs before the database plugin closes the pool (onClose hooks run in reverse order).
     app.addHook('onClose', async () => {
-      stopPruning()
+      stopMaintenance()
       await log.close()
     })
     await app.register(resolutionsRoutes)

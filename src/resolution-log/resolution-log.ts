@@ -1,10 +1,9 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Db } from '../db/schema.js'
 import { BatchWriter } from './batch-writer.js'
-import { insertGrants, type GrantRecord } from './pull-secret-grants.repository.js'
+import { insertGrants, type GrantRecord, insertResolutions, type ResolutionRecord } from './log-inserts.js'
 import { resolutionCoalescing } from './resolution-coalescing.js'
 import type { BufferedLogs, LogName, ResolutionLogMetrics } from './resolution-log-metrics.js'
-import { insertResolutions, type ResolutionRecord } from './resolutions.repository.js'
 
 export type { GrantRecord, ResolutionRecord }
 

@@ -17,6 +17,7 @@ export default fp(
   async function resolve(app: FastifyInstance) {
     const cache = new SnapshotCache({
       enabled: app.config.RESOLVE_CACHE,
+      maxEntries: app.config.RESOLVE_CACHE_MAX_IMAGES,
       load: async (code) => toSnapshot(await listResolvableVersions(app.db, code)),
       freshMs: () => (app.notifications.hearsOthers ? SAFETY_TTL_MS : UNLISTENED_TTL_MS)
     })

@@ -40,7 +40,8 @@ export function migratedTemplate(): Promise<string> {
 }
 
 async function ensureTemplate(): Promise<string> {
-  const name = `${PREFIX}${migrationsDigest()}`
+  // The day too: the migrations create the log's partitions for the days around the one they run on.
+  const name = `${PREFIX}${migrationsDigest()}_${new Date().toISOString().slice(0, 10).replaceAll('-', '')}`
   return admin(async (c) => {
     const exists = async () => (await c.query('select 1 from pg_database where datname = $1', [name])).rowCount === 1
     if (await exists()) return name

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { sql } from 'kysely'
 import { build } from '../helpers/app.js'
 import { resolversQuery, type ResolverFilter } from '../../src/resolution-log/impact.repository.js'
-import { insertResolutions, type ResolutionRecord } from '../../src/resolution-log/resolutions.repository.js'
+import { insertResolutions, type ResolutionRecord } from '../../src/resolution-log/log-inserts.js'
 import { insertImage } from '../resolve/fixtures.js'
 
 interface PlanNode {

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { build } from '../helpers/app.js'
-import { insertResolutions, type ResolutionRecord } from '../../src/resolution-log/resolutions.repository.js'
+import { insertResolutions, type ResolutionRecord } from '../../src/resolution-log/log-inserts.js'
 import { insertImage, insertVersion, setStatus } from '../resolve/fixtures.js'
 
 const HOUR = 3_600_000

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { build } from '../helpers/app.js'
 import { resolutionCoalescing } from '../../src/resolution-log/resolution-coalescing.js'
-import type { ResolutionRecord } from '../../src/resolution-log/resolutions.repository.js'
+import type { ResolutionRecord } from '../../src/resolution-log/log-inserts.js'
 import { announceChange, insertImage, insertVersion } from '../resolve/fixtures.js'
 
 const record = (fields: Partial<ResolutionRecord> = {}): ResolutionRecord => {

@@ -1,6 +1,8 @@
 import t from 'tap'
 import { build } from '../helpers/app.js'
-import { pruneOldRecords } from '../../src/resolution-log/retention.js'
+import { maintainLog } from '../../src/resolution-log/retention.js'
+import { dayPartition } from '../../src/resolution-log/log-partitions.js'
+import { ensurePartitionsFor, listPartitions } from '../../src/resolution-log/log-partitions.repository.js'
 import { digestOf, insertImage, insertVersion } from '../resolve/fixtures.js'
 
 t.test('the resolution log answers "which pipelines ran which version"', async (t) => {
@@ -160,8 +162,10 @@ t.test('the resolution log answers "which pipelines ran which version"', async (
     })
   })
 
-  await t.test('rows older than the retention are pruned', async (t) => {
+  await t.test('days older than the retention are dropped whole, the next week is created ahead', async (t) => {
     const old = new Date(Date.now() - (app.config.RESOLUTION_RETENTION_DAYS + 1) * 86_400_000)
+    await ensurePartitionsFor(app.db, 'resolutions', [old])
+    await ensurePartitionsFor(app.db, 'pull_secret_grants', [old])
     await app.db
       .insertInto('resolutions')
       .values({
@@ -192,7 +196,11 @@ t.test('the resolution log answers "which pipelines ran which version"', async (
         grantedAt: old
       })
       .execute()
-    t.same(await pruneOldRecords(app), { resolutions: 1, grants: 1, batches: 0 })
+    const done = await maintainLog(app)
+    t.same(done.dropped, [dayPartition('resolutions', old).name, dayPartition('pull_secret_grants', old).name])
+    t.same(done.created, [], 'the migration and the start-up already made the coming days')
+    t.notOk((await listPartitions(app.db, 'resolutions')).includes(dayPartition('resolutions', old).name))
+    t.ok((await listPartitions(app.db, 'resolutions')).includes(dayPartition('resolutions', new Date(Date.now() + 7 * 86_400_000)).name))
     t.equal((await list()).json().items.length, 4, 'recent rows stay')
   })
 
