@@ -513,7 +513,10 @@ export interface paths {
       path?: never
       cookie?: never
     }
-    /** Which pipelines resolved which version of an image, newest first (images:read) */
+    /**
+     * Which pipelines resolved which version of an image, newest first (images:read)
+     * @description The resolution log of an image, newest first, within a time range: `since` defaults to 30 days before `until` (or now). Readable by the owner project for every project, by a consumer for its own.
+     */
     get: operations['listResolutions']
     put?: never
     post?: never
@@ -4178,6 +4181,8 @@ export interface components {
      * @example {
      *       "image": "node-20",
      *       "version": "1.4.2",
+     *       "window": "30d",
+     *       "since": "2026-10-27T18:00:00.000Z",
      *       "projects": [
      *         {
      *           "project": "payments-ci",
@@ -4190,7 +4195,18 @@ export interface components {
     VersionUsage: {
       image: string
       version: string
-      /** @description Projects that resolved the version, most recent first (within the log retention) */
+      /**
+       * @description How far back the log was read
+       * @example 30d
+       */
+      window: string
+      /**
+       * Format: date-time
+       * @description The start of the window
+       * @example 2026-11-26T18:00:00.000Z
+       */
+      since: string
+      /** @description Projects that resolved the version in the window, most recent first */
       projects: {
         /**
          * @description Project id: lower-case letters, digits, "-" and "_", 2–64 characters
@@ -17344,10 +17360,15 @@ export interface operations {
          */
         version?: string
         /**
-         * @description Only resolutions at or after this time
+         * @description Only resolutions at or after this time; by default 30d before until (or now). Every read of the log is bounded by time.
          * @example 2026-11-26T18:00:00.000Z
          */
         since?: string
+        /**
+         * @description Only resolutions before this time; by default none (up to now)
+         * @example 2026-11-26T18:00:00.000Z
+         */
+        until?: string
       }
       header?: {
         /** @description The ETag of the copy you hold: while it is still current the answer is 304 without a body */
@@ -17616,7 +17637,13 @@ export interface operations {
   }
   getVersionUsage: {
     parameters: {
-      query?: never
+      query?: {
+        /**
+         * @description How far back to read the resolution log: hours or days (e.g. 72h, 30d), at most its retention (RESOLUTION_RETENTION_DAYS)
+         * @example 30d
+         */
+        window?: string
+      }
       header?: {
         /** @description The ETag of the copy you hold: while it is still current the answer is 304 without a body */
         'if-none-match'?: string
@@ -17649,6 +17676,8 @@ export interface operations {
            * @example {
            *       "image": "node-20",
            *       "version": "1.4.2",
+           *       "window": "30d",
+           *       "since": "2026-10-27T18:00:00.000Z",
            *       "projects": [
            *         {
            *           "project": "payments-ci",

@@ -83,6 +83,8 @@ export function resolversQuery(filter: ResolverFilter): RawBuilder<ResolverRow> 
     left join lateral (
       select r.version from resolutions r
       where r.image_id = ${imageId}::uuid and r.project = top.project and r.resolved_at >= top.last_resolved_at
+        -- Implied by the line above (top is within the window); spelled out so only the window's days are planned.
+        and r.resolved_at >= ${since.toISOString()}::timestamptz
         and r.pipeline is not distinct from top.pipeline and r.spec = any(top.specs)
       order by r.resolved_at desc, r.id desc
       limit 1

@@ -2,27 +2,14 @@ import { Type, type Static } from '@sinclair/typebox'
 import { Nullable, ProjectId, StringEnum, Timestamp } from '../http/schemas.js'
 import { ImageCode } from '../images/images.schemas.js'
 import { VERSION_PATTERN } from '../versions/version-number.js'
-
-export const WINDOW_PATTERN = '^[1-9][0-9]*(h|d)$'
+import { LogWindow } from './log-window.js'
 
 export const ImpactParams = Type.Object(
   { code: ImageCode, version: Type.String({ pattern: VERSION_PATTERN, description: 'An exact version M.m.p', examples: ['1.5.0'] }) },
   { additionalProperties: false }
 )
 
-export const ImpactQuery = Type.Object(
-  {
-    window: Type.String({
-      pattern: WINDOW_PATTERN,
-      maxLength: 8,
-      default: '30d',
-      description:
-        'How far back to read the resolution log: hours or days (e.g. 72h, 30d), at most its retention (RESOLUTION_RETENTION_DAYS)',
-      examples: ['30d']
-    })
-  },
-  { additionalProperties: false }
-)
+export const ImpactQuery = Type.Object({ window: LogWindow }, { additionalProperties: false })
 
 const SpecMoveSchema = Type.Object(
   {

@@ -1,16 +1,15 @@
 import type { Principal } from '../auth/scopes.js'
-import { durationMs } from '../config.js'
 import type { Db } from '../db/schema.js'
-import { badRequest, notFound } from '../http/problem.js'
+import { notFound } from '../http/problem.js'
 import { compareVersions, parseVersion, type VersionNumber } from '../versions/version-number.js'
 import { impactKind, specMoves } from './impact-rules.js'
 import { findImpactVersions, findResolvers, type ResolverMatch } from './impact.repository.js'
 import type { VersionImpact } from './impact.schemas.js'
+import { windowStart } from './log-window.js'
 import { readableLog } from './readable-log.js'
 
 /** Rows listed at most; the totals count them all. */
 export const IMPACT_ROW_LIMIT = 500
-const DAY_MS = 86_400_000
 
 export interface ImpactRequest {
   db: Db
@@ -24,14 +23,7 @@ export interface ImpactRequest {
 
 /** Who a release would reach (a version in progress), or who is on a version (released or since taken back). */
 export async function versionImpact(r: ImpactRequest): Promise<VersionImpact> {
-  const windowMs = durationMs(r.window)
-  // A longer window would read as if nobody had resolved what the log no longer holds.
-  if (windowMs > r.retentionDays * DAY_MS) {
-    const message = `must be at most the resolution log's retention, ${r.retentionDays}d`
-    throw badRequest('VALIDATION_FAILED', `The request is invalid: querystring.window ${message}.`, {
-      errors: [{ path: 'querystring.window', message }]
-    })
-  }
+  const since = windowStart(r.window, r.retentionDays, r.now ?? new Date())
   const { image, projects } = await readableLog(r.db, r.principal, r.code, undefined)
   // The schema's pattern is version-number's own, so the text parses.
   const target = parseVersion(r.version) as VersionNumber
@@ -44,7 +36,6 @@ export async function versionImpact(r: ImpactRequest): Promise<VersionImpact> {
       { image: r.code, version: r.version }
     )
   }
-  const since = new Date((r.now ?? new Date()).getTime() - windowMs)
   const kind = impactKind(version.status)
   const specs = kind === 'on_release' ? specMoves(target, versions) : null
   const match: ResolverMatch = specs ? { specs: specs.filter((s) => s.moves).map((s) => s.spec) } : { version: r.version }

@@ -38,7 +38,10 @@ export function partitionDay(table: LogTable, name: string): DayPartition | unde
   const match = new RegExp(`^${table}_p(\\d{4})(\\d{2})(\\d{2})$`).exec(name)
   if (!match) return undefined
   const time = new Date(`${match[1]}-${match[2]}-${match[3]}T00:00:00.000Z`)
-  return Number.isNaN(time.getTime()) ? undefined : dayPartition(table, time)
+  if (Number.isNaN(time.getTime())) return undefined
+  // A day past the month's end (20260230) parses as a later day: not a name we made.
+  const partition = dayPartition(table, time)
+  return partition.name === name ? partition : undefined
 }
 
 /** Today's partition and the next PARTITIONS_AHEAD_DAYS that do not exist yet. */

@@ -6,10 +6,15 @@ export interface ResolutionFilter {
   /** null = every project */
   projects: string[] | null
   version?: string
-  since?: Date
+  since: Date
+  /** Exclusive. */
+  until?: Date
 }
 
-/** Newest first, keyset-paged on (resolved_at, id); each filter has its own index. */
+/**
+ * Newest first, keyset-paged on (resolved_at, id); each filter has its own index. Bounded by time on
+ * both sides (the cursor's time is an upper bound too), so only the partitions of those days are read.
+ */
 export async function listResolutions(
   db: Db,
   filter: ResolutionFilter,
@@ -26,8 +31,13 @@ export async function listResolutions(
     .limit(limit)
   if (filter.projects) query = query.where('project', 'in', filter.projects)
   if (filter.version) query = query.where('version', '=', filter.version)
-  if (filter.since) query = query.where('resolvedAt', '>=', filter.since)
-  if (after) query = query.where((eb) => eb(eb.refTuple('resolvedAt', 'id'), '<', eb.tuple(after.resolvedAt, after.id)))
+  query = query.where('resolvedAt', '>=', filter.since)
+  if (filter.until) query = query.where('resolvedAt', '<', filter.until)
+  if (after) {
+    query = query
+      .where('resolvedAt', '<=', after.resolvedAt)
+      .where((eb) => eb(eb.refTuple('resolvedAt', 'id'), '<', eb.tuple(after.resolvedAt, after.id)))
+  }
   return query.execute()
 }
 
@@ -37,14 +47,21 @@ export interface ProjectUsage {
   lastResolvedAt: Date
 }
 
-/** Projects that resolved one version, most recent first (resolutions_image_version_time_idx). */
-export async function versionUsage(db: Db, imageId: string, version: string, projects: string[] | null): Promise<ProjectUsage[]> {
+/** Projects that resolved one version since a time, most recent first (resolutions_image_version_time_idx). */
+export async function versionUsage(
+  db: Db,
+  imageId: string,
+  version: string,
+  projects: string[] | null,
+  since: Date
+): Promise<ProjectUsage[]> {
   if (projects?.length === 0) return []
   let query = db
     .selectFrom('resolutions')
     .select((eb) => ['project', eb.fn.sum<number>('count').as('resolutions'), eb.fn.max('resolvedAt').as('lastResolvedAt')])
     .where('imageId', '=', imageId)
     .where('version', '=', version)
+    .where('resolvedAt', '>=', since)
     .groupBy('project')
     .orderBy('lastResolvedAt', 'desc')
     .orderBy('project')

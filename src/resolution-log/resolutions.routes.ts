@@ -5,9 +5,17 @@ import { notFound } from '../http/problem.js'
 import { AUTH_PROBLEMS, problemResponses, ref } from '../http/schemas.js'
 import { parseVersion, type VersionNumber } from '../versions/version-number.js'
 import { versionExists } from '../versions/versions.repository.js'
+import { timeRange, windowStart } from './log-window.js'
 import { readableLog } from './readable-log.js'
 import { listResolutions, versionUsage } from './resolutions.repository.js'
-import { ResolutionRecordPageSchema, ResolutionsParams, ResolutionsQuery, UsageParams, VersionUsageSchema } from './resolutions.schemas.js'
+import {
+  ResolutionRecordPageSchema,
+  ResolutionsParams,
+  ResolutionsQuery,
+  UsageParams,
+  UsageQuery,
+  VersionUsageSchema
+} from './resolutions.schemas.js'
 
 const resolutionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -17,6 +25,8 @@ const resolutionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'listResolutions',
         tags: ['resolve'],
         summary: 'Which pipelines resolved which version of an image, newest first (images:read)',
+        description:
+          'The resolution log of an image, newest first, within a time range: `since` defaults to 30 days before `until` (or now). Readable by the owner project for every project, by a consumer for its own.',
         params: ResolutionsParams,
         querystring: ResolutionsQuery,
         response: {
@@ -26,15 +36,15 @@ const resolutionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
     },
     async (request) => {
-      const { limit, cursor, project, version, since } = request.query
+      const { limit, cursor, project, version, since, until } = request.query
+      const range = timeRange(
+        since ? requestTimestamp(since, 'since') : undefined,
+        until ? requestTimestamp(until, 'until') : undefined,
+        new Date()
+      )
       const { image, projects } = await readableLog(app.db, request.principal, request.params.code, project)
       const after = cursor ? decodeCursor(cursor, ['date', 'id'] as const) : undefined
-      const filter = {
-        imageId: image.id,
-        projects,
-        ...(version ? { version } : {}),
-        ...(since ? { since: requestTimestamp(since, 'since') } : {})
-      }
+      const filter = { imageId: image.id, projects, ...range, ...(version ? { version } : {}) }
       const rows = await listResolutions(app.db, filter, limit + 1, after && { resolvedAt: after[0], id: after[1] })
       return keysetPage(
         rows,
@@ -64,11 +74,14 @@ const resolutionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['resolve'],
         summary: 'The projects that resolved one version, with counts and last time (images:read)',
         params: UsageParams,
+        querystring: UsageQuery,
         response: { 200: ref(VersionUsageSchema, 'Projects that resolved the version'), ...problemResponses(...AUTH_PROBLEMS, 404) }
       }
     },
     async (request) => {
       const { code, version } = request.params
+      const { window } = request.query
+      const since = windowStart(window, app.config.RESOLUTION_RETENTION_DAYS, new Date())
       const { image, projects } = await readableLog(app.db, request.principal, code, undefined)
       // The schema's pattern is version-number's own, so the text parses.
       if (!(await versionExists(app.db, image.id, parseVersion(version) as VersionNumber))) {
@@ -78,8 +91,14 @@ const resolutionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
           { image: code, version }
         )
       }
-      const usage = await versionUsage(app.db, image.id, version, projects)
-      return { image: code, version, projects: usage.map((u) => ({ ...u, lastResolvedAt: u.lastResolvedAt.toISOString() })) }
+      const usage = await versionUsage(app.db, image.id, version, projects, since)
+      return {
+        image: code,
+        version,
+        window,
+        since: since.toISOString(),
+        projects: usage.map((u) => ({ ...u, lastResolvedAt: u.lastResolvedAt.toISOString() }))
+      }
     }
   )
 }

@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import { Page, PageQuery, ProjectId, Timestamp, ref } from '../http/schemas.js'
 import { ImageCode } from '../images/images.schemas.js'
 import { VERSION_PATTERN } from '../versions/version-number.js'
+import { DEFAULT_LOG_WINDOW, LogWindow } from './log-window.js'
 
 const VersionText = Type.String({ pattern: VERSION_PATTERN, description: 'An exact version M.m.p', examples: ['1.4.2'] })
 
@@ -46,12 +47,14 @@ export const VersionUsageSchema = Type.Object(
   {
     image: Type.String(),
     version: Type.String(),
+    window: Type.String({ description: 'How far back the log was read', examples: [DEFAULT_LOG_WINDOW] }),
+    since: { ...Timestamp, description: 'The start of the window' },
     projects: Type.Array(
       Type.Object(
         { project: ProjectId, resolutions: Type.Integer({ minimum: 1 }), lastResolvedAt: Timestamp },
         { additionalProperties: false }
       ),
-      { description: 'Projects that resolved the version, most recent first (within the log retention)' }
+      { description: 'Projects that resolved the version in the window, most recent first' }
     )
   },
   {
@@ -63,6 +66,8 @@ export const VersionUsageSchema = Type.Object(
       {
         image: 'node-20',
         version: '1.4.2',
+        window: '30d',
+        since: '2026-10-27T18:00:00.000Z',
         projects: [{ project: 'payments-ci', resolutions: 212, lastResolvedAt: '2026-11-26T18:00:00.000Z' }]
       }
     ]
@@ -77,12 +82,18 @@ export const ResolutionsQuery = Type.Object(
     ...PageQuery,
     project: Type.Optional(ProjectId),
     version: Type.Optional(VersionText),
-    since: Type.Optional({ ...Timestamp, description: 'Only resolutions at or after this time' })
+    since: Type.Optional({
+      ...Timestamp,
+      description: `Only resolutions at or after this time; by default ${DEFAULT_LOG_WINDOW} before until (or now). Every read of the log is bounded by time.`
+    }),
+    until: Type.Optional({ ...Timestamp, description: 'Only resolutions before this time; by default none (up to now)' })
   },
   { additionalProperties: false }
 )
 
 export const UsageParams = Type.Object({ code: ImageCode, version: VersionText }, { additionalProperties: false })
+
+export const UsageQuery = Type.Object({ window: LogWindow }, { additionalProperties: false })
 
 export const ResolutionRecordPageSchema = Page('ResolutionRecordPage', ref(ResolutionRecordSchema), 'A page of resolutions, newest first', [
   { items: [RESOLUTION_RECORD_EXAMPLE], nextCursor: null }

@@ -1,7 +1,8 @@
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { build } from '../helpers/app.js'
-import { insertResolutions, type ResolutionRecord } from '../../src/resolution-log/log-inserts.js'
+import type { ResolutionRecord } from '../../src/resolution-log/log-inserts.js'
+import { insertLogRows } from '../helpers/log-rows.js'
 import { insertImage, insertVersion, setStatus } from '../resolve/fixtures.js'
 
 const HOUR = 3_600_000
@@ -40,7 +41,7 @@ t.test('impact: who a release would move, and who is on a released version', asy
     firstResolvedAt: at,
     resolvedAt: at
   })
-  await insertResolutions(app.db, randomUUID(), [
+  await insertLogRows(app.db, [
     row(tools, 'payments', 'pay-main', '1.latest', '1.4.2', 5, ago(48 * HOUR)),
     row(tools, 'payments', 'pay-main', '1.*', '1.4.3', 1, ago(24 * HOUR)),
     row(tools, 'payments', null, '1.latest', '1.4.3', 2, ago(72 * HOUR)),
@@ -187,7 +188,7 @@ t.test('impact: who a release would move, and who is on a released version', asy
 
   await t.test('at most 500 rows, the least resolved left out; totals count every row', async (t) => {
     const many = Array.from({ length: 501 }, (_, i) => row(tools, 'ci', `p-${i}`, '1.3.0', '1.3.0', i + 1, ago(HOUR)))
-    await insertResolutions(app.db, randomUUID(), many)
+    await insertLogRows(app.db, many)
     const body = (await impact('1.3.0')).json()
     t.equal(body.resolvers.length, 500)
     t.equal(body.truncated, true)

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { build } from '../helpers/app.js'
 import { maintainLog } from '../../src/resolution-log/retention.js'
+import { insertLogRows } from '../helpers/log-rows.js'
 import { dayPartition } from '../../src/resolution-log/log-partitions.js'
 import { ensurePartitionsFor, listPartitions } from '../../src/resolution-log/log-partitions.repository.js'
 import { digestOf, insertImage, insertVersion } from '../resolve/fixtures.js'
@@ -219,6 +220,49 @@ t.test('the resolution log answers "which pipelines ran which version"', async (
     const builds = await app.db.selectFrom('resolutions').select('build').where('build', 'in', ['doomed', 'survivor']).execute()
     t.same(builds, [{ build: 'survivor' }])
     await app.db.deleteFrom('resolutions').where('build', '=', 'survivor').execute()
+  })
+
+  await t.test('every read of the log is bounded by time: 30 days unless the request says otherwise', async (t) => {
+    const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000)
+    const row = (build: string, at: Date) => ({
+      imageId: tools.id,
+      spec: '1.latest',
+      version: '1.1.0',
+      status: 'released',
+      digest: digestOf('tools', '1.1.0'),
+      project: 'payments',
+      pipeline: 'pay-main',
+      build,
+      tokenId: null,
+      count: 1,
+      firstResolvedAt: at,
+      resolvedAt: at
+    })
+    await insertLogRows(app.db, [row('40-days-ago', daysAgo(40)), row('10-days-ago', daysAgo(10))])
+    const builds = async (query: string) => (await list(query)).json().items.map((i: { build: string }) => i.build) as string[]
+    t.same((await builds('?project=payments')).slice(-2), ['b1', '10-days-ago'], 'the default window leaves the older row out')
+    t.same((await builds(`?project=payments&since=${daysAgo(50).toISOString()}`)).slice(-2), ['10-days-ago', '40-days-ago'])
+    t.same(await builds(`?project=payments&until=${daysAgo(5).toISOString()}`), ['10-days-ago'], 'until, and 30 days before it')
+    t.same(await builds(`?project=payments&until=${daysAgo(20).toISOString()}`), ['40-days-ago'])
+    t.same(await builds(`?until=${beforeLast.toISOString()}&since=${daysAgo(1).toISOString()}`), ['b3', 'b2', 'b1'])
+    const backwards = await list(`?since=${beforeLast.toISOString()}&until=${daysAgo(1).toISOString()}`)
+    t.equal(backwards.statusCode, 400)
+    t.match(backwards.json(), { code: 'VALIDATION_FAILED', errors: [{ path: 'querystring.since', message: 'must be before until' }] })
+
+    const usage = async (query = '') => call({ method: 'GET', url: `/v1/images/tools/versions/1.1.0/usage${query}` })
+    const payments = (body: { projects: Array<{ project: string; resolutions: number }> }) =>
+      body.projects.find((p) => p.project === 'payments')?.resolutions
+    const byDefault = (await usage()).json()
+    t.equal(byDefault.window, '30d')
+    t.ok(Math.abs(Date.parse(byDefault.since) - daysAgo(30).getTime()) < 60_000, 'since is 30 days back')
+    t.equal(payments(byDefault), 3, 'b1, b3 and the row of 10 days ago')
+    t.equal(payments((await usage('?window=60d')).json()), 4)
+    t.equal(payments((await usage('?window=240h')).json()), 2, 'ten days exactly leave the row of 10 days ago out')
+    const tooLong = await usage(`?window=${app.config.RESOLUTION_RETENTION_DAYS + 1}d`)
+    t.equal(tooLong.statusCode, 400)
+    t.match(tooLong.json(), { code: 'VALIDATION_FAILED', errors: [{ path: 'querystring.window' }] })
+    t.equal((await usage('?window=0d')).statusCode, 400)
+    await app.db.deleteFrom('resolutions').where('build', 'in', ['40-days-ago', '10-days-ago']).execute()
   })
 
   await t.test('the buffer is flushed when the app closes', async (t) => {
