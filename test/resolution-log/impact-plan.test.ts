@@ -1,5 +1,4 @@
 import t from 'tap'
-import { randomUUID } from 'node:crypto'
 import { sql } from 'kysely'
 import { build } from '../helpers/app.js'
 import { resolversQuery, type ResolverFilter } from '../../src/resolution-log/impact.repository.js'

@@ -1,5 +1,4 @@
 import t from 'tap'
-import { randomUUID } from 'node:crypto'
 import { build } from '../helpers/app.js'
 import type { ResolutionRecord } from '../../src/resolution-log/log-inserts.js'
 import { insertLogRows } from '../helpers/log-rows.js'

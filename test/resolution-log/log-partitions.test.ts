@@ -24,7 +24,7 @@ t.test('a row belongs to the partition of its UTC day', async (t) => {
   t.equal(dayPartition('resolutions', at('2026-12-02T01:00:00+02:00')).name, 'resolutions_p20261201', 'UTC, not the offset given')
 })
 
-t.test('every time falls inside its partition, and names read back as the same day', async (t) => {
+t.test('every time falls inside its partition, and names read back as the same day', async () => {
   fc.assert(
     fc.property(fc.date({ min: at('2000-01-01T00:00:00Z'), max: at('2099-12-31T23:59:59Z'), noInvalidDate: true }), (time) => {
       const p = dayPartition('resolutions', time)
