@@ -55,8 +55,9 @@ export class BatchWriter<T> {
   private lastWarnAt = 0
 
   constructor(private readonly options: BatchWriterOptions<T>) {
-    // A batch's parameters are built in one event-loop turn, which holds up every request behind
-    // it: the batch size bounds that pause (docs/benchmarks.md has the figures).
+    // On the embedded database a batch's parameters are built in one event-loop turn, which holds up
+    // every request behind it: the batch size bounds that pause. (COPY, on PostgreSQL, builds its
+    // text a chunk per turn: copy-log-writer.ts.)
     this.batchSize = options.batchSize ?? 500
     const maxBuffered = options.maxBuffered ?? 50_000
     this.buffer = options.coalesce ? new CoalescingBuffer(maxBuffered, options.coalesce) : new ListBuffer(maxBuffered)

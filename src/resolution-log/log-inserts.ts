@@ -10,7 +10,8 @@ export type ResolutionRecord = Omit<ResolutionRow, 'id'>
 export type GrantRecord = Omit<PullSecretGrantRow, 'id'>
 
 /**
- * Appends a batch in one statement. Arrays + unnest keep the statement small whatever the batch
+ * Appends a batch in one statement: the embedded PGlite database's path (PostgreSQL's is COPY, see
+ * copy-log-writer.ts). Arrays + unnest keep the statement small whatever the batch
  * size; the join drops rows of an image deleted since they were buffered (the table has no
  * foreign key, see the migration), and ids follow the order of resolution. The batch's id is
  * recorded by the same statement, and a batch already recorded adds no rows: a retry after a

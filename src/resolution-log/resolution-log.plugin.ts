@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import { BufferedResolutionLog } from './resolution-log.js'
 import { ResolutionLogMetrics } from './resolution-log-metrics.js'
+import { logWriterFor } from './log-writer.js'
 import { deleteImageResolutions } from './resolutions.repository.js'
 import { startLogMaintenance } from './retention.js'
 import impactRoutes from './impact.routes.js'
@@ -16,7 +17,7 @@ declare module 'fastify' {
 
 export default fp(
   async function resolutionLog(app: FastifyInstance) {
-    const log = new BufferedResolutionLog(app.db, app.log, new ResolutionLogMetrics(app.metrics))
+    const log = new BufferedResolutionLog(logWriterFor(app.database), app.log, new ResolutionLogMetrics(app.metrics))
     app.decorate('resolutionLog', log)
     // No foreign key to images (see the migration): a deleted image's log goes when its deletion is
     // announced, on the replica that deleted it before the deletion is answered. Other replicas

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
-import type { Db } from '../db/schema.js'
 import { BatchWriter } from './batch-writer.js'
-import { insertGrants, type GrantRecord, insertResolutions, type ResolutionRecord } from './log-inserts.js'
+import type { GrantRecord, ResolutionRecord } from './log-inserts.js'
+import type { LogWriter } from './log-writer.js'
 import { resolutionCoalescing } from './resolution-coalescing.js'
 import type { BufferedLogs, LogName, ResolutionLogMetrics } from './resolution-log-metrics.js'
 
@@ -23,9 +23,10 @@ export class BufferedResolutionLog implements ResolutionLog, BufferedLogs {
   private readonly resolutions: BatchWriter<ResolutionRecord>
   private readonly grants: BatchWriter<GrantRecord>
 
-  constructor(db: Db, log: FastifyBaseLogger, metrics?: ResolutionLogMetrics) {
-    const writeResolutions = (rows: ResolutionRecord[], batchId: string) => insertResolutions(db, batchId, rows)
-    const writeGrants = (rows: GrantRecord[], batchId: string) => insertGrants(db, batchId, rows)
+  /** `writer` writes the batches: see logWriterFor. */
+  constructor(writer: LogWriter, log: FastifyBaseLogger, metrics?: ResolutionLogMetrics) {
+    const writeResolutions = (rows: ResolutionRecord[], batchId: string) => writer.resolutions(rows, batchId)
+    const writeGrants = (rows: GrantRecord[], batchId: string) => writer.grants(rows, batchId)
     this.resolutions = new BatchWriter({
       name: 'resolution log',
       log,

@@ -1,8 +1,11 @@
 import t from 'tap'
+import type { FastifyInstance } from 'fastify'
 import pino from 'pino'
 import { Writable } from 'node:stream'
 import { BatchWriter } from '../../src/resolution-log/batch-writer.js'
-import { insertGrants, type GrantRecord, insertResolutions, type ResolutionRecord } from '../../src/resolution-log/log-inserts.js'
+import type { GrantRecord, ResolutionRecord } from '../../src/resolution-log/log-inserts.js'
+import { copyLogWriter } from '../../src/resolution-log/copy-log-writer.js'
+import { insertLogWriter, type LogWriter } from '../../src/resolution-log/log-writer.js'
 import { isDatabaseUnavailable } from '../../src/db/unavailable.js'
 import { build } from '../helpers/app.js'
 import { insertImage } from '../resolve/fixtures.js'
@@ -335,83 +338,91 @@ t.test('a batch the database refuses (not an outage) is dropped and reported, so
 // included, may well have been applied.
 const cutAfterCommit = () => new Error('Connection terminated unexpectedly')
 
-t.test('a write applied by the database whose answer was lost is retried as the same batch and recorded once', async (t) => {
-  const { app } = await build(t)
-  t.ok(isDatabaseUnavailable(cutAfterCommit()), 'the writer takes it for an outage')
-  const image = await insertImage(app.db, 'tools', { visibilityPublic: true })
-  const at = new Date('2026-12-01T10:00:00.000Z')
+const writers: Array<[string, (app: FastifyInstance) => LogWriter]> = [
+  ['insert', (app) => insertLogWriter(app.db)],
+  ['COPY', (app) => copyLogWriter(app.database.pool!)]
+]
 
-  await t.test('resolutions', async (t) => {
-    const { log } = capture()
-    const attempts: Array<{ id: string; rows: ResolutionRecord[] }> = []
-    const writer = new BatchWriter<ResolutionRecord>({
-      name: 'test',
-      log,
-      flushIntervalMs: 60_000,
-      write: async (rows, id) => {
-        attempts.push({ id, rows: [...rows] })
-        await insertResolutions(app.db, id, rows)
-        if (attempts.length === 1) throw cutAfterCommit()
-      }
-    })
-    const record = (build: string): ResolutionRecord => ({
-      imageId: image.id,
-      spec: '1.latest',
-      version: '1.0.0',
-      status: 'released',
-      digest: 'sha256:x',
-      project: 'payments',
-      pipeline: 'main',
-      build,
-      tokenId: null,
-      count: 1,
-      firstResolvedAt: at,
-      resolvedAt: at
-    })
-    writer.push(record('r1'))
-    writer.push(record('r2'))
-    await writer.flush()
-    t.equal(writer.buffered, 2, 'the writer could not know the batch was written')
-    await writer.flush()
-    t.equal(attempts.length, 2)
-    t.equal(attempts[1]?.id, attempts[0]?.id, 'same id')
-    t.same(attempts[1]?.rows, attempts[0]?.rows, 'same rows')
-    const rows = await app.db.selectFrom('resolutions').select('build').where('imageId', '=', image.id).orderBy('id').execute()
-    t.same(rows, [{ build: 'r1' }, { build: 'r2' }], 'recorded once')
-    t.equal(writer.buffered, 0)
-    await writer.close()
-  })
+for (const [name, writerOf] of writers)
+  t.test(`${name}: a write applied by the database whose answer was lost is retried as the same batch and recorded once`, async (t) => {
+    const { app } = await build(t)
+    const logWriter = writerOf(app)
+    t.ok(isDatabaseUnavailable(cutAfterCommit()), 'the writer takes it for an outage')
+    const image = await insertImage(app.db, 'tools', { visibilityPublic: true })
+    // Today: a day the log has a partition for.
+    const at = new Date()
 
-  await t.test('pull-secret grants', async (t) => {
-    const { log } = capture()
-    const attempts: string[] = []
-    const writer = new BatchWriter<GrantRecord>({
-      name: 'test',
-      log,
-      flushIntervalMs: 60_000,
-      write: async (rows, id) => {
-        attempts.push(id)
-        await insertGrants(app.db, id, rows)
-        if (attempts.length === 1) throw cutAfterCommit()
-      }
+    await t.test('resolutions', async (t) => {
+      const { log } = capture()
+      const attempts: Array<{ id: string; rows: ResolutionRecord[] }> = []
+      const writer = new BatchWriter<ResolutionRecord>({
+        name: 'test',
+        log,
+        flushIntervalMs: 60_000,
+        write: async (rows, id) => {
+          attempts.push({ id, rows: [...rows] })
+          await logWriter.resolutions(rows, id)
+          if (attempts.length === 1) throw cutAfterCommit()
+        }
+      })
+      const record = (build: string): ResolutionRecord => ({
+        imageId: image.id,
+        spec: '1.latest',
+        version: '1.0.0',
+        status: 'released',
+        digest: 'sha256:x',
+        project: 'payments',
+        pipeline: 'main',
+        build,
+        tokenId: null,
+        count: 1,
+        firstResolvedAt: at,
+        resolvedAt: at
+      })
+      writer.push(record('r1'))
+      writer.push(record('r2'))
+      await writer.flush()
+      t.equal(writer.buffered, 2, 'the writer could not know the batch was written')
+      await writer.flush()
+      t.equal(attempts.length, 2)
+      t.equal(attempts[1]?.id, attempts[0]?.id, 'same id')
+      t.same(attempts[1]?.rows, attempts[0]?.rows, 'same rows')
+      const rows = await app.db.selectFrom('resolutions').select('build').where('imageId', '=', image.id).orderBy('id').execute()
+      t.same(rows, [{ build: 'r1' }, { build: 'r2' }], 'recorded once')
+      t.equal(writer.buffered, 0)
+      await writer.close()
     })
-    writer.push({
-      credentialId: image.id,
-      imageId: image.id,
-      version: '1.0.0',
-      project: 'payments',
-      pipeline: null,
-      build: 'g1',
-      tokenId: image.id,
-      tokenName: 'engine',
-      grantedAt: at
+
+    await t.test('pull-secret grants', async (t) => {
+      const { log } = capture()
+      const attempts: string[] = []
+      const writer = new BatchWriter<GrantRecord>({
+        name: 'test',
+        log,
+        flushIntervalMs: 60_000,
+        write: async (rows, id) => {
+          attempts.push(id)
+          await logWriter.grants(rows, id)
+          if (attempts.length === 1) throw cutAfterCommit()
+        }
+      })
+      writer.push({
+        credentialId: image.id,
+        imageId: image.id,
+        version: '1.0.0',
+        project: 'payments',
+        pipeline: null,
+        build: 'g1',
+        tokenId: image.id,
+        tokenName: 'engine',
+        grantedAt: at
+      })
+      await writer.flush()
+      await writer.flush()
+      t.equal(attempts.length, 2)
+      t.equal(attempts[1], attempts[0], 'same id')
+      const rows = await app.db.selectFrom('pullSecretGrants').select('build').where('imageId', '=', image.id).execute()
+      t.same(rows, [{ build: 'g1' }], 'recorded once')
+      await writer.close()
     })
-    await writer.flush()
-    await writer.flush()
-    t.equal(attempts.length, 2)
-    t.equal(attempts[1], attempts[0], 'same id')
-    const rows = await app.db.selectFrom('pullSecretGrants').select('build').where('imageId', '=', image.id).execute()
-    t.same(rows, [{ build: 'g1' }], 'recorded once')
-    await writer.close()
   })
-})
