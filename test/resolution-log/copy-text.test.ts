@@ -2,7 +2,7 @@ import t from 'tap'
 import fc from 'fast-check'
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
-import { copyChunk, copyText, grantLine, resolutionLine } from '../../src/resolution-log/copy-text.js'
+import { copyChunk, copyText, copyTime, grantLine, resolutionLine } from '../../src/resolution-log/copy-text.js'
 import { copyLogWriter } from '../../src/resolution-log/copy-log-writer.js'
 import type { GrantRecord, ResolutionRecord } from '../../src/resolution-log/log-inserts.js'
 import { build } from '../helpers/app.js'
@@ -16,6 +16,19 @@ t.test('copyText escapes what COPY text reads as structure, and only that', asyn
   t.equal(copyText('a\\b\tc\nd\re'), 'a\\\\b\\tc\\nd\\re')
   t.equal(copyText('\\.'), '\\\\.', 'the end-of-data marker cannot be formed')
   t.equal(copyText('é 😀 "q" \'s\' ,;|\b\f\v'), 'é 😀 "q" \'s\' ,;|\b\f\v', 'other characters go as they are')
+})
+
+t.test('copyTime writes what toISOString does, for any time, in any order', async (t) => {
+  // Near times (the usual batch) and far ones, including before 1970 and past 9999.
+  const near = fc.integer({ min: -3000, max: 3000 }).map((offset) => new Date(Date.UTC(2026, 11, 2, 4, 0, 0) + offset))
+  const any = fc.date({ min: new Date(-8_640_000_000_000_000), max: new Date(8_640_000_000_000_000), noInvalidDate: true })
+  fc.assert(
+    fc.property(fc.array(fc.oneof(near, any), { maxLength: 20 }), (times) => {
+      for (const time of times) assert.equal(copyTime(time), time.toISOString())
+    })
+  )
+  t.pass('equal to toISOString')
+  t.throws(() => copyTime(new Date(Number.NaN)), RangeError, 'an invalid date is refused, as toISOString refuses it')
 })
 
 const IMAGE = '0a4c5b1e-0000-4000-8000-000000000001'
