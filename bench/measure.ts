@@ -8,6 +8,12 @@ export interface Target {
   connections: number
   /** A new path per request (random images), instead of the url's own. */
   path?: () => string
+  /** Called just before each of the target's measured rounds (numbered from 0; not the warm-up). */
+  before?: (round: number) => void
+  /** Called after each measured round and the settle pause after it (so what the round left behind is in). */
+  after?: (round: number) => void
+  /** Each response's status, the warm-up's included. */
+  onStatus?: (status: number) => void
 }
 
 export interface Figures {
@@ -62,8 +68,10 @@ function options(target: Target, duration: number) {
 async function measureOnce(target: Target, seconds: number): Promise<Figures> {
   const times: number[] = []
   const run = autocannon(options(target, seconds))
+  const onStatus = target.onStatus
   run.on('response', (_client, status, _bytes, ms) => {
     if (status === 200) times.push(ms)
+    onStatus?.(status)
   })
   const result = await run
   times.sort((a, b) => a - b)
@@ -92,15 +100,22 @@ export async function measureInRounds(
   warmupSeconds: number,
   settleMs: number
 ): Promise<Map<string, Measured>> {
-  for (const target of targets) await autocannon(options(target, warmupSeconds))
+  for (const target of targets) {
+    const warmup = autocannon(options(target, warmupSeconds))
+    const onStatus = target.onStatus
+    if (onStatus) warmup.on('response', (_client, status) => onStatus(status))
+    await warmup
+  }
   const perRound = new Map<string, Figures[]>(targets.map((t) => [t.label, []]))
   for (let round = 0; round < rounds; round++) {
     for (let k = 0; k < targets.length; k++) {
       const target = targets[(round + k) % targets.length] as Target
+      target.before?.(round)
       perRound.get(target.label)?.push(await measureOnce(target, seconds))
       // What a target leaves behind (the resolution log flushes every second, PostgreSQL writes it)
       // must not run during the next target's measurement.
       await setTimeout(settleMs)
+      target.after?.(round)
     }
   }
   const measured = new Map<string, Measured>()

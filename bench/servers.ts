@@ -1,71 +1,15 @@
-// The servers the benchmark measures, in a process of their own so the load generator does not
+// The services the benchmark measures, in a process of their own so the load generator does not
 // share their event loop: the service with the resolve cache, the service without it
-// (RESOLVE_CACHE=false) on the small database and on the big one, and a bare Fastify route
-// answering a JSON body of the same size. Prints one JSON line with their ports when ready;
-// stops on SIGTERM.
-import Fastify, { type FastifyInstance } from 'fastify'
-import { Writable } from 'node:stream'
-import { buildApp } from '../src/app.js'
-import { loadConfig } from '../src/config.js'
+// (RESOLVE_CACHE=false) on the small database and on the big one, and the service with the cache on
+// the job-start database (100 images, its resolution log holding only the job-start workload's
+// rows). The bare route runs in a process of its own (bare-server.ts). Prints one JSON line with
+// the ports, the token and the body the bare route answers when ready; stops on SIGTERM.
+import type { FastifyInstance } from 'fastify'
+import { ADMIN_TOKEN, JOB_IMAGES, seed, service } from './service.js'
 
-export const ADMIN_TOKEN = 'cis_bench-admin-token-0123456789abcdefghijklmnop'
 export const SMALL_IMAGE = 'bench-tools'
 /** Like SMALL_IMAGE, but its newest version is rolling out: stage 2 of 2 reached (one project, then 50 %). */
 export const ROLLOUT_IMAGE = 'bench-rollout'
-
-// The service's production defaults (LOG_LEVEL=info), with the lines thrown away.
-const logStream = new Writable({ write: (_chunk, _encoding, done) => done() })
-
-async function service(databaseUrl: string, cache: boolean) {
-  const config = loadConfig({
-    DATABASE_URL: databaseUrl,
-    ADMIN_TOKEN,
-    CREDENTIALS_KEY: Buffer.alloc(32, 1).toString('base64'),
-    RESOLVE_CACHE: String(cache),
-    // The limiter runs as in production; its budget is raised only because one token here sends
-    // far more than a pipeline engine's minute (resolve and the floor share it).
-    RATE_LIMIT_RESOLVE_PER_MINUTE: String(1_000_000_000)
-  })
-  return buildApp({ config, logStream })
-}
-
-/** Ten released versions of one public image. */
-async function seed(app: FastifyInstance, code = SMALL_IMAGE): Promise<string> {
-  const image = await app.db
-    .insertInto('images')
-    .values({
-      code,
-      name: code,
-      ownerProject: 'owner-proj',
-      debugProject: 'debug-proj',
-      createdBy: 'bench',
-      visibilityPublic: true
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow()
-  for (let minor = 0; minor < 10; minor++) {
-    await app.db
-      .insertInto('imageVersions')
-      .values({
-        imageId: image.id,
-        major: 1,
-        minor,
-        patch: 0,
-        status: 'released',
-        registry: 'registry.example.com',
-        repository: `bench/${code}`,
-        tag: `1.${minor}.0`,
-        digest: `sha256:${String(minor).repeat(64)}`,
-        platforms: JSON.stringify([
-          { os: 'linux', architecture: 'amd64' },
-          { os: 'linux', architecture: 'arm64', variant: 'v8' }
-        ]),
-        submittedBy: 'bench'
-      })
-      .execute()
-  }
-  return image.id
-}
 
 /** The image's newest version (1.9.0) rolling out: one listed project, then half of the others. */
 async function startRollout(app: FastifyInstance, imageId: string): Promise<void> {
@@ -93,16 +37,24 @@ async function startRollout(app: FastifyInstance, imageId: string): Promise<void
 const cached = await service(process.env.BENCH_DATABASE_URL as string, true)
 const uncached = await service(process.env.BENCH_DATABASE_URL as string, false)
 const uncachedBig = await service(process.env.BENCH_BIG_DATABASE_URL as string, false)
+const jobs = await service(process.env.BENCH_JOBS_DATABASE_URL as string, true)
 
 // The floor of the service: the same hooks, token check and logging as resolve (its log level
 // too), answering a fixed body. What separates it from the bare route is not resolve's work.
 let body: Record<string, unknown> = {}
 // Tagged as resolve so it pays the same rate-limit check under the same budget.
 cached.get('/bench/floor/:code/resolve', { logLevel: 'warn', schema: { hide: true, tags: ['resolve'] } }, async () => body)
+// After the job-start rounds: everything buffered written, so the log can be checked against what
+// the load generator was answered.
+jobs.post('/bench/flush-log', { schema: { hide: true }, config: { public: true } }, async () => {
+  await jobs.resolutionLog.flush()
+  return { dropped: jobs.resolutionLog.droppedIn('resolutions'), buffered: jobs.resolutionLog.bufferedIn('resolutions') }
+})
 
-await seed(cached)
+await seed(cached, SMALL_IMAGE)
 await startRollout(cached, await seed(cached, ROLLOUT_IMAGE))
-await seed(uncachedBig)
+await seed(uncachedBig, SMALL_IMAGE)
+for (let n = 1; n <= JOB_IMAGES; n++) await seed(jobs, `job-${n}`)
 const created = await cached.inject({
   method: 'POST',
   url: '/v1/tokens',
@@ -110,13 +62,14 @@ const created = await cached.inject({
   payload: { name: 'pipeline-engine', scopes: ['resolve'] }
 })
 const token = created.json<{ token: string }>().token
-// The same token in the big database: its row is copied, so the secret is valid on both.
+// The same token in the other databases: its row is copied, so the secret is valid in each.
 const {
   id: _id,
   createdAt: _createdAt,
   ...tokenRow
 } = await cached.db.selectFrom('apiTokens').selectAll().where('name', '=', 'pipeline-engine').executeTakeFirstOrThrow()
 await uncachedBig.db.insertInto('apiTokens').values(tokenRow).execute()
+await jobs.db.insertInto('apiTokens').values(tokenRow).execute()
 
 const sample = await cached.inject({
   method: 'GET',
@@ -126,16 +79,11 @@ const sample = await cached.inject({
 if (sample.statusCode !== 200) throw new Error(`resolve failed: ${sample.statusCode} ${sample.body}`)
 body = sample.json<Record<string, unknown>>()
 
-// Asked the same URL with the same headers as resolve, so the load generator and the kernel do the
-// same work for both and the difference is the server's.
-const bare = Fastify()
-bare.get('/v1/images/:code/resolve', async () => body)
-
-const apps = [cached, uncached, uncachedBig, bare]
+const apps = [cached, uncached, uncachedBig, jobs]
 for (const app of apps) await app.listen({ host: '127.0.0.1', port: 0 })
 const port = (app: FastifyInstance) => (app.server.address() as { port: number }).port
 process.stdout.write(
-  `${JSON.stringify({ cached: port(cached), uncached: port(uncached), uncachedBig: port(uncachedBig), bare: port(bare), token, bodyBytes: sample.body.length })}\n`
+  `${JSON.stringify({ cached: port(cached), uncached: port(uncached), uncachedBig: port(uncachedBig), jobs: port(jobs), token, body: sample.body })}\n`
 )
 
 process.on('SIGTERM', async () => {
