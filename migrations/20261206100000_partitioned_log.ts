@@ -7,8 +7,9 @@ import { sql, type Kysely } from 'kysely'
 // the next few, and copies the rows over.
 //
 // Fewer indexes: no primary key (nothing looks a row up by id: pages are keyed on (time, id), which
-// the indexes below end with, and ids stay unique by their sequence) and no BRIN (retention no
-// longer scans by time). Each index left serves a query path of the API.
+// the indexes end with, and ids stay unique by their sequence) and no BRIN (retention no longer
+// scans by time). The day being written keeps one index; the others each serve one read of the
+// API and are built per day once it has closed.
 
 const DAY_MS = 86_400_000
 const AHEAD_DAYS = 7
@@ -40,13 +41,17 @@ const RESOLUTIONS: LogTable = {
     first_resolved_at timestamptz not null,
     resolved_at timestamptz not null,
     constraint resolutions_times_ordered check (first_resolved_at <= resolved_at)`,
-  indexes: [
-    'create index resolutions_image_time_idx on resolutions (image_id, resolved_at desc, id desc)',
-    'create index resolutions_image_project_time_idx on resolutions (image_id, project, resolved_at desc, id desc)',
-    'create index resolutions_image_version_time_idx on resolutions (image_id, version, resolved_at desc, id desc) include (project, count)',
-    'create index resolutions_image_spec_time_idx on resolutions (image_id, spec, resolved_at desc) include (project, pipeline, count)'
-  ]
+  indexes: ['create index resolutions_image_time_idx on resolutions (image_id, resolved_at desc, id desc)']
 }
+
+// The other indexes of the log are per day, built once a day has closed (an hour after it ends), by
+// the service from then on (src/resolution-log/log-partitions.ts); here for the days copied over.
+const CLOSED_DAY_INDEXES: Record<string, string> = {
+  image_project_time_idx: '(image_id, project, resolved_at desc, id desc)',
+  image_version_time_idx: '(image_id, version, resolved_at desc, id desc) include (project, count)',
+  image_spec_time_idx: '(image_id, spec, resolved_at desc) include (project, pipeline, count)'
+}
+const CLOSED_AFTER_MS = 3_600_000
 
 const GRANTS: LogTable = {
   name: 'pull_secret_grants',
@@ -89,9 +94,15 @@ async function partition(db: Kysely<unknown>, table: LogTable): Promise<void> {
   await sql.raw(`insert into ${table.name} (${table.columns}) select ${table.columns} from ${old}`).execute(db)
   await sql.raw(`drop table ${old}`).execute(db)
   for (const index of table.indexes) await sql.raw(index).execute(db)
+  if (table.name !== 'resolutions') return
+  for (let day = first; day + DAY_MS + CLOSED_AFTER_MS <= Date.now(); day += DAY_MS) {
+    for (const [suffix, columns] of Object.entries(CLOSED_DAY_INDEXES))
+      await sql.raw(`create index resolutions_p${dayName(day)}_${suffix} on resolutions_p${dayName(day)} ${columns}`).execute(db)
+  }
 }
 
 async function unpartition(db: Kysely<unknown>, table: LogTable, oldIndexes: string[]): Promise<void> {
+  // The indexes of the days go with the partitioned table.
   const partitioned = `${table.name}_partitioned`
   await sql.raw(`alter table ${table.name} rename to ${partitioned}`).execute(db)
   await sql.raw(`alter sequence ${table.name}_id_seq owned by none`).execute(db)
@@ -109,6 +120,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  await unpartition(db, RESOLUTIONS, ['create index resolutions_resolved_at_brin on resolutions using brin (resolved_at)'])
+  await unpartition(db, RESOLUTIONS, [
+    'create index resolutions_image_project_time_idx on resolutions (image_id, project, resolved_at desc, id desc)',
+    'create index resolutions_image_version_time_idx on resolutions (image_id, version, resolved_at desc, id desc) include (project, count)',
+    'create index resolutions_image_spec_time_idx on resolutions (image_id, spec, resolved_at desc) include (project, pipeline, count)',
+    'create index resolutions_resolved_at_brin on resolutions using brin (resolved_at)'
+  ])
   await unpartition(db, GRANTS, ['create index pull_secret_grants_granted_at_brin on pull_secret_grants using brin (granted_at)'])
 }

@@ -11,6 +11,7 @@ import * as eventFeedWebhooks from './20261203100000_event_feed_and_webhooks.js'
 import * as verificationSignatures from './20261204100000_verification_and_signatures.js'
 import * as releaseSafety from './20261205100000_release_safety.js'
 import * as partitionedLog from './20261206100000_partitioned_log.js'
+import * as usageDays from './20261207100000_resolution_usage_days.js'
 
 // Frozen list, in order: add new files at the end, never edit one that has landed.
 export const migrations: Record<string, Migration> = {
@@ -25,5 +26,6 @@ export const migrations: Record<string, Migration> = {
   '20261203100000_event_feed_and_webhooks': eventFeedWebhooks,
   '20261204100000_verification_and_signatures': verificationSignatures,
   '20261205100000_release_safety': releaseSafety,
-  '20261206100000_partitioned_log': partitionedLog
+  '20261206100000_partitioned_log': partitionedLog,
+  '20261207100000_resolution_usage_days': usageDays
 }

@@ -9,6 +9,7 @@ import type { IdempotencyKeysTable } from '../idempotency/idempotency.table.js'
 import type { ResolutionsTable } from '../resolution-log/resolutions.table.js'
 import type { PullSecretGrantsTable } from '../resolution-log/pull-secret-grants.table.js'
 import type { LogBatchesTable } from '../resolution-log/log-batches.table.js'
+import type { LogRollupsTable, ResolutionUsageDaysTable } from '../resolution-log/usage-days.table.js'
 import type {
   WebhookDeliveriesTable,
   WebhookDeliveryAttemptsTable,
@@ -32,6 +33,8 @@ export interface DB {
   resolutions: ResolutionsTable
   pullSecretGrants: PullSecretGrantsTable
   logBatches: LogBatchesTable
+  resolutionUsageDays: ResolutionUsageDaysTable
+  logRollups: LogRollupsTable
   webhookSubscriptions: WebhookSubscriptionsTable
   webhookDeliveries: WebhookDeliveriesTable
   webhookDeliveryAttempts: WebhookDeliveryAttemptsTable

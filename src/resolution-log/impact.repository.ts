@@ -1,6 +1,7 @@
 import { sql, type RawBuilder } from 'kysely'
 import type { Db } from '../db/schema.js'
 import type { ImpactVersion } from './impact-rules.js'
+import { CLOCK_SKEW_MS } from './usage-rollup.js'
 
 /** Every version of the image, as the impact rules weigh them. */
 export async function findImpactVersions(db: Db, imageId: string): Promise<ImpactVersion[]> {
@@ -62,6 +63,8 @@ interface ResolverRow {
  */
 export function resolversQuery(filter: ResolverFilter): RawBuilder<ResolverRow> {
   const { imageId, match, since, projects, limit } = filter
+  // Bounded above too, so the days created ahead are not planned.
+  const until = new Date(Date.now() + CLOCK_SKEW_MS).toISOString()
   const matching = 'specs' in match ? sql`spec = any(${match.specs}::text[])` : sql`version = ${match.version}`
   const ofProjects = projects ? sql`and project = any(${projects}::text[])` : sql``
   return sql<ResolverRow>`
@@ -69,6 +72,7 @@ export function resolversQuery(filter: ResolverFilter): RawBuilder<ResolverRow> 
       select project, pipeline, array_agg(distinct spec order by spec) as specs, sum(count) as resolutions, max(resolved_at) as last_resolved_at
       from resolutions
       where image_id = ${imageId}::uuid and ${matching} and resolved_at >= ${since.toISOString()}::timestamptz ${ofProjects}
+        and resolved_at < ${until}::timestamptz
       group by project, pipeline
     ), top as (
       select * from groups order by resolutions desc, last_resolved_at desc, project, pipeline nulls first limit ${limit}
@@ -96,7 +100,12 @@ export function resolversQuery(filter: ResolverFilter): RawBuilder<ResolverRow> 
 export async function findResolvers(db: Db, filter: ResolverFilter): Promise<Resolvers> {
   if (filter.projects?.length === 0 || ('specs' in filter.match && filter.match.specs.length === 0))
     return { rows: [], totals: { projects: 0, pipelines: 0, resolutions: 0 }, truncated: false }
-  const { rows } = await resolversQuery(filter).execute(db)
+  // Its cost estimate at the log's size passes jit_above_cost, and compiling the plan took longer
+  // than running it (docs/benchmarks.md): an answer in milliseconds does not gain from JIT.
+  const { rows } = await db.transaction().execute(async (trx) => {
+    await sql`set local jit = off`.execute(trx)
+    return resolversQuery(filter).execute(trx)
+  })
   const first = rows[0]
   const rowsOut: Resolver[] = []
   for (const r of rows) {

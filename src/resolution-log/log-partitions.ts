@@ -4,8 +4,9 @@
  * exist and which may go. Pure: the repository does the I/O.
  */
 
-export type LogTable = 'resolutions' | 'pull_secret_grants'
-export const LOG_TABLES: readonly LogTable[] = ['resolutions', 'pull_secret_grants']
+export type LogTable = 'resolutions' | 'pull_secret_grants' | 'resolution_usage_days'
+/** The log, the grants, and the log's daily usage summary (usage-rollup.ts): each kept for the same retention. */
+export const LOG_TABLES: readonly LogTable[] = ['resolutions', 'pull_secret_grants', 'resolution_usage_days']
 
 export const DAY_MS = 86_400_000
 /**
@@ -14,6 +15,35 @@ export const DAY_MS = 86_400_000
  * ensurePartitionsFor).
  */
 export const PARTITIONS_AHEAD_DAYS = 7
+/**
+ * A day counts as closed an hour after it ends: a batch of its rows written late (a replica that
+ * kept it through a short database outage) is in by then. Closed days get their remaining indexes
+ * and are summed for usage.
+ */
+export const CLOSED_AFTER_MS = 3_600_000
+
+/** An index that each closed day of the resolution log gets (see CLOSED_DAY_INDEXES). */
+export interface DayIndex {
+  /** The index is named <partition>_<suffix>. */
+  suffix: string
+  columns: string
+}
+
+/**
+ * The indexes a day of the resolution log gets once it has closed, each serving one read: by
+ * project, by version (usage, impact of a released version: index only) and by spec (impact of a
+ * release). The day being written keeps only the whole table's index on (image_id, resolved_at
+ * desc, id desc), which serves every read of an image (filtered, on one day's rows): most of
+ * PostgreSQL's CPU per logged row went to keeping the others up row by row, and building them once
+ * over the closed day, in one sorted pass, costs a fraction of that (docs/benchmarks.md).
+ */
+export const CLOSED_DAY_INDEXES: readonly DayIndex[] = [
+  { suffix: 'image_project_time_idx', columns: '(image_id, project, resolved_at desc, id desc)' },
+  { suffix: 'image_version_time_idx', columns: '(image_id, version, resolved_at desc, id desc) include (project, count)' },
+  { suffix: 'image_spec_time_idx', columns: '(image_id, spec, resolved_at desc) include (project, pipeline, count)' }
+]
+
+export const dayIndexName = (partition: string, index: DayIndex): string => `${partition}_${index.suffix}`
 
 export interface DayPartition {
   table: LogTable
@@ -74,4 +104,10 @@ export function partitionsFor(table: LogTable, times: Iterable<Date>): DayPartit
     byName.set(partition.name, partition)
   }
   return [...byName.values()]
+}
+
+/** The indexes a day of the log still lacks: none until it has closed, then CLOSED_DAY_INDEXES. */
+export function indexesToBuild(partition: DayPartition, existing: ReadonlySet<string>, now: Date): DayIndex[] {
+  if (partition.table !== 'resolutions' || partition.to.getTime() + CLOSED_AFTER_MS > now.getTime()) return []
+  return CLOSED_DAY_INDEXES.filter((index) => !existing.has(dayIndexName(partition.name, index)))
 }

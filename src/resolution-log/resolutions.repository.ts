@@ -1,5 +1,8 @@
+import { sql } from 'kysely'
 import type { Db } from '../db/schema.js'
 import type { ResolutionRow } from './resolutions.table.js'
+import { rolledUntil } from './usage-rollup.repository.js'
+import { CLOCK_SKEW_MS, usagePlan } from './usage-rollup.js'
 
 export interface ResolutionFilter {
   imageId: string
@@ -31,8 +34,8 @@ export async function listResolutions(
     .limit(limit)
   if (filter.projects) query = query.where('project', 'in', filter.projects)
   if (filter.version) query = query.where('version', '=', filter.version)
-  query = query.where('resolvedAt', '>=', filter.since)
-  if (filter.until) query = query.where('resolvedAt', '<', filter.until)
+  // Without until, still bounded above, so the days created ahead are not planned.
+  query = query.where('resolvedAt', '>=', filter.since).where('resolvedAt', '<', filter.until ?? new Date(Date.now() + CLOCK_SKEW_MS))
   if (after) {
     query = query
       .where('resolvedAt', '<=', after.resolvedAt)
@@ -47,26 +50,39 @@ export interface ProjectUsage {
   lastResolvedAt: Date
 }
 
-/** Projects that resolved one version since a time, most recent first (resolutions_image_version_time_idx). */
+/**
+ * Projects that resolved one version since a time, most recent first: whole days from the daily
+ * summary, the rest (the first day's part, the days not summed yet) from the log itself
+ * (resolutions_image_version_time_idx on closed days). See usagePlan.
+ */
 export async function versionUsage(
   db: Db,
   imageId: string,
   version: string,
   projects: string[] | null,
-  since: Date
+  since: Date,
+  now = new Date()
 ): Promise<ProjectUsage[]> {
   if (projects?.length === 0) return []
-  let query = db
-    .selectFrom('resolutions')
-    .select((eb) => ['project', eb.fn.sum<number>('count').as('resolutions'), eb.fn.max('resolvedAt').as('lastResolvedAt')])
-    .where('imageId', '=', imageId)
-    .where('version', '=', version)
-    .where('resolvedAt', '>=', since)
-    .groupBy('project')
-    .orderBy('lastResolvedAt', 'desc')
-    .orderBy('project')
-  if (projects) query = query.where('project', 'in', projects)
-  const rows = await query.execute()
+  const plan = usagePlan(since, await rolledUntil(db), now)
+  const ofProjects = projects ? sql`and project = any(${projects}::text[])` : sql``
+  const parts = plan.raw.map(
+    (range) => sql`
+      select project, count::bigint as resolutions, resolved_at as last_resolved_at from resolutions
+      where image_id = ${imageId}::uuid and version = ${version} ${ofProjects}
+        and resolved_at >= ${range.from.toISOString()}::timestamptz and resolved_at < ${range.to.toISOString()}::timestamptz`
+  )
+  if (plan.summed) {
+    parts.push(sql`
+      select project, resolutions, last_resolved_at from resolution_usage_days
+      where image_id = ${imageId}::uuid and version = ${version} ${ofProjects}
+        and day >= ${plan.summed.from.toISOString()}::timestamptz and day < ${plan.summed.to.toISOString()}::timestamptz`)
+  }
+  const { rows } = await sql<{ project: string; resolutions: number; lastResolvedAt: Date }>`
+    select project, sum(resolutions) as resolutions, max(last_resolved_at) as last_resolved_at
+    from (${sql.join(parts, sql` union all `)}) as usage
+    group by project
+    order by last_resolved_at desc, project`.execute(db)
   return rows.map((r) => ({ project: r.project, resolutions: Number(r.resolutions), lastResolvedAt: new Date(r.lastResolvedAt) }))
 }
 

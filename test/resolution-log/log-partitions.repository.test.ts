@@ -5,8 +5,13 @@ import pg from 'pg'
 import { build } from '../helpers/app.js'
 import { insertLogRows } from '../helpers/log-rows.js'
 import { insertImage } from '../resolve/fixtures.js'
-import { DAY_MS, PARTITIONS_AHEAD_DAYS, dayPartition } from '../../src/resolution-log/log-partitions.js'
-import { ensurePartitionsFor, listPartitions, maintainLogPartitions } from '../../src/resolution-log/log-partitions.repository.js'
+import { CLOSED_DAY_INDEXES, DAY_MS, PARTITIONS_AHEAD_DAYS, dayIndexName, dayPartition } from '../../src/resolution-log/log-partitions.js'
+import {
+  ensurePartitionsFor,
+  indexClosedDays,
+  listPartitions,
+  maintainLogPartitions
+} from '../../src/resolution-log/log-partitions.repository.js'
 import { maintainLog } from '../../src/resolution-log/retention.js'
 import type { ResolutionRecord } from '../../src/resolution-log/log-inserts.js'
 
@@ -58,12 +63,27 @@ t.test('partitions of the resolution log and the grants', async (t) => {
     t.notOk((await listPartitions(app.db, 'resolutions')).includes(dayPartition('resolutions', old).name))
   })
 
+  await t.test('a closed day gets the indexes of its reads; the day being written keeps one', async (t) => {
+    const closed = dayPartition('resolutions', new Date(Date.now() - 2 * DAY_MS))
+    await insertLogRows(app.db, [row('two-days-ago', closed.from)])
+    const indexesOf = async (name: string) =>
+      (await other.query<{ name: string }>('select indexname as name from pg_indexes where tablename = $1 order by 1', [name])).rows.map(
+        (r) => r.name
+      )
+    t.equal((await indexesOf(closed.name)).length, 1, "made with the whole table's index only")
+    const built = await indexClosedDays(app.db, new Date())
+    t.same(built.filter((name) => name.startsWith(closed.name)).sort(), CLOSED_DAY_INDEXES.map((i) => dayIndexName(closed.name, i)).sort())
+    t.equal((await indexesOf(closed.name)).length, 1 + CLOSED_DAY_INDEXES.length)
+    t.equal((await indexesOf(dayPartition('resolutions', new Date()).name)).length, 1, 'today: one index')
+    t.same(await indexClosedDays(app.db, new Date()), [], 'built once')
+  })
+
   await t.test('while another replica maintains the log, this one leaves it alone', async (t) => {
     await other.query('begin')
     await other.query(`select pg_advisory_xact_lock(hashtext('ci-image-store:log-partitions'))`)
     t.equal(await maintainLogPartitions(app.db, new Date(), retention), undefined)
     await other.query('rollback')
-    t.same(await maintainLogPartitions(app.db, new Date(), retention), { created: [], dropped: [] })
+    t.same(await maintainLogPartitions(app.db, new Date(), retention), { created: [], indexed: [], dropped: [] })
   })
 
   await t.test('a day still being read is not waited for long: the drop gives up and comes back later', async (t) => {
@@ -73,11 +93,11 @@ t.test('partitions of the resolution log and the grants', async (t) => {
     await other.query('begin')
     await other.query(`select count(*) from ${day}`)
     const started = Date.now()
-    t.same(await maintainLogPartitions(app.db, new Date(), retention), { created: [], dropped: [] })
+    t.same(await maintainLogPartitions(app.db, new Date(), retention), { created: [], indexed: [], dropped: [] })
     t.ok(Date.now() - started < 5000, `gave up after ${Date.now() - started} ms`)
     t.ok((await listPartitions(app.db, 'resolutions')).includes(day))
     await other.query('commit')
-    t.same(await maintainLogPartitions(app.db, new Date(), retention), { created: [], dropped: [day] })
+    t.match(await maintainLogPartitions(app.db, new Date(), retention), { created: [], dropped: [day] })
   })
 
   await t.test('rows of a day nobody made yet get their partition from the writer side', async (t) => {

@@ -68,19 +68,22 @@ t.test('rows written before the log was partitioned are all kept, under their id
   }>`insert into resolutions (image_id, spec, version, status, digest, project, first_resolved_at, resolved_at)
     values (${IMAGE}, '1.latest', '1.0.0', 'released', 'sha256:x', 'payments', now(), now()) returning id::int`.execute(db)
   t.ok(next.rows[0]!.id > Math.max(...idsBefore), 'new ids follow on from the old ones')
-  const indexes = await sql<{ name: string }>`select indexname as name from pg_indexes where tablename = 'resolutions' order by 1`.execute(
-    db
-  )
+  const indexesOf = async (table: string) =>
+    (await sql<{ name: string }>`select indexname as name from pg_indexes where tablename = ${table} order by 1`.execute(db)).rows.map(
+      (r) => r.name
+    )
+  t.same(await indexesOf('resolutions'), ['resolutions_image_time_idx'], 'one index on the whole table, no primary key, no BRIN')
   t.same(
-    indexes.rows.map((r) => r.name),
+    await indexesOf(`resolutions_p${dayName(3)}`),
     [
-      'resolutions_image_project_time_idx',
-      'resolutions_image_spec_time_idx',
-      'resolutions_image_time_idx',
-      'resolutions_image_version_time_idx'
+      `resolutions_p${dayName(3)}_image_id_resolved_at_id_idx`,
+      `resolutions_p${dayName(3)}_image_project_time_idx`,
+      `resolutions_p${dayName(3)}_image_spec_time_idx`,
+      `resolutions_p${dayName(3)}_image_version_time_idx`
     ],
-    'four indexes, no primary key, no BRIN'
+    'a closed day copied over has the indexes of its reads'
   )
+  t.same(await indexesOf(`resolutions_p${dayName(0)}`), [`resolutions_p${dayName(0)}_image_id_resolved_at_id_idx`], 'today, one')
 
   await migrateTo(before)
   const down = await rows('resolutions')
