@@ -55,9 +55,7 @@ export class BatchWriter<T> {
   private lastWarnAt = 0
 
   constructor(private readonly options: BatchWriterOptions<T>) {
-    // On the embedded database a batch's parameters are built in one event-loop turn, which holds up
-    // every request behind it: the batch size bounds that pause. (COPY, on PostgreSQL, builds its
-    // text a chunk per turn: copy-log-writer.ts.)
+    // Each writer says how large its batches may be (LogWriter.batchSize).
     this.batchSize = options.batchSize ?? 500
     const maxBuffered = options.maxBuffered ?? 50_000
     this.buffer = options.coalesce ? new CoalescingBuffer(maxBuffered, options.coalesce) : new ListBuffer(maxBuffered)

@@ -14,6 +14,9 @@ import type { LogWriter } from './log-writer.js'
  */
 export const COPY_CHUNK_ROWS = 128
 
+/** Rows per batch at most (see LogWriter.batchSize). */
+export const COPY_BATCH_ROWS = 2000
+
 const UNIQUE_VIOLATION = '23505'
 
 export interface CopyLogWriterOptions {
@@ -33,6 +36,9 @@ export interface CopyLogWriterOptions {
 export function copyLogWriter(pool: pg.Pool, options: CopyLogWriterOptions = {}): LogWriter {
   const chunkRows = options.chunkRows ?? COPY_CHUNK_ROWS
   return {
+    // Each batch costs PostgreSQL a transaction and a few statements whatever its size; its rows go
+    // a chunk per turn of the event loop, so a large batch holds the loop no longer than a small one.
+    batchSize: COPY_BATCH_ROWS,
     async resolutions(rows, batchId) {
       if (rows.length === 0) return
       await inBatchTransaction(pool, batchId, 'resolutions', async (client) => {

@@ -10,6 +10,8 @@ import type { LogTable } from './log-partitions.js'
  * write whose outcome was unknown) adds nothing.
  */
 export interface LogWriter {
+  /** Rows per batch: as many as it writes without holding the event loop long (COPY sends them a chunk at a time). */
+  readonly batchSize: number
   resolutions(rows: readonly ResolutionRecord[], batchId: string): Promise<void>
   grants(rows: readonly GrantRecord[], batchId: string): Promise<void>
 }
@@ -26,6 +28,8 @@ export function logWriterFor(database: Pick<DatabaseHandle, 'db' | 'pool'>): Log
 /** The insert path (log-inserts.ts) as a LogWriter. */
 export function insertLogWriter(db: Db): LogWriter {
   return {
+    // A batch's parameters are built in one event-loop turn (docs/benchmarks.md has the figures).
+    batchSize: 500,
     resolutions: (rows, batchId) => insertResolutions(db, batchId, rows),
     grants: (rows, batchId) => insertGrants(db, batchId, rows)
   }
@@ -38,6 +42,7 @@ export function insertLogWriter(db: Db): LogWriter {
  */
 export function creatingPartitions(db: Db, writer: LogWriter): LogWriter {
   return {
+    batchSize: writer.batchSize,
     resolutions: (rows, batchId) =>
       retriedWithPartitions(
         db,

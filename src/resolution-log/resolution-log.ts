@@ -31,12 +31,14 @@ export class BufferedResolutionLog implements ResolutionLog, BufferedLogs {
       name: 'resolution log',
       log,
       write: metrics ? metrics.timed('resolutions', writeResolutions) : writeResolutions,
+      batchSize: writer.batchSize,
       coalesce: resolutionCoalescing
     })
     this.grants = new BatchWriter({
       name: 'pull-secret grants',
       log,
-      write: metrics ? metrics.timed('pull_secret_grants', writeGrants) : writeGrants
+      write: metrics ? metrics.timed('pull_secret_grants', writeGrants) : writeGrants,
+      batchSize: writer.batchSize
     })
     metrics?.watch(this)
   }
