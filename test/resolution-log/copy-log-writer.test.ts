@@ -157,6 +157,8 @@ t.test('COPY: a connection lost in the middle of a batch keeps the batch aside; 
   const flushed = writer.flush()
   let pid: number | undefined
   while (pid === undefined) {
+    // Inside its transaction the blocker would see the first snapshot of pg_stat_activity forever.
+    await blocker.query('select pg_stat_clear_snapshot()')
     const { rows } = await blocker.query<{ pid: number }>(
       "select pid from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query ilike 'copy resolutions%'"
     )
