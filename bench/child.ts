@@ -9,9 +9,12 @@ export interface Child<T> {
   stop(): Promise<void>
 }
 
+// BENCH_CPU_PROF=<dir>: each server writes a V8 CPU profile there when it stops (where the time went).
+const profiling = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []
+
 /** Starts one of bench/*.ts with tsx and waits for the JSON line it prints when ready. */
 export async function startChild<T>(script: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<Child<T>> {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', new URL(script, import.meta.url).pathname], {
+  const child = spawn(process.execPath, [...profiling, ...nodeArgs, '--import', 'tsx', new URL(script, import.meta.url).pathname], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit']
   })

@@ -15,7 +15,8 @@ import { loadConfig } from '../src/config.js'
 import { encodeCursor } from '../src/http/cursor.js'
 import { findResolvers } from '../src/resolution-log/impact.repository.js'
 import { DAY_MS, dayPartition } from '../src/resolution-log/log-partitions.js'
-import { listPartitions, maintainLogPartitions } from '../src/resolution-log/log-partitions.repository.js'
+import { indexClosedDays, listPartitions, maintainLogPartitions } from '../src/resolution-log/log-partitions.repository.js'
+import { rollUpClosedDays } from '../src/resolution-log/usage-rollup.repository.js'
 import { listResolutions, versionUsage } from '../src/resolution-log/resolutions.repository.js'
 import { explainRepositoryQuery } from './log-scale-explain.js'
 import { COPY_CONNECTIONS, loadLog } from './log-scale-load.js'
@@ -174,7 +175,16 @@ export async function runLogScaleBench(): Promise<string> {
     const hotVersions = load.value
     // vacuum analyze, in two steps so that the breakdown says which one takes the time.
     await phase('vacuum resolutions', () => client.query('vacuum resolutions'))
-    await phase('analyze resolutions', () => client.query('analyze resolutions'))
+    // The service's own upkeep of the closed days, as one replica would do it over the days.
+    const indexing = await timed(() => indexClosedDays(db, now, Number.POSITIVE_INFINITY))
+    phases.push(['indexes of the closed days', indexing.ms])
+    const rollup = await timed(async () => {
+      let days = 0
+      for (let rolled = -1; rolled !== 0; days += rolled) rolled = await rollUpClosedDays(db, now)
+      return days
+    })
+    phases.push(['usage summary of the closed days', rollup.ms])
+    await phase('analyze resolutions', () => client.query('analyze resolutions, resolution_usage_days'))
     const { rows: sizes } = await client.query<{ total: string; heap: string; indexes: string; partitions: string }>(
       `select sum(pg_total_relation_size(inhrelid)) as total, sum(pg_relation_size(inhrelid)) as heap,
               sum(pg_indexes_size(inhrelid)) as indexes, count(*) as partitions
@@ -185,13 +195,19 @@ export async function runLogScaleBench(): Promise<string> {
     const busyMinor = hotVersions.indexOf(Math.max(...hotVersions))
     const busyVersion = versionName(busyMinor)
     const busyProject = projectName(0)
+    const closedRows = Number(
+      (await client.query<{ n: string }>('select count(*) as n from resolutions where resolved_at < $1', [new Date(today)])).rows[0]?.n
+    )
+    const perRow = (ms: number) => `${((ms * 1000) / closedRows).toFixed(2)} µs a row`
     lines.push(
-      `COPY of ${ROWS.toLocaleString('en')} rows over ${DAYS} days (a day a table, ${COPY_CONNECTIONS} at a time: COPY, 4 index builds, attach): ${seconds(load.ms)}, ` +
+      `COPY of ${ROWS.toLocaleString('en')} rows over ${DAYS} days (a day a table, ${COPY_CONNECTIONS} at a time: COPY, the whole table's index, attach): ${seconds(load.ms)}, ` +
         `${Math.round(ROWS / (load.ms / 1000)).toLocaleString('en')} rows/s, WAL ${megabytes(Number(wal[0]?.bytes))} (server-wide), ` +
         `${seconds((cpu.user + cpu.system) / 1000)} CPU in this process (the rows made and sent); ` +
         `${size.partitions} partitions, ${megabytes(Number(size.total))} (heap ${megabytes(Number(size.heap))}, indexes ${megabytes(Number(size.indexes))})`,
       `  ${IMAGES} images (Zipf), ${HOT_IMAGE} holds ${hotRows.toLocaleString('en')} rows (${((100 * hotRows) / ROWS).toFixed(1)} %); ` +
-        `${PROJECTS} projects (Zipf), ${busyProject} the busiest; ${busyVersion} the hot image's busiest version (${hotVersions[busyMinor]?.toLocaleString('en')} rows)`
+        `${PROJECTS} projects (Zipf), ${busyProject} the busiest; ${busyVersion} the hot image's busiest version (${hotVersions[busyMinor]?.toLocaleString('en')} rows)`,
+      `  the closed days' upkeep (the service's maintenance, one replica): ${indexing.value.length} indexes built in ${seconds(indexing.ms)} ` +
+        `(${perRow(indexing.ms)} of ${closedRows.toLocaleString('en')}), ${rollup.value} days summed for usage in ${seconds(rollup.ms)} (${perRow(rollup.ms)})`
     )
 
     // A real row about DEEP_DAYS_BACK days back, as the cursor of the page before it would name it.
@@ -278,7 +294,7 @@ export async function runLogScaleBench(): Promise<string> {
       const count = async (table: string) => Number((await client.query<{ n: string }>(`select count(*) as n from ${table}`)).rows[0]?.n)
       const oldestRows = await count(oldest.name)
       const dropped = await timed(() => maintainLogPartitions(db, now, RETENTION_DAYS))
-      const names = dropped.value?.dropped ?? []
+      const names = (dropped.value?.dropped ?? []).filter((n) => n.startsWith('resolutions_'))
       const left = Number(
         (await client.query<{ n: string }>(`select count(*) as n from resolutions where resolved_at < $1`, [oldest.to])).rows[0]?.n
       )

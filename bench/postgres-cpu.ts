@@ -43,16 +43,23 @@ export function samplePostgresCpu(): PostgresCpuSample {
 /**
  * CPU seconds spent between two samples: by every PostgreSQL process (an upper bound for what the
  * benchmark caused: other databases' backends count too), and by the backends of `database` plus
- * the processes serving no database (postmaster, WAL writer, checkpointer, autovacuum). A process
+ * the processes serving no database (postmaster, WAL writer, checkpointer, autovacuum), and by those
+ * backends alone (the statements themselves; the rest is background work they cause). A process
  * that started meanwhile counts whole; one that exited meanwhile is lost.
  */
-export function postgresCpuBetween(before: PostgresCpuSample, after: PostgresCpuSample, database: string): { all: number; ours: number } {
+export function postgresCpuBetween(
+  before: PostgresCpuSample,
+  after: PostgresCpuSample,
+  database: string
+): { all: number; ours: number; backends: number } {
   let all = 0
   let ours = 0
+  let backends = 0
   for (const [pid, process] of after) {
     const spent = process.ticks - (before.get(pid)?.ticks ?? 0)
     all += spent
     if (process.database === undefined || process.database === database) ours += spent
+    if (process.database === database) backends += spent
   }
-  return { all: all / TICKS_PER_SECOND, ours: ours / TICKS_PER_SECOND }
+  return { all: all / TICKS_PER_SECOND, ours: ours / TICKS_PER_SECOND, backends: backends / TICKS_PER_SECOND }
 }

@@ -2,7 +2,8 @@
 // route, the job-start workload (a new build per request across many images, issue 19), the
 // uncached lookup with 10 versions versus 100 000 images × 10 versions loaded, and the memory of a
 // service caching 10 000 and 100 000 images. Creates and drops its own databases; prints tables with
-// the ratios and the targets. BENCH_ONLY=job-start or BENCH_ONLY=memory runs that part alone.
+// the ratios and the targets; then the resolution log at 10 million rows (bench/log-scale.ts) and
+// the pullability check. BENCH_ONLY=job-start, memory or log-scale runs that part alone.
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
@@ -10,6 +11,7 @@ import { bulkLoad } from './bulk-load.js'
 import { startChild, type Child } from './child.js'
 import { runJobStart } from './job-start.js'
 import { measureInRounds, type Measured, type Target } from './measure.js'
+import { runLogScaleBench } from './log-scale.js'
 import { runMemory } from './memory.js'
 import { admin, benchDatabaseUrl } from './postgres.js'
 import { intervalText, intervalVerdict, medians, ms, pairedRatio, perRound, table, verdict } from './report.js'
@@ -36,8 +38,8 @@ const WARMUP_SECONDS = 2
 const BULK_IMAGES = 100_000
 
 const only = process.env.BENCH_ONLY
-if (only !== undefined && only !== 'job-start' && only !== 'memory') {
-  process.stderr.write(`BENCH_ONLY is job-start or memory, not ${only}\n`)
+if (only !== undefined && only !== 'job-start' && only !== 'memory' && only !== 'log-scale') {
+  process.stderr.write(`BENCH_ONLY is job-start, memory or log-scale, not ${only}\n`)
   process.exit(1)
 }
 const runs = (part: 'hot' | 'job-start' | 'big') => only === undefined || only === part || (only === 'memory' && part === 'big')
@@ -189,12 +191,13 @@ try {
     }
     process.stdout.write(`\n${await runMemory(urlOf(big), servers.token, BULK_IMAGES)}\n`)
   }
-
-  // The resolution log at scale (issue 19, part 4: bench/log-scale.ts) runs here.
 } finally {
   for (const child of children.reverse()) await child.stop()
   for (const database of databases) await admin(`drop database if exists ${database} with (force)`)
 }
+
+// The resolution log at 10 million rows (issue 19): with the servers above stopped, on its own database.
+if (only === undefined || only === 'log-scale') process.stdout.write(`\n${await runLogScaleBench()}`)
 
 // The pullability check (issue 5): submission → testing, and one check next to skopeo.
 if (only === undefined) process.stdout.write(`\n${formatCheckBench(await runCheckBench())}\n`)
